@@ -1,0 +1,125 @@
+/**
+ * The validated, typed configuration. Only src/config/ sees raw YAML/JSON;
+ * everything else receives these objects, with every default filled in and
+ * every regular expression compiled.
+ */
+import type { ProcessingOption } from '../process/options.js';
+
+export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
+
+export type Destination =
+  | { kind: 'kinesis'; streamName: string }
+  | { kind: 'firehose'; streamName: string };
+
+/**
+ * RANDOM and DETERMINISTIC are the Kinesis Agent's; CONSTANT and FIELD are
+ * ours (a fixed key; a top-level field of the processed JSON record, RANDOM
+ * when the record has no such field).
+ */
+export type PartitionKeySpec =
+  | { kind: 'RANDOM' }
+  | { kind: 'DETERMINISTIC' }
+  | { kind: 'CONSTANT'; value: string }
+  | { kind: 'FIELD'; field: string };
+
+export interface FlowConfig {
+  /**
+   * A stable name for the flow: the user's `name` key if given, else derived
+   * from destination and patterns. Checkpoints and reload key on it.
+   */
+  id: string;
+  /** Index in the merged flows[] list, for messages. */
+  index: number;
+  /** Where the flow was defined (main config or an agent.d file). */
+  definedIn: string;
+
+  /** Absolute glob patterns (`filePattern`, a string or a list). */
+  filePatterns: string[];
+  /** Absolute glob patterns of files never to tail (`excludePatterns`). */
+  excludePatterns: string[];
+  destination: Destination;
+  /** Per-flow endpoint/region override (`kinesis.endpoint` etc. inside a flow); else the agent's. */
+  endpoint?: string;
+  region?: string;
+
+  initialPosition: InitialPosition;
+  partitionKey: PartitionKeySpec;
+  /** KPL aggregation (Streams only). */
+  aggregation: boolean;
+
+  maxBufferAgeMillis: number;
+  maxBufferSizeRecords: number;
+  maxBufferSizeBytes: number;
+  minTimeBetweenFilePollsMillis: number;
+  maxTimeBetweenFileTrackerRefreshMillis: number;
+  retryInitialBackoffMillis: number;
+  retryMaxBackoffMillis: number;
+  /** Kinesis Agent: buffers queued for sending; here it bounds queued batches. */
+  publishQueueCapacity: number;
+  /** Bytes of records held in memory between the tailer and the sender before reading pauses. */
+  maxQueueBytes: number;
+  /** Concurrent calls in flight for this flow (upper bound of the adaptive limit). */
+  maxInFlightRequests: number;
+
+  skipHeaderLines: number;
+  multiLineStartPattern?: RegExp;
+  fileFooterPattern?: RegExp;
+  truncatedRecordTerminator: string;
+  /** Firehose: pack whole lines into records of about this size. */
+  aggregatedRecordSizeBytes?: number;
+  dataProcessingOptions: ProcessingOption[];
+}
+
+export interface CredentialsConfig {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  assumeRoleARN?: string;
+  assumeRoleExternalId?: string;
+}
+
+export interface CloudWatchConfig {
+  emitMetrics: boolean;
+  endpoint?: string;
+  region?: string;
+  namespace: string;
+  tagInstance: boolean;
+  metricsBufferTimeMillis: number;
+}
+
+export interface AgentConfig {
+  /** Absolute path of the main config file. */
+  configFile: string;
+  /** Absolute paths of the drop-in files read from agent.d/. */
+  dropInFiles: string[];
+
+  checkpointFile: string;
+  checkpointTimeToLiveDays: number;
+  shutdownTimeoutMillis: number;
+
+  kinesis: { endpoint?: string; region?: string };
+  firehose: { endpoint?: string; region?: string };
+  sts: { endpoint?: string };
+  cloudwatch: CloudWatchConfig;
+  credentials: CredentialsConfig;
+  /** `proxy` key; HTTPS_PROXY/NO_PROXY from the environment when absent. */
+  proxy?: string;
+
+  log: {
+    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    statusReportingPeriodSeconds: number;
+  };
+  /** The local status server (`http.listen`); absent means no socket at all. */
+  http?: { host: string; port: number; unhealthyAfterMillis: number };
+
+  /** Connection keys of the Kinesis Agent, mapped to their nearest meaning. */
+  connection: {
+    connectionTimeoutMillis: number;
+    socketTimeoutMillis: number;
+    maxConnections: number;
+  };
+
+  flows: FlowConfig[];
+  /** Keys accepted for compatibility that have no effect here, with why. */
+  warnings: string[];
+}
