@@ -28,6 +28,11 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/*
+ * Synchronous writes: a daemon logs a few lines a second, and a line written
+ * just before exit (a fatal error, the drain summary) must not be lost.
+ */
+
 /** The level from KINESIS_AGENT_LOG_LEVEL wins over the one in the config. */
 export function levelFromEnv(configured: LogLevel | undefined): LogLevel {
   const env = process.env.KINESIS_AGENT_LOG_LEVEL?.toLowerCase();
@@ -45,7 +50,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    (options.destination ?? pino.destination({ fd: 1, sync: false })) as pino.DestinationStream,
+    (options.destination ?? pino.destination({ fd: 1, sync: true })) as pino.DestinationStream,
   );
 }
 

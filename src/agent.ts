@@ -1,0 +1,121 @@
+import { CheckpointStore } from './checkpoint/index.js';
+import { loadConfig } from './config/index.js';
+import type { AgentConfig, FlowConfig } from './config/types.js';
+import { Flow } from './flow.js';
+import type { Logger } from './log.js';
+
+/**
+ * The daemon: one checkpoint store shared by every flow, and one Flow per
+ * `flows[]` entry. Stopping drains every flow within shutdownTimeoutMillis
+ * and writes the checkpoints last, so they name only acknowledged data.
+ */
+export class Agent {
+  private readonly flows = new Map<string, Flow>();
+  private store: CheckpointStore | undefined;
+  private stopping: Promise<void> | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private config: AgentConfig,
+    private readonly log: Logger,
+  ) {}
+
+  get currentConfig(): AgentConfig {
+    return this.config;
+  }
+
+  async start(): Promise<void> {
+    this.store = await CheckpointStore.open(this.config.checkpointFile, {
+      ttlDays: this.config.checkpointTimeToLiveDays,
+      log: this.log.child({ component: 'checkpoint' }),
+    });
+    for (const warning of this.config.warnings) this.log.warn(warning);
+    for (const flowConfig of this.config.flows) await this.startFlow(flowConfig);
+    this.log.info({ flows: this.flows.size, checkpointFile: this.config.checkpointFile }, 'agent started');
+  }
+
+  private async startFlow(flowConfig: FlowConfig): Promise<void> {
+    if (!this.store) throw new Error('agent not started');
+    const flow = new Flow(flowConfig, this.config, this.store, this.log);
+    this.flows.set(flowConfig.id, flow);
+    await flow.start();
+  }
+
+  /** Idempotent: a second signal while draining waits for the same drain. */
+  stop(): Promise<void> {
+    this.stopping ??= this.reloading.then(() => this.drain());
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const deadline = Date.now() + this.config.shutdownTimeoutMillis;
+    await Promise.all([...this.flows.values()].map((f) => f.stop(deadline)));
+    await this.store?.close();
+    this.log.info('agent stopped');
+  }
+
+  /**
+   * SIGHUP: flows whose configuration is unchanged keep running and keep
+   * their place; removed and changed flows drain and stop; new and changed
+   * flows start from their checkpoints. A config with errors leaves the
+   * running one in place. Reloads are serialised.
+   */
+  reload(path: string): Promise<void> {
+    this.reloading = this.reloading.then(() => this.applyReload(path));
+    return this.reloading;
+  }
+
+  private async applyReload(path: string): Promise<void> {
+    if (this.stopping) return;
+    let next: AgentConfig;
+    try {
+      next = await loadConfig(path);
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: configuration has errors; keeping the running one');
+      return;
+    }
+    const agentChanged = fingerprint(withoutFlows(next)) !== fingerprint(withoutFlows(this.config));
+    const nextById = new Map(next.flows.map((f) => [f.id, f]));
+    const stopping: Flow[] = [];
+    for (const [id, flow] of this.flows) {
+      const wanted = nextById.get(id);
+      if (!wanted || agentChanged || fingerprint(flowShape(wanted)) !== fingerprint(flowShape(flow.config))) stopping.push(flow);
+    }
+    const deadline = Date.now() + next.shutdownTimeoutMillis;
+    await Promise.all(stopping.map((f) => f.stop(deadline)));
+    for (const f of stopping) this.flows.delete(f.config.id);
+    await this.store?.flush();
+    this.config = next;
+    let started = 0;
+    for (const flowConfig of next.flows) {
+      if (this.flows.has(flowConfig.id)) continue;
+      await this.startFlow(flowConfig);
+      started += 1;
+    }
+    this.log.info({ stopped: stopping.length, started, running: this.flows.size }, 'configuration reloaded');
+  }
+
+  status() {
+    return [...this.flows.values()].map((f) => f.status());
+  }
+
+  get flowList(): Flow[] {
+    return [...this.flows.values()];
+  }
+}
+
+function withoutFlows(config: AgentConfig): Omit<AgentConfig, 'flows' | 'dropInFiles'> {
+  const { flows: _flows, dropInFiles: _dropIns, ...rest } = config;
+  return rest;
+}
+
+/** What a flow does, without where it stands in the file. */
+function flowShape(flow: FlowConfig): Omit<FlowConfig, 'index' | 'definedIn'> {
+  const { index: _index, definedIn: _definedIn, ...rest } = flow;
+  return rest;
+}
+
+/** A comparable form of a config: regular expressions by their source. */
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+}

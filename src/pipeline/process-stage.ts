@@ -1,0 +1,32 @@
+import type { RecordSink, SourceRecord } from './types.js';
+
+/** The part of a processor chain the pipeline needs: bytes in, bytes or a skip out. */
+export interface RecordProcessor {
+  process(data: Buffer): Buffer | null;
+}
+
+/**
+ * Runs each framed record through the flow's processors on its way to the
+ * delivery stage. A record a processor drops is acknowledged at once: its
+ * bytes are done, so the checkpoint may pass them (DESIGN invariant 1).
+ */
+export class ProcessStage implements RecordSink {
+  constructor(
+    private readonly processor: RecordProcessor,
+    private readonly next: RecordSink,
+  ) {}
+
+  push(record: SourceRecord): boolean {
+    const data = this.processor.process(record.data);
+    if (data === null) {
+      record.acker.ack(record.start, record.end);
+      return true;
+    }
+    record.data = data;
+    return this.next.push(record);
+  }
+
+  drained(): Promise<void> {
+    return this.next.drained();
+  }
+}
