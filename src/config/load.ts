@@ -1,0 +1,209 @@
+/**
+ * The config stage: read the main file and agent.d/ drop-ins, parse once,
+ * validate everything, and hand out AgentConfig or every problem at once.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
+import type { AgentConfig, FlowConfig } from './types.js';
+import { readTop } from './agent.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { flatten } from './flatten.js';
+import { readFlow } from './flow.js';
+import { joinIndex, ProblemList } from './problems.js';
+import { parseTree, type RawNode } from './tree.js';
+import { describe } from './reader.js';
+
+export interface ConfigOptions {
+  /** Source of `${VAR}` values; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ConfigSource {
+  /** The name shown in problems (as the user gave it). */
+  file: string;
+  text: string;
+}
+
+export interface CheckResult {
+  config?: AgentConfig;
+  problems: ConfigProblem[];
+}
+
+export const DROP_IN_DIR = 'agent.d';
+const DROP_IN_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** Loads and validates a config file (and agent.d/ beside it); throws ConfigError listing every problem. */
+export async function loadConfig(path: string, options: ConfigOptions = {}): Promise<AgentConfig> {
+  const { config, problems } = await checkConfig(path, options);
+  if (!config) throw new ConfigError(problems);
+  return config;
+}
+
+/** Like loadConfig, but returns the problems instead of throwing (`kinesis-agent validate`). */
+export async function checkConfig(path: string, options: ConfigOptions = {}): Promise<CheckResult> {
+  const problems: ConfigProblem[] = [];
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    problems.push(readProblem(path, err, 'the config file'));
+    return { problems };
+  }
+  const dropIns: ConfigSource[] = [];
+  const dir = join(dirname(path), DROP_IN_DIR);
+  let names: string[] = [];
+  try {
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => (d.isFile() || d.isSymbolicLink()) && DROP_IN_EXTENSIONS.has(extname(d.name).toLowerCase()) && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') {
+      problems.push(readProblem(dir, err, 'the drop-in directory'));
+    }
+  }
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      dropIns.push({ file, text: await readFile(file, 'utf8') });
+    } catch (err) {
+      problems.push(readProblem(file, err, 'a drop-in file'));
+    }
+  }
+  const result = checkSources({ file: path, text }, dropIns, options);
+  result.problems.unshift(...problems);
+  if (problems.length > 0) delete result.config;
+  return result;
+}
+
+/** Parses config text (and optional drop-in texts) without touching the disk; throws ConfigError. */
+export function parseConfigText(text: string, fileName: string, options: ConfigOptions & { dropIns?: ConfigSource[] } = {}): AgentConfig {
+  const { config, problems } = checkSources({ file: fileName, text }, options.dropIns ?? [], options);
+  if (!config) throw new ConfigError(problems);
+  return config;
+}
+
+export function checkSources(main: ConfigSource, dropIns: ConfigSource[], options: ConfigOptions = {}): CheckResult {
+  const env = options.env ?? process.env;
+  const problems: ConfigProblem[] = [];
+  const mainList = new ProblemList(main.file, problems);
+  const mainAbs = resolvePath(main.file);
+  const tree = parseTree(main.text, env, mainList);
+
+  const flows: FlowConfig[] = [];
+  const warnings: string[] = [];
+  let top: ReturnType<typeof readTop> | undefined;
+  let declaredFlows = 0;
+
+  if (tree) {
+    if (tree.kind === 'scalar' && tree.value === null) {
+      mainList.add('', undefined, 'is empty', 'a config needs at least flows: [{filePattern: ..., kinesisStream: ...}]');
+    } else if (tree.kind !== 'map') {
+      mainList.add('', tree.pos, `expects a map of settings at the top, got ${describe(tree)}`);
+    } else {
+      const flat = flatten(tree, '', mainList);
+      top = readTop(flat, mainList, mainAbs, env, tree.pos);
+      const flowsEntry = flat.get('flows');
+      declaredFlows += readFlowList(flowsEntry?.value, mainList, mainAbs, flows, warnings);
+    }
+  }
+
+  const dropInFiles: string[] = [];
+  for (const src of dropIns) {
+    const list = new ProblemList(src.file, problems);
+    const abs = resolvePath(src.file);
+    dropInFiles.push(abs);
+    const t = parseTree(src.text, env, list);
+    if (!t) continue;
+    if (t.kind === 'scalar' && t.value === null) {
+      warnings.push(`${src.file} is empty and adds no flows`);
+      continue;
+    }
+    if (t.kind !== 'map') {
+      list.add('', t.pos, `expects a map with \`flows\`, got ${describe(t)}`, 'a drop-in file holds flows: [...] and nothing else');
+      continue;
+    }
+    const flat = flatten(t, '', list);
+    for (const [key, e] of flat) {
+      if (key !== 'flows') list.add(key, e.keyPos, 'is not allowed in a drop-in file', 'agent.d/ files hold only `flows`; agent-wide settings belong in the main config');
+    }
+    const e = flat.get('flows');
+    if (!e) {
+      list.add('', t.pos, 'has no `flows`', 'a drop-in file holds flows: [...]');
+      continue;
+    }
+    declaredFlows += readFlowList(e.value, list, abs, flows, warnings);
+  }
+
+  if (tree && top && declaredFlows === 0 && !problems.some((p) => p.path.startsWith('flows'))) {
+    const hasFlowsKey = tree.kind === 'map' && tree.entries.some((e) => e.key === 'flows');
+    mainList.add(
+      hasFlowsKey ? 'flows' : '',
+      hasFlowsKey ? tree.entries.find((e) => e.key === 'flows')?.keyPos : undefined,
+      hasFlowsKey ? 'is empty and no agent.d/ file adds a flow' : 'has no `flows`',
+      `add flows: [{filePattern: /var/log/app/*.log, kinesisStream: my-stream}], or drop files into ${DROP_IN_DIR}/ beside the config`,
+    );
+  }
+
+  // Ids key checkpoints and reloads: two flows may not share one.
+  const seen = new Map<string, FlowConfig>();
+  for (const f of flows) {
+    const prior = seen.get(f.id);
+    if (prior) {
+      problems.push({
+        file: f.definedIn === mainAbs ? main.file : (dropIns.find((d) => resolvePath(d.file) === f.definedIn)?.file ?? f.definedIn),
+        path: `flows[${f.index}]`,
+        message: `has the same id \`${f.id}\` as flow ${prior.index} (in ${basename(prior.definedIn)})`,
+        hint: 'give one of them a distinct `name`',
+      });
+    } else {
+      seen.set(f.id, f);
+    }
+  }
+
+  if (problems.length > 0 || !top) return { problems };
+  const { warnings: topWarnings, ...rest } = top;
+  return {
+    problems,
+    config: { configFile: mainAbs, dropInFiles, ...rest, flows, warnings: [...topWarnings, ...warnings] },
+  };
+}
+
+/** Reads one file's flows list; returns how many entries it declared. */
+function readFlowList(node: RawNode | undefined, list: ProblemList, abs: string, flows: FlowConfig[], warnings: string[]): number {
+  if (!node || (node.kind === 'scalar' && node.value === null)) return 0;
+  if (node.kind !== 'seq') {
+    list.add('flows', node.pos, `expects a list of flows, got ${describe(node)}`, 'write flows: [{filePattern: ..., kinesisStream: ...}]');
+    return 0;
+  }
+  node.items.forEach((item, i) => {
+    const flow = readFlow(item, { problems: list, path: joinIndex('flows', i), index: flows.length, definedIn: abs, warnings });
+    if (flow) flows.push(flow);
+  });
+  return node.items.length;
+}
+
+function readProblem(file: string, err: unknown, what: string): ConfigProblem {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    return { file, path: '', message: `${what} does not exist`, hint: 'pass the path with --config, or create /etc/kinesis-agent/agent.yaml' };
+  }
+  if (code === 'EACCES') {
+    return { file, path: '', message: `${what} cannot be read (permission denied)`, hint: 'the agent\'s user needs read access to it' };
+  }
+  if (code === 'EISDIR') {
+    return { file, path: '', message: `${what} is a directory`, hint: 'name the config file itself' };
+  }
+  return { file, path: '', message: `${what} cannot be read: ${(err as Error).message}` };
+}
+
+export const NEW_CONFIG_PATH = '/etc/kinesis-agent/agent.yaml';
+export const LEGACY_CONFIG_PATH = '/etc/aws-kinesis/agent.json';
+
+/** `/etc/kinesis-agent/agent.yaml`, else the Kinesis Agent's `/etc/aws-kinesis/agent.json` if that exists. */
+export function defaultConfigPath(exists: (path: string) => boolean = existsSync): string {
+  if (exists(NEW_CONFIG_PATH)) return NEW_CONFIG_PATH;
+  if (exists(LEGACY_CONFIG_PATH)) return LEGACY_CONFIG_PATH;
+  return NEW_CONFIG_PATH;
+}

@@ -1,0 +1,229 @@
+/**
+ * Typed reads of one (flattened) map, each reporting its own problem with the
+ * key path and position and then carrying on with the default.
+ */
+import { closest } from './suggest.js';
+import { joinKey, type Pos, type ProblemList } from './problems.js';
+import type { FlatEntry, FlatMap } from './flatten.js';
+import type { RawNode } from './tree.js';
+
+export interface IntRange {
+  min?: number;
+  max?: number;
+}
+
+export class Reader {
+  constructor(
+    readonly map: FlatMap,
+    readonly problems: ProblemList,
+    /** Key path of the map itself, e.g. `flows[1]`; '' at top level. */
+    readonly prefix: string,
+    /** Where to point problems about the map as a whole. */
+    readonly pos: Pos | undefined,
+  ) {}
+
+  has(key: string): boolean {
+    const e = this.map.get(key);
+    return e !== undefined && !(e.value.kind === 'scalar' && e.value.value === null);
+  }
+
+  entry(key: string): FlatEntry | undefined {
+    return this.map.get(key);
+  }
+
+  path(key: string): string {
+    return joinKey(this.prefix, key);
+  }
+
+  /** Problem about a key's value. */
+  fail(key: string, message: string, hint?: string): void {
+    const e = this.map.get(key);
+    this.problems.add(this.path(key), e?.value.pos ?? e?.keyPos ?? this.pos, message, hint);
+  }
+
+  /** Problem about a key's presence (points at the key, not the value). */
+  failKey(key: string, message: string, hint?: string): void {
+    const e = this.map.get(key);
+    this.problems.add(this.path(key), e?.keyPos ?? this.pos, message, hint);
+  }
+
+  /** Problem about the map as a whole. */
+  failHere(message: string, hint?: string): void {
+    this.problems.add(this.prefix, this.pos, message, hint);
+  }
+
+  private scalar(key: string): { value: unknown; node: RawNode } | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    if (e.value.kind === 'scalar') {
+      if (e.value.value === null) return undefined;
+      return { value: e.value.value, node: e.value };
+    }
+    return { value: undefined, node: e.value };
+  }
+
+  str(key: string, opts: { allowEmpty?: boolean } = {}): string | undefined {
+    const s = this.scalar(key);
+    if (!s) return undefined;
+    const v = s.value;
+    if (typeof v === 'string') {
+      if (v === '' && !opts.allowEmpty) {
+        this.fail(key, 'is empty', `give \`${key}\` a value or remove it`);
+        return undefined;
+      }
+      return v;
+    }
+    if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+    this.fail(key, `expects a string, got ${describe(s.node)}`);
+    return undefined;
+  }
+
+  int(key: string, def: number, range: IntRange = {}): number {
+    const v = this.optInt(key, range, def);
+    return v ?? def;
+  }
+
+  optInt(key: string, range: IntRange = {}, def?: number): number | undefined {
+    const s = this.scalar(key);
+    if (!s) return undefined;
+    let n: number | undefined;
+    if (typeof s.value === 'number' && Number.isSafeInteger(s.value)) n = s.value;
+    else if (typeof s.value === 'string' && /^\s*[-+]?\d+\s*$/.test(s.value)) n = Number(s.value.trim());
+    if (n === undefined || !Number.isSafeInteger(n)) {
+      this.fail(key, `expects a whole number, got ${describe(s.node)}`, rangeHint(key, range, def));
+      return undefined;
+    }
+    if (range.min !== undefined && n < range.min) {
+      this.fail(key, `${n} is under the minimum ${fmt(range.min)}`, rangeHint(key, range, def));
+      return undefined;
+    }
+    if (range.max !== undefined && n > range.max) {
+      this.fail(key, `${n} is over the maximum ${fmt(range.max)}`, rangeHint(key, range, def));
+      return undefined;
+    }
+    return n;
+  }
+
+  bool(key: string, def: boolean): boolean {
+    const s = this.scalar(key);
+    if (!s) return def;
+    if (typeof s.value === 'boolean') return s.value;
+    if (typeof s.value === 'string') {
+      const t = s.value.trim().toLowerCase();
+      if (t === 'true') return true;
+      if (t === 'false') return false;
+    }
+    this.fail(key, `expects true or false, got ${describe(s.node)}`);
+    return def;
+  }
+
+  enumOf<T extends string>(key: string, values: readonly T[], def: T): T;
+  enumOf<T extends string>(key: string, values: readonly T[]): T | undefined;
+  enumOf<T extends string>(key: string, values: readonly T[], def?: T): T | undefined {
+    const v = this.str(key);
+    if (v === undefined) return def;
+    const found = values.find((x) => x === v.trim().toUpperCase() || x === v.trim());
+    if (found) return found;
+    const near = closest(v, values);
+    this.fail(
+      key,
+      `\`${v}\` is not one of ${values.join(', ')}`,
+      near ? `did you mean \`${near}\`?` : `use one of ${values.join(', ')}`,
+    );
+    return def;
+  }
+
+  /** Compiles a regular expression now, so a bad one stops the load rather than a flow. */
+  regex(key: string): RegExp | undefined {
+    const v = this.str(key, { allowEmpty: true });
+    if (v === undefined || v === '') return undefined;
+    const compiled = compileRegex(v);
+    if (compiled.ok) return compiled.regex;
+    this.fail(key, `is not a valid regular expression: ${compiled.message}`, compiled.hint);
+    return undefined;
+  }
+
+  /** A string or a list of strings (`filePattern: a` or `filePattern: [a, b]`). */
+  strList(key: string, opts: { single?: boolean } = { single: true }): string[] | undefined {
+    const e = this.map.get(key);
+    if (!e || (e.value.kind === 'scalar' && e.value.value === null)) return undefined;
+    if (e.value.kind === 'scalar' && opts.single) {
+      const s = this.str(key);
+      return s === undefined ? undefined : [s];
+    }
+    if (e.value.kind !== 'seq') {
+      this.fail(key, `expects a list of strings, got ${describe(e.value)}`);
+      return undefined;
+    }
+    const out: string[] = [];
+    e.value.items.forEach((item, i) => {
+      if (item.kind === 'scalar' && (typeof item.value === 'string' || typeof item.value === 'number') && item.value !== '') {
+        out.push(String(item.value));
+      } else {
+        this.problems.add(`${this.path(key)}[${i}]`, item.pos ?? e.keyPos, `expects a non-empty string, got ${describe(item)}`);
+      }
+    });
+    return out;
+  }
+
+  /** Reports every key not in `known`, suggesting the nearest known one. */
+  rejectUnknown(known: readonly string[], extraHint?: (key: string) => string | undefined): void {
+    const set = new Set(known);
+    for (const [key, e] of this.map) {
+      if (set.has(key)) continue;
+      const near = closest(key, known);
+      const hint = near ? `did you mean \`${near}\`?` : (extraHint?.(key) ?? undefined);
+      this.problems.add(this.path(key), e.keyPos, 'is not a known key', hint);
+    }
+  }
+}
+
+export type Compiled = { ok: true; regex: RegExp } | { ok: false; message: string; hint: string };
+
+/**
+ * The Kinesis Agent compiles Java patterns; JavaScript reads nearly all of
+ * them the same. A leading inline flag group such as `(?i)` is Java-only, so
+ * it becomes the equivalent JavaScript flag.
+ */
+export function compileRegex(source: string): Compiled {
+  let body = source;
+  let flags = '';
+  const inline = /^\(\?([imsx]+)\)/.exec(body);
+  if (inline) {
+    const f = inline[1]!;
+    if (f.includes('x')) {
+      return { ok: false, message: 'the (?x) comments flag is not supported', hint: 'remove (?x) and the whitespace/comments it allowed' };
+    }
+    flags = [...new Set(f)].join('');
+    body = body.slice(inline[0].length);
+  }
+  try {
+    return { ok: true, regex: new RegExp(body, flags) };
+  } catch (err) {
+    return {
+      ok: false,
+      message: (err as Error).message.replace(/^Invalid regular expression: /, ''),
+      hint: 'patterns are JavaScript regular expressions; in JSON and double-quoted YAML a backslash is written \\\\',
+    };
+  }
+}
+
+export function describe(node: RawNode): string {
+  if (node.kind === 'map') return 'a map';
+  if (node.kind === 'seq') return 'a list';
+  const v = node.value;
+  if (v === null || v === undefined) return 'nothing';
+  if (typeof v === 'string') return `\`${v.length > 60 ? v.slice(0, 57) + '...' : v}\``;
+  return `\`${String(v)}\``;
+}
+
+function fmt(n: number): string {
+  return String(n);
+}
+
+function rangeHint(key: string, range: IntRange, def: number | undefined): string {
+  const lo = range.min ?? '';
+  const hi = range.max ?? '';
+  const r = range.max === undefined ? `${lo} or more` : `${lo}..${hi}`;
+  return `\`${key}\` takes ${r}${def !== undefined ? ` (default ${def})` : ''}`;
+}
