@@ -1,0 +1,121 @@
+import { RecordConversionError } from './processor.js';
+
+/** Turns one record's text into its columns. */
+export type ColumnSplitter = (line: string) => string[];
+
+const REGEX_META = /[\\^$.|?*+()[\]{}]/;
+
+/**
+ * The agent's `delimiter` is a Java regular expression handed to
+ * String.split. Most are plain text ("," or a tab), or one escaped character
+ * ("\\t", "\\|"); those become a plain string so splitting needs no regex.
+ */
+export function literalDelimiter(delimiter: string): string | undefined {
+  if (!REGEX_META.test(delimiter)) return delimiter;
+  if (delimiter.length === 2 && delimiter[0] === '\\') {
+    const c = delimiter[1]!;
+    if (c === 't') return '\t';
+    if (!/[0-9A-Za-z]/.test(c)) return c;
+  }
+  return undefined;
+}
+
+/** Java's rule for split(regex) with no limit: trailing empty columns are dropped. */
+function dropTrailingEmpty(cols: string[]): string[] {
+  let n = cols.length;
+  while (n > 0 && cols[n - 1] === '') n--;
+  if (n !== cols.length) cols.length = n;
+  return cols;
+}
+
+/**
+ * String.split(delimiter) with Java's semantics: no match gives the whole
+ * text as the only column, trailing empty columns are dropped, and a
+ * zero-width match at the very start never yields an empty first column.
+ */
+export function javaSplitter(delimiter: string): ColumnSplitter {
+  const literal = literalDelimiter(delimiter);
+  if (literal !== undefined && literal.length > 0) {
+    return (line) => {
+      const cols = line.split(literal);
+      return cols.length === 1 ? cols : dropTrailingEmpty(cols);
+    };
+  }
+  const re = new RegExp(delimiter, 'g');
+  return (line) => {
+    re.lastIndex = 0;
+    const cols: string[] = [];
+    let index = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(line)) !== null) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (m[0].length === 0) re.lastIndex = start + 1;
+      if (index === 0 && start === 0 && end === 0) continue;
+      if (m[0].length === 0 && start >= line.length) break;
+      cols.push(line.slice(index, start));
+      index = end;
+    }
+    if (index === 0) return [line];
+    cols.push(line.slice(index));
+    return dropTrailingEmpty(cols);
+  };
+}
+
+/** True when the delimiter, read as a regular expression, can match nothing at all ("|" does). */
+export function matchesEmpty(delimiter: string): boolean {
+  if (literalDelimiter(delimiter) !== undefined) return delimiter.length === 0;
+  try {
+    return new RegExp(`^(?:${delimiter})$`).test('');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * RFC 4180 columns (ours, `quoted: true`): a column in double quotes may hold
+ * the delimiter, newlines and `""` for a quote. Empty columns stay "" and are
+ * kept at the end. An unterminated quote makes the record unconvertible.
+ */
+export function quotedSplitter(delimiter: string): ColumnSplitter {
+  const delim = literalDelimiter(delimiter) ?? delimiter;
+  const dl = delim.length;
+  return (line) => {
+    const cols: string[] = [];
+    let i = 0;
+    for (;;) {
+      if (line.charCodeAt(i) === 0x22) {
+        let value = '';
+        let from = i + 1;
+        let j = from;
+        for (;;) {
+          const q = line.indexOf('"', j);
+          if (q === -1) throw new RecordConversionError('unterminated quoted column');
+          if (line.charCodeAt(q + 1) === 0x22) {
+            value += line.slice(from, q + 1);
+            from = j = q + 2;
+            continue;
+          }
+          value += line.slice(from, q);
+          i = q + 1;
+          break;
+        }
+        // Text between the closing quote and the next delimiter is kept, leniently.
+        const next = dl === 0 ? -1 : line.indexOf(delim, i);
+        const stop = next === -1 ? line.length : next;
+        value += line.slice(i, stop);
+        cols.push(value);
+        if (next === -1) return cols;
+        i = next + dl;
+      } else {
+        const next = dl === 0 ? -1 : line.indexOf(delim, i);
+        if (next === -1) {
+          cols.push(line.slice(i));
+          return cols;
+        }
+        cols.push(line.slice(i, next));
+        i = next + dl;
+      }
+    }
+  };
+}
