@@ -246,7 +246,7 @@ describe('agent.d drop-ins', () => {
     });
     try {
       await expect(loadConfig(t.path('agent.yaml'), { env: {} })).rejects.toThrow(ConfigError);
-      const err = await loadConfig(t.path('agent.yaml'), { env: {} }).catch((e: ConfigError) => e);
+      const err = await loadConfig(t.path('agent.yaml'), { env: {} }).catch((e: unknown) => e as ConfigError) as ConfigError;
       const paths = err.problems.map((p) => `${p.file.endsWith('x.yaml') ? 'x' : 'main'} ${p.path}`);
       expect(paths).toContain('x log.level');
       expect(paths).toContain('x flows[1]');

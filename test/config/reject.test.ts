@@ -169,7 +169,7 @@ flows:
   });
 
   it('reports a config file that does not exist', async () => {
-    const err = await loadConfig('/nonexistent/agent.yaml', { env: {} }).catch((e: ConfigError) => e);
+    const err = await loadConfig('/nonexistent/agent.yaml', { env: {} }).catch((e: unknown) => e as ConfigError) as ConfigError;
     expect(err.problems[0]!.message).toMatch(/does not exist/);
   });
 });
