@@ -3,21 +3,20 @@ import { RecordConversionError } from './processor.js';
 /** Turns one record's text into its columns. */
 export type ColumnSplitter = (line: string) => string[];
 
-const REGEX_META = /[\\^$.|?*+()[\]{}]/;
-
 /**
- * The agent's `delimiter` is a Java regular expression handed to
- * String.split. Most are plain text ("," or a tab), or one escaped character
- * ("\\t", "\\|"); those become a plain string so splitting needs no regex.
+ * The config loader has already turned the agent's escapes into text ("\\t"
+ * is a tab, "\\|" a pipe), so a delimiter is plain text, which is what every
+ * sane agent.json meant. One that still holds a backslash was written as a
+ * regular expression class (`\\s+`) and is used as one, as Java's
+ * String.split would.
  */
-export function literalDelimiter(delimiter: string): string | undefined {
-  if (!REGEX_META.test(delimiter)) return delimiter;
-  if (delimiter.length === 2 && delimiter[0] === '\\') {
-    const c = delimiter[1]!;
-    if (c === 't') return '\t';
-    if (!/[0-9A-Za-z]/.test(c)) return c;
+export function delimiterRegex(delimiter: string): RegExp | undefined {
+  if (!delimiter.includes('\\')) return undefined;
+  try {
+    return new RegExp(delimiter, 'g');
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** Java's rule for split(regex) with no limit: trailing empty columns are dropped. */
@@ -34,14 +33,14 @@ function dropTrailingEmpty(cols: string[]): string[] {
  * zero-width match at the very start never yields an empty first column.
  */
 export function javaSplitter(delimiter: string): ColumnSplitter {
-  const literal = literalDelimiter(delimiter);
-  if (literal !== undefined && literal.length > 0) {
+  const re = delimiterRegex(delimiter);
+  if (re === undefined) {
+    if (delimiter.length === 0) return (line) => [line];
     return (line) => {
-      const cols = line.split(literal);
+      const cols = line.split(delimiter);
       return cols.length === 1 ? cols : dropTrailingEmpty(cols);
     };
   }
-  const re = new RegExp(delimiter, 'g');
   return (line) => {
     re.lastIndex = 0;
     const cols: string[] = [];
@@ -62,23 +61,13 @@ export function javaSplitter(delimiter: string): ColumnSplitter {
   };
 }
 
-/** True when the delimiter, read as a regular expression, can match nothing at all ("|" does). */
-export function matchesEmpty(delimiter: string): boolean {
-  if (literalDelimiter(delimiter) !== undefined) return delimiter.length === 0;
-  try {
-    return new RegExp(`^(?:${delimiter})$`).test('');
-  } catch {
-    return false;
-  }
-}
-
 /**
  * RFC 4180 columns (ours, `quoted: true`): a column in double quotes may hold
  * the delimiter, newlines and `""` for a quote. Empty columns stay "" and are
- * kept at the end. An unterminated quote makes the record unconvertible.
+ * kept at the end. The delimiter is plain text. An unterminated quote makes
+ * the record unconvertible.
  */
-export function quotedSplitter(delimiter: string): ColumnSplitter {
-  const delim = literalDelimiter(delimiter) ?? delimiter;
+export function quotedSplitter(delim: string): ColumnSplitter {
   const dl = delim.length;
   return (line) => {
     const cols: string[] = [];

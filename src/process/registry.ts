@@ -13,7 +13,7 @@ type Factory<K extends OptionName> = (opt: Extract<ProcessingOption, { optionNam
 /** One factory per optionName: a new processor is one new file and one line here. */
 export const PROCESSOR_FACTORIES: { [K in OptionName]: Factory<K> } = {
   SINGLELINE: () => createSingleLine(),
-  CSVTOJSON: createCsvToJson,
+  CSVTOJSON: (opt) => createCsvToJson(opt),
   LOGTOJSON: createLogToJson,
   JSON: (opt) => createJson(opt),
   ADDMETADATA: (opt) => createAddMetadata(opt),

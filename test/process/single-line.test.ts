@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { chainOf } from './helpers.js';
+
+describe('SINGLELINE', () => {
+  const run = chainOf([{ optionName: 'SINGLELINE' }]);
+
+  it('joins the lines of a multi-line record with nothing between them, each trimmed, one newline at the end', () => {
+    const record = 'java.lang.IllegalStateException: boom\n    at com.example.Foo.bar(Foo.java:42)\n    at com.example.Main.main(Main.java:7)\n';
+    expect(run.text(record)).toBe(
+      'java.lang.IllegalStateException: boomat com.example.Foo.bar(Foo.java:42)at com.example.Main.main(Main.java:7)\n',
+    );
+  });
+
+  it('trims tabs and control characters as Java trim does', () => {
+    expect(run.text('\t \u0001 value \u0000\r\n  \n')).toBe('value\n');
+  });
+
+  it('returns the same buffer when the record is already one trimmed line', () => {
+    const input = Buffer.from('already single\n');
+    expect(run.chain.process(input)).toBe(input);
+  });
+
+  it('adds the newline to a record that has none and turns an empty record into a newline', () => {
+    expect(run.text('no newline')).toBe('no newline\n');
+    expect(run.text('')).toBe('\n');
+    expect(run.text('\n')).toBe('\n');
+  });
+
+  it('keeps multi-byte UTF-8 and invalid bytes as they are', () => {
+    const input = Buffer.concat([Buffer.from(' héllo ✓\n '), Buffer.from([0xff, 0xfe]), Buffer.from(' \n')]);
+    expect(run.chain.process(input)).toEqual(Buffer.concat([Buffer.from('héllo ✓'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]));
+  });
+});
