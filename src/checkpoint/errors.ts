@@ -1,0 +1,13 @@
+import { AgentError } from '../errors.js';
+
+/** The checkpoint file can never be written where it is configured. */
+export class CheckpointPathError extends AgentError {
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'CHECKPOINT_PATH',
+      `checkpoint file ${path} cannot be written: ${reason}`,
+      'set checkpointFile to a path in a writable directory (the default is /var/run/aws-kinesis-agent/checkpoints)',
+      options,
+    );
+  }
+}

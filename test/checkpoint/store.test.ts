@@ -1,0 +1,101 @@
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CheckpointStore } from '../../src/checkpoint/store.js';
+import { CheckpointPathError } from '../../src/checkpoint/errors.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { tempDir } from '../source/support/helpers.js';
+
+const entry = (ino: string, offset: number) => ({
+  flowId: 'f',
+  path: `/x/${ino}`,
+  dev: '1',
+  ino,
+  fingerprint: 'ab',
+  fingerprintBytes: 10,
+  offset,
+});
+
+describe('CheckpointStore', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir('ka-ckpt-')));
+  afterEach(() => cleanup());
+
+  it('writes atomically and reads back what it wrote, creating the directory 0700 and the file 0600', async () => {
+    const path = join(dir, 'nested', 'deeper', 'checkpoints');
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger() });
+    s.set(entry('5', 42));
+    await s.close();
+    expect((await stat(join(dir, 'nested', 'deeper'))).mode & 0o777).toBe(0o700);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'nested', 'deeper'))).toEqual(['checkpoints']);
+    const again = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger() });
+    expect(again.get('f', '1', '5')?.offset).toBe(42);
+  });
+
+  it('moves a corrupt file aside, warns, and starts empty', async () => {
+    const path = join(dir, 'checkpoints');
+    await writeFile(path, '{"version":1,"entr');
+    const out = new PassThrough();
+    const lines: string[] = [];
+    out.on('data', (b: Buffer) => lines.push(b.toString()));
+    const log = createLogger({ level: 'warn', destination: out });
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log });
+    expect(s.size).toBe(0);
+    const names = await readdir(dir);
+    expect(names.some((n) => n.startsWith('checkpoints.corrupt-'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines.join('')).toContain('corrupt');
+  });
+
+  it('prunes entries not updated for longer than the TTL', async () => {
+    const path = join(dir, 'checkpoints');
+    const old = Date.now() - 3 * 86_400_000;
+    await writeFile(
+      path,
+      JSON.stringify({ version: 1, entries: [{ ...entry('1', 5), updatedAt: old }, { ...entry('2', 6), updatedAt: Date.now() }] }),
+    );
+    const s = await CheckpointStore.open(path, { ttlDays: 2, log: silentLogger() });
+    expect(s.get('f', '1', '1')).toBeUndefined();
+    expect(s.get('f', '1', '2')?.offset).toBe(6);
+  });
+
+  it('coalesces many updates into few writes and flush() puts the latest on disk', async () => {
+    const path = join(dir, 'checkpoints');
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 60_000 });
+    for (let i = 0; i < 1000; i++) s.set(entry('9', i));
+    await s.flush();
+    const body = JSON.parse(await readFile(path, 'utf8')) as { entries: { offset: number }[] };
+    expect(body.entries[0]!.offset).toBe(999);
+    await s.close();
+  });
+
+  it('throws an AgentError with a hint when the checkpoint path can never be written', async () => {
+    await writeFile(join(dir, 'afile'), 'x');
+    await expect(CheckpointStore.open(join(dir, 'afile', 'checkpoints'), { ttlDays: 7, log: silentLogger() })).rejects.toBeInstanceOf(
+      CheckpointPathError,
+    );
+    await mkdir(join(dir, 'adir'));
+    const err = await CheckpointStore.open(join(dir, 'adir'), { ttlDays: 7, log: silentLogger() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointPathError);
+    expect((err as CheckpointPathError).hint).toBeTruthy();
+  });
+
+  it('keeps working when writes fail, and writes once the directory is back', async () => {
+    const sub = join(dir, 'sub');
+    const path = join(sub, 'checkpoints');
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 10 });
+    const { rm } = await import('node:fs/promises');
+    await rm(sub, { recursive: true });
+    s.set(entry('3', 7));
+    await s.flush(); // fails quietly
+    await mkdir(sub);
+    s.set(entry('3', 8));
+    await s.flush();
+    const body = JSON.parse(await readFile(path, 'utf8')) as { entries: { offset: number }[] };
+    expect(body.entries[0]!.offset).toBe(8);
+    await s.close();
+  });
+});
