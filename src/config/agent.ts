@@ -133,7 +133,7 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
     region: resolveRegion(region('cloudwatch.region'), cwEndpoint, env),
     namespace: r.str('cloudwatch.namespace') ?? AGENT_DEFAULTS.cloudwatchNamespace,
     tagInstance: r.bool('cloudwatch.tagInstance', AGENT_DEFAULTS.cloudwatchTagInstance),
-    metricsBufferTimeMillis: r.int('cloudwatch.metricsBufferTimeMillis', AGENT_DEFAULTS.cloudwatchMetricsBufferTimeMillis, { min: 1000 }),
+    metricsBufferTimeMillis: r.int('cloudwatch.metricsBufferTimeMillis', AGENT_DEFAULTS.cloudwatchMetricsBufferTimeMillis, { min: 1 }),
   };
   if (cwEndpoint) cloudwatch.endpoint = cwEndpoint;
 

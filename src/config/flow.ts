@@ -159,7 +159,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   const maxBufferSizeBytes = r.int('maxBufferSizeBytes', limits.maxBufferSizeBytes, { min: 1, max: limits.maxBufferSizeBytes });
   const minTimeBetweenFilePollsMillis = r.int('minTimeBetweenFilePollsMillis', FLOW_DEFAULTS.minTimeBetweenFilePollsMillis, { min: 1 });
   const maxTimeBetweenFileTrackerRefreshMillis = r.int('maxTimeBetweenFileTrackerRefreshMillis', FLOW_DEFAULTS.maxTimeBetweenFileTrackerRefreshMillis, { min: 1 });
-  const retryInitialBackoffMillis = r.int('retryInitialBackoffMillis', FLOW_DEFAULTS.retryInitialBackoffMillis, { min: 1 });
+  const retryInitialBackoffMillis = r.int('retryInitialBackoffMillis', FLOW_DEFAULTS.retryInitialBackoffMillis, { min: 0 });
   const retryMaxBackoffMillis = r.int('retryMaxBackoffMillis', FLOW_DEFAULTS.retryMaxBackoffMillis, { min: 1 });
   if (retryMaxBackoffMillis < retryInitialBackoffMillis) {
     r.fail('retryMaxBackoffMillis', `${retryMaxBackoffMillis} is below retryInitialBackoffMillis ${retryInitialBackoffMillis}`, 'the longest wait between retries cannot be shorter than the first');
