@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { chainOf } from './helpers.js';
+
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('ADDMETADATA', () => {
+  it('wraps the record text as "data" after "metadata", without its newline', () => {
+    const run = chainOf([{ optionName: 'ADDMETADATA', metadata: { key: 'value', foo: { bar: 'baz' } }, timestamp: false, jsonFormat: 'COMPACT' }]);
+    expect(run.text('hello world\n')).toBe('{"metadata":{"key":"value","foo":{"bar":"baz"}},"data":"hello world"}\n');
+  });
+
+  it('adds "ts", the UTC time in milliseconds, last, when timestamp is true', () => {
+    const run = chainOf([{ optionName: 'ADDMETADATA', metadata: { env: 'prod' }, timestamp: true, jsonFormat: 'COMPACT' }]);
+    const before = Date.now();
+    const out = JSON.parse(run.text('x\n')!) as Record<string, string>;
+    expect(Object.keys(out)).toEqual(['metadata', 'data', 'ts']);
+    expect(out.ts).toMatch(ISO_MS);
+    expect(Date.parse(out.ts!)).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  it('keeps a JSON record as a string in "data", as the agent does', () => {
+    const run = chainOf([{ optionName: 'ADDMETADATA', metadata: { a: 1 }, timestamp: false, jsonFormat: 'COMPACT' }]);
+    expect(run.text('{"k":"v"}\n')).toBe('{"metadata":{"a":1},"data":"{\\"k\\":\\"v\\"}"}\n');
+  });
+
+  it('escapes control characters and keeps other text, multi-line records included', () => {
+    const run = chainOf([{ optionName: 'ADDMETADATA', metadata: {}, timestamp: false, jsonFormat: 'COMPACT' }]);
+    expect(run.text('line1\n\tline2 é\u0000\n')).toBe('{"metadata":{},"data":"line1\\n\\tline2 é\\u0000"}\n');
+  });
+
+  it('pretty prints with the metadata indented inside', () => {
+    const run = chainOf([{ optionName: 'ADDMETADATA', metadata: { foo: { bar: 'baz' }, list: [1, 2] }, timestamp: false, jsonFormat: 'PRETTYPRINT' }]);
+    expect(run.text('hi\n')).toBe('{\n  "metadata" : {\n    "foo" : {\n      "bar" : "baz"\n    },\n    "list" : [ 1, 2 ]\n  },\n  "data" : "hi"\n}\n');
+  });
+});
