@@ -1,0 +1,373 @@
+/**
+ * The delivery core shared by every destination: a bounded queue in front,
+ * batches cut to the API's limits, several calls in flight under an adaptive
+ * limit, and retries of exactly the entries that failed. Destinations only
+ * build and send a call and read its answer (kinesis.ts, firehose.ts).
+ *
+ * Memory: a record counts against `maxQueueBytes` from push() until it is
+ * acknowledged, whether it waits in a batch, in flight or for a retry, so
+ * an outage of any length holds at most that much (DESIGN invariant 2).
+ */
+import type { FlowConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { RecordSink, SourceRecord } from '../pipeline/types.js';
+import { backoffDelay } from './backoff.js';
+import { Batcher } from './batcher.js';
+import { AdaptiveConcurrency } from './concurrency.js';
+import type { Destination, EntryFailure } from './destination.js';
+import type { Entry, Packer } from './entry.js';
+import { classifyCode, classifyError, type Failure } from './errors.js';
+
+export interface Delivery extends RecordSink {
+  start(): void;
+  /**
+   * Stops taking records, sends what is buffered and waits for calls in
+   * flight, up to `timeoutMs`; records not acknowledged by then never are,
+   * so the checkpoint does not cover them and they are read again.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export interface DeliveryCoreOptions {
+  flow: FlowConfig;
+  destination: Destination;
+  packer: Packer;
+  /** Partition key of a record's data ('' where the packer chooses). */
+  keyOf: (data: Buffer) => string;
+  metrics: FlowMetrics;
+  log: Logger;
+  /** Upper bound on one call, a backstop behind the SDK's own timeouts. */
+  callTimeoutMs: number;
+}
+
+interface Batch {
+  entries: Entry[];
+  /** Sends of these entries so far that failed. */
+  attempt: number;
+  /** Not to be sent before this time (ms since epoch). */
+  notBefore: number;
+}
+
+function userRecords(entries: Entry[]): number {
+  let n = 0;
+  for (const e of entries) n += e.records.length;
+  return n;
+}
+
+export class DeliveryCore implements Delivery {
+  private readonly flow: FlowConfig;
+  private readonly destination: Destination;
+  private readonly keyOf: (data: Buffer) => string;
+  private readonly metrics: FlowMetrics;
+  private readonly log: Logger;
+  private readonly callTimeoutMs: number;
+  private readonly batcher: Batcher;
+  private readonly concurrency: AdaptiveConcurrency;
+  private readonly abort = new AbortController();
+
+  private ready: Batch[] = [];
+  private queueBytes = 0;
+  private inFlight = 0;
+  private started = false;
+  private closing = false;
+  private abandoned = false;
+  private ageTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = 0;
+  /** Whole-call failures pause the flow: every call would likely meet the same fate. */
+  private pausedUntil = 0;
+  private callFailures = 0;
+  private lastFailTicket = 0;
+  /** 'ok' or what is failing; a log line is written only when it changes. */
+  private state = 'ok';
+  private roomWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(opts: DeliveryCoreOptions) {
+    this.flow = opts.flow;
+    this.destination = opts.destination;
+    this.keyOf = opts.keyOf;
+    this.metrics = opts.metrics;
+    this.log = opts.log;
+    this.callTimeoutMs = opts.callTimeoutMs;
+    const limits = opts.destination.limits;
+    this.batcher = new Batcher(
+      opts.packer,
+      {
+        entries: Math.max(1, Math.min(opts.flow.maxBufferSizeRecords, limits.recordsPerCall)),
+        bytes: Math.max(1, Math.min(opts.flow.maxBufferSizeBytes, limits.bytesPerCall)),
+      },
+      (entries) => this.enqueue(entries),
+    );
+    this.concurrency = new AdaptiveConcurrency(opts.flow.maxInFlightRequests);
+    this.metrics.queueCapacityBytes = opts.flow.maxQueueBytes;
+  }
+
+  /** The adaptive limit on calls in flight right now. */
+  get concurrencyLimit(): number {
+    return this.concurrency.limit;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.destination.start?.();
+    this.pump();
+  }
+
+  push(record: SourceRecord): boolean {
+    // After close() records are not taken: unacknowledged, they are read again after a restart.
+    if (this.closing) return false;
+    this.queueBytes += record.data.length;
+    this.metrics.queueBytes = this.queueBytes;
+    this.batcher.add(record, this.keyOf(record.data));
+    if (this.batcher.pending > 0 && !this.ageTimer) {
+      this.ageTimer = setTimeout(() => {
+        this.ageTimer = undefined;
+        this.batcher.flush();
+      }, this.flow.maxBufferAgeMillis);
+    }
+    const room = this.hasRoom();
+    // Full, with nothing else to send: waiting for the batch to age would only stall.
+    if (!room && this.ready.length === 0) this.batcher.flush();
+    return room;
+  }
+
+  drained(): Promise<void> {
+    if (this.hasRoom() || this.abandoned) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      this.clearAgeTimer();
+      this.batcher.flush();
+      this.pump();
+    }
+    if (!this.abandoned) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        timer = setTimeout(resolve, Math.max(0, timeoutMs));
+        this.checkIdle();
+      });
+      clearTimeout(timer);
+    }
+    this.abandon();
+  }
+
+  private abandon(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    const left = userRecords(this.ready.flatMap((b) => b.entries));
+    if (left > 0 || this.inFlight > 0) {
+      this.log.warn({ records: left, inFlightRequests: this.inFlight }, 'shutdown deadline reached; undelivered records will be read again after restart');
+    }
+    this.abort.abort();
+    this.ready = [];
+    this.clearAgeTimer();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.destination.close();
+    this.queueBytes = 0;
+    this.metrics.queueBytes = 0;
+    this.metrics.inFlightRequests = 0;
+    for (const w of this.roomWaiters.splice(0)) w();
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private hasRoom(): boolean {
+    return this.queueBytes < this.flow.maxQueueBytes && this.ready.length < Math.max(1, this.flow.publishQueueCapacity);
+  }
+
+  private notifyRoom(): void {
+    if (this.roomWaiters.length > 0 && this.hasRoom()) for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  private checkIdle(): void {
+    if (this.closing && this.ready.length === 0 && this.inFlight === 0 && this.batcher.pending === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private clearAgeTimer(): void {
+    if (this.ageTimer) clearTimeout(this.ageTimer);
+    this.ageTimer = undefined;
+  }
+
+  private enqueue(entries: Entry[]): void {
+    this.clearAgeTimer();
+    this.ready.push({ entries, attempt: 0, notBefore: 0 });
+    this.pump();
+  }
+
+  private wake(at: number): void {
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.pump();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  /** Starts every call the limit allows and whose time has come. */
+  private pump(): void {
+    if (!this.started || this.abandoned) return;
+    while (this.inFlight < this.concurrency.limit && this.ready.length > 0) {
+      const now = Date.now();
+      if (now < this.pausedUntil) {
+        this.wake(this.pausedUntil);
+        break;
+      }
+      let pick = -1;
+      let soonest = Infinity;
+      for (let i = 0; i < this.ready.length; i++) {
+        const at = this.ready[i]!.notBefore;
+        if (at <= now) {
+          pick = i;
+          break;
+        }
+        if (at < soonest) soonest = at;
+      }
+      if (pick < 0) {
+        this.wake(soonest);
+        break;
+      }
+      const [batch] = this.ready.splice(pick, 1);
+      void this.call(batch!);
+    }
+    this.notifyRoom();
+  }
+
+  private async call(batch: Batch): Promise<void> {
+    this.inFlight++;
+    this.metrics.inFlightRequests = this.inFlight;
+    const ticket = this.concurrency.begin();
+    this.metrics.requests++;
+    if (batch.attempt > 0) this.metrics.retries++;
+    this.metrics.recordSendAttempts += userRecords(batch.entries);
+    let failures: EntryFailure[] | undefined;
+    let error: unknown;
+    try {
+      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.callTimeoutMs)]);
+      failures = await this.destination.send(batch.entries, signal);
+    } catch (err) {
+      error = err;
+    }
+    if (this.abandoned) return;
+    this.inFlight--;
+    this.metrics.inFlightRequests = this.inFlight;
+    if (failures) this.answered(batch, failures, ticket);
+    else this.failed(batch, error, ticket);
+    this.pump();
+    this.checkIdle();
+  }
+
+  private deliver(entry: Entry): void {
+    for (const r of entry.records) r.acker.ack(r.start, r.end);
+    this.metrics.recordsSent += entry.records.length;
+    this.metrics.bytesSent += entry.userBytes;
+    this.queueBytes -= entry.userBytes;
+    this.metrics.queueBytes = this.queueBytes;
+  }
+
+  /** The call was answered; some entries may have failed inside it. */
+  private answered(batch: Batch, failures: EntryFailure[], ticket: number): void {
+    const now = Date.now();
+    if (failures.length === 0) {
+      for (const e of batch.entries) this.deliver(e);
+      this.concurrency.succeeded();
+      this.healthy(now);
+      return;
+    }
+    const failedAt = new Set(failures.map((f) => f.index));
+    const retry: Entry[] = [];
+    batch.entries.forEach((e, i) => (failedAt.has(i) ? retry.push(e) : this.deliver(e)));
+    this.metrics.recordSendErrors += userRecords(retry);
+
+    let throttled = false;
+    let userFailure: Failure | undefined;
+    let first: Failure | undefined;
+    for (const f of failures) {
+      const c = classifyCode(f.code, f.message, this.destination.context);
+      first ??= c;
+      if (c.kind === 'throttle') throttled = true;
+      if (c.kind === 'user') userFailure ??= c;
+    }
+    if (throttled) this.concurrency.throttled(ticket);
+    this.destination.invalidate?.();
+    if (retry.length < batch.entries.length) {
+      if (!throttled) this.concurrency.succeeded();
+      this.healthy(now);
+    }
+    if (userFailure) this.failing(userFailure, now);
+    else if (retry.length === batch.entries.length) this.failing(first!, now);
+
+    const attempt = batch.attempt + 1;
+    const delay = userFailure
+      ? this.flow.retryMaxBackoffMillis
+      : backoffDelay(attempt, this.flow.retryInitialBackoffMillis, this.flow.retryMaxBackoffMillis);
+    this.log.debug({ failed: retry.length, of: batch.entries.length, code: first!.code, retryInMs: delay }, 'records failed; retrying them');
+    // Retries go first: they hold the oldest data.
+    this.ready.unshift({ entries: retry, attempt, notBefore: now + delay });
+  }
+
+  /** The call failed as a whole: no entry was delivered. */
+  private failed(batch: Batch, err: unknown, ticket: number): void {
+    const now = Date.now();
+    const f = classifyError(err, this.destination.context);
+    this.metrics.serviceErrors++;
+    if (f.kind === 'user') this.concurrency.collapse();
+    else this.concurrency.throttled(ticket);
+    // Calls that were in flight together fail together; count them as one failure.
+    if (ticket > this.lastFailTicket) {
+      this.callFailures++;
+      this.lastFailTicket = this.concurrency.lastTicket;
+    }
+    const delay =
+      f.kind === 'user'
+        ? this.flow.retryMaxBackoffMillis
+        : backoffDelay(this.callFailures, this.flow.retryInitialBackoffMillis, this.flow.retryMaxBackoffMillis);
+    this.pausedUntil = Math.max(this.pausedUntil, now + delay);
+    this.destination.invalidate?.();
+    this.failing(f, now);
+    this.log.debug({ code: f.code, err: f.message, retryInMs: delay }, 'call failed; retrying');
+    batch.attempt++;
+    batch.notBefore = 0;
+    this.ready.unshift(batch);
+  }
+
+  private healthy(now: number): void {
+    this.metrics.lastSendAt = now;
+    this.callFailures = 0;
+    if (this.state !== 'ok') {
+      this.log.info(
+        { destination: this.destination.context.streamName, failingForMs: this.metrics.failingSince ? now - this.metrics.failingSince : 0 },
+        'delivery resumed',
+      );
+      this.state = 'ok';
+    }
+    this.metrics.failingSince = 0;
+  }
+
+  private failing(f: Failure, now: number): void {
+    if (this.metrics.failingSince === 0) this.metrics.failingSince = now;
+    const state = f.userError ? f.userError.code : `${f.kind}:${f.code}`;
+    if (state === this.state) return;
+    this.state = state;
+    if (f.userError) {
+      this.log.error(
+        { code: f.userError.code, awsError: f.code, hint: f.userError.hint, detail: f.message },
+        `${f.userError.message}; retrying every ${this.flow.retryMaxBackoffMillis} ms`,
+      );
+    } else {
+      this.log.warn(
+        { destination: this.destination.context.streamName, error: f.code, detail: f.message },
+        f.kind === 'throttle' ? 'destination is throttling; slowing down and retrying' : 'delivery failing; retrying',
+      );
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/** What the delivery core needs from a destination: send entries, report which failed. */
+import type { Entry } from './entry.js';
+import type { ApiLimits } from './limits.js';
+import type { DestinationContext } from './errors.js';
+
+export interface EntryFailure {
+  /** Position of the entry in the call. */
+  index: number;
+  code: string;
+  message: string;
+}
+
+export interface Destination {
+  readonly context: DestinationContext;
+  readonly limits: ApiLimits;
+  /**
+   * One PutRecords / PutRecordBatch call. Resolves with the entries the
+   * answer reports failed; rejects when the call failed as a whole.
+   */
+  send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]>;
+  /** Something failed; routing knowledge (shards) may be stale. */
+  invalidate?(): void;
+  start?(): void;
+  close(): void;
+}

@@ -1,0 +1,191 @@
+/**
+ * What a failed call or a failed entry means for delivery: wait a little
+ * (throttled), wait and retry (transient), or wait for the user to fix
+ * something (user errors, with a hint naming the key or IAM permission).
+ * Nothing here ever means "drop the data".
+ */
+import { AgentError } from '../errors.js';
+
+export interface DestinationContext {
+  kind: 'kinesis' | 'firehose';
+  streamName: string;
+  region: string;
+  /** Index of the flow in flows[], for naming its keys. */
+  flowIndex: number;
+}
+
+function streamKey(ctx: DestinationContext): string {
+  return `flows[${ctx.flowIndex}].${ctx.kind === 'kinesis' ? 'kinesisStream' : 'deliveryStream'}`;
+}
+
+function permission(ctx: DestinationContext): string {
+  return ctx.kind === 'kinesis' ? 'kinesis:PutRecords' : 'firehose:PutRecordBatch';
+}
+
+function what(ctx: DestinationContext): string {
+  return `${ctx.kind === 'kinesis' ? 'Kinesis stream' : 'Firehose delivery stream'} \`${ctx.streamName}\``;
+}
+
+/** A delivery failure only the user can fix; delivery keeps retrying until they do. */
+export class DeliveryUserError extends AgentError {}
+
+export class DestinationNotFoundError extends DeliveryUserError {
+  constructor(ctx: DestinationContext, cause?: unknown) {
+    super(
+      'DESTINATION_NOT_FOUND',
+      `${what(ctx)} does not exist in ${ctx.region}`,
+      `create it, or fix ${streamKey(ctx)} or the region (${ctx.kind}.region / ${ctx.kind}.endpoint); delivery resumes by itself once it exists`,
+      { cause },
+    );
+  }
+}
+
+export class DestinationAccessDeniedError extends DeliveryUserError {
+  constructor(ctx: DestinationContext, detail: string, cause?: unknown) {
+    super(
+      'DESTINATION_ACCESS_DENIED',
+      `access denied writing to ${what(ctx)}: ${detail}`,
+      `grant ${permission(ctx)}${ctx.kind === 'kinesis' ? ' (and kinesis:ListShards with aggregation)' : ''} on it to the agent's IAM identity (or assumeRoleARN); delivery resumes by itself`,
+      { cause },
+    );
+  }
+}
+
+export class InvalidCredentialsError extends DeliveryUserError {
+  constructor(ctx: DestinationContext, detail: string, cause?: unknown) {
+    super(
+      'INVALID_CREDENTIALS',
+      `AWS rejected the agent's credentials writing to ${what(ctx)}: ${detail}`,
+      'check awsAccessKeyId / awsSecretAccessKey (or the environment, profile or instance role they come from), the clock, and the region',
+      { cause },
+    );
+  }
+}
+
+export class MissingCredentialsError extends DeliveryUserError {
+  constructor(ctx: DestinationContext, detail: string, cause?: unknown) {
+    super(
+      'NO_CREDENTIALS',
+      `no AWS credentials to write to ${what(ctx)}: ${detail}`,
+      'set awsAccessKeyId and awsSecretAccessKey, or give the host a role, profile or AWS_* environment variables',
+      { cause },
+    );
+  }
+}
+
+export class EncryptionKeyError extends DeliveryUserError {
+  constructor(ctx: DestinationContext, code: string, detail: string, cause?: unknown) {
+    super(
+      'DESTINATION_KMS_ERROR',
+      `${what(ctx)} cannot encrypt records (${code}): ${detail}`,
+      `enable the stream's KMS key and grant kms:GenerateDataKey on it to the agent's IAM identity`,
+      { cause },
+    );
+  }
+}
+
+export class InvalidRequestError extends DeliveryUserError {
+  constructor(ctx: DestinationContext, code: string, detail: string, cause?: unknown) {
+    super(
+      'DESTINATION_REJECTED_REQUEST',
+      `${what(ctx)} rejected a request (${code}): ${detail}`,
+      `check ${streamKey(ctx)} and the endpoint; if records are too large, lower maxBufferSizeBytes`,
+      { cause },
+    );
+  }
+}
+
+/** The destination answered, but not with anything a PutRecords/PutRecordBatch answer looks like. */
+export class MalformedResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedResponseError';
+  }
+}
+
+export type FailureKind = 'throttle' | 'transient' | 'user';
+
+export interface Failure {
+  kind: FailureKind;
+  /** A short stable name: the AWS error code, a Node error code, or an HTTP status. */
+  code: string;
+  message: string;
+  /** Set for user errors. */
+  userError?: DeliveryUserError;
+}
+
+const THROTTLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'LimitExceededException',
+  'ServiceUnavailableException',
+  'ServiceUnavailable',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+]);
+
+const NOT_FOUND = new Set(['ResourceNotFoundException']);
+const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'KMSAccessDeniedException']);
+const BAD_CREDENTIALS = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+]);
+const KMS = new Set(['KMSDisabledException', 'KMSInvalidStateException', 'KMSNotFoundException', 'KMSOptInRequired', 'KMSThrottlingException']);
+const REJECTED = new Set(['ValidationException', 'InvalidArgumentException', 'SerializationException']);
+
+/** Classifies an AWS error code (of a whole call, or of one entry in an answer). */
+export function classifyCode(code: string, message: string, ctx: DestinationContext, cause?: unknown): Failure {
+  if (code === 'KMSThrottlingException') return { kind: 'throttle', code, message };
+  if (THROTTLE.has(code)) return { kind: 'throttle', code, message };
+  if (NOT_FOUND.has(code)) return { kind: 'user', code, message, userError: new DestinationNotFoundError(ctx, cause) };
+  if (code.startsWith('KMS') && DENIED.has(code)) {
+    return { kind: 'user', code, message, userError: new EncryptionKeyError(ctx, code, message, cause) };
+  }
+  if (DENIED.has(code)) return { kind: 'user', code, message, userError: new DestinationAccessDeniedError(ctx, message, cause) };
+  if (BAD_CREDENTIALS.has(code)) return { kind: 'user', code, message, userError: new InvalidCredentialsError(ctx, message, cause) };
+  if (KMS.has(code)) return { kind: 'user', code, message, userError: new EncryptionKeyError(ctx, code, message, cause) };
+  if (REJECTED.has(code)) return { kind: 'user', code, message, userError: new InvalidRequestError(ctx, code, message, cause) };
+  return { kind: 'transient', code, message };
+}
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Classifies whatever a whole call threw: an AWS error, a network error, a timeout, a parse error. */
+export function classifyError(err: unknown, ctx: DestinationContext): Failure {
+  const e = (err ?? {}) as SdkLikeError;
+  const message = String(e.message ?? err);
+  if (err instanceof MalformedResponseError) return { kind: 'transient', code: 'MalformedResponse', message };
+  if (e.name === 'CredentialsProviderError' || e.name === 'ProviderError') {
+    return { kind: 'user', code: 'NoCredentials', message, userError: new MissingCredentialsError(ctx, message, err) };
+  }
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  if (status !== undefined && status >= 400 && status < 500) {
+    const byCode = classifyCode(name, message, ctx, err);
+    if (byCode.kind !== 'transient') return byCode;
+    if (status === 429) return { kind: 'throttle', code: name, message };
+    if (status === 403) return { kind: 'user', code: name, message, userError: new DestinationAccessDeniedError(ctx, message, err) };
+    return byCode;
+  }
+  if (status !== undefined && status >= 500) {
+    return { kind: status === 503 ? 'throttle' : 'transient', code: THROTTLE.has(name) ? name : `HTTP ${status}`, message };
+  }
+  const byCode = classifyCode(name, message, ctx, err);
+  if (byCode.kind !== 'transient') return byCode;
+  // Network and timeout errors: retried without end.
+  return { kind: 'transient', code: e.code ?? name, message };
+}

@@ -1,0 +1,61 @@
+/**
+ * Firehose bills every record in 5 KB steps, so short lines are packed,
+ * whole, into records of about `aggregatedRecordSizeBytes`. A line is never
+ * split; one longer than the target travels alone.
+ */
+import type { SourceRecord } from '../pipeline/types.js';
+import type { Cost, Entry, Packer } from './entry.js';
+
+interface OpenPack {
+  records: SourceRecord[];
+  bytes: number;
+}
+
+export class LinePacker implements Packer {
+  private closed: Entry[] = [];
+  private open: OpenPack | undefined;
+  private bytes = 0;
+  private readonly target: number;
+
+  constructor(targetBytes: number, maxRecordBytes: number) {
+    this.target = Math.min(targetBytes, maxRecordBytes);
+  }
+
+  get entryCount(): number {
+    return this.closed.length + (this.open ? 1 : 0);
+  }
+
+  get byteCount(): number {
+    return this.bytes;
+  }
+
+  cost(record: SourceRecord): Cost {
+    const fits = this.open !== undefined && this.open.bytes + record.data.length <= this.target;
+    return { entries: fits ? 0 : 1, bytes: record.data.length };
+  }
+
+  add(record: SourceRecord): void {
+    const len = record.data.length;
+    if (this.open && this.open.bytes + len > this.target) this.close();
+    if (!this.open) this.open = { records: [], bytes: 0 };
+    this.open.records.push(record);
+    this.open.bytes += len;
+    this.bytes += len;
+  }
+
+  private close(): void {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    const data = open.records.length === 1 ? open.records[0]!.data : Buffer.concat(open.records.map((r) => r.data), open.bytes);
+    this.closed.push({ data, partitionKey: '', records: open.records, userBytes: open.bytes });
+  }
+
+  take(): Entry[] {
+    this.close();
+    const out = this.closed;
+    this.closed = [];
+    this.bytes = 0;
+    return out;
+  }
+}

@@ -1,0 +1,128 @@
+/** Kinesis Data Streams: how to build a PutRecords call and read its answer. */
+import { KinesisClient, ListShardsCommand, PutRecordsCommand, type ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { Logger } from '../log.js';
+import type { Destination, EntryFailure } from './destination.js';
+import type { Entry } from './entry.js';
+import { MalformedResponseError, type DestinationContext } from './errors.js';
+import { PUT_RECORDS } from './limits.js';
+import { ShardMap, type ShardRange } from './shard-map.js';
+
+export interface KinesisDestinationOptions {
+  client: KinesisClient;
+  context: DestinationContext;
+  log: Logger;
+  /** Learn the shards, so KPL aggregates can be grouped by shard. */
+  routing: boolean;
+}
+
+/** Refresh shards at least this often, to follow resharding that causes no failure. */
+const SHARD_REFRESH_MS = 60_000;
+/** And at most this often, however many failures ask for it. */
+const SHARD_REFRESH_MIN_MS = 5_000;
+
+function streamTarget(name: string): { StreamName: string } | { StreamARN: string } {
+  return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
+}
+
+export class KinesisDestination implements Destination {
+  readonly limits = PUT_RECORDS;
+  readonly context: DestinationContext;
+  private readonly client: KinesisClient;
+  private readonly log: Logger;
+  private readonly routing: boolean;
+  private shards: ShardMap | undefined;
+  private loadedAt = 0;
+  private loading = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private warnedRouting = false;
+
+  constructor(opts: KinesisDestinationOptions) {
+    this.client = opts.client;
+    this.context = opts.context;
+    this.log = opts.log;
+    this.routing = opts.routing;
+  }
+
+  start(): void {
+    if (!this.routing) return;
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), SHARD_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * The group a partition key's records share an aggregate in: its shard.
+   * Until shards are known (or when ListShards is denied), the key itself,
+   * which is always correct, only packs less.
+   */
+  route(key: string): string {
+    return this.shards?.shardOf(key) ?? `k:${key}`;
+  }
+
+  invalidate(): void {
+    if (this.routing && Date.now() - this.loadedAt >= SHARD_REFRESH_MIN_MS) void this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.loading || this.closed) return;
+    this.loading = true;
+    this.loadedAt = Date.now();
+    try {
+      const ranges: ShardRange[] = [];
+      let token: string | undefined;
+      do {
+        const page: ListShardsCommandOutput = await this.client.send(
+          new ListShardsCommand(token ? { NextToken: token } : streamTarget(this.context.streamName)),
+        );
+        for (const s of page.Shards ?? []) {
+          // Closed (parent) shards take no more writes.
+          if (s.SequenceNumberRange?.EndingSequenceNumber !== undefined) continue;
+          if (!s.ShardId || !s.HashKeyRange?.StartingHashKey || !s.HashKeyRange.EndingHashKey) continue;
+          ranges.push({ shardId: s.ShardId, start: BigInt(s.HashKeyRange.StartingHashKey), end: BigInt(s.HashKeyRange.EndingHashKey) });
+        }
+        token = page.NextToken;
+      } while (token);
+      this.shards = new ShardMap(ranges);
+      this.log.debug({ shards: ranges.length }, 'shard map loaded');
+    } catch (err) {
+      if (!this.warnedRouting) {
+        this.warnedRouting = true;
+        this.log.warn(
+          { err: (err as Error).message },
+          'cannot list shards; aggregating records per partition key instead of per shard (grant kinesis:ListShards to pack more)',
+        );
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
+    const answer = await this.client.send(
+      new PutRecordsCommand({
+        ...streamTarget(this.context.streamName),
+        Records: entries.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })),
+      }),
+      { abortSignal: signal },
+    );
+    const results = answer.Records;
+    if (!Array.isArray(results) || results.length !== entries.length) {
+      throw new MalformedResponseError(
+        `PutRecords answered ${Array.isArray(results) ? results.length : 'no'} results for ${entries.length} records`,
+      );
+    }
+    const failures: EntryFailure[] = [];
+    results.forEach((r, index) => {
+      if (r.ErrorCode) failures.push({ index, code: r.ErrorCode, message: r.ErrorMessage ?? '' });
+      else if (!r.SequenceNumber) failures.push({ index, code: 'MalformedResponse', message: 'result has neither SequenceNumber nor ErrorCode' });
+    });
+    return failures;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,63 @@
+/** Partition keys for Kinesis Data Streams records, per `flow.partitionKey`. */
+import { hash } from 'node:crypto';
+import type { PartitionKeySpec } from '../config/types.js';
+import { MAX_PARTITION_KEY_CHARS } from './limits.js';
+
+export type PartitionKeyFn = (data: Buffer) => string;
+
+/**
+ * Always 16 hex characters, so size estimates made before the key exists hold.
+ * Random keys only need to spread evenly over the MD5 key space, which any
+ * distinct strings do; Math.random is far cheaper than crypto randomness here.
+ */
+export function randomPartitionKey(): string {
+  return (
+    Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0') +
+    Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0')
+  );
+}
+
+/** The same bytes always get the same key, so identical lines land on one shard. */
+export function deterministicPartitionKey(data: Buffer): string {
+  return hash('sha1', data, 'hex');
+}
+
+export function clampPartitionKey(key: string): string {
+  if (key.length <= MAX_PARTITION_KEY_CHARS) return key;
+  return Array.from(key).slice(0, MAX_PARTITION_KEY_CHARS).join('');
+}
+
+/** A top-level field of a JSON object record; undefined when absent, empty or not JSON. */
+export function fieldPartitionKey(data: Buffer, field: string): string | undefined {
+  let i = 0;
+  while (i < data.length && (data[i] === 0x20 || data[i] === 0x09)) i++;
+  // Only objects have fields; skip the parse for everything else.
+  if (data[i] !== 0x7b) return undefined;
+  let value: unknown;
+  try {
+    const parsed: unknown = JSON.parse(data.toString('utf8'));
+    value = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[field] : undefined;
+  } catch {
+    return undefined;
+  }
+  if (typeof value === 'string') return value.length > 0 ? clampPartitionKey(value) : undefined;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
+export function partitionKeyFn(spec: PartitionKeySpec): PartitionKeyFn {
+  switch (spec.kind) {
+    case 'RANDOM':
+      return randomPartitionKey;
+    case 'DETERMINISTIC':
+      return deterministicPartitionKey;
+    case 'CONSTANT': {
+      const key = clampPartitionKey(spec.value);
+      return () => key;
+    }
+    case 'FIELD': {
+      const field = spec.field;
+      return (data) => fieldPartitionKey(data, field) ?? randomPartitionKey();
+    }
+  }
+}

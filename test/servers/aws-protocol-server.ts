@@ -1,0 +1,343 @@
+/**
+ * A small HTTP/1.1 server speaking the AWS JSON 1.1 wire protocol of Kinesis
+ * (PutRecords, ListShards, DescribeStreamSummary) and Firehose
+ * (PutRecordBatch). It records every request, so tests can assert what each
+ * call carried, and injects faults on demand.
+ *
+ * Operations are looked up in a table keyed by X-Amz-Target (JSON protocols)
+ * or `query:<Action>` (the query protocol's form bodies), so another service
+ * such as CloudWatch PutMetricData is one more `handle()` call.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '../support/free-port.ts';
+
+export type Fault = (
+  | /** Inside a successful answer, fail this fraction of entries with `code`. */
+  { kind: 'failRecords'; fraction: number; code?: string }
+  /** Throttle whole calls: 400 with the service's throttling exception. */
+  | { kind: 'throttle' }
+  /** Whole-call HTTP status with an optional __type (e.g. 500, 503). */
+  | { kind: 'status'; status: number; type?: string }
+  /** A user error: 400 with this __type. */
+  | { kind: 'userError'; type: 'ResourceNotFoundException' | 'AccessDeniedException' | 'UnrecognizedClientException' }
+  /** Answer after this long. */
+  | { kind: 'delay'; ms: number }
+  /** Close the connection without answering. */
+  | { kind: 'reset' }
+  /** 200 with a body that is not a valid answer. */
+  | { kind: 'malformed' }
+) & {
+  /** Only for this many calls, then the fault clears itself. */
+  times?: number;
+  /** Only for these operations (e.g. 'PutRecords'); all when absent. */
+  operations?: string[];
+};
+
+export interface PutEntry {
+  data: Buffer;
+  partitionKey?: string;
+}
+
+export interface RecordedRequest {
+  key: string;
+  /** The operation name: PutRecords, PutRecordBatch, ListShards, ... */
+  operation: string;
+  body: Record<string, unknown>;
+  /** Decoded entries of PutRecords / PutRecordBatch. */
+  entries: PutEntry[];
+  /** Requests being served when this one arrived, itself included. */
+  concurrent: number;
+  at: number;
+  /** What the server answered; 0 for a reset. */
+  status: number;
+  /** Positions of entries that were failed inside a successful answer. */
+  failedIndexes: number[];
+}
+
+export interface StoredEntry extends PutEntry {
+  shardId?: string;
+  sequenceNumber: string;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  contentType?: string;
+}
+
+export type Handler = (request: RecordedRequest, server: AwsProtocolServer) => Reply | Promise<Reply>;
+
+const HASH_SPACE = 1n << 128n;
+
+function jsonError(status: number, type: string, message: string): Reply {
+  return { status, body: { __type: type, message } };
+}
+
+export class AwsProtocolServer {
+  readonly requests: RecordedRequest[] = [];
+  /** Accepted entries per Kinesis stream. */
+  readonly streams = new Map<string, { shards: number; entries: StoredEntry[] }>();
+  /** Accepted entries per Firehose delivery stream. */
+  readonly deliveryStreams = new Map<string, StoredEntry[]>();
+  faults: Fault[] = [];
+  endpoint = '';
+  private readonly handlers = new Map<string, Handler>();
+  private server: Server | undefined;
+  private active = 0;
+  private sequence = 0;
+
+  constructor() {
+    this.handle('Kinesis_20131202.PutRecords', (r) => this.putRecords(r));
+    this.handle('Kinesis_20131202.ListShards', (r) => this.listShards(r));
+    this.handle('Kinesis_20131202.DescribeStreamSummary', (r) => this.describeStreamSummary(r));
+    this.handle('Firehose_20150804.PutRecordBatch', (r) => this.putRecordBatch(r));
+  }
+
+  static async start(): Promise<AwsProtocolServer> {
+    const s = new AwsProtocolServer();
+    await s.listen();
+    return s;
+  }
+
+  handle(key: string, handler: Handler): void {
+    this.handlers.set(key, handler);
+  }
+
+  createStream(name: string, shards = 1): void {
+    this.streams.set(name, { shards, entries: [] });
+  }
+
+  createDeliveryStream(name: string): void {
+    this.deliveryStreams.set(name, []);
+  }
+
+  setFaults(...faults: Fault[]): void {
+    this.faults = faults;
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Requests of one operation, in arrival order. */
+  calls(operation: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.operation === operation);
+  }
+
+  private async listen(): Promise<void> {
+    const port = await freePort();
+    this.server = createServer((req, res) => void this.serve(req, res));
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+    const { port: bound } = this.server.address() as AddressInfo;
+    this.endpoint = `http://127.0.0.1:${bound}`;
+  }
+
+  private faultsFor(operation: string): Fault[] {
+    const out: Fault[] = [];
+    for (const f of this.faults) {
+      if (f.operations && !f.operations.includes(operation)) continue;
+      if (f.times !== undefined) {
+        if (f.times <= 0) continue;
+        f.times--;
+      }
+      out.push(f);
+    }
+    return out;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const target = req.headers['x-amz-target'];
+    let key: string;
+    let body: Record<string, unknown> = {};
+    if (typeof target === 'string') {
+      key = target;
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        body = {};
+      }
+    } else {
+      const form = new URLSearchParams(raw);
+      key = `query:${form.get('Action') ?? ''}`;
+      body = Object.fromEntries(form);
+    }
+    const operation = key.includes('.') ? key.slice(key.indexOf('.') + 1) : key.replace(/^query:/, '');
+    this.active++;
+    const request: RecordedRequest = {
+      key,
+      operation,
+      body,
+      entries: decodeEntries(body),
+      concurrent: this.active,
+      at: Date.now(),
+      status: 0,
+      failedIndexes: [],
+    };
+    this.requests.push(request);
+    try {
+      const faults = this.faultsFor(operation);
+      for (const f of faults) if (f.kind === 'delay') await new Promise((r) => setTimeout(r, f.ms));
+      if (faults.some((f) => f.kind === 'reset')) {
+        req.socket.destroy();
+        return;
+      }
+      const reply = this.faultReply(faults, operation) ?? (await this.dispatch(request, faults));
+      request.status = reply.status;
+      const payload =
+        typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
+      const headers: Record<string, string> = {
+        'content-type': reply.contentType ?? 'application/x-amz-json-1.1',
+        'x-amzn-requestid': `req-${this.requests.length}`,
+      };
+      const type = (reply.body as { __type?: string } | null)?.__type;
+      if (reply.status >= 400 && type) headers['x-amzn-errortype'] = type;
+      res.writeHead(reply.status, headers);
+      res.end(payload);
+    } finally {
+      this.active--;
+    }
+  }
+
+  private faultReply(faults: Fault[], operation: string): Reply | undefined {
+    for (const f of faults) {
+      switch (f.kind) {
+        case 'throttle':
+          return operation === 'PutRecordBatch'
+            ? jsonError(400, 'ServiceUnavailableException', 'Slow down.')
+            : jsonError(400, 'ProvisionedThroughputExceededException', 'Rate exceeded for stream.');
+        case 'status':
+          return jsonError(f.status, f.type ?? (f.status >= 500 ? 'InternalFailure' : 'InvalidArgumentException'), `injected ${f.status}`);
+        case 'userError':
+          return jsonError(400, f.type, `injected ${f.type}`);
+        case 'malformed':
+          return { status: 200, body: '{"Records": [{"Sequ', contentType: 'application/x-amz-json-1.1' };
+        default:
+      }
+    }
+    return undefined;
+  }
+
+  private async dispatch(request: RecordedRequest, faults: Fault[]): Promise<Reply> {
+    const handler = this.handlers.get(request.key);
+    if (!handler) return jsonError(400, 'UnknownOperationException', `no handler for ${request.key}`);
+    const failing = faults.find((f) => f.kind === 'failRecords');
+    if (failing && failing.kind === 'failRecords') {
+      request.entries.forEach((_, i) => {
+        if (Math.random() < failing.fraction) request.failedIndexes.push(i);
+      });
+    }
+    return handler(request, this);
+  }
+
+  private streamName(body: Record<string, unknown>): string {
+    const name = body.StreamName ?? body.StreamARN;
+    return typeof name === 'string' ? name.replace(/^arn:.*:stream\//, '') : '';
+  }
+
+  private shardOf(shards: number, key: string): { id: string; index: number } {
+    const h = BigInt(`0x${createHash('md5').update(key).digest('hex')}`);
+    const index = Number((h * BigInt(shards)) / HASH_SPACE);
+    return { id: shardId(index), index };
+  }
+
+  private putRecords(r: RecordedRequest): Reply {
+    const name = this.streamName(r.body);
+    const stream = this.streams.get(name);
+    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} under account 000000000000 not found.`);
+    const failed = new Set(r.failedIndexes);
+    const code = (this.faults.find((f) => f.kind === 'failRecords') as { code?: string } | undefined)?.code;
+    const results = r.entries.map((e, i) => {
+      if (failed.has(i)) {
+        const errorCode = code ?? (i % 2 ? 'ProvisionedThroughputExceededException' : 'InternalFailure');
+        return { ErrorCode: errorCode, ErrorMessage: `injected ${errorCode}` };
+      }
+      const shard = this.shardOf(stream.shards, e.partitionKey ?? '');
+      const sequenceNumber = String(++this.sequence).padStart(20, '0');
+      stream.entries.push({ ...e, shardId: shard.id, sequenceNumber });
+      return { SequenceNumber: sequenceNumber, ShardId: shard.id };
+    });
+    return { status: 200, body: { FailedRecordCount: failed.size, Records: results } };
+  }
+
+  private putRecordBatch(r: RecordedRequest): Reply {
+    const name = typeof r.body.DeliveryStreamName === 'string' ? r.body.DeliveryStreamName : '';
+    const stream = this.deliveryStreams.get(name);
+    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Firehose ${name} under account 000000000000 not found.`);
+    const failed = new Set(r.failedIndexes);
+    const code = (this.faults.find((f) => f.kind === 'failRecords') as { code?: string } | undefined)?.code;
+    const results = r.entries.map((e, i) => {
+      if (failed.has(i)) {
+        const errorCode = code ?? 'ServiceUnavailableException';
+        return { ErrorCode: errorCode, ErrorMessage: `injected ${errorCode}` };
+      }
+      const id = String(++this.sequence).padStart(20, '0');
+      stream.push({ ...e, sequenceNumber: id });
+      return { RecordId: id };
+    });
+    return { status: 200, body: { FailedPutCount: failed.size, Encrypted: false, RequestResponses: results } };
+  }
+
+  private listShards(r: RecordedRequest): Reply {
+    const name = this.streamName(r.body);
+    const stream = this.streams.get(name);
+    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} not found.`);
+    const shards = Array.from({ length: stream.shards }, (_, i) => ({
+      ShardId: shardId(i),
+      HashKeyRange: {
+        StartingHashKey: ((HASH_SPACE * BigInt(i)) / BigInt(stream.shards)).toString(),
+        EndingHashKey: ((HASH_SPACE * BigInt(i + 1)) / BigInt(stream.shards) - 1n).toString(),
+      },
+      SequenceNumberRange: { StartingSequenceNumber: '0' },
+    }));
+    return { status: 200, body: { Shards: shards } };
+  }
+
+  private describeStreamSummary(r: RecordedRequest): Reply {
+    const name = this.streamName(r.body);
+    const stream = this.streams.get(name);
+    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} not found.`);
+    return {
+      status: 200,
+      body: {
+        StreamDescriptionSummary: {
+          StreamName: name,
+          StreamARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`,
+          StreamStatus: 'ACTIVE',
+          OpenShardCount: stream.shards,
+          RetentionPeriodHours: 24,
+          StreamCreationTimestamp: 0,
+          EnhancedMonitoring: [],
+        },
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function shardId(index: number): string {
+  return `shardId-${String(index).padStart(12, '0')}`;
+}
+
+function decodeEntries(body: Record<string, unknown>): PutEntry[] {
+  const records = body.Records;
+  if (!Array.isArray(records)) return [];
+  return records.map((r: { Data?: string; PartitionKey?: string }) => ({
+    data: Buffer.from(r.Data ?? '', 'base64'),
+    ...(r.PartitionKey !== undefined ? { partitionKey: r.PartitionKey } : {}),
+  }));
+}

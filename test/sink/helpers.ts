@@ -1,0 +1,114 @@
+/** Flows, agents and records for delivery tests; every endpoint is loopback. */
+import type { AgentConfig, FlowConfig } from '../../src/config/types.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
+import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
+import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
+import { createDelivery, type Delivery } from '../../src/sink/index.ts';
+import { LOCAL_AWS_ENV, TEST_CREDENTIALS, TEST_REGION } from '../support/kinesis-local.ts';
+
+// No test may reach an AWS account or the instance metadata service.
+Object.assign(process.env, LOCAL_AWS_ENV);
+
+export function makeFlow(overrides: Partial<FlowConfig> = {}): FlowConfig {
+  return {
+    id: 'test-flow',
+    index: 0,
+    definedIn: '/etc/agent.json',
+    filePatterns: ['/tmp/x.log'],
+    excludePatterns: [],
+    destination: { kind: 'kinesis', streamName: 'test' },
+    initialPosition: 'START_OF_FILE',
+    partitionKey: { kind: 'RANDOM' },
+    aggregation: false,
+    maxBufferAgeMillis: 50,
+    maxBufferSizeRecords: 500,
+    maxBufferSizeBytes: 4 * 1024 * 1024,
+    minTimeBetweenFilePollsMillis: 100,
+    maxTimeBetweenFileTrackerRefreshMillis: 10_000,
+    retryInitialBackoffMillis: 20,
+    retryMaxBackoffMillis: 200,
+    publishQueueCapacity: 100,
+    maxQueueBytes: 16 * 1024 * 1024,
+    maxInFlightRequests: 4,
+    skipHeaderLines: 0,
+    truncatedRecordTerminator: '\n',
+    dataProcessingOptions: [],
+    ...overrides,
+  };
+}
+
+export function makeAgent(endpoint: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
+  return {
+    configFile: '/etc/agent.json',
+    dropInFiles: [],
+    checkpointFile: '/tmp/checkpoints',
+    checkpointTimeToLiveDays: 7,
+    shutdownTimeoutMillis: 10_000,
+    kinesis: { endpoint, region: TEST_REGION },
+    firehose: { endpoint, region: TEST_REGION },
+    sts: { endpoint },
+    cloudwatch: { emitMetrics: false, endpoint, region: TEST_REGION, namespace: 'test', tagInstance: false, metricsBufferTimeMillis: 60_000 },
+    credentials: { ...TEST_CREDENTIALS },
+    log: { level: 'info', statusReportingPeriodSeconds: 60 },
+    connection: { connectionTimeoutMillis: 5_000, socketTimeoutMillis: 10_000, maxConnections: 50 },
+    flows: [],
+    warnings: [],
+    ...overrides,
+  };
+}
+
+/** Remembers every acknowledged range of one fake file. */
+export class RecordingAcker implements Acker {
+  readonly acked: [number, number][] = [];
+  ack(start: number, end: number): void {
+    this.acked.push([start, end]);
+  }
+  /** How many times each start offset was acknowledged. */
+  counts(): Map<number, number> {
+    const m = new Map<number, number>();
+    for (const [s] of this.acked) m.set(s, (m.get(s) ?? 0) + 1);
+    return m;
+  }
+}
+
+/** Lines `line-<i> ...\n`, laid end to end like a file. */
+export function makeRecords(count: number, acker: Acker, pad = 0, prefix = 'line'): SourceRecord[] {
+  const out: SourceRecord[] = [];
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const data = Buffer.from(`${prefix}-${i} ${'x'.repeat(pad)}\n`);
+    out.push({ data, acker, start: offset, end: offset + data.length });
+    offset += data.length;
+  }
+  return out;
+}
+
+export interface Harness {
+  delivery: Delivery;
+  metrics: FlowMetrics;
+  flow: FlowConfig;
+}
+
+export function startDelivery(flow: FlowConfig, agent: AgentConfig, log: Logger = silentLogger()): Harness {
+  const metrics = new FlowMetrics();
+  const delivery = createDelivery({ flow, agent, metrics, log });
+  delivery.start();
+  return { delivery, metrics, flow };
+}
+
+/** Pushes every record, waiting whenever the delivery says it is full. */
+export async function pushAll(delivery: Delivery, records: SourceRecord[]): Promise<void> {
+  for (const r of records) {
+    if (!delivery.push(r)) await delivery.drained();
+  }
+}
+
+/** Polls until `check` holds or the deadline passes; returns whether it held. */
+export async function until(check: () => boolean, timeoutMs = 20_000, everyMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return check();
+}
