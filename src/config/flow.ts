@@ -140,6 +140,9 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
     (patterns ?? []).map((p) => (isAbsolute(p) ? p : resolvePath(baseDir, p)));
   if (!r.has('filePattern')) r.failHere('has no `filePattern`', 'add filePattern: /var/log/app/*.log (a glob, or a list of globs)');
   const filePatterns = absolute(r.strList('filePattern'));
+  if (r.has('filePattern') && filePatterns.length === 0 && r.entry('filePattern')?.value.kind === 'seq') {
+    r.fail('filePattern', 'is an empty list', 'name at least one glob');
+  }
   const excludePatterns = absolute(r.strList('excludePatterns'));
 
   const initialPosition = r.enumOf('initialPosition', ['START_OF_FILE', 'END_OF_FILE'] as const, FLOW_DEFAULTS.initialPosition);

@@ -162,7 +162,7 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
     }
   }
 
-  if (problems.length > 0 || !top) return { problems };
+  if (problems.length > 0 || !top) return { problems: inReadingOrder(problems, [main.file, ...dropIns.map((d) => d.file)]) };
   const { warnings: topWarnings, ...rest } = top;
   return {
     problems,
@@ -182,6 +182,18 @@ function readFlowList(node: RawNode | undefined, list: ProblemList, abs: string,
     if (flow) flows.push(flow);
   });
   return node.items.length;
+}
+
+/** Main file first, then drop-ins in name order; within a file, top to bottom. */
+function inReadingOrder(problems: ConfigProblem[], files: string[]): ConfigProblem[] {
+  const rank = (p: ConfigProblem) => {
+    const i = files.indexOf(p.file);
+    return i === -1 ? files.length : i;
+  };
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank(a.p) - rank(b.p) || (a.p.line ?? 0) - (b.p.line ?? 0) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
+    .map(({ p }) => p);
 }
 
 function readProblem(file: string, err: unknown, what: string): ConfigProblem {

@@ -294,3 +294,67 @@ describe('defaultConfigPath', () => {
     expect(defaultConfigPath(() => true)).toBe('/etc/kinesis-agent/agent.yaml');
   });
 });
+
+describe('per-destination keys', () => {
+  it('warns about Streams-only and Firehose-only agent keys on the other destination', () => {
+    const c = parseConfigText(
+      'flows:\n  - {filePattern: /a, kinesisStream: s, aggregatedRecordSizeBytes: 5120}\n  - {filePattern: /b, deliveryStream: d, partitionKeyOption: DETERMINISTIC, aggregatedRecordSizeBytes: 5120}\n',
+      'agent.yaml',
+      { env: {} },
+    );
+    expect(c.warnings).toHaveLength(2);
+    expect(c.warnings[0]).toMatch(/^agent\.yaml:2 flows\[0\]\.aggregatedRecordSizeBytes has no effect on a Kinesis Data Streams flow/);
+    expect(c.warnings[1]).toMatch(/^agent\.yaml:3 flows\[1\]\.partitionKeyOption has no effect on a Firehose flow/);
+    expect(c.flows[0]!.aggregatedRecordSizeBytes).toBeUndefined();
+    expect(c.flows[1]!.aggregatedRecordSizeBytes).toBe(5120);
+  });
+
+  it('reads our partition keys, aggregation, exclusions and pattern lists', () => {
+    const c = parseConfigText(
+      `flows:
+  - filePattern: [/a/*.log, /b/*.log]
+    excludePatterns: /a/debug.log
+    kinesisStream: s
+    partitionKey: {constant: tenant-1}
+    aggregation: true
+    maxQueueBytes: 1048576
+    maxInFlightRequests: 64
+    skipHeaderLines: 1
+    truncatedRecordTerminator: " [cut]"
+    fileFooterPattern: "^END$"
+`,
+      'agent.yaml',
+      { env: {} },
+    );
+    const f = c.flows[0]!;
+    expect(f.filePatterns).toEqual(['/a/*.log', '/b/*.log']);
+    expect(f.excludePatterns).toEqual(['/a/debug.log']);
+    expect(f.id).toBe('kinesis:s:/a/*.log,/b/*.log');
+    expect(f.partitionKey).toEqual({ kind: 'CONSTANT', value: 'tenant-1' });
+    expect(f.aggregation).toBe(true);
+    expect(f.maxQueueBytes).toBe(1048576);
+    expect(f.maxInFlightRequests).toBe(64);
+    expect(f.skipHeaderLines).toBe(1);
+    expect(f.truncatedRecordTerminator).toBe(' [cut]');
+    expect(f.fileFooterPattern?.test('END')).toBe(true);
+  });
+
+  it('reads DETERMINISTIC partition keys in any case, as the agent does', () => {
+    const c = parseConfigText('{"flows": [{"filePattern": "/a", "kinesisStream": "s", "partitionKeyOption": "deterministic"}]}', 'agent.json', { env: {} });
+    expect(c.flows[0]!.partitionKey).toEqual({ kind: 'DETERMINISTIC' });
+  });
+});
+
+describe('http.listen', () => {
+  const listen = (v: string) => parseConfigText(`http.listen: "${v}"\nflows: [{filePattern: /a, kinesisStream: s}]`, 'a.yaml', { env: {} }).http;
+  it('defaults the host to loopback and accepts host:port and [v6]:port', () => {
+    expect(listen('9090')).toMatchObject({ host: '127.0.0.1', port: 9090 });
+    expect(listen(':0')).toMatchObject({ host: '127.0.0.1', port: 0 });
+    expect(listen('0.0.0.0:80')).toMatchObject({ host: '0.0.0.0', port: 80 });
+    expect(listen('[::1]:9090')).toMatchObject({ host: '::1', port: 9090 });
+  });
+  it('rejects what is not host:port', () => {
+    expect(() => listen('localhost')).toThrow(/http\.listen: `localhost` is not host:port/);
+    expect(() => listen('a:99999')).toThrow(ConfigError);
+  });
+});

@@ -173,3 +173,11 @@ flows:
     expect(err.problems[0]!.message).toMatch(/does not exist/);
   });
 });
+
+describe('problem order', () => {
+  it('lists problems top to bottom, whatever order they were found in', async () => {
+    const problems = await problemsOf('flows:\n  - filePattern: []\n    kinesisStream: s\n    maxBufferSizeRecords: 0\nbogus: 1\n');
+    expect(problems.map((p) => p.line)).toEqual([2, 4, 5]);
+    expect(problems[0]!.message).toBe('is an empty list');
+  });
+});
