@@ -70,6 +70,8 @@ export const TOP_NO_EFFECT: Record<string, string> = {
   'log.maxFileSize': 'logs go to stdout; rotation belongs to journald or logrotate',
   'log.emitMetrics': 'progress is logged every `log.statusReportingPeriodSeconds` and metrics are served on /metrics',
   'log.emitInternalMetrics': 'per-flow counters are always kept and served on /metrics and /status',
+  userAgent: 'requests carry the AWS SDK for JavaScript\'s user agent; a custom prefix is not sent',
+  userAgentOverride: 'requests carry the AWS SDK for JavaScript\'s user agent; it cannot be replaced',
   'userDefinedCredentialsProvider.classname': 'Java credential provider classes cannot be loaded; use the default chain (environment, profile, web identity, instance role) or assumeRoleARN',
   'userDefinedCredentialsProvider.location': 'Java credential provider classes cannot be loaded; use the default chain (environment, profile, web identity, instance role) or assumeRoleARN',
 };
@@ -95,7 +97,7 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
   r.optInt('log.maxBackupIndex', { min: -1 });
   r.optInt('log.maxFileSize', { min: -1 });
   for (const k of ['useTcpKeepAlive', 'useHttpGzip', 'log.emitMetrics', 'log.emitInternalMetrics']) r.bool(k, false);
-  for (const k of ['log.file', 'userDefinedCredentialsProvider.classname', 'userDefinedCredentialsProvider.location']) r.str(k);
+  for (const k of ['log.file', 'userAgent', 'userAgentOverride', 'userDefinedCredentialsProvider.classname', 'userDefinedCredentialsProvider.location']) r.str(k, { allowEmpty: true });
 
   const baseDir = dirname(file);
   const checkpointRaw = r.str('checkpointFile') ?? DEFAULT_CHECKPOINT_FILE;
