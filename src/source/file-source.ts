@@ -1,0 +1,454 @@
+import { open } from 'node:fs/promises';
+import type { CheckpointEntry } from '../checkpoint/entry.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import type { FlowConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { RecordSink } from '../pipeline/types.js';
+import { matchesStored, readPrefix, samePrefix } from './fingerprint.js';
+import { statHandle, statPath, type FileStat } from './identity.js';
+import { PatternSet } from './patterns.js';
+import type { TailedFileStatus } from './status.js';
+import { Tailer, type Epoch, type TailerDeps } from './tailer.js';
+import { EventWatcher, watchModeFromEnv, type WatchMode } from './watch.js';
+
+export interface FileSourceOptions {
+  flow: FlowConfig;
+  store: CheckpointStore;
+  sink: RecordSink;
+  metrics: FlowMetrics;
+  log: Logger;
+  /** Largest record the destination takes; longer ones are cut to it. */
+  maxRecordBytes: number;
+  /** Bytes read from one file per turn, so that every file moves (default 256 KiB). */
+  readChunkBytes?: number;
+  /** Descriptors this source may hold open (default 1024). Files past it wait. */
+  maxOpenFiles?: number;
+  /** How long a rotated or deleted file read to its end stays open for late writes (default 5000 ms). */
+  rotatedGraceMillis?: number;
+  /** Quiet time after which the last multi-line record goes out (default 1000 ms). */
+  multiLineFlushMillis?: number;
+  /** 'events' (chokidar + rescan, default) or 'poll' (rescan only); KINESIS_AGENT_WATCH=poll also sets it. */
+  watchMode?: WatchMode;
+}
+
+/** How long a truncated file's old content is remembered, for its copy to be found. */
+const EPOCH_MEMORY_MS = 120_000;
+
+/**
+ * Tails every file matching one flow's patterns. Files are found by a glob
+ * rescan (the safety net) sped up by file-system events, known by identity
+ * (dev, ino, first bytes), read fairly (one bounded chunk per file per turn,
+ * oldest data first), framed into records and pushed to the sink; reading
+ * pauses while the sink is full. Each file's tracker turns acks into the
+ * checkpoint.
+ */
+export class FileSource {
+  private readonly flow: FlowConfig;
+  private readonly store: CheckpointStore;
+  private readonly sink: RecordSink;
+  private readonly metrics: FlowMetrics;
+  private readonly log: Logger;
+  private readonly patterns: PatternSet;
+  private readonly deps: TailerDeps;
+  private readonly chunkBytes: number;
+  private readonly maxOpen: number;
+  private readonly graceMs: number;
+  private readonly multiLineFlushMs: number;
+  private readonly pollMs: number;
+  private readonly rescanMs: number;
+  private readonly watchMode: WatchMode;
+
+  private readonly tailers = new Map<string, Tailer>();
+  private epochs: { at: number; epoch: Epoch }[] = [];
+  private firstScanDone = false;
+  private scanRequested = true;
+  private backpressured = false;
+  private stopped = true;
+  private loopDone: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private watcher: EventWatcher | undefined;
+  private readonly warned = new Set<string>();
+
+  constructor(opts: FileSourceOptions) {
+    this.flow = opts.flow;
+    this.store = opts.store;
+    this.sink = opts.sink;
+    this.metrics = opts.metrics;
+    this.log = opts.log;
+    this.patterns = new PatternSet(opts.flow.filePatterns, opts.flow.excludePatterns);
+    this.chunkBytes = Math.max(4096, opts.readChunkBytes ?? 256 * 1024);
+    this.maxOpen = Math.max(1, opts.maxOpenFiles ?? 1024);
+    this.graceMs = Math.max(0, opts.rotatedGraceMillis ?? 5000);
+    this.multiLineFlushMs = Math.max(0, opts.multiLineFlushMillis ?? 1000);
+    this.pollMs = Math.max(1, opts.flow.minTimeBetweenFilePollsMillis);
+    this.rescanMs = Math.max(10, opts.flow.maxTimeBetweenFileTrackerRefreshMillis);
+    this.watchMode = watchModeFromEnv(opts.watchMode);
+    this.deps = {
+      flowId: opts.flow.id,
+      store: opts.store,
+      sink: opts.sink,
+      metrics: opts.metrics,
+      framing: {
+        maxRecordBytes: opts.maxRecordBytes,
+        truncatedRecordTerminator: opts.flow.truncatedRecordTerminator,
+        skipHeaderLines: opts.flow.skipHeaderLines,
+        multiLineStartPattern: opts.flow.multiLineStartPattern,
+        fileFooterPattern: opts.flow.fileFooterPattern,
+      },
+      onBackpressure: () => {
+        this.backpressured = true;
+      },
+    };
+  }
+
+  /** Finds the files (the first scan applies initialPosition) and starts tailing them. */
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    await this.scan();
+    if (this.watchMode === 'events') {
+      this.watcher = new EventWatcher(
+        this.patterns,
+        this.log,
+        () => this.requestScan(),
+        (path) => this.noteChange(path),
+      );
+    }
+    this.rescanTimer = setInterval(() => this.requestScan(), this.rescanMs);
+    this.rescanTimer.unref();
+    this.loopDone = this.loop().catch((err: unknown) => {
+      this.log.error({ err: String(err) }, 'file source stopped on an unexpected error');
+    });
+  }
+
+  /**
+   * Stops reading and watching and closes the files. Records already pushed
+   * keep their trackers: their acks still move the checkpoints.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    this.rescanTimer = undefined;
+    this.wake?.();
+    await this.loopDone;
+    await this.watcher?.close();
+    this.watcher = undefined;
+    await Promise.all([...this.tailers.values()].map((t) => t.close()));
+    this.tailers.clear();
+    this.updateGauges();
+  }
+
+  status(): TailedFileStatus[] {
+    return [...this.tailers.values()].map((t) => ({
+      path: t.path,
+      identity: { dev: t.dev, ino: t.ino, fingerprint: t.fingerprint, fingerprintBytes: t.prefix.length },
+      size: t.size,
+      committedOffset: t.tracker.committed,
+      readOffset: t.readOffset,
+      bytesBehind: Math.max(0, t.size - t.tracker.committed),
+      lastReadAt: t.lastReadAt,
+      state: t.waitingFor ? 'waiting' : t.gone ? 'gone' : t.rotated ? 'rotated' : 'active',
+    }));
+  }
+
+  private requestScan(): void {
+    this.scanRequested = true;
+    this.wake?.();
+  }
+
+  private noteChange(path: string): void {
+    for (const t of this.tailers.values()) if (t.path === path) t.changed = true;
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (this.scanRequested) await this.scan();
+      const now = Date.now();
+      let progressed = false;
+      // Oldest data first: a rotated file's rest before its successor's start.
+      const order = [...this.tailers.values()].sort((a, b) => a.mtimeMs - b.mtimeMs);
+      for (const t of order) {
+        if (this.stopped) break;
+        if (await this.service(t, now)) progressed = true;
+        if (this.backpressured) await this.waitForRoom();
+      }
+      this.updateGauges();
+      if (!progressed && !this.stopped) await this.sleep(this.pollMs);
+    }
+  }
+
+  /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
+  private async service(t: Tailer, now: number): Promise<boolean> {
+    if (!t.fh || t.waitingFor) return false;
+    // An idle file is polled at most every minTimeBetweenFilePollsMillis.
+    if (t.caughtUp && !t.changed && now - t.lastPollAt < this.pollMs) {
+      this.checkQuiet(t, now);
+      return false;
+    }
+    let result;
+    try {
+      result = await t.read(this.chunkBytes, now);
+    } catch (err) {
+      this.warnOnce(`read:${t.key}`, { path: t.path, err: String(err) }, 'cannot read file; will retry');
+      return false;
+    }
+    if (result === 'read') return true;
+    if (result === 'truncated') {
+      await this.onTruncated(t);
+      return true;
+    }
+    this.checkQuiet(t, now);
+    return false;
+  }
+
+  /** Caught up: flush what waits on quiet, and let go of rotated-away files. */
+  private checkQuiet(t: Tailer, now: number): void {
+    if (t.eofSince === 0) return;
+    const quiet = now - t.eofSince;
+    if (t.framer.hasPendingMultiLine && quiet >= this.multiLineFlushMs) t.framer.flushMultiLine();
+    if ((t.gone || t.rotated || t.framer.footerSeen) && quiet >= this.graceMs) {
+      t.flushEnd();
+      if (t.gone) void this.release(t);
+    }
+  }
+
+  private async onTruncated(t: Tailer): Promise<void> {
+    let prefix: Buffer = Buffer.alloc(0);
+    try {
+      if (t.fh) prefix = await readPrefix(t.fh, (await statHandle(t.fh)).size);
+    } catch {
+      /* read again on the next turn */
+    }
+    const epoch = t.restart(prefix);
+    this.log.info({ path: t.path, at: epoch.frontier }, 'file was truncated; reading it again from the start');
+    this.epochs.push({ at: Date.now(), epoch });
+    await this.releaseCopies(t, epoch);
+  }
+
+  /** A copytruncate copy learns where its original stopped and reads the rest. */
+  private async releaseCopies(original: Tailer, epoch: Epoch): Promise<void> {
+    for (const copy of original.copies.splice(0)) {
+      copy.waitingFor = undefined;
+      if (!copy.fh) continue;
+      let size = copy.size;
+      try {
+        size = (await statHandle(copy.fh)).size;
+      } catch {
+        /* keep the last known size */
+      }
+      this.beginCopy(copy, epoch, size);
+    }
+  }
+
+  private beginCopy(copy: Tailer, epoch: Epoch, size: number): void {
+    const start = Math.min(epoch.frontier, size);
+    // Bytes below `start` were read from the original; they are done for the
+    // copy only once the original's tracker has them acked.
+    const committed = Math.min(epoch.tracker.committed, start);
+    copy.size = size;
+    copy.begin(start, committed);
+    if (committed < start) {
+      const tracker = copy.tracker;
+      epoch.tracker.whenCommitted(start, () => tracker.ack(committed, start));
+    }
+    this.log.info({ path: copy.path, from: start }, 'copy of a truncated file: reading what the original had not');
+  }
+
+  private async release(t: Tailer): Promise<void> {
+    if (this.tailers.get(t.key) !== t) return;
+    this.tailers.delete(t.key);
+    if (t.copies.length > 0) {
+      await this.releaseCopies(t, { prefix: t.prefix, frontier: t.framer.frontier, tracker: t.tracker });
+    }
+    await t.close();
+    this.log.debug({ path: t.path }, 'let go of a rotated-away file read to its end');
+  }
+
+  private async waitForRoom(): Promise<void> {
+    while (this.backpressured && !this.stopped) {
+      const drained = this.sink.drained().then(() => true);
+      const woken = new Promise<boolean>((resolve) => {
+        this.wake = () => resolve(false);
+      });
+      const done = await Promise.race([drained, woken]);
+      this.wake = undefined;
+      if (done) this.backpressured = false;
+      // Keep finding files while paused: one created and deleted during an
+      // outage must still be opened to be read later.
+      else if (this.scanRequested) await this.scan();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private async scan(): Promise<void> {
+    this.scanRequested = false;
+    const now = Date.now();
+    this.epochs = this.epochs.filter((e) => now - e.at < EPOCH_MEMORY_MS);
+    let paths: string[];
+    try {
+      paths = await this.patterns.list();
+    } catch (err) {
+      this.warnOnce('scan', { err: String(err) }, 'cannot list files; will retry');
+      return;
+    }
+    const found = new Map<string, { paths: string[]; st: FileStat }>();
+    for (const p of paths) {
+      const st = await statPath(p);
+      if (!st || !st.isFile) continue;
+      const seen = found.get(st.key);
+      if (seen) seen.paths.push(p);
+      else found.set(st.key, { paths: [p], st });
+    }
+
+    for (const t of this.tailers.values()) {
+      const f = found.get(t.key);
+      if (!f) {
+        if (!t.gone) {
+          t.gone = true;
+          t.changed = true;
+          this.log.debug({ path: t.path }, 'file gone from the patterns; reading it to its end');
+        }
+        continue;
+      }
+      t.gone = false;
+      if (!f.paths.includes(t.path)) {
+        t.path = f.paths[0]!;
+        t.rotated = true;
+        t.changed = true;
+      }
+      this.store.touch(this.flow.id, t.dev, t.ino);
+    }
+
+    // Entries as they were before this scan placed anything: a file started
+    // over below must not hide what its entry said from its copy.
+    let known: CheckpointEntry[] | undefined;
+    for (const [key, f] of found) {
+      if (this.tailers.has(key)) continue;
+      known ??= this.store.entries(this.flow.id);
+      if (this.tailers.size >= this.maxOpen) {
+        this.warnOnce('maxOpen', { maxOpenFiles: this.maxOpen }, 'open-file limit reached; more files wait their turn');
+        break;
+      }
+      await this.adopt(f.paths[0]!, f.st, known);
+    }
+    this.firstScanDone = true;
+    this.updateGauges();
+  }
+
+  /** A newly found file: decide where reading starts. */
+  private async adopt(path: string, st: FileStat, known: CheckpointEntry[]): Promise<void> {
+    // An empty file, or one still without a whole first line, is left for a
+    // later scan: its first bytes are what tell a fresh file from a copy
+    // still being written (copytruncate).
+    if (this.firstScanDone && st.size === 0) return;
+    let fh;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      this.warnOnce(`open:${path}`, { path, err: String(err) }, 'cannot open file; will retry');
+      return;
+    }
+    try {
+      const real = await statHandle(fh);
+      if (real.key !== st.key) {
+        // Replaced between the listing and the open: the next scan sees it.
+        await fh.close();
+        this.scanRequested = true;
+        return;
+      }
+      const prefix = await readPrefix(fh, real.size);
+      if (this.firstScanDone && prefix.indexOf(0x0a) === -1 && real.size < 1024) {
+        await fh.close();
+        return;
+      }
+      const t = new Tailer(this.deps, path, real, fh, prefix);
+      this.place(t, real, known);
+      this.tailers.set(t.key, t);
+      this.log.debug({ path, from: t.waitingFor ? 'copy' : t.readOffset }, 'tailing file');
+    } catch (err) {
+      await fh.close().catch(() => {});
+      this.warnOnce(`open:${path}`, { path, err: String(err) }, 'cannot read file; will retry');
+    }
+  }
+
+  private place(t: Tailer, st: FileStat, known: CheckpointEntry[]): void {
+    const entry = this.store.get(this.flow.id, t.dev, t.ino);
+    if (entry && matchesStored(t.prefix, entry.fingerprint, entry.fingerprintBytes)) {
+      // Known: resume. A file now shorter than the checkpoint was truncated while we were away.
+      t.begin(entry.offset <= st.size ? entry.offset : 0);
+      return;
+    }
+    if (entry && entry.fingerprintBytes === 0 && entry.offset === 0) {
+      t.begin(0);
+      return;
+    }
+    // A copytruncate copy: the same first bytes as a file we read, a new inode.
+    for (const other of this.tailers.values()) {
+      if (other.waitingFor || other.key === t.key) continue;
+      if (samePrefix(other.prefix, t.prefix)) {
+        t.waitingFor = other;
+        other.copies.push(t);
+        t.begin(0, 0, false);
+        return;
+      }
+    }
+    for (let i = this.epochs.length - 1; i >= 0; i--) {
+      const e = this.epochs[i]!;
+      if (samePrefix(e.epoch.prefix, t.prefix)) {
+        this.epochs.splice(i, 1);
+        this.beginCopy(t, e.epoch, st.size);
+        return;
+      }
+    }
+    for (const e of known) {
+      if (e.dev === t.dev && e.ino === t.ino) continue;
+      if (matchesStored(t.prefix, e.fingerprint, e.fingerprintBytes)) {
+        t.begin(Math.min(e.offset, st.size));
+        return;
+      }
+    }
+    if (entry) {
+      // A known inode with other content: truncated or reused while we were away.
+      t.begin(0);
+      return;
+    }
+    const atEnd = !this.firstScanDone && this.flow.initialPosition === 'END_OF_FILE';
+    t.begin(atEnd ? st.size : 0);
+  }
+
+  private updateGauges(): void {
+    let behind = 0;
+    let filesBehind = 0;
+    for (const t of this.tailers.values()) {
+      const b = Math.max(0, t.size - t.tracker.committed);
+      behind += b;
+      if (b > 0) filesBehind++;
+    }
+    this.metrics.bytesBehind = behind;
+    this.metrics.filesBehind = filesBehind;
+    this.metrics.filesTracked = this.tailers.size;
+  }
+
+  private warnOnce(key: string, obj: object, msg: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.warn(obj, msg);
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Cuts a file's bytes into records. Records end at `\n` and include it; a
+ * `\r\n` ending becomes `\n`. Everything the framer reads comes out either
+ * as a record or as a skipped range, in file order and without holes, so the
+ * checkpoint tracker can tile the file with them.
+ */
+
+export interface FramerOutput {
+  /** A record covering file bytes [start, end). `data` may share memory with the chunk read. */
+  record(data: Buffer, start: number, end: number, truncated: boolean): void;
+  /** File bytes [start, end) that are done without being sent (header, footer). */
+  skip(start: number, end: number): void;
+}
+
+export interface FramerOptions {
+  /** Largest record, terminating newline or terminator included. */
+  maxRecordBytes: number;
+  truncatedRecordTerminator: string;
+  /** Lines to drop at the start; 0 unless the file is read from offset 0. */
+  skipHeaderLines: number;
+  multiLineStartPattern?: RegExp | undefined;
+  fileFooterPattern?: RegExp | undefined;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export class Framer {
+  /** Offset of the first byte not yet handed out as a record or a skip. */
+  frontier: number;
+  /** A footer line was seen: the file is complete and nothing after it is read. */
+  footerSeen = false;
+
+  private readonly out: FramerOutput;
+  private readonly max: number;
+  private readonly terminator: Buffer;
+  private readonly startPattern: RegExp | undefined;
+  private readonly footerPattern: RegExp | undefined;
+  private headerLeft: number;
+
+  // The incomplete last line: its start, its real length, and up to max+1
+  // of its bytes (a line longer than that is truncated anyway).
+  private lineStart = 0;
+  private lineLen = 0;
+  private held: Buffer[] = [];
+  private heldLen = 0;
+
+  // The multi-line record being gathered.
+  private mlParts: Buffer[] = [];
+  private mlLen = 0;
+  private mlStart = -1;
+  private mlEnd = 0;
+  private mlTruncated = false;
+
+  constructor(opts: FramerOptions, out: FramerOutput, startOffset: number) {
+    this.out = out;
+    this.max = Math.max(1, opts.maxRecordBytes);
+    this.terminator = Buffer.from(opts.truncatedRecordTerminator, 'utf8');
+    if (this.terminator.length >= this.max) this.terminator = this.terminator.subarray(0, this.max - 1);
+    this.startPattern = opts.multiLineStartPattern;
+    this.footerPattern = opts.fileFooterPattern;
+    this.headerLeft = Math.max(0, opts.skipHeaderLines);
+    this.frontier = startOffset;
+    this.lineStart = startOffset;
+  }
+
+  /** Bytes read but not yet handed out (partial line, gathering multi-line record). */
+  get pendingBytes(): number {
+    return this.lineLen + (this.mlStart >= 0 ? this.mlEnd - this.mlStart : 0);
+  }
+
+  get hasPendingMultiLine(): boolean {
+    return this.mlStart >= 0;
+  }
+
+  /** Frames `chunk`, the file's bytes from `chunkStart`. The chunk may be modified in place. */
+  push(chunk: Buffer, chunkStart: number): void {
+    if (this.footerSeen) return;
+    let pos = 0;
+    while (pos < chunk.length) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl === -1) {
+        this.hold(chunk.subarray(pos), chunkStart + pos);
+        return;
+      }
+      if (this.lineLen === 0) {
+        this.line(chunk, pos, nl, chunkStart + pos, chunkStart + nl + 1, false);
+      } else {
+        // The line began in an earlier chunk: this is the one copy we make.
+        this.hold(chunk.subarray(pos, nl), chunkStart + pos);
+        const joined = this.joinHeld();
+        const overflow = this.lineLen > this.heldLen;
+        const start = this.lineStart;
+        this.resetHeld(chunkStart + nl + 1);
+        this.line(joined, 0, joined.length - 1, start, chunkStart + nl + 1, overflow);
+      }
+      if (this.footerSeen) return;
+      pos = nl + 1;
+    }
+    this.lineStart = chunkStart + chunk.length;
+  }
+
+  /**
+   * The file will not grow any more (rotated away, deleted): a last line
+   * without its newline becomes a record with one, and a gathered
+   * multi-line record goes out.
+   */
+  endOfInput(): void {
+    if (this.lineLen > 0 && !this.footerSeen) {
+      const joined = this.joinHeld();
+      const overflow = this.lineLen > this.heldLen;
+      const start = this.lineStart;
+      const end = start + this.lineLen;
+      this.resetHeld(end);
+      this.line(joined, 0, joined.length - 1, start, end, overflow);
+    }
+    this.flushMultiLine();
+  }
+
+  /** After a quiet period the gathered multi-line record is complete. */
+  flushMultiLine(): void {
+    if (this.mlStart < 0) return;
+    let data = this.mlParts.length === 1 ? this.mlParts[0]! : Buffer.concat(this.mlParts, this.mlLen);
+    if (this.mlTruncated) data = this.cut(data);
+    const start = this.mlStart;
+    const end = this.mlEnd;
+    const truncated = this.mlTruncated;
+    this.mlParts = [];
+    this.mlLen = 0;
+    this.mlStart = -1;
+    this.mlTruncated = false;
+    this.frontier = end;
+    this.out.record(data, start, end, truncated);
+  }
+
+  private hold(part: Buffer, offset: number): void {
+    if (this.lineLen === 0) this.lineStart = offset;
+    this.lineLen += part.length;
+    const room = this.max + 1 - this.heldLen;
+    if (room <= 0 || part.length === 0) return;
+    const kept = part.length > room ? part.subarray(0, room) : part;
+    this.held.push(kept);
+    this.heldLen += kept.length;
+  }
+
+  /** The held bytes plus a trailing `\n`, in a buffer of our own. */
+  private joinHeld(): Buffer {
+    const buf = Buffer.allocUnsafe(this.heldLen + 1);
+    let at = 0;
+    for (const p of this.held) {
+      p.copy(buf, at);
+      at += p.length;
+    }
+    buf[at] = LF;
+    return buf;
+  }
+
+  private resetHeld(nextStart: number): void {
+    this.held = [];
+    this.heldLen = 0;
+    this.lineLen = 0;
+    this.lineStart = nextStart;
+  }
+
+  /** One complete line: src[from, to) with src[to] === '\n'; file bytes [start, end). */
+  private line(src: Buffer, from: number, to: number, start: number, end: number, overflow: boolean): void {
+    let contentEnd = to;
+    if (!overflow && to > from && src[to - 1] === CR) contentEnd = to - 1;
+
+    if (this.headerLeft > 0) {
+      this.headerLeft--;
+      this.skipRange(start, end);
+      return;
+    }
+    if (this.footerPattern && this.footerPattern.test(src.toString('utf8', from, contentEnd))) {
+      this.flushMultiLine();
+      this.footerSeen = true;
+      this.skipRange(start, end);
+      return;
+    }
+
+    let data: Buffer;
+    if (contentEnd === to) {
+      data = src.subarray(from, to + 1);
+    } else {
+      // `\r\n` -> `\n` without a copy: the chunk is ours to change.
+      src[contentEnd] = LF;
+      data = src.subarray(from, contentEnd + 1);
+    }
+    const truncated = overflow || data.length > this.max;
+
+    if (this.startPattern) {
+      if (this.mlStart < 0 || this.startPattern.test(src.toString('utf8', from, contentEnd))) {
+        this.flushMultiLine();
+        this.mlStart = start;
+      }
+      this.gather(data, truncated);
+      this.mlEnd = end;
+      return;
+    }
+
+    this.frontier = end;
+    this.out.record(truncated ? this.cut(data) : data, start, end, truncated);
+  }
+
+  private gather(data: Buffer, truncated: boolean): void {
+    if (truncated) this.mlTruncated = true;
+    const room = this.max + 1 - this.mlLen;
+    if (room <= 0) {
+      this.mlTruncated = true;
+      return;
+    }
+    const kept = data.length > room ? data.subarray(0, room) : data;
+    this.mlParts.push(kept);
+    this.mlLen += kept.length;
+    if (this.mlLen > this.max) this.mlTruncated = true;
+  }
+
+  private cut(data: Buffer): Buffer {
+    const keep = Math.min(this.max - this.terminator.length, data.length);
+    const out = Buffer.allocUnsafe(keep + this.terminator.length);
+    data.copy(out, 0, 0, Math.min(keep, data.length));
+    this.terminator.copy(out, keep);
+    return out;
+  }
+
+  private skipRange(start: number, end: number): void {
+    if (this.mlStart < 0) this.frontier = end;
+    this.out.skip(start, end);
+  }
+}

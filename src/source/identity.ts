@@ -1,0 +1,51 @@
+import { stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * Where a file lives on disk, independent of its name. Symlinks are followed,
+ * so every link to a file shares the real file's identity.
+ */
+export interface FileIdentity {
+  /** Decimal strings: inode numbers may not fit a double. */
+  dev: string;
+  ino: string;
+}
+
+export interface FileStat extends FileIdentity {
+  key: string;
+  size: number;
+  mtimeMs: number;
+  nlink: number;
+  isFile: boolean;
+}
+
+export function identityKey(dev: string, ino: string): string {
+  return `${dev}:${ino}`;
+}
+
+function toFileStat(st: import('node:fs').BigIntStats): FileStat {
+  const dev = st.dev.toString();
+  const ino = st.ino.toString();
+  return {
+    dev,
+    ino,
+    key: identityKey(dev, ino),
+    size: Number(st.size),
+    mtimeMs: Number(st.mtimeMs),
+    nlink: Number(st.nlink),
+    isFile: st.isFile(),
+  };
+}
+
+/** Stat through symlinks; undefined when the path is gone. */
+export async function statPath(path: string): Promise<FileStat | undefined> {
+  try {
+    return toFileStat(await stat(path, { bigint: true }));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function statHandle(fh: FileHandle): Promise<FileStat> {
+  return toFileStat(await fh.stat({ bigint: true }));
+}

@@ -1,0 +1,16 @@
+/** One tailed file, as /status and the progress log show it. */
+export interface TailedFileStatus {
+  path: string;
+  identity: { dev: string; ino: string; fingerprint: string; fingerprintBytes: number };
+  size: number;
+  /** Every byte below this is delivered or deliberately skipped. */
+  committedOffset: number;
+  /** Bytes below this have been read from the file. */
+  readOffset: number;
+  /** size - committedOffset: not yet delivered. */
+  bytesBehind: number;
+  /** ms since epoch; 0 when never. */
+  lastReadAt: number;
+  /** active; rotated (renamed, still read); gone (deleted or moved away, read to its end); waiting (a copytruncate copy). */
+  state: 'active' | 'rotated' | 'gone' | 'waiting';
+}

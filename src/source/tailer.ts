@@ -1,0 +1,212 @@
+import type { FileHandle } from 'node:fs/promises';
+import { CheckpointTracker } from '../checkpoint/tracker.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { RecordSink } from '../pipeline/types.js';
+import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
+import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
+import { statHandle, type FileStat } from './identity.js';
+
+export interface TailerDeps {
+  flowId: string;
+  store: CheckpointStore;
+  sink: RecordSink;
+  metrics: FlowMetrics;
+  /** Framing options; `skipHeaderLines` applies whenever a file is read from offset 0. */
+  framing: FramerOptions;
+  /** A push was answered "slow down". */
+  onBackpressure: () => void;
+}
+
+/** What is left of a file's content after it was truncated: for a copy to pick up. */
+export interface Epoch {
+  prefix: Buffer;
+  /** Every byte below this was framed (sent or skipped) from the original. */
+  frontier: number;
+  tracker: CheckpointTracker;
+}
+
+export type ReadResult = 'read' | 'idle' | 'truncated';
+
+/**
+ * One file being tailed, through one open descriptor, from one offset: the
+ * descriptor follows the file through renames and deletion, so what is
+ * written to it is read however it is rotated.
+ */
+export class Tailer {
+  readonly key: string;
+  readonly dev: string;
+  readonly ino: string;
+  path: string;
+  fh: FileHandle | undefined;
+  /** The file's first bytes (up to FINGERPRINT_MAX_BYTES), raw. */
+  prefix: Buffer;
+  size: number;
+  mtimeMs: number;
+  readOffset: number;
+  framer!: Framer;
+  tracker!: CheckpointTracker;
+
+  /** No longer matched by the patterns (deleted, or moved out of them). */
+  gone = false;
+  /** Renamed since it was found: it will not be written much longer. */
+  rotated = false;
+  /** A copytruncate copy that waits to learn where its original stopped. */
+  waitingFor: Tailer | undefined;
+  readonly copies: Tailer[] = [];
+  /** ms since epoch: caught up since; 0 while there is data to read. */
+  eofSince = 0;
+  lastReadAt = 0;
+  lastPollAt = 0;
+  /** A watch event said the file changed: poll it at once. */
+  changed = true;
+  endFlushed = false;
+
+  private readonly deps: TailerDeps;
+  private hashCache: { len: number; hash: string } = { len: -1, hash: '' };
+
+  constructor(deps: TailerDeps, path: string, st: FileStat, fh: FileHandle, prefix: Buffer) {
+    this.deps = deps;
+    this.key = st.key;
+    this.dev = st.dev;
+    this.ino = st.ino;
+    this.path = path;
+    this.fh = fh;
+    this.prefix = prefix;
+    this.size = st.size;
+    this.mtimeMs = st.mtimeMs;
+    this.readOffset = 0;
+  }
+
+  /** Begins (or begins again) reading at `offset`; bytes below `committed` are done. */
+  begin(offset: number, committed = offset, save = true): void {
+    this.readOffset = offset;
+    this.eofSince = 0;
+    this.endFlushed = false;
+    const tracker = new CheckpointTracker(committed, (off) => this.commit(off));
+    this.tracker = tracker;
+    const deps = this.deps;
+    const out: FramerOutput = {
+      record(data, start, end, truncated) {
+        tracker.register(end);
+        deps.metrics.recordsParsed++;
+        deps.metrics.bytesParsed += data.length;
+        if (truncated) deps.metrics.recordsTruncated++;
+        if (!deps.sink.push({ data, acker: tracker, start, end })) deps.onBackpressure();
+      },
+      skip(start, end) {
+        tracker.register(end);
+        tracker.ack(start, end);
+      },
+    };
+    const skipHeaderLines = offset === 0 ? deps.framing.skipHeaderLines : 0;
+    this.framer = new Framer({ ...deps.framing, skipHeaderLines }, out, offset);
+    if (save) this.saveEntry(committed);
+  }
+
+  /**
+   * The file was truncated (or replaced in place): start over at 0 with a
+   * fresh tracker. Acks still due for the old content go to the old tracker,
+   * which no longer writes the checkpoint: its bytes are no longer there.
+   */
+  restart(prefix: Buffer): Epoch {
+    const old: Epoch = { prefix: this.prefix, frontier: this.framer.frontier, tracker: this.tracker };
+    old.tracker.onAdvance = () => {};
+    this.prefix = prefix;
+    this.hashCache = { len: -1, hash: '' };
+    this.begin(0);
+    return old;
+  }
+
+  get fingerprint(): string {
+    if (this.hashCache.len !== this.prefix.length) {
+      this.hashCache = { len: this.prefix.length, hash: hashPrefix(this.prefix) };
+    }
+    return this.hashCache.hash;
+  }
+
+  get caughtUp(): boolean {
+    return this.readOffset >= this.size;
+  }
+
+  /** Reads up to `maxBytes` of new data and frames it. */
+  async read(maxBytes: number, now: number): Promise<ReadResult> {
+    const fh = this.fh;
+    if (!fh || this.waitingFor || this.framer.footerSeen) return 'idle';
+    if (this.readOffset >= this.size || this.changed) {
+      this.changed = false;
+      this.lastPollAt = now;
+      const st = await statHandle(fh);
+      this.size = st.size;
+      this.mtimeMs = st.mtimeMs;
+    }
+    if (this.size < this.readOffset) return 'truncated';
+    if (this.size === this.readOffset) {
+      if (this.eofSince === 0) this.eofSince = now;
+      return 'idle';
+    }
+    if (this.prefix.length > 0) {
+      // Truncated and written again past our offset: the first bytes tell.
+      const head = await readPrefix(fh, this.prefix.length);
+      if (!head.equals(this.prefix)) return 'truncated';
+    }
+    const want = Math.min(maxBytes, this.size - this.readOffset);
+    // A buffer of exactly the size to read: records keep slices of it alive.
+    const buf = Buffer.allocUnsafe(want);
+    const { bytesRead } = await fh.read(buf, 0, want, this.readOffset);
+    if (bytesRead === 0) {
+      this.size = this.readOffset;
+      this.changed = true;
+      return 'idle';
+    }
+    const chunk = bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    const chunkStart = this.readOffset;
+    this.growPrefix(chunk, chunkStart);
+    this.readOffset += bytesRead;
+    this.eofSince = 0;
+    this.endFlushed = false;
+    this.lastReadAt = now;
+    this.framer.push(chunk, chunkStart);
+    return 'read';
+  }
+
+  /** The file will not grow any more: its unterminated last line goes out. */
+  flushEnd(): void {
+    if (this.endFlushed) return;
+    this.endFlushed = true;
+    this.framer.endOfInput();
+  }
+
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    if (fh) await fh.close().catch(() => {});
+  }
+
+  private growPrefix(chunk: Buffer, chunkStart: number): void {
+    const have = this.prefix.length;
+    if (have >= FINGERPRINT_MAX_BYTES || chunkStart > have) return;
+    const from = have - chunkStart;
+    const to = Math.min(chunk.length, FINGERPRINT_MAX_BYTES - chunkStart);
+    if (to <= from) return;
+    // Copied before the framer may rewrite `\r` in the chunk.
+    this.prefix = Buffer.concat([this.prefix, chunk.subarray(from, to)]);
+  }
+
+  private commit(offset: number): void {
+    this.saveEntry(offset);
+    this.deps.metrics.lastCheckpointAt = Date.now();
+  }
+
+  private saveEntry(offset: number): void {
+    this.deps.store.set({
+      flowId: this.deps.flowId,
+      path: this.path,
+      dev: this.dev,
+      ino: this.ino,
+      fingerprint: this.fingerprint,
+      fingerprintBytes: this.prefix.length,
+      offset,
+    });
+  }
+}

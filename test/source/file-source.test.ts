@@ -1,0 +1,179 @@
+import { appendFile, mkdir, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkExactlyOnce, tempDir, testFlow, waitFor } from './support/helpers.js';
+import { startSource, type Harness } from './support/harness.js';
+
+const lines = (prefix: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => `${prefix}-${String(from + i).padStart(6, '0')}`);
+const text = (ls: string[]) => ls.map((l) => `${l}\n`).join('');
+
+describe('FileSource', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let h: Harness | undefined;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+    await cleanup();
+  });
+
+  async function expectLines(expected: string[], timeoutMs = 15_000) {
+    await waitFor(
+      () => checkExactlyOnce(h!.sink.lines(), expected).missing.length === 0,
+      () => `missing ${JSON.stringify(checkExactlyOnce(h!.sink.lines(), expected).missing.slice(0, 5))}, got ${h!.sink.records.length}`,
+      timeoutMs,
+    );
+    const { duplicated } = checkExactlyOnce(h!.sink.lines(), expected);
+    expect(duplicated).toEqual([]);
+  }
+
+  it('reads existing files from the start with START_OF_FILE and follows appends', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('a', 0, 100)));
+    h = await startSource(dir, testFlow([join(dir, '*.log')]));
+    await expectLines(lines('a', 0, 100));
+    await appendFile(p, text(lines('a', 100, 200)));
+    await expectLines(lines('a', 0, 200));
+    expect(h.sink.lines()).toEqual(lines('a', 0, 200));
+    expect(h.metrics.recordsParsed).toBe(200);
+    expect(h.metrics.filesTracked).toBe(1);
+  });
+
+  it('starts files present at start at their end with END_OF_FILE, but reads new files from their start', async () => {
+    await writeFile(join(dir, 'old.log'), text(lines('old', 0, 50)));
+    h = await startSource(dir, testFlow([join(dir, '*.log')], { initialPosition: 'END_OF_FILE' }));
+    await appendFile(join(dir, 'old.log'), text(lines('old', 50, 60)));
+    await writeFile(join(dir, 'new.log'), text(lines('new', 0, 30)));
+    await expectLines([...lines('old', 50, 60), ...lines('new', 0, 30)]);
+    expect(h.sink.lines().filter((l) => l.startsWith('old-00000'))).toEqual([]);
+  });
+
+  it('resumes from the checkpoint after restart: nothing twice, nothing lost', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('r', 0, 500)));
+    h = await startSource(dir, testFlow([p], { initialPosition: 'END_OF_FILE' }));
+    await appendFile(p, text(lines('r', 500, 1000)));
+    await expectLines(lines('r', 500, 1000));
+    await h.stop();
+    const before = h.sink.lines();
+    h = undefined;
+    await appendFile(p, text(lines('r', 1000, 1500)));
+    h = await startSource(dir, testFlow([p], { initialPosition: 'END_OF_FILE' }));
+    await expectLines(lines('r', 1000, 1500));
+    const all = [...before, ...h.sink.lines()];
+    expect(checkExactlyOnce(all, lines('r', 500, 1500))).toEqual({ missing: [], duplicated: [] });
+    expect(h.sink.lines()).toEqual(lines('r', 1000, 1500));
+  });
+
+  it('follows a rename-and-create rotation: the old file read to its end, the new one from its start', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('x', 0, 100)));
+    h = await startSource(dir, testFlow([p]));
+    await expectLines(lines('x', 0, 100));
+    await rename(p, join(dir, 'app.log.1'));
+    await appendFile(join(dir, 'app.log.1'), text(lines('x', 100, 150))); // late writes to the old file
+    await writeFile(p, text(lines('x', 150, 200)));
+    await expectLines(lines('x', 0, 200));
+  });
+
+  it('flushes an unterminated last line of a rotated-away file with a newline', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, 'one\ntwo');
+    h = await startSource(dir, testFlow([p]));
+    await expectLines(['one']);
+    await rename(p, join(dir, 'gone.1'));
+    await expectLines(['one', 'two']);
+    expect(h.sink.records).toEqual(['one\n', 'two\n']);
+  });
+
+  it('restarts a file truncated in place at 0', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('t', 0, 100)));
+    h = await startSource(dir, testFlow([p]));
+    await expectLines(lines('t', 0, 100));
+    await truncate(p, 0);
+    await waitFor(() => h!.source.status()[0]?.readOffset === 0, () => JSON.stringify(h!.source.status()));
+    await appendFile(p, text(lines('u', 0, 10)));
+    await expectLines([...lines('t', 0, 100), ...lines('u', 0, 10)]);
+  });
+
+  it('reads a copytruncate copy from where the original stopped, nothing twice', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('c', 0, 100)));
+    h = await startSource(dir, testFlow([`${p}*`]));
+    await expectLines(lines('c', 0, 100));
+    // Lines the agent has not read yet when the copy is taken.
+    await h.source.stop();
+    await appendFile(p, text(lines('c', 100, 120)));
+    const state = h;
+    h = undefined;
+    await state.stop();
+    h = await startSource(dir, testFlow([`${p}*`]), { sinkInstance: state.sink });
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(p, join(dir, 'app.log.1'));
+    await truncate(p, 0);
+    await appendFile(p, text(lines('d', 0, 10)));
+    await expectLines([...lines('c', 0, 120), ...lines('d', 0, 10)]);
+  });
+
+  it('reads a deleted file to its end while the destination is down', async () => {
+    const p = join(dir, 'app.log');
+    h = await startSource(dir, testFlow([p]), { sink: { capacity: 50 } });
+    h.sink.goDown();
+    await writeFile(p, text(lines('del', 0, 2000)));
+    await waitFor(() => h!.sink.pending >= 50, () => `pending ${h!.sink.pending}`);
+    await rm(p);
+    await new Promise((r) => setTimeout(r, 500));
+    h.sink.comeBack();
+    await expectLines(lines('del', 0, 2000));
+    await waitFor(() => h!.metrics.filesTracked === 0, () => `tracked ${h!.metrics.filesTracked}`);
+  });
+
+  it('resolves symlinks to the real file and reads it once', async () => {
+    const p = join(dir, 'real.log');
+    await writeFile(p, text(lines('s', 0, 20)));
+    await symlink(p, join(dir, 'link.log'));
+    h = await startSource(dir, testFlow([join(dir, '*.log')]));
+    await expectLines(lines('s', 0, 20));
+    expect(h.source.status()).toHaveLength(1);
+  });
+
+  it('never reads compressed files, even when the pattern matches them', async () => {
+    await writeFile(join(dir, 'app.log.1.gz'), 'not text\n');
+    await writeFile(join(dir, 'app.log'), 'text\n');
+    h = await startSource(dir, testFlow([join(dir, 'app.log*')]));
+    await expectLines(['text']);
+    expect(h.source.status().map((s) => s.path)).toEqual([join(dir, 'app.log')]);
+  });
+
+  it('honours excludePatterns and ** across nested directories', async () => {
+    await mkdir(join(dir, 'a', 'b', 'c'), { recursive: true });
+    await writeFile(join(dir, 'a', 'top.log'), 'top\n');
+    await writeFile(join(dir, 'a', 'b', 'c', 'deep.log'), 'deep\n');
+    await writeFile(join(dir, 'a', 'b', 'skip.log'), 'skip\n');
+    h = await startSource(dir, testFlow([join(dir, 'a', '**', '*.log')], { excludePatterns: [join(dir, '**', 'skip.log')] }));
+    await expectLines(['top', 'deep']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.sink.lines()).not.toContain('skip');
+  });
+
+  it('pauses reading while the sink is full and loses nothing (the file is the buffer)', async () => {
+    const p = join(dir, 'big.log');
+    await writeFile(p, text(lines('b', 0, 20_000)));
+    h = await startSource(dir, testFlow([p]), { sink: { capacity: 100, maxAckDelayMs: 2 } });
+    await expectLines(lines('b', 0, 20_000), 30_000);
+    expect(h.sink.pushesRefused).toBeGreaterThan(0);
+    expect(h.sink.lines()).toEqual(lines('b', 0, 20_000));
+  });
+
+  it('reports status with committed and read offsets', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, 'a\nb\n');
+    h = await startSource(dir, testFlow([p]));
+    await waitFor(() => h!.source.status()[0]?.committedOffset === 4, () => JSON.stringify(h!.source.status()));
+    const [s] = h.source.status();
+    expect(s).toMatchObject({ path: p, size: 4, readOffset: 4, committedOffset: 4, bytesBehind: 0, state: 'active' });
+  });
+});

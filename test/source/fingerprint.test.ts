@@ -1,0 +1,57 @@
+import { open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashPrefix, matchesStored, readPrefix, samePrefix, FINGERPRINT_MAX_BYTES } from '../../src/source/fingerprint.js';
+import { statPath } from '../../src/source/identity.js';
+import { isCompressedName } from '../../src/source/compressed.js';
+import { symlink, rename } from 'node:fs/promises';
+import { tempDir } from './support/helpers.js';
+
+describe('identity and fingerprint', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(() => cleanup());
+
+  it('reads at most FINGERPRINT_MAX_BYTES of the first bytes', async () => {
+    const p = join(dir, 'f');
+    await writeFile(p, 'a'.repeat(5000));
+    const fh = await open(p, 'r');
+    expect((await readPrefix(fh, 5000)).length).toBe(FINGERPRINT_MAX_BYTES);
+    expect((await readPrefix(fh, 10)).length).toBe(10);
+    await fh.close();
+  });
+
+  it('matches a stored fingerprint only when the file has as many bytes and they hash the same', () => {
+    const p = Buffer.from('line one\nline two\n');
+    const fp = hashPrefix(p.subarray(0, 9));
+    expect(matchesStored(p, fp, 9)).toBe(true);
+    expect(matchesStored(p.subarray(0, 5), fp, 9)).toBe(false);
+    expect(matchesStored(Buffer.from('line One\n'), fp, 9)).toBe(false);
+    expect(matchesStored(p, '', 0)).toBe(false);
+  });
+
+  it('recognises a copy by its first whole line(s), even when shorter than the original', () => {
+    expect(samePrefix(Buffer.from('a 1\nb 2\nc 3\n'), Buffer.from('a 1\nb 2\n'))).toBe(true);
+    expect(samePrefix(Buffer.from('a 1\nb'), Buffer.from('a 2\nb'))).toBe(false);
+    // Same first bytes but no whole line: not enough to call it a copy.
+    expect(samePrefix(Buffer.from('2024-01'), Buffer.from('2024-01-02\n'))).toBe(false);
+  });
+
+  it('keeps dev+ino through a rename and resolves symlinks to the real file', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, 'x\n');
+    const a = await statPath(p);
+    await rename(p, join(dir, 'app.log.1'));
+    const b = await statPath(join(dir, 'app.log.1'));
+    await symlink(join(dir, 'app.log.1'), join(dir, 'link.log'));
+    const c = await statPath(join(dir, 'link.log'));
+    expect(b!.key).toBe(a!.key);
+    expect(c!.key).toBe(a!.key);
+  });
+
+  it('knows compressed rotated files by name', () => {
+    for (const n of ['a.log.1.gz', 'a.log.bz2', 'a.zip', 'a.log.xz', 'a.log.zst']) expect(isCompressedName(n)).toBe(true);
+    expect(isCompressedName('a.log.1')).toBe(false);
+  });
+});
