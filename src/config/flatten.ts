@@ -18,12 +18,18 @@ export interface FlatEntry {
 export type FlatMap = Map<string, FlatEntry>;
 
 /** Flattens nested maps to dotted keys; `prefix` is the key path of `node` for messages. */
-export function flatten(node: RawNode & { kind: 'map' }, prefix: string, problems: ProblemList): FlatMap {
+export function flatten(
+  node: RawNode & { kind: 'map' },
+  prefix: string,
+  problems: ProblemList,
+  /** Keys whose value is read whole even when it is a map (so `flows: {...}` is reported as not a list). */
+  opaque: readonly string[] = [],
+): FlatMap {
   const out: FlatMap = new Map();
   const walk = (map: RawNode & { kind: 'map' }, base: string, nested: boolean): void => {
     for (const e of map.entries) {
       const key = base ? `${base}.${e.key}` : e.key;
-      if (e.value.kind === 'map' && e.value.entries.length > 0) {
+      if (e.value.kind === 'map' && e.value.entries.length > 0 && !opaque.includes(key)) {
         walk(e.value, key, true);
         continue;
       }

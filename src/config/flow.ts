@@ -103,7 +103,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
     return undefined;
   }
   const before = problems.problems.length;
-  const r = new Reader(flatten(node, path, problems), problems, path, node.pos);
+  const r = new Reader(flatten(node, path, problems, ['filePattern', 'excludePatterns', 'dataProcessingOptions']), problems, path, node.pos);
   r.rejectUnknown([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)]);
   for (const [key, why] of Object.entries(FLOW_NO_EFFECT)) {
     if (r.has(key)) {

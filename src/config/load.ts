@@ -102,7 +102,7 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
     } else if (tree.kind !== 'map') {
       mainList.add('', tree.pos, `expects a map of settings at the top, got ${describe(tree)}`);
     } else {
-      const flat = flatten(tree, '', mainList);
+      const flat = flatten(tree, '', mainList, ['flows']);
       top = readTop(flat, mainList, mainAbs, env, tree.pos);
       const flowsEntry = flat.get('flows');
       declaredFlows += readFlowList(flowsEntry?.value, mainList, mainAbs, flows, warnings);
@@ -124,7 +124,7 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
       list.add('', t.pos, `expects a map with \`flows\`, got ${describe(t)}`, 'a drop-in file holds flows: [...] and nothing else');
       continue;
     }
-    const flat = flatten(t, '', list);
+    const flat = flatten(t, '', list, ['flows']);
     for (const [key, e] of flat) {
       if (key !== 'flows') list.add(key, e.keyPos, 'is not allowed in a drop-in file', 'agent.d/ files hold only `flows`; agent-wide settings belong in the main config');
     }

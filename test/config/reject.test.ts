@@ -181,3 +181,16 @@ describe('problem order', () => {
     expect(problems[0]!.message).toBe('is an empty list');
   });
 });
+
+describe('shapes', () => {
+  it('reports flows written as a map instead of a list', async () => {
+    const problems = await problemsOf('flows:\n  filePattern: /a\n  kinesisStream: s\n');
+    expect(problems).toHaveLength(1);
+    expect(find(problems, 'flows').message).toBe('expects a list of flows, got a map');
+  });
+
+  it('reports dataProcessingOptions written as a map instead of a list', async () => {
+    const problems = await problemsOf('flows:\n  - filePattern: /a\n    kinesisStream: s\n    dataProcessingOptions: {optionName: SINGLELINE}\n');
+    expect(find(problems, 'flows[0].dataProcessingOptions').message).toMatch(/expects a list of processing options/);
+  });
+});
