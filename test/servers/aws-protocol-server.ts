@@ -157,7 +157,7 @@ export class AwsProtocolServer {
     const raw = Buffer.concat(chunks).toString('utf8');
     const target = req.headers['x-amz-target'];
     let key: string;
-    let body: Record<string, unknown> = {};
+    let body: Record<string, unknown>;
     if (typeof target === 'string') {
       key = target;
       try {

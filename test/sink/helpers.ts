@@ -1,6 +1,7 @@
 /** Flows, agents and records for delivery tests; every endpoint is loopback. */
 import type { AgentConfig, FlowConfig } from '../../src/config/types.ts';
-import { silentLogger, type Logger } from '../../src/log.ts';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger, type Logger } from '../../src/log.ts';
 import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
 import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
 import { createDelivery, type Delivery } from '../../src/sink/index.ts';
@@ -111,4 +112,25 @@ export async function until(check: () => boolean, timeoutMs = 20_000, everyMs = 
     await new Promise((r) => setTimeout(r, everyMs));
   }
   return check();
+}
+
+/** A logger whose JSON lines the test can read back. */
+export function captureLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination: stream });
+  return {
+    log,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }

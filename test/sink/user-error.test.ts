@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { captureLogger, makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+
+describe('user errors', () => {
+  let server: AwsProtocolServer;
+  beforeEach(async () => {
+    server = await AwsProtocolServer.start();
+  });
+  afterEach(async () => {
+    await server.stop();
+  });
+
+  it('a missing stream is logged once at ERROR with a hint, and delivery resumes when it appears, without restart', async () => {
+    const { log, lines } = captureLogger();
+    const acker = new RecordingAcker();
+    const flow = makeFlow({ destination: { kind: 'kinesis', streamName: 'late' }, retryMaxBackoffMillis: 100, maxBufferSizeRecords: 50 });
+    const { delivery, metrics } = startDelivery(flow, makeAgent(server.endpoint), log);
+    await pushAll(delivery, makeRecords(300, acker));
+
+    // Several calls meet the missing stream...
+    expect(await until(() => server.calls('PutRecords').length >= 5)).toBe(true);
+    const errors = lines().filter((l) => l.level === 'error');
+    // ...but the user hears about it once.
+    expect(errors.length).toBe(1);
+    expect(errors[0]!.code).toBe('DESTINATION_NOT_FOUND');
+    expect(String(errors[0]!.msg)).toContain('late');
+    expect(String(errors[0]!.hint)).toContain('flows[0].kinesisStream');
+    expect(acker.acked.length).toBe(0);
+    expect(metrics.failingSince).toBeGreaterThan(0);
+
+    server.createStream('late', 1);
+    expect(await until(() => acker.acked.length === 300)).toBe(true);
+    expect(lines().some((l) => l.msg === 'delivery resumed')).toBe(true);
+    expect(lines().filter((l) => l.level === 'error').length).toBe(1);
+    expect(metrics.failingSince).toBe(0);
+    await delivery.close(1000);
+  });
+
+  it('access denied names the IAM permission, and fixing it resumes delivery', async () => {
+    server.createDeliveryStream('fh');
+    server.setFaults({ kind: 'userError', type: 'AccessDeniedException' });
+    const { log, lines } = captureLogger();
+    const acker = new RecordingAcker();
+    const flow = makeFlow({ destination: { kind: 'firehose', streamName: 'fh' }, retryMaxBackoffMillis: 100 });
+    const { delivery } = startDelivery(flow, makeAgent(server.endpoint), log);
+    await pushAll(delivery, makeRecords(100, acker));
+    expect(await until(() => server.calls('PutRecordBatch').length >= 3)).toBe(true);
+    const errors = lines().filter((l) => l.level === 'error');
+    expect(errors.length).toBe(1);
+    expect(errors[0]!.code).toBe('DESTINATION_ACCESS_DENIED');
+    expect(String(errors[0]!.hint)).toContain('firehose:PutRecordBatch');
+    server.clearFaults();
+    expect(await until(() => acker.acked.length === 100)).toBe(true);
+    await delivery.close(1000);
+  });
+
+  it('rejected credentials are a user error naming the credential keys', async () => {
+    server.createStream('test');
+    server.setFaults({ kind: 'userError', type: 'UnrecognizedClientException', times: 2 });
+    const { log, lines } = captureLogger();
+    const acker = new RecordingAcker();
+    const { delivery } = startDelivery(makeFlow({ retryMaxBackoffMillis: 50 }), makeAgent(server.endpoint), log);
+    await pushAll(delivery, makeRecords(10, acker));
+    expect(await until(() => acker.acked.length === 10)).toBe(true);
+    const errors = lines().filter((l) => l.level === 'error');
+    expect(errors.length).toBe(1);
+    expect(errors[0]!.code).toBe('INVALID_CREDENTIALS');
+    expect(String(errors[0]!.hint)).toContain('awsAccessKeyId');
+    await delivery.close(1000);
+  });
+});
