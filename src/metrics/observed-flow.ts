@@ -1,0 +1,18 @@
+import type { FlowMetrics } from './flow-metrics.js';
+
+/** What the reporters see of a running flow. */
+export interface ObservedFlow {
+  id: string;
+  destination: { kind: 'kinesis' | 'firehose'; streamName: string };
+  metrics: FlowMetrics;
+  /**
+   * One record per tailed file (FileSource.status()): at least path, size,
+   * committed offset and bytes behind; anything else is passed through.
+   */
+  files: () => Array<Record<string, unknown>>;
+}
+
+/** The Kinesis Agent's `Destination` dimension value. */
+export function destinationLabel(d: ObservedFlow['destination']): string {
+  return d.kind === 'kinesis' ? `KinesisStream:${d.streamName}` : `DeliveryStream:${d.streamName}`;
+}
