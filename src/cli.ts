@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Agent } from './agent.js';
 import { HELP, parseCliArgs, type CliArgs } from './cli/args.js';
-import { checkConfig, defaultConfigPath, loadConfig } from './config/index.js';
+import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from './config/index.js';
 import { AgentError, isAgentError } from './errors.js';
 import { createLogger, levelFromEnv, type LogLevel, type Logger } from './log.js';
 import { VERSION } from './version.js';
@@ -37,10 +37,6 @@ async function validate(args: CliArgs): Promise<number> {
   for (const warning of config?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(`${path}: valid, ${config?.flows.length ?? 0} flow(s)\n`);
   return EXIT_OK;
-}
-
-function formatProblem(p: { toString(): string }): string {
-  return p.toString();
 }
 
 async function run(args: CliArgs): Promise<number> {

@@ -37,8 +37,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const first = positionals[0];
+  // `validate FILE` reads as naturally as `validate -c FILE`.
+  const fileArg = first === 'validate' ? positionals[1] : undefined;
+  const extra = positionals[fileArg === undefined ? 1 : 2];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
   if (first !== undefined && !(COMMANDS as readonly string[]).includes(first)) {
     throw new UsageError(`unknown command '${first}'`);
   }
@@ -47,7 +50,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   else if (values.version) command = 'version';
   return {
     command,
-    configPath: values.config ?? values.configuration,
+    configPath: values.config ?? values.configuration ?? fileArg,
     logLevel: values['log-level'],
   };
 }
@@ -56,7 +59,7 @@ export const HELP = `kinesis-agent: ships log files to Amazon Kinesis Data Strea
 
 Usage:
   kinesis-agent [run] [-c FILE]     run in the foreground until SIGTERM or SIGINT
-  kinesis-agent validate [-c FILE]  check a configuration; print every problem
+  kinesis-agent validate [-c] FILE  check a configuration; print every problem
   kinesis-agent --version
   kinesis-agent --help
 

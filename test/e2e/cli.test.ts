@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/agent-process.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ka-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('the command line', () => {
+  it('prints its version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^kinesis-agent \d+\.\d+\.\d+/);
+  });
+
+  it('prints help listing the commands', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of ['run', 'validate', '--config', 'SIGHUP']) expect(r.stdout).toContain(word);
+  });
+
+  it('rejects an unknown command with a hint and exit code 2', async () => {
+    const r = await runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    expect(r.stderr).toContain('--help');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('validate accepts a good config with exit code 0', async () => {
+    const p = write('good.yaml', 'flows:\n  - filePattern: /var/log/app/*.log\n    kinesisStream: s\n');
+    const r = await runCli(['validate', '-c', p]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('valid');
+  });
+
+  it('validate prints every problem with its key, and exits 2 without a stack trace', async () => {
+    const p = write(
+      'bad.yaml',
+      [
+        'flows:',
+        '  - filePattern: /var/log/a.log',
+        '    kinesisStream: s',
+        '    maxBufferSizeRecords: 900',
+        '    initialPosition: MIDDLE_OF_FILE',
+        '  - filePattern: /var/log/b.log',
+        '    multiLineStartPattern: "(unclosed"',
+        '    maxBuferAgeMillis: 1000',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['validate', '-c', p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('flows[0].maxBufferSizeRecords');
+    expect(r.stderr).toContain('flows[0].initialPosition');
+    expect(r.stderr).toContain('flows[1].multiLineStartPattern');
+    expect(r.stderr).toContain('flows[1].maxBuferAgeMillis');
+    expect(r.stderr).toContain('maxBufferAgeMillis');
+    expect(r.stderr).toMatch(/flows\[1\].*(kinesisStream|deliveryStream|destination)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('run with a config that has errors exits 2 with a one-line message per problem', async () => {
+    const p = write('bad2.yaml', 'flows: [\n');
+    const r = await runCli(['-c', p]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad2\.yaml:\d+:\d+/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('run with a missing config file names the file and exits 2', async () => {
+    const r = await runCli(['run', '--configuration', join(dir, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nope.yaml');
+  });
+});
