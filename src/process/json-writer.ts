@@ -35,10 +35,20 @@ export class FieldRecordWriter {
     let out = '';
     for (let i = 0; i < prefixes.length; i++) {
       const v = values[i];
-      out += prefixes[i] + (v === null || v === undefined ? 'null' : JSON.stringify(v));
+      out += prefixes[i] + (v === null || v === undefined ? 'null' : jsonString(v));
     }
     return out + this.suffix;
   }
+}
+
+// Characters JSON.stringify would escape (quote, backslash, controls, and
+// surrogates, which it checks for pairing).
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal; most log values need no escaping, and testing for that is cheaper. */
+export function jsonString(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : '"' + v + '"';
 }
 
 /**
