@@ -65,8 +65,9 @@ export class DeliveryCore implements Delivery {
   private readonly batcher: Batcher;
   private readonly concurrency: AdaptiveConcurrency;
   private readonly abort = new AbortController();
+  private startup: Promise<void> = Promise.resolve();
 
-  private ready: Batch[] = [];
+  private batches: Batch[] = [];
   private queueBytes = 0;
   private inFlight = 0;
   private started = false;
@@ -112,8 +113,13 @@ export class DeliveryCore implements Delivery {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.destination.start?.();
+    this.startup = this.destination.start?.() ?? Promise.resolve();
     this.pump();
+  }
+
+  /** Resolves when start-up work (such as learning a stream's shards) is done. */
+  ready(): Promise<void> {
+    return this.startup;
   }
 
   push(record: SourceRecord): boolean {
@@ -130,7 +136,7 @@ export class DeliveryCore implements Delivery {
     }
     const room = this.hasRoom();
     // Full, with nothing else to send: waiting for the batch to age would only stall.
-    if (!room && this.ready.length === 0) this.batcher.flush();
+    if (!room && this.batches.length === 0) this.batcher.flush();
     return room;
   }
 
@@ -161,12 +167,12 @@ export class DeliveryCore implements Delivery {
   private abandon(): void {
     if (this.abandoned) return;
     this.abandoned = true;
-    const left = userRecords(this.ready.flatMap((b) => b.entries));
+    const left = userRecords(this.batches.flatMap((b) => b.entries));
     if (left > 0 || this.inFlight > 0) {
       this.log.warn({ records: left, inFlightRequests: this.inFlight }, 'shutdown deadline reached; undelivered records will be read again after restart');
     }
     this.abort.abort();
-    this.ready = [];
+    this.batches = [];
     this.clearAgeTimer();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
@@ -179,7 +185,7 @@ export class DeliveryCore implements Delivery {
   }
 
   private hasRoom(): boolean {
-    return this.queueBytes < this.flow.maxQueueBytes && this.ready.length < Math.max(1, this.flow.publishQueueCapacity);
+    return this.queueBytes < this.flow.maxQueueBytes && this.batches.length < Math.max(1, this.flow.publishQueueCapacity);
   }
 
   private notifyRoom(): void {
@@ -187,7 +193,7 @@ export class DeliveryCore implements Delivery {
   }
 
   private checkIdle(): void {
-    if (this.closing && this.ready.length === 0 && this.inFlight === 0 && this.batcher.pending === 0) {
+    if (this.closing && this.batches.length === 0 && this.inFlight === 0 && this.batcher.pending === 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
   }
@@ -199,7 +205,7 @@ export class DeliveryCore implements Delivery {
 
   private enqueue(entries: Entry[]): void {
     this.clearAgeTimer();
-    this.ready.push({ entries, attempt: 0, notBefore: 0 });
+    this.batches.push({ entries, attempt: 0, notBefore: 0 });
     this.pump();
   }
 
@@ -216,7 +222,7 @@ export class DeliveryCore implements Delivery {
   /** Starts every call the limit allows and whose time has come. */
   private pump(): void {
     if (!this.started || this.abandoned) return;
-    while (this.inFlight < this.concurrency.limit && this.ready.length > 0) {
+    while (this.inFlight < this.concurrency.limit && this.batches.length > 0) {
       const now = Date.now();
       if (now < this.pausedUntil) {
         this.wake(this.pausedUntil);
@@ -224,8 +230,8 @@ export class DeliveryCore implements Delivery {
       }
       let pick = -1;
       let soonest = Infinity;
-      for (let i = 0; i < this.ready.length; i++) {
-        const at = this.ready[i]!.notBefore;
+      for (let i = 0; i < this.batches.length; i++) {
+        const at = this.batches[i]!.notBefore;
         if (at <= now) {
           pick = i;
           break;
@@ -236,7 +242,7 @@ export class DeliveryCore implements Delivery {
         this.wake(soonest);
         break;
       }
-      const [batch] = this.ready.splice(pick, 1);
+      const [batch] = this.batches.splice(pick, 1);
       void this.call(batch!);
     }
     this.notifyRoom();
@@ -312,7 +318,7 @@ export class DeliveryCore implements Delivery {
       : backoffDelay(attempt, this.flow.retryInitialBackoffMillis, this.flow.retryMaxBackoffMillis);
     this.log.debug({ failed: retry.length, of: batch.entries.length, code: first!.code, retryInMs: delay }, 'records failed; retrying them');
     // Retries go first: they hold the oldest data.
-    this.ready.unshift({ entries: retry, attempt, notBefore: now + delay });
+    this.batches.unshift({ entries: retry, attempt, notBefore: now + delay });
   }
 
   /** The call failed as a whole: no entry was delivered. */
@@ -337,7 +343,7 @@ export class DeliveryCore implements Delivery {
     this.log.debug({ code: f.code, err: f.message, retryInMs: delay }, 'call failed; retrying');
     batch.attempt++;
     batch.notBefore = 0;
-    this.ready.unshift(batch);
+    this.batches.unshift(batch);
   }
 
   private healthy(now: number): void {

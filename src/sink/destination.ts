@@ -20,6 +20,7 @@ export interface Destination {
   send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]>;
   /** Something failed; routing knowledge (shards) may be stale. */
   invalidate?(): void;
-  start?(): void;
+  /** Start-up work (learning shards); resolves when done, failed or not. */
+  start?(): Promise<void>;
   close(): void;
 }

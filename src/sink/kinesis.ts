@@ -44,11 +44,11 @@ export class KinesisDestination implements Destination {
     this.routing = opts.routing;
   }
 
-  start(): void {
-    if (!this.routing) return;
-    void this.refresh();
+  start(): Promise<void> {
+    if (!this.routing) return Promise.resolve();
     this.timer = setInterval(() => void this.refresh(), SHARD_REFRESH_MS);
     this.timer.unref();
+    return this.refresh();
   }
 
   /**

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveryCore } from '../../src/sink/index.ts';
+import { KinesisLocal } from '../support/kinesis-local.ts';
+import { deaggregate } from './deaggregate.ts';
+import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+
+describe('delivery to kinesis-local', () => {
+  let local: KinesisLocal;
+  beforeAll(async () => {
+    local = await KinesisLocal.start();
+  }, 60_000);
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  async function shardRanges(stream: string): Promise<Map<string, [bigint, bigint]>> {
+    const out = await local.client.send(new ListShardsCommand({ StreamName: stream }));
+    return new Map(
+      (out.Shards ?? []).map((s) => [s.ShardId!, [BigInt(s.HashKeyRange!.StartingHashKey!), BigInt(s.HashKeyRange!.EndingHashKey!)]]),
+    );
+  }
+
+  function inShard(key: string, range: [bigint, bigint]): boolean {
+    const h = BigInt(`0x${createHash('md5').update(key).digest('hex')}`);
+    return h >= range[0] && h <= range[1];
+  }
+
+  it('plain records: every record arrives once and each is acknowledged', async () => {
+    await local.createStream('plain', 2);
+    const acker = new RecordingAcker();
+    const records = makeRecords(3000, acker, 20);
+    const flow = makeFlow({ destination: { kind: 'kinesis', streamName: 'plain' }, partitionKey: { kind: 'DETERMINISTIC' } });
+    const { delivery, metrics } = startDelivery(flow, makeAgent(local.endpoint));
+    await pushAll(delivery, records);
+    expect(await until(() => acker.acked.length === 3000, 60_000)).toBe(true);
+    await delivery.close(2000);
+    const stored = await local.waitFor('plain', (r) => r.length >= 3000);
+    expect(stored.length).toBe(3000);
+    expect(new Set(stored.map((r) => r.data.toString()))).toEqual(new Set(records.map((r) => r.data.toString())));
+    expect([...acker.counts().values()].every((n) => n === 1)).toBe(true);
+    expect(metrics.recordsSent).toBe(3000);
+    const ranges = await shardRanges('plain');
+    for (const r of stored) expect(inShard(r.partitionKey, ranges.get(r.shardId)!)).toBe(true);
+  });
+
+  for (const partitionKey of [{ kind: 'DETERMINISTIC' } as const, { kind: 'RANDOM' } as const]) {
+    it(`KPL aggregation (${partitionKey.kind} keys): every user record comes back once from deaggregation, on its key's shard`, async () => {
+      const stream = `agg-${partitionKey.kind.toLowerCase()}`;
+      await local.createStream(stream, 4);
+      const acker = new RecordingAcker();
+      const records = makeRecords(5000, acker, 60);
+      const flow = makeFlow({ destination: { kind: 'kinesis', streamName: stream }, aggregation: true, partitionKey, maxBufferAgeMillis: 200 });
+      const { delivery, metrics } = startDelivery(flow, makeAgent(local.endpoint));
+      // Once the shard map is loaded, aggregates group by shard.
+      await (delivery as DeliveryCore).ready();
+      await pushAll(delivery, records);
+      expect(await until(() => acker.acked.length === 5000, 60_000)).toBe(true);
+      await delivery.close(2000);
+      expect(metrics.recordsSent).toBe(5000);
+      expect([...acker.counts().values()].every((n) => n === 1)).toBe(true);
+
+      const stored = await local.readAll(stream);
+      // Aggregation packs: far fewer stream records than user records.
+      expect(stored.length).toBeLessThan(500);
+      const ranges = await shardRanges(stream);
+      const users: string[] = [];
+      for (const s of stored) {
+        for (const u of deaggregate(s.data, s.partitionKey)) {
+          expect(inShard(u.partitionKey, ranges.get(s.shardId)!)).toBe(true);
+          users.push(u.data.toString());
+        }
+      }
+      expect(users.length).toBe(5000);
+      expect(new Set(users)).toEqual(new Set(records.map((r) => r.data.toString())));
+    });
+  }
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { AggregateBuilder, KPL_MAGIC } from '../../src/sink/kpl.ts';
+import { KplPacker } from '../../src/sink/kpl-packer.ts';
+import { ShardMap, hashKeyOf } from '../../src/sink/shard-map.ts';
+import { deaggregate } from './deaggregate.ts';
+import { makeRecords, RecordingAcker } from './helpers.ts';
+
+describe('KPL aggregated records', () => {
+  it('encode to the exact size announced, and deaggregate to every user record with its key', () => {
+    const b = new AggregateBuilder();
+    const users = Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 7}`, data: Buffer.from(`rec ${i} ${'z'.repeat(i)}\n`) }));
+    for (const u of users) {
+      const expected = b.sizeWith(u.key, u.data.length);
+      b.add(u.key, u.data);
+      expect(b.size).toBe(expected);
+    }
+    const encoded = b.encode();
+    expect(encoded.length).toBe(b.size);
+    expect(encoded.subarray(0, 4).equals(KPL_MAGIC)).toBe(true);
+    const back = deaggregate(encoded, 'k0');
+    expect(back.map((r) => r.data.toString())).toEqual(users.map((u) => u.data.toString()));
+    expect(back.map((r) => r.partitionKey)).toEqual(users.map((u) => u.key));
+  });
+
+  it('varints of large records encode correctly (a record over 16 KiB)', () => {
+    const b = new AggregateBuilder();
+    const big = Buffer.alloc(200_000, 0x61);
+    b.add('key', big);
+    b.add('key', Buffer.from('small\n'));
+    const back = deaggregate(b.encode(), 'key');
+    expect(back[0]!.data.equals(big)).toBe(true);
+    expect(back[1]!.data.toString()).toBe('small\n');
+  });
+
+  it('the packer keeps aggregates under 1 MiB with their key, and groups records by shard', () => {
+    const map = new ShardMap([
+      { shardId: 'a', start: 0n, end: (1n << 127n) - 1n },
+      { shardId: 'b', start: 1n << 127n, end: (1n << 128n) - 1n },
+    ]);
+    const packer = new KplPacker((key) => map.shardOf(key)!, 1024 * 1024);
+    const acker = new RecordingAcker();
+    const records = makeRecords(20_000, acker, 150);
+    const keys = records.map((_, i) => `key-${i}`);
+    let announced = 0;
+    records.forEach((r, i) => {
+      announced += packer.cost(r, keys[i]!).bytes;
+      packer.add(r, keys[i]!);
+    });
+    expect(packer.byteCount).toBe(announced);
+    const entries = packer.take();
+    const seen: string[] = [];
+    for (const e of entries) {
+      expect(e.data.length + Buffer.byteLength(e.partitionKey)).toBeLessThanOrEqual(1024 * 1024);
+      const shard = map.shardOf(e.partitionKey);
+      for (const u of deaggregate(e.data, e.partitionKey)) {
+        // Every user record inside lands where its own key would have sent it.
+        expect(map.shardOf(u.partitionKey)).toBe(shard);
+        seen.push(u.data.toString());
+      }
+    }
+    expect(entries.length).toBeGreaterThan(2);
+    expect(seen.sort()).toEqual(records.map((r) => r.data.toString()).sort());
+  });
+
+  it('a record too large for an aggregate travels plain', () => {
+    const packer = new KplPacker(() => 's', 1024 * 1024);
+    const acker = new RecordingAcker();
+    const big = { data: Buffer.alloc(1024 * 1024 - 20, 0x62), acker, start: 0, end: 10 };
+    packer.add(big, 'k');
+    const [entry] = packer.take();
+    expect(entry!.data).toBe(big.data);
+  });
+
+  it('hash keys are the MD5 of the partition key read as a 128-bit number', () => {
+    // md5("") = d41d8cd98f00b204e9800998ecf8427e
+    expect(hashKeyOf('')).toBe(0xd41d8cd98f00b204e9800998ecf8427en);
+  });
+});
