@@ -1,0 +1,83 @@
+import type { AgentConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import { startStatusServer, type StatusServer } from '../status/server.js';
+import { VERSION } from '../version.js';
+import { CloudWatchReporter } from './cloudwatch.js';
+import type { ObservedFlow } from './observed-flow.js';
+import { startProgressLog } from './progress-log.js';
+import type { AgentSamples } from './prometheus.js';
+
+export type { ObservedFlow } from './observed-flow.js';
+export { FlowMetrics } from './flow-metrics.js';
+export { reportState, forgetState, StateLog, OK } from './state-log.js';
+
+export interface ObservabilityOptions {
+  config: AgentConfig;
+  log: Logger;
+  flows: () => ObservedFlow[];
+  /** Overrides for tests. */
+  startedAt?: number;
+  env?: NodeJS.ProcessEnv;
+  cloudwatch?: { sampleIntervalMillis?: number; maxQueuedDatums?: number; callTimeoutMillis?: number };
+}
+
+export interface Observability {
+  /** The status server's base URL, when http.listen is set. */
+  readonly statusUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what the config asks for: the CloudWatch reporter
+ * (cloudwatch.emitMetrics), the status server (http.listen; no socket
+ * otherwise) and the progress log (log.statusReportingPeriodSeconds). Call
+ * after the flows start; stop before draining them. Only a status server
+ * that cannot listen makes it throw (StatusListenError): CloudWatch trouble
+ * is logged and never stops the agent.
+ */
+export async function startObservability(opts: ObservabilityOptions): Promise<Observability> {
+  const { config, flows } = opts;
+  const log = opts.log.child({ component: 'metrics' });
+  const startedAt = opts.startedAt ?? Date.now();
+
+  let cloudwatch: CloudWatchReporter | undefined;
+  if (config.cloudwatch.emitMetrics) {
+    try {
+      cloudwatch = await CloudWatchReporter.start({ config, flows, log, ...opts.cloudwatch, ...(opts.env ? { env: opts.env } : {}) });
+    } catch (err) {
+      log.warn({ err: String(err) }, 'CloudWatch metrics are off: the reporter could not start');
+    }
+  }
+
+  let server: StatusServer | undefined;
+  if (config.http) {
+    const extraMetrics = (): AgentSamples['extra'] => {
+      if (!cloudwatch) return [];
+      const s = cloudwatch.stats();
+      return [
+        { name: 'kinesis_agent_cloudwatch_datums_sent_total', type: 'counter', help: 'Metric datums CloudWatch accepted.', value: s.datumsSent },
+        { name: 'kinesis_agent_cloudwatch_datums_dropped_total', type: 'counter', help: 'Metric datums dropped (queue full during an outage, or refused as invalid).', value: s.dropped },
+        { name: 'kinesis_agent_cloudwatch_datums_queued', type: 'gauge', help: 'Metric datums waiting for CloudWatch.', value: s.queued },
+        { name: 'kinesis_agent_cloudwatch_failed_calls_total', type: 'counter', help: 'PutMetricData calls that failed.', value: s.failedCalls },
+      ];
+    };
+    try {
+      server = await startStatusServer({ ...config.http, flows, version: VERSION, startedAt, log, extraMetrics });
+    } catch (err) {
+      await cloudwatch?.stop();
+      throw err;
+    }
+  }
+
+  const progress = startProgressLog({ flows, log: opts.log.child({ component: 'progress' }), periodSeconds: config.log.statusReportingPeriodSeconds });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    statusUrl: server?.url,
+    stop: () =>
+      (stopping ??= (async () => {
+        progress.stop();
+        await Promise.all([server?.close(), cloudwatch?.stop()]);
+      })()),
+  };
+}
