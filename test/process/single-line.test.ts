@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainOf } from './helpers.js';
 
@@ -29,5 +30,22 @@ describe('SINGLELINE', () => {
   it('keeps multi-byte UTF-8 and invalid bytes as they are', () => {
     const input = Buffer.concat([Buffer.from(' héllo ✓\n '), Buffer.from([0xff, 0xfe]), Buffer.from(' \n')]);
     expect(run.chain.process(input)).toEqual(Buffer.concat([Buffer.from('héllo ✓'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]));
+  });
+
+  it('agrees with the agent\'s rule (split on \\n, Java trim, join, add \\n) for any text', () => {
+    const isTrimmed = (c: string): boolean => c.charCodeAt(0) <= 0x20;
+    const javaTrim = (s: string): string => {
+      let a = 0;
+      let b = s.length;
+      while (a < b && isTrimmed(s[a]!)) a++;
+      while (b > a && isTrimmed(s[b - 1]!)) b--;
+      return s.slice(a, b);
+    };
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'é', '✓', ' ', '\t', '\n', '\r', '\u0000', 'x') }), (text) => {
+        const expected = text.split('\n').map(javaTrim).join('') + '\n';
+        expect(run.text(text)).toBe(expected);
+      }),
+    );
   });
 });
