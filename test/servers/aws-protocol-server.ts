@@ -45,6 +45,7 @@ export interface RecordedRequest {
   /** The operation name: PutRecords, PutRecordBatch, ListShards, ... */
   operation: string;
   body: Record<string, unknown>;
+  headers: IncomingMessage['headers'];
   /** Decoded entries of PutRecords / PutRecordBatch. */
   entries: PutEntry[];
   /** Requests being served when this one arrived, itself included. */
@@ -176,6 +177,7 @@ export class AwsProtocolServer {
       key,
       operation,
       body,
+      headers: req.headers,
       entries: decodeEntries(body),
       concurrent: this.active,
       at: Date.now(),

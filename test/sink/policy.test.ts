@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../src/sink/backoff.ts';
+import { AdaptiveConcurrency } from '../../src/sink/concurrency.ts';
+import { classifyCode, classifyError, DestinationNotFoundError, MalformedResponseError, type DestinationContext } from '../../src/sink/errors.ts';
+import { fieldPartitionKey, partitionKeyFn } from '../../src/sink/partition-key.ts';
+
+const ctx: DestinationContext = { kind: 'kinesis', streamName: 's', region: 'us-east-1', flowIndex: 2 };
+
+describe('partition keys', () => {
+  const data = Buffer.from('{"user":"alice","n":7,"o":{}}\n');
+
+  it('RANDOM keys differ per record; DETERMINISTIC keys follow the bytes', () => {
+    const random = partitionKeyFn({ kind: 'RANDOM' });
+    expect(random(data)).not.toBe(random(data));
+    expect(random(data)).toHaveLength(16);
+    const det = partitionKeyFn({ kind: 'DETERMINISTIC' });
+    expect(det(data)).toBe(det(Buffer.from(data)));
+    expect(det(data)).not.toBe(det(Buffer.from('other\n')));
+  });
+
+  it('CONSTANT is the configured key', () => {
+    expect(partitionKeyFn({ kind: 'CONSTANT', value: 'k1' })(data)).toBe('k1');
+  });
+
+  it('FIELD reads a top-level field of a JSON record, and is random when absent, empty or not JSON', () => {
+    const byUser = partitionKeyFn({ kind: 'FIELD', field: 'user' });
+    expect(byUser(data)).toBe('alice');
+    expect(fieldPartitionKey(data, 'n')).toBe('7');
+    expect(fieldPartitionKey(data, 'o')).toBeUndefined();
+    expect(fieldPartitionKey(data, 'missing')).toBeUndefined();
+    expect(fieldPartitionKey(Buffer.from('{"user":""}\n'), 'user')).toBeUndefined();
+    expect(fieldPartitionKey(Buffer.from('plain text\n'), 'user')).toBeUndefined();
+    expect(fieldPartitionKey(Buffer.from('{broken\n'), 'user')).toBeUndefined();
+    expect(byUser(Buffer.from('plain\n'))).toHaveLength(16);
+    expect(fieldPartitionKey(Buffer.from(JSON.stringify({ user: 'x'.repeat(300) })), 'user')).toHaveLength(256);
+  });
+});
+
+describe('backoff', () => {
+  it('stays between the initial and the maximum backoff and grows with attempts', () => {
+    expect(backoffDelay(1, 100, 10_000, () => 0)).toBe(100);
+    expect(backoffDelay(1, 100, 10_000, () => 1)).toBe(200);
+    expect(backoffDelay(5, 100, 10_000, () => 1)).toBe(3200);
+    expect(backoffDelay(50, 100, 10_000, () => 1)).toBe(10_000);
+    for (let i = 0; i < 100; i++) {
+      const d = backoffDelay(i % 12, 100, 10_000);
+      expect(d).toBeGreaterThanOrEqual(100);
+      expect(d).toBeLessThanOrEqual(10_000);
+    }
+  });
+});
+
+describe('adaptive concurrency', () => {
+  it('halves once per round of throttled calls, grows by one per success, collapses on user errors', () => {
+    const c = new AdaptiveConcurrency(8);
+    const tickets = [c.begin(), c.begin(), c.begin()];
+    for (const t of tickets) c.throttled(t);
+    expect(c.limit).toBe(4);
+    c.throttled(c.begin());
+    expect(c.limit).toBe(2);
+    c.succeeded();
+    c.succeeded();
+    expect(c.limit).toBe(4);
+    for (let i = 0; i < 10; i++) c.succeeded();
+    expect(c.limit).toBe(8);
+    c.collapse();
+    expect(c.limit).toBe(1);
+    c.throttled(c.begin());
+    expect(c.limit).toBe(1);
+  });
+});
+
+describe('error classes', () => {
+  it('throttling codes, user errors and transient failures are told apart', () => {
+    expect(classifyCode('ProvisionedThroughputExceededException', '', ctx).kind).toBe('throttle');
+    expect(classifyCode('InternalFailure', '', ctx).kind).toBe('transient');
+    const missing = classifyCode('ResourceNotFoundException', 'nope', ctx);
+    expect(missing.kind).toBe('user');
+    expect(missing.userError).toBeInstanceOf(DestinationNotFoundError);
+    expect(missing.userError!.hint).toContain('flows[2].kinesisStream');
+    expect(classifyCode('AccessDeniedException', '', ctx).userError!.hint).toContain('kinesis:PutRecords');
+    expect(classifyCode('AccessDeniedException', '', { ...ctx, kind: 'firehose' }).userError!.hint).toContain('firehose:PutRecordBatch');
+    expect(classifyCode('ExpiredTokenException', '', ctx).userError!.code).toBe('INVALID_CREDENTIALS');
+    expect(classifyCode('KMSDisabledException', '', ctx).userError!.code).toBe('DESTINATION_KMS_ERROR');
+  });
+
+  it('network errors, 5xx and malformed answers are transient; 503 and 429 are throttling', () => {
+    expect(classifyError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), ctx)).toMatchObject({ kind: 'transient', code: 'ECONNRESET' });
+    expect(classifyError(new MalformedResponseError('x'), ctx).kind).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }), ctx).kind).toBe('transient');
+    expect(classifyError(Object.assign(new Error('x'), { name: 'Whatever', $metadata: { httpStatusCode: 503 } }), ctx).kind).toBe('throttle');
+    expect(classifyError(Object.assign(new Error('x'), { name: 'Whatever', $metadata: { httpStatusCode: 429 } }), ctx).kind).toBe('throttle');
+    expect(classifyError(Object.assign(new Error('x'), { name: 'CredentialsProviderError' }), ctx).userError!.code).toBe('NO_CREDENTIALS');
+  });
+});
