@@ -2,7 +2,7 @@ import type { AgentConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { VERSION } from '../version.js';
-import { CloudWatchReporter } from './cloudwatch.js';
+import type { CloudWatchReporter } from './cloudwatch.js';
 import type { ObservedFlow } from './observed-flow.js';
 import { startProgressLog } from './progress-log.js';
 import type { AgentSamples } from './prometheus.js';
@@ -43,6 +43,8 @@ export async function startObservability(opts: ObservabilityOptions): Promise<Ob
   let cloudwatch: CloudWatchReporter | undefined;
   if (config.cloudwatch.emitMetrics) {
     try {
+      // Loaded only when used: the CloudWatch client is most of this module's start-up cost.
+      const { CloudWatchReporter } = await import('./cloudwatch.js');
       cloudwatch = await CloudWatchReporter.start({ config, flows, log, ...opts.cloudwatch, ...(opts.env ? { env: opts.env } : {}) });
     } catch (err) {
       log.warn({ err: String(err) }, 'CloudWatch metrics are off: the reporter could not start');

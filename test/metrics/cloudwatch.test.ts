@@ -161,3 +161,22 @@ describe('CloudWatch reporter', () => {
     expect(sent).toBe(42);
   });
 });
+
+describe('startObservability and CloudWatch', () => {
+  it('reports to CloudWatch when cloudwatch.emitMetrics is on, and makes no call when it is off', async () => {
+    const { startObservability } = await import('../../src/metrics/index.ts');
+    const server = await CloudWatchServer.start();
+    cleanups.push(() => server.close());
+    const flow = observedFlow('web', 'kinesis', 'web-logs');
+    flow.metrics.recordsSent = 5;
+    const cw = (emitMetrics: boolean) => ({ emitMetrics, endpoint: server.endpoint, region: 'us-east-1', namespace: 'AWSKinesisAgent', tagInstance: false, metricsBufferTimeMillis: 1000 });
+    const off = await startObservability({ config: agentConfig({ cloudwatch: cw(false) }), log: memoryLogger('silent').log, flows: () => [flow], env: TEST_ENV });
+    await off.stop();
+    expect(server.calls.length).toBe(0);
+
+    const on = await startObservability({ config: agentConfig({ cloudwatch: cw(true) }), log: memoryLogger('silent').log, flows: () => [flow], env: TEST_ENV });
+    cleanups.push(() => on.stop());
+    await eventually(() => (server.datums().some((d) => d.MetricName === 'RecordsSent' && d.StatisticValues!.Sum === 5) ? true : undefined), 'RecordsSent via startObservability');
+    expect(server.calls[0]!.namespace).toBe('AWSKinesisAgent');
+  });
+});

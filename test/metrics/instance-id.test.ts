@@ -1,0 +1,37 @@
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { resolveInstanceId } from '../../src/metrics/instance-id.ts';
+
+describe('instance id', () => {
+  it('asks IMDSv2 (token, then instance-id) at the configured loopback endpoint', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['x-aws-ec2-metadata-token'] ?? req.headers['x-aws-ec2-metadata-token-ttl-seconds'] ?? ''}`);
+      if (req.method === 'PUT' && req.url === '/latest/api/token') return res.end('tok');
+      if (req.url === '/latest/meta-data/instance-id' && req.headers['x-aws-ec2-metadata-token'] === 'tok') return res.end('i-0123456789abcdef0');
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const id = await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}/` });
+      expect(id).toBe('i-0123456789abcdef0');
+      expect(seen).toEqual(['PUT /latest/api/token 60', 'GET /latest/meta-data/instance-id tok']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('uses the host name when metadata is disabled or unreachable', async () => {
+    expect(await resolveInstanceId({ AWS_EC2_METADATA_DISABLED: 'true' })).toBe(hostname());
+    const server = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` })).toBe(hostname());
+    } finally {
+      server.close();
+    }
+  });
+});
