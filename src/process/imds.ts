@@ -4,6 +4,7 @@
  * a short timeout because off EC2 the address usually answers nothing at all.
  */
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
+export const DEFAULT_IMDS_ENDPOINT_IPV6 = 'http://[fd00:ec2::254]';
 const TOKEN_TTL_SECONDS = '21600';
 
 export interface InstanceIdentity {
@@ -34,9 +35,14 @@ export class ImdsError extends Error {
   }
 }
 
-/** ctx endpoint, else AWS_EC2_METADATA_SERVICE_ENDPOINT, else the link-local address. */
+/**
+ * ctx endpoint, else AWS_EC2_METADATA_SERVICE_ENDPOINT, else the link-local
+ * address (its IPv6 form when AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is IPv6,
+ * as the AWS SDKs read it).
+ */
 export function resolveImdsEndpoint(explicit?: string): string {
-  const url = explicit ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? DEFAULT_IMDS_ENDPOINT;
+  const ipv6 = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE?.toLowerCase() === 'ipv6';
+  const url = explicit ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? (ipv6 ? DEFAULT_IMDS_ENDPOINT_IPV6 : DEFAULT_IMDS_ENDPOINT);
   return url.replace(/\/+$/, '');
 }
 

@@ -116,16 +116,21 @@ describe('ADDEC2METADATA', () => {
   });
 
   it('takes the endpoint from the context, then AWS_EC2_METADATA_SERVICE_ENDPOINT, then the link-local default', () => {
-    const saved = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
+    const saved = { url: process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT, mode: process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE };
     try {
       process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = 'http://127.0.0.1:9/';
       expect(resolveImdsEndpoint('http://127.0.0.1:1234/')).toBe('http://127.0.0.1:1234');
       expect(resolveImdsEndpoint()).toBe('http://127.0.0.1:9');
       delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
+      delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE;
       expect(resolveImdsEndpoint()).toBe('http://169.254.169.254');
+      process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE = 'IPv6';
+      expect(resolveImdsEndpoint()).toBe('http://[fd00:ec2::254]');
     } finally {
-      if (saved === undefined) delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
-      else process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = saved;
+      for (const [k, v] of [['AWS_EC2_METADATA_SERVICE_ENDPOINT', saved.url], ['AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE', saved.mode]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 
