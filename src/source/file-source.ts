@@ -5,7 +5,7 @@ import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
-import { matchesStored, readPrefix, samePrefix } from './fingerprint.js';
+import { FINGERPRINT_MAX_BYTES, matchesStored, readPrefix, samePrefix } from './fingerprint.js';
 import { statHandle, statPath, type FileStat } from './identity.js';
 import { PatternSet } from './patterns.js';
 import type { TailedFileStatus } from './status.js';
@@ -150,7 +150,7 @@ export class FileSource {
       readOffset: t.readOffset,
       bytesBehind: Math.max(0, t.size - t.tracker.committed),
       lastReadAt: t.lastReadAt,
-      state: t.waitingFor ? 'waiting' : t.gone ? 'gone' : t.rotated ? 'rotated' : 'active',
+      state: t.waitingFor || !t.placed ? 'waiting' : t.gone ? 'gone' : t.rotated ? 'rotated' : 'active',
     }));
   }
 
@@ -160,7 +160,15 @@ export class FileSource {
   }
 
   private noteChange(path: string): void {
-    for (const t of this.tailers.values()) if (t.path === path) t.changed = true;
+    let known = false;
+    for (const t of this.tailers.values()) {
+      if (t.path === path) {
+        t.changed = true;
+        known = true;
+      }
+    }
+    // A change to a file we do not tail yet (found empty, or missed): look now.
+    if (!known) this.scanRequested = true;
     this.wake?.();
   }
 
@@ -184,6 +192,14 @@ export class FileSource {
   /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
   private async service(t: Tailer, now: number): Promise<boolean> {
     if (!t.fh || t.waitingFor) return false;
+    if (!t.placed) {
+      try {
+        if (!(await this.tryPlace(t))) return false;
+      } catch (err) {
+        this.warnOnce(`read:${t.key}`, { path: t.path, err: String(err) }, 'cannot read file; will retry');
+        return false;
+      }
+    }
     // An idle file is polled at most every minTimeBetweenFilePollsMillis.
     if (t.caughtUp && !t.changed && now - t.lastPollAt < this.pollMs) {
       this.checkQuiet(t, now);
@@ -352,12 +368,12 @@ export class FileSource {
     this.updateGauges();
   }
 
-  /** A newly found file: decide where reading starts. */
+  /**
+   * A newly found file: open it at once (from then on no rename or delete
+   * can take its bytes away), and decide where reading starts as soon as its
+   * first line is there.
+   */
   private async adopt(path: string, st: FileStat, known: CheckpointEntry[]): Promise<void> {
-    // An empty file, or one still without a whole first line, is left for a
-    // later scan: its first bytes are what tell a fresh file from a copy
-    // still being written (copytruncate).
-    if (this.firstScanDone && st.size === 0) return;
     let fh;
     try {
       fh = await open(path, 'r');
@@ -374,21 +390,33 @@ export class FileSource {
         return;
       }
       const prefix = await readPrefix(fh, real.size);
-      if (this.firstScanDone && prefix.indexOf(0x0a) === -1 && real.size < 1024) {
-        await fh.close();
-        return;
-      }
       const t = new Tailer(this.deps, path, real, fh, prefix);
-      this.place(t, real, known);
       this.tailers.set(t.key, t);
-      this.log.debug({ path, from: t.waitingFor ? 'copy' : t.readOffset }, 'tailing file');
+      // Files there at the first scan are placed at once (initialPosition
+      // applies to them); later ones once they hold a whole line, because
+      // their first bytes tell a fresh file from a copy being written.
+      if (!this.firstScanDone || ready(prefix, real.size)) this.place(t, real, known);
+      this.log.debug({ path, from: t.placed ? (t.waitingFor ? 'copy' : t.readOffset) : 'pending' }, 'tailing file');
     } catch (err) {
       await fh.close().catch(() => {});
       this.warnOnce(`open:${path}`, { path, err: String(err) }, 'cannot read file; will retry');
     }
   }
 
+  /** A file found empty (or without a whole line) is placed once it has one. */
+  private async tryPlace(t: Tailer): Promise<boolean> {
+    if (!t.fh) return false;
+    const st = await statHandle(t.fh);
+    t.size = st.size;
+    t.mtimeMs = st.mtimeMs;
+    t.prefix = await readPrefix(t.fh, st.size);
+    if (!ready(t.prefix, st.size) && !t.gone) return false;
+    this.place(t, st, this.store.entries(this.flow.id));
+    return true;
+  }
+
   private place(t: Tailer, st: FileStat, known: CheckpointEntry[]): void {
+    t.placed = true;
     const entry = this.store.get(this.flow.id, t.dev, t.ino);
     if (entry && matchesStored(t.prefix, entry.fingerprint, entry.fingerprintBytes)) {
       // Known: resume. A file now shorter than the checkpoint was truncated while we were away.
@@ -401,7 +429,7 @@ export class FileSource {
     }
     // A copytruncate copy: the same first bytes as a file we read, a new inode.
     for (const other of this.tailers.values()) {
-      if (other.waitingFor || other.key === t.key) continue;
+      if (other.waitingFor || !other.placed || other.key === t.key) continue;
       if (samePrefix(other.prefix, t.prefix)) {
         t.waitingFor = other;
         other.copies.push(t);
@@ -451,4 +479,9 @@ export class FileSource {
     this.warned.add(key);
     this.log.warn(obj, msg);
   }
+}
+
+/** Enough of a file to know what it is: a whole first line, or a full fingerprint. */
+function ready(prefix: Buffer, size: number): boolean {
+  return prefix.indexOf(0x0a) !== -1 || size >= FINGERPRINT_MAX_BYTES;
 }

@@ -51,6 +51,8 @@ export class Tailer {
   gone = false;
   /** Renamed since it was found: it will not be written much longer. */
   rotated = false;
+  /** Where reading starts is decided (see FileSource.place). */
+  placed = false;
   /** A copytruncate copy that waits to learn where its original stopped. */
   waitingFor: Tailer | undefined;
   readonly copies: Tailer[] = [];
@@ -76,6 +78,8 @@ export class Tailer {
     this.size = st.size;
     this.mtimeMs = st.mtimeMs;
     this.readOffset = 0;
+    // A placeholder until FileSource.place decides where to start.
+    this.begin(0, 0, false);
   }
 
   /** Begins (or begins again) reading at `offset`; bytes below `committed` are done. */

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import { CheckpointStore } from '../../../src/checkpoint/store.js';
 import type { FlowConfig } from '../../../src/config/types.js';
-import { silentLogger } from '../../../src/log.js';
+import { createLogger, silentLogger } from '../../../src/log.js';
+
+/** KA_TEST_LOG=debug shows the source's decisions on stderr. */
+const testLog = () =>
+  process.env.KA_TEST_LOG ? createLogger({ level: process.env.KA_TEST_LOG as 'debug', destination: process.stderr }) : silentLogger();
 import { FlowMetrics } from '../../../src/metrics/flow-metrics.js';
 import { FileSource, type FileSourceOptions } from '../../../src/source/file-source.js';
 import { CollectingSink, type CollectingSinkOptions } from './collecting-sink.js';
@@ -33,7 +37,7 @@ export async function startSource(
     store,
     sink,
     metrics,
-    log: silentLogger(),
+    log: testLog(),
     maxRecordBytes: 1024 * 1024,
     rotatedGraceMillis: 200,
     multiLineFlushMillis: 200,
