@@ -32,6 +32,7 @@ export interface CloudWatchStats {
   failedCalls: number;
 }
 
+const CALL_TIMEOUT_MS = 15_000;
 const TWO_WEEKS_MS = 14 * 86_400_000;
 /** CloudWatch refuses these for what is in the batch: resending cannot help. */
 const INVALID_INPUT = /InvalidParameter|MissingParameter|MissingRequiredParameter|InvalidFormat/;
@@ -53,6 +54,8 @@ export class CloudWatchReporter {
   private stopped = false;
   private droppedLogged = 0;
   private readonly stats0 = { datumsSent: 0, calls: 0, failedCalls: 0 };
+  /** Looked up in the background (up to two seconds off EC2); the first flush waits for it. */
+  private instanceLookup: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly opts: CloudWatchReporterOptions,
@@ -64,13 +67,14 @@ export class CloudWatchReporter {
 
   static async start(opts: CloudWatchReporterOptions): Promise<CloudWatchReporter> {
     const cw = opts.config.cloudwatch;
-    const instance = cw.tagInstance ? await resolveInstanceId(opts.env) : undefined;
-    const reporter = new CloudWatchReporter(opts, createClient(opts.config, opts.env), new Sampler(instance));
+    const sampler = new Sampler();
+    const reporter = new CloudWatchReporter(opts, createClient(opts.config, opts.env, opts.callTimeoutMillis), sampler);
+    if (cw.tagInstance) reporter.instanceLookup = resolveInstanceId(opts.env).then((id) => void (sampler.instance = id));
     const every = cw.metricsBufferTimeMillis;
     const sampleEvery = opts.sampleIntervalMillis ?? Math.min(1000, every);
     reporter.timers.push(setInterval(() => reporter.sample(), sampleEvery), setInterval(() => void reporter.flush(), every));
     for (const t of reporter.timers) t.unref();
-    opts.log.debug({ namespace: cw.namespace, endpoint: cw.endpoint, region: cw.region, instance, everyMillis: every }, 'CloudWatch metrics on');
+    opts.log.debug({ namespace: cw.namespace, endpoint: cw.endpoint, region: cw.region, tagInstance: cw.tagInstance, everyMillis: every }, 'CloudWatch metrics on');
     return reporter;
   }
 
@@ -84,6 +88,7 @@ export class CloudWatchReporter {
 
   /** Closes the current period and sends what is queued; resolves when that round is done. */
   async flush(): Promise<void> {
+    await this.instanceLookup;
     const flows = this.opts.flows();
     this.sampler.sample(flows);
     this.queue.push(this.sampler.take(new Date(), flows));
@@ -114,7 +119,7 @@ export class CloudWatchReporter {
     this.stats0.calls += 1;
     try {
       await this.client.send(new PutMetricDataCommand({ Namespace: config.cloudwatch.namespace, MetricData: batch }), {
-        abortSignal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.opts.callTimeoutMillis ?? 15_000)]),
+        abortSignal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.opts.callTimeoutMillis ?? CALL_TIMEOUT_MS)]),
       });
       this.stats0.datumsSent += batch.length;
       this.states.report('put', OK, (_s, previous) => log.info({ was: previous }, 'CloudWatch accepts metrics again'));
@@ -174,7 +179,7 @@ export class CloudWatchReporter {
   }
 }
 
-function createClient(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): CloudWatchClient {
+function createClient(config: AgentConfig, env: NodeJS.ProcessEnv = process.env, callTimeoutMillis = CALL_TIMEOUT_MS): CloudWatchClient {
   const { endpoint, region } = config.cloudwatch;
   const resolvedRegion = region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1');
   return new CloudWatchClient({
@@ -187,7 +192,8 @@ function createClient(config: AgentConfig, env: NodeJS.ProcessEnv = process.env)
       endpoint,
       defaultHttp2: false,
       // Metrics need one connection, and must not hold one for long.
-      connection: { ...config.connection, maxConnections: 2, socketTimeoutMillis: Math.min(config.connection.socketTimeoutMillis, 15_000) },
+      // The socket timeout is left above the call timeout, whose abort is the one that acts.
+      connection: { ...config.connection, maxConnections: 2, socketTimeoutMillis: callTimeoutMillis + 5000 },
       proxy: proxyFor(config, env),
       env,
     }),

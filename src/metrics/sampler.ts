@@ -20,7 +20,8 @@ interface FlowState {
 export class Sampler {
   private readonly flows = new Map<string, FlowState>();
 
-  constructor(private readonly instance: string | undefined) {}
+  /** The `Instance` dimension value; none until set. */
+  instance: string | undefined;
 
   sample(flows: ObservedFlow[]): void {
     for (const flow of flows) {

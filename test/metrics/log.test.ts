@@ -1,5 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearSecrets, levelFromEnv, registerSecret, scrubSecrets } from '../../src/log.ts';
+import { clearSecrets, createLogger, levelFromEnv, registerSecret, scrubSecrets } from '../../src/log.ts';
 import { formatLineAsText } from '../../src/log-text.ts';
 import { memoryLogger } from './memory-log.ts';
 
@@ -70,6 +74,21 @@ describe('logger', () => {
     expect(levelFromEnv('debug')).toBe('debug');
     process.env.KINESIS_AGENT_LOG_LEVEL = 'ERROR';
     expect(levelFromEnv('debug')).toBe('error');
+  });
+
+  it('writes a last line through to a file destination before flush() returns', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ka-log-'));
+    try {
+      registerSecret(SECRET);
+      const dest = pino.destination({ dest: join(dir, 'out.log'), sync: true });
+      const log = createLogger({ level: 'info', destination: dest as unknown as NodeJS.WritableStream });
+      log.fatal({ err: `crash with ${SECRET}` }, 'unexpected failure; exiting');
+      await new Promise<void>((resolve, reject) => log.flush((err) => (err ? reject(err) : resolve())));
+      const text = await readFile(join(dir, 'out.log'), 'utf8');
+      expect(JSON.parse(text)).toMatchObject({ level: 'fatal', msg: 'unexpected failure; exiting', err: 'crash with [redacted]' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not scrub values too short to be secrets', () => {
