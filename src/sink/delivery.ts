@@ -243,7 +243,10 @@ export class DeliveryCore implements Delivery {
         break;
       }
       const [batch] = this.batches.splice(pick, 1);
-      void this.call(batch!);
+      this.call(batch!).catch((err: unknown) => {
+        // Only a bug gets here (an acker that throws); say so rather than crash the agent.
+        this.log.error({ err }, 'delivery bookkeeping failed');
+      });
     }
     this.notifyRoom();
   }
