@@ -43,6 +43,31 @@ export function registerSecret(value: string | undefined): void {
   if (escaped !== value) secrets.add(escaped);
 }
 
+/**
+ * Registers every secret a configuration holds: the static keys, the session
+ * token, and a password inside the proxy URL. Call it right after loading.
+ */
+export function registerConfigSecrets(config: {
+  credentials?: { accessKeyId?: string; secretAccessKey?: string; sessionToken?: string };
+  proxy?: string;
+}): void {
+  const c = config.credentials ?? {};
+  registerSecret(c.accessKeyId);
+  registerSecret(c.secretAccessKey);
+  registerSecret(c.sessionToken);
+  if (config.proxy) {
+    try {
+      const password = new URL(config.proxy).password;
+      if (password) {
+        registerSecret(password);
+        registerSecret(decodeURIComponent(password));
+      }
+    } catch {
+      /* not a URL: config validation reports it */
+    }
+  }
+}
+
 /** Test helper: forget every registered secret. */
 export function clearSecrets(): void {
   secrets.clear();

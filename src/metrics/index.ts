@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../config/types.js';
-import type { Logger } from '../log.js';
+import { registerConfigSecrets, type Logger } from '../log.js';
 import { startStatusServer, type StatusServer } from '../status/server.js';
 import { VERSION } from '../version.js';
 import type { CloudWatchReporter } from './cloudwatch.js';
@@ -37,6 +37,8 @@ export interface Observability {
  */
 export async function startObservability(opts: ObservabilityOptions): Promise<Observability> {
   const { config, flows } = opts;
+  // Normally done by whoever loaded the config; repeated here so /status is safe regardless.
+  registerConfigSecrets(config);
   const log = opts.log.child({ component: 'metrics' });
   const startedAt = opts.startedAt ?? Date.now();
 

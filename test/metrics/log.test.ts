@@ -96,3 +96,42 @@ describe('logger', () => {
     expect(scrubSecrets('abc abc')).toBe('abc abc');
   });
 });
+
+describe('secrets from a real configuration file', () => {
+  it('appear in no log line at any level once the loaded config is registered, even when the config itself is logged', async () => {
+    const { loadConfig } = await import('../../src/config/index.ts');
+    const { registerConfigSecrets } = await import('../../src/log.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'ka-secret-'));
+    try {
+      const secret = 'Zx9/k2PqL+mN4vB7cR1sT5uW8yA3dF6gH0jK2lQ4';
+      const token = 'IQoJb3JpZ2luX2VjEHwaCXVzLWVhc3QtMSJHMEUCIQ';
+      const path = join(dir, 'agent.json');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(
+        path,
+        JSON.stringify({
+          checkpointFile: join(dir, 'cp'),
+          awsAccessKeyId: 'AKIAZZZZZZZZZZZZZZZZ',
+          awsSecretAccessKey: secret,
+          awsSessionToken: token,
+          proxy: 'http://user:pr0xy-pass@proxy.local:3128',
+          flows: [{ filePattern: `${dir}/*.log`, kinesisStream: 's' }],
+        }),
+      );
+      const config = await loadConfig(path);
+      registerConfigSecrets(config);
+      const mem = memoryLogger('trace');
+      for (const level of LEVELS) {
+        mem.log[level]({ config }, 'the whole config');
+        mem.log[level]({ agent: { nested: { deeper: { config } } } }, 'nested deep');
+        mem.log[level]({ err: new Error(`The request signature we calculated does not match (key ${secret}, token ${token})`) }, 'failure');
+        mem.log[level](`proxy is ${config.proxy}`);
+      }
+      const text = mem.text();
+      expect(mem.lines().length).toBe(LEVELS.length * 4);
+      for (const s of [secret, token, 'AKIAZZZZZZZZZZZZZZZZ', 'pr0xy-pass']) expect(text).not.toContain(s);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
