@@ -2,8 +2,8 @@
  * How requests travel. Plain-HTTP endpoints (local Kinesis implementations,
  * test servers) speak HTTP/1.1 only, while the SDK's Kinesis client defaults
  * to HTTP/2: they get a keep-alive HTTP/1.1 handler. A proxy needs an
- * HTTP/1.1 agent too; Node's own agents tunnel through it (`proxyEnv`), so no
- * proxy library is needed. Otherwise the SDK's default handler is kept, with
+ * HTTP/1.1 agent too; Node's own agents (>= 24.5) send through it or tunnel
+ * with CONNECT (`proxyEnv`, honouring NO_PROXY), so no proxy library is needed. Otherwise the SDK's default handler is kept, with
  * the agent's timeouts.
  */
 import { Agent as HttpAgent } from 'node:http';
@@ -16,33 +16,49 @@ export interface TransportOptions {
   /** The client's default handler is HTTP/2 (Kinesis) or HTTP/1.1 (Firehose). */
   defaultHttp2: boolean;
   connection: AgentConfig['connection'];
+  /** The configured proxy (`proxy` key); when absent, HTTPS_PROXY or HTTP_PROXY by the endpoint's scheme. */
   proxy: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
-/** `agent.proxy`, else HTTPS_PROXY / https_proxy from the environment. */
-export function proxyFor(agent: AgentConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return agent.proxy ?? env.HTTPS_PROXY ?? env.https_proxy ?? undefined;
+/**
+ * The configured `proxy`. The environment's proxies (HTTPS_PROXY, HTTP_PROXY,
+ * NO_PROXY) are read per endpoint scheme by requestHandlerFor, from its `env`.
+ */
+export function proxyFor(agent: AgentConfig, _env?: NodeJS.ProcessEnv): string | undefined {
+  return agent.proxy;
+}
+
+function envProxy(plainHttp: boolean, env: NodeJS.ProcessEnv): string | undefined {
+  const value = plainHttp ? (env.HTTP_PROXY ?? env.http_proxy) : (env.HTTPS_PROXY ?? env.https_proxy);
+  return value || undefined;
 }
 
 /** A request handler, or handler options for the SDK's default one. */
 export function requestHandlerFor(opts: TransportOptions): NodeHttpHandler | Record<string, unknown> {
   const { connection } = opts;
+  const env = opts.env ?? process.env;
+  const plainHttp = opts.endpoint?.startsWith('http://') ?? false;
+  const proxy = opts.proxy ?? envProxy(plainHttp, env);
+  const noProxy = env.NO_PROXY ?? env.no_proxy;
   const timeouts = { connectionTimeout: connection.connectionTimeoutMillis, requestTimeout: connection.socketTimeoutMillis };
-  if (opts.endpoint?.startsWith('http://')) {
+  if (plainHttp) {
     return new NodeHttpHandler({
       ...timeouts,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: connection.maxConnections }),
+      httpAgent: new HttpAgent({
+        keepAlive: true,
+        maxSockets: connection.maxConnections,
+        ...(proxy ? { proxyEnv: { HTTP_PROXY: proxy, NO_PROXY: noProxy } } : {}),
+      }),
     });
   }
-  if (opts.proxy) {
-    const env = opts.env ?? process.env;
+  if (proxy) {
     return new NodeHttpHandler({
       ...timeouts,
       httpsAgent: new HttpsAgent({
         keepAlive: true,
         maxSockets: connection.maxConnections,
-        proxyEnv: { HTTPS_PROXY: opts.proxy, NO_PROXY: env.NO_PROXY ?? env.no_proxy },
+        proxyEnv: { HTTPS_PROXY: proxy, NO_PROXY: noProxy },
       }),
     });
   }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestHandlerFor } from '../../src/sink/transport.ts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { ForwardProxy } from '../servers/http-proxy.ts';
 import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
 
 const connection = { connectionTimeoutMillis: 1000, socketTimeoutMillis: 2000, maxConnections: 10 };
@@ -55,6 +56,21 @@ describe('credentials and transport', () => {
     const put = server.calls('PutRecords')[0]!;
     expect(String(put.headers.authorization)).toContain('Credential=AKIASTATIC/');
     expect(put.headers['x-amz-security-token']).toBe('tok');
+  });
+
+  it('with `proxy` set, calls travel through the proxy', async () => {
+    const proxy = await ForwardProxy.start();
+    try {
+      const acker = new RecordingAcker();
+      const { delivery } = startDelivery(makeFlow(), makeAgent(server.endpoint, { proxy: proxy.url }));
+      await pushAll(delivery, makeRecords(20, acker));
+      expect(await until(() => acker.acked.length === 20)).toBe(true);
+      await delivery.close(1000);
+      expect(proxy.seen.some((s) => s.startsWith(`POST ${server.endpoint}/`))).toBe(true);
+      expect(server.streams.get('test')!.entries.length).toBe(20);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('plain-HTTP endpoints and proxies get an HTTP/1.1 keep-alive handler; AWS endpoints keep the SDK default', () => {
