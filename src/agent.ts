@@ -4,6 +4,8 @@ import type { AgentConfig, FlowConfig } from './config/types.js';
 import { Flow } from './flow.js';
 import type { Logger } from './log.js';
 
+const CHECKPOINT_WRITE_INTERVAL_MS = 200;
+
 /**
  * The daemon: one checkpoint store shared by every flow, and one Flow per
  * `flows[]` entry. Stopping drains every flow within shutdownTimeoutMillis
@@ -28,6 +30,9 @@ export class Agent {
     this.store = await CheckpointStore.open(this.config.checkpointFile, {
       ttlDays: this.config.checkpointTimeToLiveDays,
       log: this.log.child({ component: 'checkpoint' }),
+      // After a crash, everything acknowledged since the last write is sent
+      // again: a short interval keeps those duplicates near what was in flight.
+      minWriteIntervalMillis: CHECKPOINT_WRITE_INTERVAL_MS,
     });
     for (const warning of this.config.warnings) this.log.warn(warning);
     for (const flowConfig of this.config.flows) await this.startFlow(flowConfig);

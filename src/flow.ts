@@ -35,6 +35,8 @@ export class Flow {
   }
 
   async start(): Promise<void> {
+    // ADDEC2METADATA's first fetch, so the first records carry the metadata too.
+    await this.chain.ready();
     this.delivery.start();
     await this.source.start();
     this.log.info({ patterns: this.config.filePatterns, destination: this.config.destination }, 'flow started');

@@ -142,7 +142,7 @@ export class KinesisLocal {
     const deadline = Date.now() + timeoutMs;
     let records = await this.readAll(stream);
     while (!predicate(records) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 500));
       records = await this.readAll(stream);
     }
     return records;
