@@ -2,7 +2,7 @@ import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-s
 import type { AgentConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { credentialsFor } from '../sink/credentials.js';
-import { proxyFor, requestHandlerFor } from '../sink/transport.js';
+import { requestHandlerFor } from '../sink/transport.js';
 import { DatumQueue } from './datum-queue.js';
 import { resolveInstanceId } from './instance-id.js';
 import type { ObservedFlow } from './observed-flow.js';
@@ -194,7 +194,7 @@ function createClient(config: AgentConfig, env: NodeJS.ProcessEnv = process.env,
       // Metrics need one connection, and must not hold one for long.
       // The socket timeout is left above the call timeout, whose abort is the one that acts.
       connection: { ...config.connection, maxConnections: 2, socketTimeoutMillis: callTimeoutMillis + 5000 },
-      proxy: proxyFor(config, env),
+      proxy: config.proxy,
       env,
     }),
   });
