@@ -52,3 +52,8 @@ export function reportState(key: string, state: string, logFn: StateLogFn): bool
 export function forgetState(key: string): void {
   shared.forget(key);
 }
+
+/** Problems reported through reportState() and not cleared yet (shown on /status). */
+export function currentProblems(): Array<{ key: string; state: string }> {
+  return shared.problems().map(([key, state]) => ({ key, state }));
+}

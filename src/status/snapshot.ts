@@ -1,5 +1,6 @@
 import { REDACTED } from '../log.js';
 import { destinationLabel, type ObservedFlow } from '../metrics/observed-flow.js';
+import { currentProblems } from '../metrics/state-log.js';
 
 export interface StatusFile {
   path: string;
@@ -26,6 +27,8 @@ export interface StatusReport {
   pid: number;
   startedAt: string;
   uptimeSeconds: number;
+  /** Conditions a person must fix, as reported once per change (reportState). */
+  problems: Array<{ key: string; state: string }>;
   flows: StatusFlow[];
 }
 
@@ -41,6 +44,7 @@ export function statusReport(flows: ObservedFlow[], info: { version: string; sta
     pid: process.pid,
     startedAt: new Date(info.startedAt).toISOString(),
     uptimeSeconds: Math.round((now - info.startedAt) / 1000),
+    problems: currentProblems(),
     flows: flows.map((f) => {
       const m = f.metrics;
       return {

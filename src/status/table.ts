@@ -49,7 +49,10 @@ export function formatReport(r: StatusReport, url: string, now = Date.now()): st
     f.files.map((file) => [f.id, String(file.path), num(file.size), num(file.committedOffset), num(file.bytesBehind), ago(file.lastSendAt as string | null, now)]),
   );
   const files = fileRows.length ? `\n${table(['FLOW', 'FILE', 'SIZE', 'COMMITTED', 'BEHIND', 'LAST SEND'], fileRows)}` : '\nno files tailed\n';
-  return head + flows + files;
+  const problems = (r.problems ?? []).length
+    ? `\n${table(['PROBLEM', 'STATE'], r.problems.map((p) => [p.key, p.state]))}`
+    : '';
+  return head + flows + files + problems;
 }
 
 /** A stopped agent: what its checkpoint file says, against the files as they are now. */

@@ -7,6 +7,7 @@ import { freePort } from '../support/free-port.ts';
 import { agentConfig, eventually, observedFlow, TEST_ENV } from './fixtures.ts';
 import { memoryLogger } from './memory-log.ts';
 import { parsePrometheus } from './prometheus-parse.ts';
+import { forgetState, reportState } from '../../src/metrics/state-log.ts';
 
 beforeAll(() => {
   Object.assign(process.env, TEST_ENV);
@@ -132,6 +133,20 @@ describe('status server', () => {
     const file = report.flows[0]!.files[0]!;
     expect(file).toMatchObject({ path: '/var/log/web/access.log', identity: { dev: '2049', ino: '1234' }, size: 5000, committedOffset: 4000, bytesBehind: 1000 });
     expect(file.lastSendAt).toBe(new Date(web.metrics.lastSendAt).toISOString());
+  });
+
+  it('shows problems reported once per change of state on /status until they clear', async () => {
+    const { url } = await start([busyFlow()]);
+    reportState('stream:web-logs', 'ResourceNotFoundException', () => undefined);
+    try {
+      const report = (await (await fetch(`${url}/status`)).json()) as { problems: Array<{ key: string; state: string }> };
+      expect(report.problems).toContainEqual({ key: 'stream:web-logs', state: 'ResourceNotFoundException' });
+      reportState('stream:web-logs', 'ok', () => undefined);
+      const after = (await (await fetch(`${url}/status`)).json()) as { problems: Array<{ key: string }> };
+      expect(after.problems.some((p) => p.key === 'stream:web-logs')).toBe(false);
+    } finally {
+      forgetState('stream:web-logs');
+    }
   });
 
   it('answers 404 for unknown paths and 405 for other methods', async () => {
