@@ -144,7 +144,8 @@ export class Tailer {
       this.size = st.size;
       this.mtimeMs = st.mtimeMs;
     }
-    if (this.size < this.readOffset) return 'truncated';
+    // Shorter than what was read, or than the first bytes it was known by.
+    if (this.size < this.readOffset || this.size < this.prefix.length) return 'truncated';
     if (this.size === this.readOffset) {
       if (this.eofSince === 0) this.eofSince = now;
       return 'idle';
