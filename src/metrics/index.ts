@@ -7,7 +7,7 @@ import type { ObservedFlow } from './observed-flow.js';
 import { startProgressLog } from './progress-log.js';
 import type { AgentSamples } from './prometheus.js';
 
-export type { ObservedFlow } from './observed-flow.js';
+export { observe, destinationLabel, type ObservedFlow, type FlowLike } from './observed-flow.js';
 export { FlowMetrics } from './flow-metrics.js';
 export { reportState, forgetState, StateLog, OK } from './state-log.js';
 

@@ -16,3 +16,20 @@ export interface ObservedFlow {
 export function destinationLabel(d: ObservedFlow['destination']): string {
   return d.kind === 'kinesis' ? `KinesisStream:${d.streamName}` : `DeliveryStream:${d.streamName}`;
 }
+
+/** The shape of src/flow.ts's Flow that the reporters need. */
+export interface FlowLike {
+  config: { id: string; destination: ObservedFlow['destination'] };
+  metrics: FlowMetrics;
+  status(): { files: readonly object[] };
+}
+
+/** Adapts a running Flow: `flows: () => agent.flowList.map(observe)`. */
+export function observe(flow: FlowLike): ObservedFlow {
+  return {
+    id: flow.config.id,
+    destination: flow.config.destination,
+    metrics: flow.metrics,
+    files: () => flow.status().files as Array<Record<string, unknown>>,
+  };
+}

@@ -215,3 +215,16 @@ describe('progress log', () => {
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(900);
   });
 });
+
+describe('observe()', () => {
+  it("adapts a Flow (config, metrics, status().files) into what the reporters read", async () => {
+    const { observe } = await import('../../src/metrics/index.ts');
+    const { FlowMetrics } = await import('../../src/metrics/flow-metrics.ts');
+    const metrics = new FlowMetrics();
+    const files = [{ path: '/a.log', size: 3, committedOffset: 1, bytesBehind: 2 }];
+    const o = observe({ config: { id: 'web', destination: { kind: 'firehose', streamName: 'd' } }, metrics, status: () => ({ files }) });
+    expect(o.id).toBe('web');
+    expect(o.metrics).toBe(metrics);
+    expect(o.files()).toEqual(files);
+  });
+});
