@@ -13,6 +13,13 @@ interface FlowState {
 }
 
 /**
+ * The values last counted, per FlowMetrics object and across reporters: a
+ * reporter restarted by a reload must not report a running flow's totals a
+ * second time.
+ */
+const counted = new WeakMap<FlowMetrics, number[]>();
+
+/**
  * Reads every flow's counters on each sample() and folds the change since
  * the last sample (gauges: the value) into one StatisticSet per metric; take()
  * turns a period's sets into datums and starts the next period.
@@ -27,9 +34,11 @@ export class Sampler {
     for (const flow of flows) {
       let st = this.flows.get(flow.id);
       if (!st || st.metrics !== flow.metrics) {
+        let last = counted.get(flow.metrics);
+        if (!last) counted.set(flow.metrics, (last = CLOUDWATCH_METRICS.map(() => 0)));
         st = {
           metrics: flow.metrics,
-          last: CLOUDWATCH_METRICS.map(() => 0),
+          last,
           sets: st?.sets ?? CLOUDWATCH_METRICS.map(() => new StatisticSet()),
           dimension: destinationLabel(flow.destination),
         };

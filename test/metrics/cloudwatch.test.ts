@@ -180,3 +180,21 @@ describe('startObservability and CloudWatch', () => {
     expect(server.calls[0]!.namespace).toBe('AWSKinesisAgent');
   });
 });
+
+describe('CloudWatch reporter restarted (reload)', () => {
+  it('does not report a running flow\'s totals twice', async () => {
+    const server = await CloudWatchServer.start();
+    cleanups.push(() => server.close());
+    const flow = observedFlow('web', 'kinesis', 'web-logs');
+    const config = agentConfig({ cloudwatch: { emitMetrics: true, endpoint: server.endpoint, region: 'us-east-1', namespace: 'T', tagInstance: false, metricsBufferTimeMillis: 60_000 } });
+    const sent = () => server.datums().filter((d) => d.MetricName === 'RecordsSent').reduce((s, d) => s + d.StatisticValues!.Sum, 0);
+    flow.metrics.recordsSent = 10;
+    const first = await CloudWatchReporter.start({ config, flows: () => [flow], log: memoryLogger('silent').log, env: TEST_ENV });
+    await first.stop();
+    expect(sent()).toBe(10);
+    flow.metrics.recordsSent = 15;
+    const second = await CloudWatchReporter.start({ config, flows: () => [flow], log: memoryLogger('silent').log, env: TEST_ENV });
+    await second.stop();
+    expect(sent()).toBe(15);
+  });
+});
