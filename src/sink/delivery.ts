@@ -117,9 +117,10 @@ export class DeliveryCore implements Delivery {
     this.pump();
   }
 
-  /** Resolves when start-up work (such as learning a stream's shards) is done. */
-  ready(): Promise<void> {
-    return this.startup;
+  /** Resolves when start-up work and any later shard refresh are done. */
+  async ready(): Promise<void> {
+    await this.startup;
+    await this.destination.settled?.();
   }
 
   push(record: SourceRecord): boolean {

@@ -22,5 +22,7 @@ export interface Destination {
   invalidate?(): void;
   /** Start-up work (learning shards); resolves when done, failed or not. */
   start?(): Promise<void>;
+  /** Resolves when background work started since (a shard refresh) is done. */
+  settled?(): Promise<void>;
   close(): void;
 }

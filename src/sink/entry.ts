@@ -10,6 +10,8 @@ export interface Entry {
   records: SourceRecord[];
   /** Sum of the user records' data lengths: what they hold in the queue. */
   userBytes: number;
+  /** The shard this entry was grouped for (KPL); an answer naming another means the shard map is stale. */
+  shardId?: string;
 }
 
 /** What adding one record would add to a batch, as the API limits count it. */

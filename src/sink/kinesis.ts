@@ -15,10 +15,10 @@ export interface KinesisDestinationOptions {
   routing: boolean;
 }
 
-/** Refresh shards at least this often, to follow resharding that causes no failure. */
+/** Refresh shards at least this often, to follow resharding that nothing else revealed. */
 const SHARD_REFRESH_MS = 60_000;
 /** And at most this often, however many failures ask for it. */
-const SHARD_REFRESH_MIN_MS = 5_000;
+const SHARD_REFRESH_MIN_MS = 1_000;
 
 function streamTarget(name: string): { StreamName: string } | { StreamARN: string } {
   return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
@@ -36,6 +36,8 @@ export class KinesisDestination implements Destination {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private warnedRouting = false;
+  private deferred: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> | undefined;
 
   constructor(opts: KinesisDestinationOptions) {
     this.client = opts.client;
@@ -60,12 +62,37 @@ export class KinesisDestination implements Destination {
     return this.shards?.shardOf(key) ?? `k:${key}`;
   }
 
-  invalidate(): void {
-    if (this.routing && Date.now() - this.loadedAt >= SHARD_REFRESH_MIN_MS) void this.refresh();
+  isShard(group: string): boolean {
+    return !group.startsWith('k:');
   }
 
-  private async refresh(): Promise<void> {
-    if (this.loading || this.closed) return;
+  invalidate(): void {
+    if (!this.routing || this.closed || this.deferred) return;
+    const wait = this.loadedAt + SHARD_REFRESH_MIN_MS - Date.now();
+    if (wait <= 0) {
+      void this.refresh();
+      return;
+    }
+    // Too soon after the last refresh: do it once the interval is over, not never.
+    this.deferred = setTimeout(() => {
+      this.deferred = undefined;
+      void this.refresh();
+    }, wait);
+    this.deferred.unref();
+  }
+
+  /** Resolves when no shard refresh is running. */
+  settled(): Promise<void> {
+    return this.inflight ?? Promise.resolve();
+  }
+
+  private refresh(): Promise<void> {
+    if (this.loading || this.closed) return this.inflight ?? Promise.resolve();
+    this.inflight = this.load().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
     this.loading = true;
     this.loadedAt = Date.now();
     try {
@@ -113,16 +140,21 @@ export class KinesisDestination implements Destination {
       );
     }
     const failures: EntryFailure[] = [];
+    let stale = false;
     results.forEach((r, index) => {
       if (r.ErrorCode) failures.push({ index, code: r.ErrorCode, message: r.ErrorMessage ?? '' });
       else if (!r.SequenceNumber) failures.push({ index, code: 'MalformedResponse', message: 'result has neither SequenceNumber nor ErrorCode' });
+      else if (r.ShardId && entries[index]!.shardId && r.ShardId !== entries[index]!.shardId) stale = true;
     });
+    // An aggregate landed on another shard than it was grouped for: the stream was resharded.
+    if (stale) this.invalidate();
     return failures;
   }
 
   close(): void {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.deferred) clearTimeout(this.deferred);
     this.client.destroy();
   }
 }

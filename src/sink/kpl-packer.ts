@@ -9,10 +9,19 @@ import type { Cost, Entry, Packer } from './entry.js';
 import { AggregateBuilder } from './kpl.js';
 import { randomPartitionKey } from './partition-key.js';
 
-/** Names the group (a shard) a partition key routes to. '' keys are RANDOM ones, routed by the aggregate. */
-export type Router = (key: string) => string;
+/**
+ * Names the group a partition key's records share: its shard, or when shards
+ * are unknown any other name that is the same for the same key.
+ */
+export interface Router {
+  (key: string): string;
+}
+
+/** Whether a group name is a shard id, which the answer can confirm. */
+export type IsShard = (group: string) => boolean;
 
 interface OpenAggregate {
+  group: string;
   key: string;
   keyBytes: number;
   builder: AggregateBuilder;
@@ -32,6 +41,7 @@ export class KplPacker implements Packer {
   constructor(
     private readonly route: Router,
     private readonly maxEntryBytes: number,
+    private readonly isShard: IsShard = () => false,
   ) {}
 
   get entryCount(): number {
@@ -72,7 +82,7 @@ export class KplPacker implements Packer {
     }
     if (!agg) {
       const aggKey = key || randomPartitionKey();
-      agg = { key: aggKey, keyBytes: Buffer.byteLength(aggKey), builder: new AggregateBuilder(), records: [], userBytes: 0 };
+      agg = { group, key: aggKey, keyBytes: Buffer.byteLength(aggKey), builder: new AggregateBuilder(), records: [], userBytes: 0 };
       if (!this.fitsIn(agg, key, len)) {
         // Too big for any aggregate: it travels as a plain record, which consumers read as is.
         this.closed.push({ data: record.data, partitionKey: aggKey, records: [record], userBytes: len });
@@ -94,7 +104,10 @@ export class KplPacker implements Packer {
     const only = agg.records.length === 1 ? agg.records[0] : undefined;
     // A lone record gains nothing from the envelope; send it plain.
     const data = only ? only.data : agg.builder.encode();
-    this.closed.push({ data, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes });
+    const entry: Entry = { data, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
+    const shard = agg.group.slice(2);
+    if (agg.group.startsWith('s:') && this.isShard(shard)) entry.shardId = shard;
+    this.closed.push(entry);
   }
 
   take(): Entry[] {

@@ -79,7 +79,7 @@ function jsonError(status: number, type: string, message: string): Reply {
 export class AwsProtocolServer {
   readonly requests: RecordedRequest[] = [];
   /** Accepted entries per Kinesis stream. */
-  readonly streams = new Map<string, { shards: number; entries: StoredEntry[] }>();
+  readonly streams = new Map<string, { shards: number; firstShard: number; entries: StoredEntry[] }>();
   /** Accepted entries per Firehose delivery stream. */
   readonly deliveryStreams = new Map<string, StoredEntry[]>();
   faults: Fault[] = [];
@@ -107,7 +107,15 @@ export class AwsProtocolServer {
   }
 
   createStream(name: string, shards = 1): void {
-    this.streams.set(name, { shards, entries: [] });
+    this.streams.set(name, { shards, firstShard: 0, entries: [] });
+  }
+
+  /** Replaces a stream's shards with `shards` new ones (new ids, even hash key ranges); records stay. */
+  reshard(name: string, shards: number): void {
+    const s = this.streams.get(name);
+    if (!s) throw new Error(`no stream ${name}`);
+    s.firstShard += s.shards;
+    s.shards = shards;
   }
 
   createDeliveryStream(name: string): void {
@@ -245,10 +253,12 @@ export class AwsProtocolServer {
     return typeof name === 'string' ? name.replace(/^arn:.*:stream\//, '') : '';
   }
 
-  private shardOf(shards: number, key: string): { id: string; index: number } {
+  /** The open shard a partition key hashes to, by the same ranges ListShards reports. */
+  shardOf(stream: string, key: string): string {
+    const s = this.streams.get(stream)!;
     const h = BigInt(`0x${createHash('md5').update(key).digest('hex')}`);
-    const index = Number((h * BigInt(shards)) / HASH_SPACE);
-    return { id: shardId(index), index };
+    const range = hashRanges(s.shards).find((r) => h >= r.start && h <= r.end)!;
+    return shardId(s.firstShard + range.index);
   }
 
   private putRecords(r: RecordedRequest): Reply {
@@ -262,10 +272,10 @@ export class AwsProtocolServer {
         const errorCode = code ?? (i % 2 ? 'ProvisionedThroughputExceededException' : 'InternalFailure');
         return { ErrorCode: errorCode, ErrorMessage: `injected ${errorCode}` };
       }
-      const shard = this.shardOf(stream.shards, e.partitionKey ?? '');
+      const shard = this.shardOf(name, e.partitionKey ?? '');
       const sequenceNumber = String(++this.sequence).padStart(20, '0');
-      stream.entries.push({ ...e, shardId: shard.id, sequenceNumber });
-      return { SequenceNumber: sequenceNumber, ShardId: shard.id };
+      stream.entries.push({ ...e, shardId: shard, sequenceNumber });
+      return { SequenceNumber: sequenceNumber, ShardId: shard };
     });
     return { status: 200, body: { FailedRecordCount: failed.size, Records: results } };
   }
@@ -292,12 +302,9 @@ export class AwsProtocolServer {
     const name = this.streamName(r.body);
     const stream = this.streams.get(name);
     if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} not found.`);
-    const shards = Array.from({ length: stream.shards }, (_, i) => ({
-      ShardId: shardId(i),
-      HashKeyRange: {
-        StartingHashKey: ((HASH_SPACE * BigInt(i)) / BigInt(stream.shards)).toString(),
-        EndingHashKey: ((HASH_SPACE * BigInt(i + 1)) / BigInt(stream.shards) - 1n).toString(),
-      },
+    const shards = hashRanges(stream.shards).map((r) => ({
+      ShardId: shardId(stream.firstShard + r.index),
+      HashKeyRange: { StartingHashKey: r.start.toString(), EndingHashKey: r.end.toString() },
       SequenceNumberRange: { StartingSequenceNumber: '0' },
     }));
     return { status: 200, body: { Shards: shards } };
@@ -329,6 +336,14 @@ export class AwsProtocolServer {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+function hashRanges(shards: number): { index: number; start: bigint; end: bigint }[] {
+  return Array.from({ length: shards }, (_, i) => ({
+    index: i,
+    start: (HASH_SPACE * BigInt(i)) / BigInt(shards),
+    end: (HASH_SPACE * BigInt(i + 1)) / BigInt(shards) - 1n,
+  }));
 }
 
 function shardId(index: number): string {
