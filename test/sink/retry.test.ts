@@ -59,6 +59,20 @@ describe('retries', () => {
     expect(metrics.failingSince).toBe(0);
   });
 
+  it('a call that outlives socketTimeoutMillis is abandoned and retried; every record is acknowledged once', async () => {
+    server.setFaults({ kind: 'delay', ms: 3_000, times: 1 });
+    const acker = new RecordingAcker();
+    const agent = makeAgent(server.endpoint, { connection: { connectionTimeoutMillis: 1000, socketTimeoutMillis: 300, maxConnections: 10 } });
+    const { delivery, metrics } = startDelivery(makeFlow({ maxBufferSizeRecords: 50 }), agent);
+    await pushAll(delivery, makeRecords(200, acker));
+    expect(await until(() => acker.acked.length === 200)).toBe(true);
+    expect([...acker.counts().values()].every((n) => n === 1)).toBe(true);
+    expect(metrics.serviceErrors).toBeGreaterThanOrEqual(1);
+    await delivery.close(1000);
+    // At least once: the slow call may still have been stored by the server.
+    expect(new Set(server.streams.get('test')!.entries.map((e) => e.data.toString())).size).toBe(200);
+  });
+
   it('a throttling storm shrinks concurrency to one; it grows back and delivery resumes by itself', async () => {
     server.setFaults({ kind: 'delay', ms: 20 });
     const acker = new RecordingAcker();
