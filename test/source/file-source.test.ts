@@ -177,3 +177,74 @@ describe('FileSource', () => {
     expect(s).toMatchObject({ path: p, size: 4, readOffset: 4, committedOffset: 4, bytesBehind: 0, state: 'active' });
   });
 });
+
+describe('FileSource reading policy', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let h: Harness | undefined;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+    await cleanup();
+  });
+
+  it('reads files fairly: a small file is not starved behind a big one', async () => {
+    const big = Array.from({ length: 40_000 }, (_, i) => `big-${i}`);
+    await writeFile(join(dir, 'a-big.log'), text(big));
+    await writeFile(join(dir, 'b-small.log'), text(['small-1', 'small-2']));
+    h = await startSource(dir, testFlow([join(dir, '*.log')]), { source: { readChunkBytes: 4096 } });
+    await waitFor(() => h!.sink.lines().includes('small-2'), () => 'small file not read');
+    const atThatMoment = h.sink.lines();
+    const bigSeen = atThatMoment.filter((l) => l.startsWith('big-')).length;
+    expect(bigSeen).toBeLessThan(big.length);
+    await waitFor(() => h!.sink.records.length === big.length + 2, () => `got ${h!.sink.records.length}`);
+  });
+
+  it('keeps to maxOpenFiles: further files wait their turn and are read once a slot frees', async () => {
+    for (let i = 0; i < 5; i++) await writeFile(join(dir, `f${i}.log`), `f${i}-a\n`);
+    h = await startSource(dir, testFlow([join(dir, '*.log')]), { source: { maxOpenFiles: 3 } });
+    await waitFor(() => h!.sink.records.length === 3, () => `got ${h!.sink.records.length}`);
+    expect(h.metrics.filesTracked).toBe(3);
+    // Deleting tracked files frees their descriptors for the others.
+    for (const s of h.source.status()) await rm(s.path);
+    await waitFor(() => h!.sink.records.length === 5, () => `got ${h!.sink.lines().join(',')}`);
+    expect(checkExactlyOnce(h.sink.lines(), [0, 1, 2, 3, 4].map((i) => `f${i}-a`)).duplicated).toEqual([]);
+  });
+
+  it('works without file-system events (poll mode), by rescan and polling alone', async () => {
+    h = await startSource(dir, testFlow([join(dir, '*.log')]), { source: { watchMode: 'poll' } });
+    await writeFile(join(dir, 'p.log'), 'p1\n');
+    await expectLinesIn(() => h!, ['p1']);
+    await rename(join(dir, 'p.log'), join(dir, 'p.old'));
+    await writeFile(join(dir, 'p.log'), 'p2\n');
+    await expectLinesIn(() => h!, ['p1', 'p2']);
+  });
+
+  it('frames multi-line records and skips header lines of files read from the start', async () => {
+    const p = join(dir, 'm.log');
+    await writeFile(p, 'HEADER\n2024 one\n  at a\n2024 two\n  at b\n');
+    h = await startSource(dir, testFlow([p], { skipHeaderLines: 1, multiLineStartPattern: /^2024 / }));
+    await waitFor(() => h!.sink.records.length === 2, () => JSON.stringify(h!.sink.records));
+    expect(h.sink.records).toEqual(['2024 one\n  at a\n', '2024 two\n  at b\n']);
+    await waitFor(() => h!.source.status()[0]?.committedOffset === 39, () => JSON.stringify(h!.source.status()));
+  });
+
+  it('cuts long lines to maxRecordBytes with the terminator and counts them', async () => {
+    const p = join(dir, 'long.log');
+    await writeFile(p, `short\n${'z'.repeat(5000)}\nafter\n`);
+    h = await startSource(dir, testFlow([p], { truncatedRecordTerminator: '\n' }), { source: { maxRecordBytes: 100 } });
+    await waitFor(() => h!.sink.records.length === 3, () => `got ${h!.sink.records.length}`);
+    expect(h.sink.records[1]).toBe(`${'z'.repeat(99)}\n`);
+    expect(h.metrics.recordsTruncated).toBe(1);
+    expect(h.sink.records[2]).toBe('after\n');
+  });
+});
+
+async function expectLinesIn(h: () => Harness, expected: string[]) {
+  await waitFor(
+    () => checkExactlyOnce(h().sink.lines(), expected).missing.length === 0,
+    () => `got ${JSON.stringify(h().sink.lines())}`,
+  );
+  expect(checkExactlyOnce(h().sink.lines(), expected).duplicated).toEqual([]);
+}
