@@ -2,7 +2,8 @@ import { CheckpointStore } from './checkpoint/index.js';
 import { loadConfig } from './config/index.js';
 import type { AgentConfig, FlowConfig } from './config/types.js';
 import { Flow } from './flow.js';
-import type { Logger } from './log.js';
+import { registerConfigSecrets, type Logger } from './log.js';
+import { observe, startObservability, type Observability } from './metrics/index.js';
 
 const CHECKPOINT_WRITE_INTERVAL_MS = 200;
 
@@ -16,6 +17,7 @@ export class Agent {
   private store: CheckpointStore | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  private observability: Observability | undefined;
 
   constructor(
     private config: AgentConfig,
@@ -36,6 +38,7 @@ export class Agent {
     });
     for (const warning of this.config.warnings) this.log.warn(warning);
     for (const flowConfig of this.config.flows) await this.startFlow(flowConfig);
+    await this.startObservability();
     this.log.info({ flows: this.flows.size, checkpointFile: this.config.checkpointFile }, 'agent started');
   }
 
@@ -46,6 +49,19 @@ export class Agent {
     await flow.start();
   }
 
+  private async startObservability(): Promise<void> {
+    this.observability = await startObservability({
+      config: this.config,
+      log: this.log,
+      flows: () => this.flowList.map(observe),
+    });
+  }
+
+  /** The status server's base URL, when `http.listen` is set. */
+  get statusUrl(): string | undefined {
+    return this.observability?.statusUrl;
+  }
+
   /** Idempotent: a second signal while draining waits for the same drain. */
   stop(): Promise<void> {
     this.stopping ??= this.reloading.then(() => this.drain());
@@ -54,6 +70,7 @@ export class Agent {
 
   private async drain(): Promise<void> {
     const deadline = Date.now() + this.config.shutdownTimeoutMillis;
+    await this.observability?.stop();
     await Promise.all([...this.flows.values()].map((f) => f.stop(deadline)));
     await this.store?.close();
     this.log.info('agent stopped');
@@ -79,6 +96,7 @@ export class Agent {
       this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: configuration has errors; keeping the running one');
       return;
     }
+    registerConfigSecrets(next);
     const agentChanged = fingerprint(withoutFlows(next)) !== fingerprint(withoutFlows(this.config));
     const nextById = new Map(next.flows.map((f) => [f.id, f]));
     const stopping: Flow[] = [];
@@ -90,6 +108,7 @@ export class Agent {
     await Promise.all(stopping.map((f) => f.stop(deadline)));
     for (const f of stopping) this.flows.delete(f.config.id);
     await this.store?.flush();
+    if (agentChanged) await this.observability?.stop();
     this.config = next;
     let started = 0;
     for (const flowConfig of next.flows) {
@@ -97,6 +116,7 @@ export class Agent {
       await this.startFlow(flowConfig);
       started += 1;
     }
+    if (agentChanged) await this.startObservability();
     this.log.info({ stopped: stopping.length, started, running: this.flows.size }, 'configuration reloaded');
   }
 

@@ -3,7 +3,8 @@ import { Agent } from './agent.js';
 import { HELP, parseCliArgs, type CliArgs } from './cli/args.js';
 import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from './config/index.js';
 import { AgentError, isAgentError } from './errors.js';
-import { createLogger, levelFromEnv, type LogLevel, type Logger } from './log.js';
+import { createLogger, levelFromEnv, registerConfigSecrets, type LogLevel, type Logger } from './log.js';
+import { statusCommand } from './status/command.js';
 import { VERSION } from './version.js';
 
 export const EXIT_OK = 0;
@@ -42,6 +43,8 @@ async function validate(args: CliArgs): Promise<number> {
 async function run(args: CliArgs): Promise<number> {
   const path = configPathOf(args);
   const config = await loadConfig(path);
+  // Before the first line is logged: secrets are scrubbed from every line.
+  registerConfigSecrets(config);
   const log = createLogger({ level: (args.logLevel as LogLevel | undefined) ?? levelFromEnv(config.log.level) });
   installCrashHandlers(log);
   const agent = new Agent(config, log);
@@ -86,6 +89,8 @@ function installCrashHandlers(log: Logger): void {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // `status` parses its own options (--url, --json).
+    if (argv[0] === 'status') return await statusCommand(argv.slice(1));
     const args = parseCliArgs(argv);
     switch (args.command) {
       case 'help':

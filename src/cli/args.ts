@@ -60,6 +60,9 @@ export const HELP = `kinesis-agent: ships log files to Amazon Kinesis Data Strea
 Usage:
   kinesis-agent [run] [-c FILE]     run in the foreground until SIGTERM or SIGINT
   kinesis-agent validate [-c] FILE  check a configuration; print every problem
+  kinesis-agent status [-c FILE] [--url URL] [--json]
+                                    tailed files and their progress, from the running
+                                    agent's status server or else the checkpoint file
   kinesis-agent --version
   kinesis-agent --help
 
