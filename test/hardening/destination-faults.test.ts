@@ -1,0 +1,222 @@
+/**
+ * Faults at the destination, injected by the protocol server while the real
+ * CLI ships a file: every line arrives once the fault clears, and the
+ * server's store of accepted records shows nothing accepted twice.
+ */
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { AgentProcess } from '../support/agent-process.ts';
+import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, tempDir, until } from './support.ts';
+
+let server: AwsProtocolServer;
+let dir: string;
+let n = 0;
+const agents: AgentProcess[] = [];
+
+beforeAll(async () => {
+  server = await AwsProtocolServer.start();
+  dir = tempDir('dest');
+});
+afterAll(async () => {
+  for (const a of agents) await a.stop('SIGKILL');
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Setup {
+  stream: string;
+  log: string;
+  config: string;
+  lines: string[];
+  agent: AgentProcess;
+}
+
+/** A stream, a file of `count` lines and an agent shipping it. */
+function start(count: number, opts: { top?: string[]; extra?: string[]; firehose?: boolean } = {}): Setup {
+  const stream = `fault-${++n}`;
+  if (opts.firehose) server.createDeliveryStream(stream);
+  else server.createStream(stream, 2);
+  const sub = join(dir, stream);
+  const log = join(sub, 'app.log');
+  const config = join(sub, 'agent.yaml');
+  rmSync(sub, { recursive: true, force: true });
+  mkdirSync(sub, { recursive: true });
+  const text = numbered(stream, 0, count);
+  writeFileSync(log, text);
+  writeFileSync(
+    config,
+    agentYaml({
+      endpoint: server.endpoint,
+      checkpointFile: join(sub, 'cp'),
+      flows: [{ filePattern: log, stream, firehose: opts.firehose ?? false, extra: ['maxBufferSizeRecords: 50', ...(opts.extra ?? [])] }],
+      top: opts.top ?? [],
+    }),
+  );
+  const agent = AgentProcess.start(config, { KINESIS_AGENT_LOG_LEVEL: 'info' });
+  agents.push(agent);
+  return { stream, log, config, lines: splitLines(text), agent };
+}
+
+function accepted(s: Setup) {
+  return server.streams.get(s.stream)?.entries ?? server.deliveryStreams.get(s.stream) ?? [];
+}
+
+function putCalls(s: Setup) {
+  return server.requests.filter(
+    (r) => (r.operation === 'PutRecords' && r.body.StreamName === s.stream) || (r.operation === 'PutRecordBatch' && r.body.DeliveryStreamName === s.stream),
+  );
+}
+
+function detail(s: Setup): () => string {
+  return () => `accepted ${accepted(s).length}/${s.lines.length}; calls ${putCalls(s).map((c) => c.status).join(',')}\nstdout:\n${s.agent.stdout.slice(-4000)}\nstderr:\n${s.agent.stderr}`;
+}
+
+/**
+ * Runs the fault until the agent has met it `failedCalls` times, clears it,
+ * waits for every line, stops the agent (exit 0) and returns.
+ */
+async function faultThenClear(s: Setup, failedCalls: number): Promise<void> {
+  await until(() => putCalls(s).length >= failedCalls, `${failedCalls} calls meeting the fault`, 30_000, detail(s));
+  server.clearFaults();
+  await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
+  const exit = await s.agent.stop('SIGTERM');
+  expect(exit.code, s.agent.stderr).toBe(0);
+}
+
+describe('destination faults: every line arrives once the fault clears', () => {
+  it('survives a storm of 500s and 503s, logging the failure once and the recovery once', async () => {
+    server.setFaults({ kind: 'status', status: 500 }, { kind: 'status', status: 503, type: 'ServiceUnavailable' });
+    const s = start(400);
+    await faultThenClear(s, 12);
+    expectExactlyOnce(accepted(s), s.lines);
+    const lines = s.agent.logLines();
+    expect(lines.filter(hasMsg('delivery failing')).length).toBe(1);
+    expect(lines.filter(hasMsg('delivery resumed')).length).toBe(1);
+  });
+
+  it('survives throttling of every call', async () => {
+    server.setFaults({ kind: 'throttle' });
+    const s = start(400);
+    await faultThenClear(s, 12);
+    expectExactlyOnce(accepted(s), s.lines);
+    expect(s.agent.logLines().filter(hasMsg('throttling')).length).toBe(1);
+  });
+
+  it('survives throttling of some records inside answers, re-sending only those', async () => {
+    server.setFaults({ kind: 'failRecords', fraction: 0.5 });
+    const s = start(400);
+    await faultThenClear(s, 10);
+    expectExactlyOnce(accepted(s), s.lines);
+  });
+
+  it('survives Firehose 5xx and ServiceUnavailable', async () => {
+    server.setFaults({ kind: 'status', status: 500 }, { kind: 'throttle' });
+    const s = start(300, { firehose: true });
+    await faultThenClear(s, 10);
+    expectExactlyOnce(accepted(s), s.lines);
+  });
+
+  it('survives connection resets', async () => {
+    server.setFaults({ kind: 'reset' });
+    const s = start(400);
+    await faultThenClear(s, 10);
+    expectExactlyOnce(accepted(s), s.lines);
+  });
+
+  it('survives malformed answers', async () => {
+    server.setFaults({ kind: 'malformed' });
+    const s = start(400);
+    await faultThenClear(s, 10);
+    expectExactlyOnce(accepted(s), s.lines);
+  });
+
+  it('survives answers slower than socketTimeoutMillis; only the calls it gave up on can repeat', async () => {
+    // The server still stores what a slow call carried after the agent gave
+    // up on it: at-least-once allows exactly those records twice, no others.
+    const slowCalls = 3;
+    server.setFaults({ kind: 'delay', ms: 1500, times: slowCalls, operations: ['PutRecords'] });
+    const s = start(400, { top: ['socketTimeoutMillis: 300', 'connectionTimeoutMillis: 300'] });
+    await until(() => accepted(s).length >= s.lines.length && putCalls(s).length > slowCalls, 'every line accepted', 30_000, detail(s));
+    // Let the slow calls finish storing before counting.
+    await until(() => putCalls(s).slice(0, slowCalls).every((c) => c.status !== 0), 'slow calls answered', 10_000, detail(s));
+    const exit = await s.agent.stop('SIGTERM');
+    expect(exit.code, s.agent.stderr).toBe(0);
+    const t = tally(accepted(s), s.lines);
+    expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
+    const inSlowCalls = new Set(putCalls(s).slice(0, slowCalls).flatMap((c) => c.entries.map((e) => e.data.toString('latin1'))));
+    const repeatedElsewhere = [...t.counts].filter(([line, count]) => count > 1 && (!inSlowCalls.has(line) || count > 2));
+    expect(repeatedElsewhere).toEqual([]);
+    expect(s.agent.logLines().some(hasMsg('delivery failing'))).toBe(true);
+  });
+
+  it('survives session credentials that expire mid-run and are accepted again', async () => {
+    const s = start(100, {
+      top: ['awsAccessKeyId: AKIAEXPIRING00000000', 'awsSecretAccessKey: expiringSecret0123456789', 'awsSessionToken: sessionTokenValue0123456789'],
+      extra: ['retryMaxBackoffMillis: 300'],
+    });
+    await until(() => accepted(s).length >= 100, 'the first lines', 30_000, detail(s));
+    server.setFaults({ kind: 'status', status: 400, type: 'ExpiredTokenException' });
+    const more = numbered(s.stream, 100, 300);
+    appendFileSync(s.log, more);
+    s.lines.push(...splitLines(more));
+    const before = putCalls(s).length;
+    await until(() => putCalls(s).length >= before + 5, 'calls meeting the expired token', 30_000, detail(s));
+    server.clearFaults();
+    await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
+    expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(s), s.lines);
+    const errors = s.agent.logLines().filter((l) => l.code === 'INVALID_CREDENTIALS');
+    expect(errors.length).toBe(1);
+    expect(s.agent.logLines().some(hasMsg('delivery resumed'))).toBe(true);
+    // The token went out with the calls, never into a log line.
+    expect(putCalls(s).at(-1)?.headers['x-amz-security-token']).toBe('sessionTokenValue0123456789');
+    expect(s.agent.stdout + s.agent.stderr).not.toContain('expiringSecret0123456789');
+    expect(s.agent.stdout + s.agent.stderr).not.toContain('sessionTokenValue0123456789');
+  });
+
+  it('keeps other flows going while one endpoint does not resolve, and ships it once fixed', async () => {
+    const good = `fault-${++n}`;
+    const bad = `fault-${++n}`;
+    server.createStream(good);
+    server.createStream(bad);
+    const sub = join(dir, 'dns');
+    mkdirSync(sub, { recursive: true });
+    const goodLog = join(sub, 'good.log');
+    const badLog = join(sub, 'bad.log');
+    writeFileSync(goodLog, numbered(good, 0, 200));
+    writeFileSync(badLog, numbered(bad, 0, 200));
+    const config = join(sub, 'agent.yaml');
+    const yaml = (badEndpoint: string) =>
+      agentYaml({
+        endpoint: server.endpoint,
+        checkpointFile: join(sub, 'cp'),
+        flows: [
+          { filePattern: goodLog, stream: good, extra: ['name: good'] },
+          { filePattern: badLog, stream: bad, extra: ['name: bad', `kinesis.endpoint: ${badEndpoint}`] },
+        ],
+        top: ['connectionTimeoutMillis: 1000', 'socketTimeoutMillis: 1000', 'shutdownTimeoutMillis: 1500'],
+      });
+    writeFileSync(config, yaml('http://nonexistent.invalid:1'));
+    const agent = AgentProcess.start(config);
+    agents.push(agent);
+    const goodAccepted = () => server.streams.get(good)!.entries;
+    const badAccepted = () => server.streams.get(bad)!.entries;
+    await until(() => goodAccepted().length >= 200, 'the good flow', 30_000, () => agent.stdout);
+    await agent.waitForLog(hasMsg('delivery failing'));
+    appendFileSync(goodLog, numbered(good, 200, 300));
+    await until(() => goodAccepted().length >= 300, 'the good flow going on', 30_000, () => agent.stdout);
+    expect(agent.child.exitCode).toBeNull();
+    expect(badAccepted().length).toBe(0);
+    // The failure is logged once, not once per retry.
+    expect(agent.logLines().filter((l) => l.flow === 'bad' && l.level === 'warn').length).toBe(1);
+
+    writeFileSync(config, yaml(server.endpoint));
+    agent.child.kill('SIGHUP');
+    await until(() => badAccepted().length >= 200, 'the fixed flow', 30_000, () => agent.stdout);
+    expect((await agent.stop('SIGTERM')).code, agent.stderr).toBe(0);
+    expectExactlyOnce(goodAccepted(), splitLines(numbered(good, 0, 300)));
+    expectExactlyOnce(badAccepted(), splitLines(numbered(bad, 0, 200)));
+  });
+});

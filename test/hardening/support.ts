@@ -1,0 +1,120 @@
+/**
+ * Shared pieces of the hardening suite: temporary directories, agent configs
+ * against the protocol server, numbered lines and the counts that prove
+ * nothing was lost or sent twice.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function tempDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `ka-hard-${name}-`));
+}
+
+/** `prefix 0000012\n` ... : every line unique, so counts at the destination say everything. */
+export function numbered(prefix: string, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += `${prefix} ${String(i).padStart(7, '0')}\n`;
+  return s;
+}
+
+export function splitLines(text: string): string[] {
+  return text.split(/(?<=\n)/).filter(Boolean);
+}
+
+/** Polls until `predicate` holds; throws `what` (and `detail()`) at the deadline. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, detail?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}${detail ? `\n${detail()}` : ''}`);
+}
+
+export function countBy(items: Iterable<{ data: Buffer }>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of items) {
+    const k = r.data.toString('latin1');
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+}
+
+export interface Tally {
+  missing: number;
+  duplicated: number;
+  unexpected: number;
+  total: number;
+}
+
+export function tally(records: Iterable<{ data: Buffer }>, expected: string[]): Tally & { counts: Map<string, number> } {
+  const counts = countBy(records);
+  const want = new Set(expected);
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return {
+    counts,
+    missing: expected.filter((l) => !counts.has(l)).length,
+    duplicated: [...counts.values()].filter((n) => n > 1).length,
+    unexpected: [...counts.keys()].filter((k) => !want.has(k)).length,
+    total,
+  };
+}
+
+/** Every expected line arrived exactly once and nothing else did. */
+export function expectExactlyOnce(records: Iterable<{ data: Buffer }>, expected: string[], context = ''): void {
+  const { missing, duplicated, unexpected, total } = tally(records, expected);
+  expect({ missing, duplicated, unexpected, total }, context).toEqual({ missing: 0, duplicated: 0, unexpected: 0, total: expected.length });
+}
+
+export interface FlowSpec {
+  filePattern: string;
+  stream: string;
+  firehose?: boolean;
+  /** Extra YAML lines for the flow, without indentation. */
+  extra?: string[];
+}
+
+/**
+ * An agent config: small batches, short backoff, no CloudWatch, the given
+ * endpoint for both services. `top` adds top-level YAML lines.
+ */
+export function agentYaml(opts: { endpoint: string; checkpointFile: string; flows: FlowSpec[]; top?: string[] }): string {
+  const out = [
+    `kinesis.endpoint: ${JSON.stringify(opts.endpoint)}`,
+    `firehose.endpoint: ${JSON.stringify(opts.endpoint)}`,
+    'cloudwatch.emitMetrics: false',
+    `checkpointFile: ${JSON.stringify(opts.checkpointFile)}`,
+    ...(opts.top ?? []),
+    'flows:',
+  ];
+  for (const f of opts.flows) {
+    out.push(`  - filePattern: ${JSON.stringify(f.filePattern)}`);
+    out.push(`    ${f.firehose ? 'deliveryStream' : 'kinesisStream'}: ${f.stream}`);
+    const extra = [
+      'initialPosition: START_OF_FILE',
+      'maxBufferAgeMillis: 1000',
+      'retryInitialBackoffMillis: 20',
+      'retryMaxBackoffMillis: 200',
+      ...(f.extra ?? []),
+    ];
+    const keys = new Set<string>();
+    // Later lines override earlier ones with the same key.
+    for (const line of extra.reverse()) {
+      const key = line.split(':')[0]!;
+      if (keys.has(key)) continue;
+      keys.add(key);
+      out.push(`    ${line}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** A log line of the agent with this message (or message part). */
+export function hasMsg(part: string): (l: Record<string, unknown>) => boolean {
+  return (l) => typeof l.msg === 'string' && l.msg.includes(part);
+}
