@@ -62,6 +62,7 @@ export class FileSource {
   private readonly tailers = new Map<string, Tailer>();
   private epochs: { at: number; epoch: Epoch }[] = [];
   private firstScanDone = false;
+  private lastScanAt = 0;
   private scanRequested = true;
   private backpressured = false;
   private stopped = true;
@@ -112,7 +113,11 @@ export class FileSource {
       this.watcher = new EventWatcher(
         this.patterns,
         this.log,
-        () => this.requestScan(),
+        (path, isDir) => {
+          // Other files in a watched directory (syslog next to app.log) must
+          // not cost a rescan each time they are written.
+          if (isDir || this.patterns.matches(path)) this.requestScan();
+        },
         (path) => this.noteChange(path),
       );
     }
@@ -167,14 +172,15 @@ export class FileSource {
         known = true;
       }
     }
-    // A change to a file we do not tail yet (found empty, or missed): look now.
-    if (!known) this.scanRequested = true;
+    // A change to a file we do not tail yet (missed, or over the fd cap): look now.
+    if (!known && this.patterns.matches(path)) this.scanRequested = true;
     this.wake?.();
   }
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      if (this.scanRequested) await this.scan();
+      // Event storms coalesce: at most one scan per poll interval.
+      if (this.scanRequested && Date.now() - this.lastScanAt >= Math.min(this.pollMs, this.rescanMs)) await this.scan();
       const now = Date.now();
       let progressed = false;
       // Oldest data first: a rotated file's rest before its successor's start.
@@ -191,7 +197,11 @@ export class FileSource {
 
   /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
   private async service(t: Tailer, now: number): Promise<boolean> {
-    if (!t.fh || t.waitingFor) return false;
+    if (!t.fh) return false;
+    if (t.waitingFor) {
+      await this.recheckCopy(t);
+      return false;
+    }
     if (!t.placed) {
       try {
         if (!(await this.tryPlace(t))) return false;
@@ -243,6 +253,36 @@ export class FileSource {
     this.log.info({ path: t.path, at: epoch.frontier }, 'file was truncated; reading it again from the start');
     this.epochs.push({ at: Date.now(), epoch });
     await this.releaseCopies(t, epoch);
+  }
+
+  /**
+   * A file taken for a copy is watched while it waits: one that grows apart
+   * from its "original" (a new log that merely starts with the same line)
+   * is a file of its own, read from its start; one deleted while waiting is
+   * let go.
+   */
+  private async recheckCopy(t: Tailer): Promise<void> {
+    const original = t.waitingFor;
+    if (!original || !t.fh) return;
+    if (t.gone) {
+      original.copies.splice(original.copies.indexOf(t), 1);
+      t.waitingFor = undefined;
+      this.tailers.delete(t.key);
+      await t.close();
+      return;
+    }
+    const st = await statHandle(t.fh).catch(() => undefined);
+    if (!st || st.size === t.size) return;
+    t.size = st.size;
+    t.mtimeMs = st.mtimeMs;
+    const prefix = await readPrefix(t.fh, st.size).catch(() => undefined);
+    if (!prefix) return;
+    t.prefix = prefix;
+    if (samePrefix(original.prefix, prefix)) return;
+    original.copies.splice(original.copies.indexOf(t), 1);
+    t.waitingFor = undefined;
+    t.begin(0);
+    this.log.debug({ path: t.path }, 'not a copy after all: reading it from its start');
   }
 
   /** A copytruncate copy learns where its original stopped and reads the rest. */
@@ -316,6 +356,7 @@ export class FileSource {
   private async scan(): Promise<void> {
     this.scanRequested = false;
     const now = Date.now();
+    this.lastScanAt = now;
     this.epochs = this.epochs.filter((e) => now - e.at < EPOCH_MEMORY_MS);
     let paths: string[];
     try {
@@ -445,7 +486,10 @@ export class FileSource {
         return;
       }
     }
-    for (const e of known) {
+    // At start only: a copy made while we were not running is known by the
+    // fingerprint its original left in the checkpoint. Later, copies are
+    // found through live files (above), which is stricter.
+    for (const e of this.firstScanDone ? [] : known) {
       if (e.dev === t.dev && e.ino === t.ino) continue;
       if (matchesStored(t.prefix, e.fingerprint, e.fingerprintBytes)) {
         t.begin(Math.min(e.offset, st.size));

@@ -25,7 +25,8 @@ export class EventWatcher {
   constructor(
     patterns: PatternSet,
     log: Logger,
-    onStructure: () => void,
+    /** A file or directory appeared or went away. */
+    onStructure: (path: string, isDir: boolean) => void,
     onChange: (path: string) => void,
   ) {
     for (const root of patterns.roots) {
@@ -40,7 +41,7 @@ export class EventWatcher {
         });
         w.on('all', (event, path) => {
           if (event === 'change') onChange(path);
-          else onStructure();
+          else onStructure(path, event === 'addDir' || event === 'unlinkDir');
         });
         w.on('error', (err) => log.debug({ err: String(err), path: target }, 'file watch error; the rescan goes on'));
         this.watchers.push(w);

@@ -248,3 +248,49 @@ async function expectLinesIn(h: () => Harness, expected: string[]) {
   );
   expect(checkExactlyOnce(h().sink.lines(), expected).duplicated).toEqual([]);
 }
+
+describe('FileSource identity edge cases', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let h: Harness | undefined;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+    await cleanup();
+  });
+
+  it('reads a new file that merely starts with the same header line as a rotated one from its start', async () => {
+    const p = join(dir, 'data.csv');
+    await writeFile(p, 'ts,level,msg\n1,INFO,a\n2,INFO,b\n');
+    h = await startSource(dir, testFlow([`${p}*`]));
+    await expectLinesIn(() => h!, ['ts,level,msg', '1,INFO,a', '2,INFO,b']);
+    await rename(p, `${p}.1`);
+    await writeFile(p, 'ts,level,msg\n');
+    await new Promise((r) => setTimeout(r, 300));
+    await appendFile(p, '3,WARN,c\n');
+    await waitFor(() => h!.sink.lines().includes('3,WARN,c'), () => JSON.stringify(h!.source.status()));
+    expect(h.sink.lines()).toEqual(['ts,level,msg', '1,INFO,a', '2,INFO,b', 'ts,level,msg', '3,WARN,c']);
+  });
+
+  it('after a restart, finds a copytruncate copy made while stopped by the fingerprint in the checkpoint', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('k', 0, 100)));
+    h = await startSource(dir, testFlow([`${p}*`]));
+    await expectLinesIn(() => h!, lines('k', 0, 100));
+    await h.stop();
+    const first = h.sink.lines();
+    h = undefined;
+    await appendFile(p, text(lines('k', 100, 130)));
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(p, `${p}.1`);
+    await truncate(p, 0);
+    await appendFile(p, text(lines('n', 0, 5)));
+    h = await startSource(dir, testFlow([`${p}*`]));
+    await expectLinesIn(() => h!, [...lines('k', 100, 130), ...lines('n', 0, 5)]);
+    expect(checkExactlyOnce([...first, ...h.sink.lines()], [...lines('k', 0, 130), ...lines('n', 0, 5)])).toEqual({
+      missing: [],
+      duplicated: [],
+    });
+  });
+});
