@@ -309,12 +309,16 @@ export class DeliveryCore implements Delivery {
     }
     if (throttled) this.concurrency.throttled(ticket);
     this.destination.invalidate?.();
-    if (retry.length < batch.entries.length) {
+    const someDelivered = retry.length < batch.entries.length;
+    if (someDelivered) {
+      this.metrics.lastSendAt = now;
       if (!throttled) this.concurrency.succeeded();
-      this.healthy(now);
     }
+    // A user error inside answers keeps the flow failing even when other entries
+    // pass; otherwise the state would flip, and log, on every call.
     if (userFailure) this.failing(userFailure, now);
-    else if (retry.length === batch.entries.length) this.failing(first!, now);
+    else if (someDelivered) this.healthy(now);
+    else this.failing(first!, now);
 
     const attempt = batch.attempt + 1;
     const delay = userFailure

@@ -70,3 +70,31 @@ describe('user errors', () => {
     await delivery.close(1000);
   });
 });
+
+describe('user errors inside answers', () => {
+  let server: AwsProtocolServer;
+  beforeEach(async () => {
+    server = await AwsProtocolServer.start();
+    server.createStream('test', 1);
+  });
+  afterEach(async () => {
+    await server.stop();
+  });
+
+  it('a KMS error reported per entry inside answers is logged once, not once per call', async () => {
+    server.setFaults({ kind: 'failRecords', fraction: 1, code: 'KMSDisabledException' });
+    const { log, lines } = captureLogger();
+    const acker = new RecordingAcker();
+    const flow = makeFlow({ retryMaxBackoffMillis: 50, maxBufferSizeRecords: 20 });
+    const { delivery } = startDelivery(flow, makeAgent(server.endpoint), log);
+    await pushAll(delivery, makeRecords(200, acker));
+    expect(await until(() => server.calls('PutRecords').length >= 15)).toBe(true);
+    server.clearFaults();
+    expect(await until(() => acker.acked.length === 200)).toBe(true);
+    await delivery.close(1000);
+    const errors = lines().filter((l) => l.level === 'error');
+    expect(errors.length).toBe(1);
+    expect(errors[0]!.code).toBe('DESTINATION_KMS_ERROR');
+    expect(new Set(server.streams.get('test')!.entries.map((e) => e.data.toString())).size).toBe(200);
+  });
+});
