@@ -239,6 +239,9 @@ export class FileSource {
     if ((t.gone || t.rotated || t.framer.footerSeen) && quiet >= this.graceMs) {
       t.flushEnd();
       if (t.gone) void this.release(t);
+      // Finished by its footer: the descriptor goes; the entry stays so the
+      // file is not taken up again while it is there.
+      else if (t.framer.footerSeen) void t.close();
     }
   }
 
@@ -376,6 +379,10 @@ export class FileSource {
 
     for (const t of this.tailers.values()) {
       const f = found.get(t.key);
+      if (!f && !t.fh) {
+        this.tailers.delete(t.key);
+        continue;
+      }
       if (!f) {
         if (!t.gone) {
           t.gone = true;

@@ -136,7 +136,11 @@ export class Tailer {
   /** Reads up to `maxBytes` of new data and frames it. */
   async read(maxBytes: number, now: number): Promise<ReadResult> {
     const fh = this.fh;
-    if (!fh || this.waitingFor || this.framer.footerSeen) return 'idle';
+    if (!fh || this.waitingFor) return 'idle';
+    if (this.framer.footerSeen) {
+      if (this.eofSince === 0) this.eofSince = now;
+      return 'idle';
+    }
     if (this.readOffset >= this.size || this.changed) {
       this.changed = false;
       this.lastPollAt = now;

@@ -294,3 +294,27 @@ describe('FileSource identity edge cases', () => {
     });
   });
 });
+
+describe('FileSource footers', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let h: Harness | undefined;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+    await cleanup();
+  });
+
+  it('stops tailing a file at its footer line, closes it, and forgets it once deleted', async () => {
+    const p = join(dir, 'job.log');
+    await writeFile(p, 'a\nb\n=== END ===\n');
+    h = await startSource(dir, testFlow([p], { fileFooterPattern: /^=== END ===$/ }));
+    await waitFor(() => h!.source.status()[0]?.committedOffset === 16, () => JSON.stringify(h!.source.status()));
+    await appendFile(p, 'after the footer\n');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.sink.lines()).toEqual(['a', 'b']);
+    await rm(p);
+    await waitFor(() => h!.metrics.filesTracked === 0, () => `tracked ${h!.metrics.filesTracked}`);
+  });
+});
