@@ -155,6 +155,7 @@ export class FileSource {
       readOffset: t.readOffset,
       bytesBehind: Math.max(0, t.size - t.tracker.committed),
       lastReadAt: t.lastReadAt,
+      lastSendAt: t.lastCommitAt,
       state: t.waitingFor || !t.placed ? 'waiting' : t.gone ? 'gone' : t.rotated ? 'rotated' : 'active',
     }));
   }

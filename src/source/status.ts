@@ -11,6 +11,8 @@ export interface TailedFileStatus {
   bytesBehind: number;
   /** ms since epoch; 0 when never. */
   lastReadAt: number;
+  /** ms since epoch when this file's records were last acknowledged (its checkpoint moved); 0 when never. */
+  lastSendAt: number;
   /** active; rotated (renamed, still read); gone (deleted or moved away, read to its end); waiting (a copytruncate copy). */
   state: 'active' | 'rotated' | 'gone' | 'waiting';
 }

@@ -59,6 +59,8 @@ export class Tailer {
   /** ms since epoch: caught up since; 0 while there is data to read. */
   eofSince = 0;
   lastReadAt = 0;
+  /** ms since epoch when the committed offset last moved (records acked). */
+  lastCommitAt = 0;
   lastPollAt = 0;
   /** A watch event said the file changed: poll it at once. */
   changed = true;
@@ -204,7 +206,9 @@ export class Tailer {
 
   private commit(offset: number): void {
     this.saveEntry(offset);
-    this.deps.metrics.lastCheckpointAt = Date.now();
+    const now = Date.now();
+    this.lastCommitAt = now;
+    this.deps.metrics.lastCheckpointAt = now;
   }
 
   private saveEntry(offset: number): void {
