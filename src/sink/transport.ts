@@ -63,8 +63,11 @@ export function requestHandlerFor(opts: TransportOptions): NodeHttpHandler | Rec
     });
   }
   if (opts.defaultHttp2) {
-    // One request per HTTP/2 stream session, as the SDK does for Kinesis by default.
-    return { requestTimeout: connection.socketTimeoutMillis, disableConcurrentStreams: true };
+    // The SDK's Kinesis default isolates every call in its own HTTP/2 session,
+    // a TLS handshake per PutRecords (aws-sdk-js-v3 #8279); the handler's
+    // pooled sessions are sound since @smithy/node-http-handler 4.6, so calls
+    // share sessions, closed after a minute idle.
+    return { requestTimeout: connection.socketTimeoutMillis, sessionTimeout: 60_000, disableConcurrentStreams: false };
   }
   return { ...timeouts, httpsAgent: { keepAlive: true, maxSockets: connection.maxConnections } };
 }

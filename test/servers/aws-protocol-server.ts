@@ -10,6 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../support/free-port.ts';
 
@@ -85,7 +88,9 @@ export class AwsProtocolServer {
   faults: Fault[] = [];
   endpoint = '';
   private readonly handlers = new Map<string, Handler>();
-  private server: Server | undefined;
+  private server: Server | Http2SecureServer | undefined;
+  /** TLS server only: HTTP/2 sessions (connections) opened by clients. */
+  sessions = 0;
   private active = 0;
   private sequence = 0;
 
@@ -96,9 +101,13 @@ export class AwsProtocolServer {
     this.handle('Firehose_20150804.PutRecordBatch', (r) => this.putRecordBatch(r));
   }
 
-  static async start(): Promise<AwsProtocolServer> {
+  /**
+   * `tls: true` serves HTTPS with HTTP/2 (and HTTP/1.1) using the self-signed
+   * certificate kinesis-local ships; clients must not verify it.
+   */
+  static async start(opts: { tls?: boolean } = {}): Promise<AwsProtocolServer> {
     const s = new AwsProtocolServer();
-    await s.listen();
+    await s.listen(opts.tls ?? false);
     return s;
   }
 
@@ -135,16 +144,30 @@ export class AwsProtocolServer {
     return this.requests.filter((r) => r.operation === operation);
   }
 
-  private async listen(): Promise<void> {
+  private async listen(tls: boolean): Promise<void> {
     const port = await freePort();
-    this.server = createServer((req, res) => void this.serve(req, res));
-    this.server.keepAliveTimeout = 5_000;
+    if (tls) {
+      const require = createRequire(import.meta.url);
+      const { server: pem } = JSON.parse(readFileSync(require.resolve('kinesis-local/server.json'), 'utf8')) as {
+        server: { key: string; cert: string };
+      };
+      const server = createSecureServer({ key: pem.key, cert: pem.cert, allowHTTP1: true }, (req, res) => {
+        void this.serve(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+      });
+      server.on('session', () => this.sessions++);
+      this.server = server;
+    } else {
+      const server = createServer((req, res) => void this.serve(req, res));
+      server.keepAliveTimeout = 5_000;
+      this.server = server;
+    }
+    const server = this.server;
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
     });
-    const { port: bound } = this.server.address() as AddressInfo;
-    this.endpoint = `http://127.0.0.1:${bound}`;
+    const { port: bound } = server.address() as AddressInfo;
+    this.endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${bound}`;
   }
 
   private faultsFor(operation: string): Fault[] {
@@ -333,7 +356,7 @@ export class AwsProtocolServer {
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
-    server.closeAllConnections();
+    if ('closeAllConnections' in server) server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
