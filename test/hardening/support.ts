@@ -3,10 +3,13 @@
  * against the protocol server, numbered lines and the counts that prove
  * nothing was lost or sent twice.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { AgentProcess, CLI } from '../support/agent-process.ts';
+import { LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -118,3 +121,21 @@ export function agentYaml(opts: { endpoint: string; checkpointFile: string; flow
 export function hasMsg(part: string): (l: Record<string, unknown>) => boolean {
   return (l) => typeof l.msg === 'string' && l.msg.includes(part);
 }
+
+/**
+ * The agent run through a wrapper command (setpriv to drop privileges):
+ * the same surface as AgentProcess.
+ */
+export function startAgentVia(wrapper: string[], configPath: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
+  const [cmd, ...args] = wrapper;
+  const child = spawn(cmd!, [...args, process.execPath, CLI, '-c', configPath], {
+    env: { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // AgentProcess only wraps a child; its constructor is private to keep start() the usual way in.
+  return new (AgentProcess as unknown as new (c: ChildProcess) => AgentProcess)(child);
+}
+
+/** Runs the agent as `nobody` when this test runs as root; undefined otherwise. */
+export const DROP_TO_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+export const isRoot = process.getuid?.() === 0;

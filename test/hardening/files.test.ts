@@ -1,0 +1,235 @@
+/**
+ * Bad and awkward input files, shipped by the real CLI to the protocol
+ * server: binary bytes, empty lines, a 10 MB line, 10,000 files, a file the
+ * agent may not read, a file replaced over and over, a directory that goes
+ * away and comes back.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { AgentProcess } from '../support/agent-process.ts';
+import {
+  agentYaml,
+  DROP_TO_NOBODY,
+  expectExactlyOnce,
+  hasMsg,
+  isRoot,
+  numbered,
+  sleep,
+  splitLines,
+  startAgentVia,
+  tally,
+  tempDir,
+  until,
+  type FlowSpec,
+} from './support.ts';
+
+let server: AwsProtocolServer;
+let dir: string;
+let n = 0;
+const agents: AgentProcess[] = [];
+
+beforeAll(async () => {
+  server = await AwsProtocolServer.start();
+  dir = tempDir('files');
+  chmodSync(dir, 0o755);
+});
+afterAll(async () => {
+  for (const a of agents) await a.stop('SIGKILL');
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function newCase(): { stream: string; sub: string } {
+  const stream = `files-${++n}`;
+  server.createStream(stream, 1);
+  const sub = join(dir, stream);
+  mkdirSync(sub, { recursive: true });
+  return { stream, sub };
+}
+
+function accepted(stream: string) {
+  return server.streams.get(stream)!.entries;
+}
+
+function run(sub: string, flows: FlowSpec[], top: string[] = [], via?: string[]): AgentProcess {
+  const config = join(sub, 'agent.yaml');
+  writeFileSync(config, agentYaml({ endpoint: server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows, top }));
+  const agent = via ? startAgentVia(via, config) : AgentProcess.start(config);
+  agents.push(agent);
+  return agent;
+}
+
+const out = (a: AgentProcess) => () => `stdout:\n${a.stdout.slice(-5000)}\nstderr:\n${a.stderr}`;
+
+describe('bad input files', () => {
+  it('ships random bytes with NUL and invalid UTF-8 unchanged: the records concatenate to the file (\\r\\n read as \\n)', async () => {
+    const { stream, sub } = newCase();
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 400; i++) {
+      const b = randomBytes(1 + Math.floor(Math.random() * 300));
+      parts.push(b, Buffer.from(i % 7 === 0 ? '\r\n' : '\n'));
+    }
+    parts.push(Buffer.from([0x00, 0xff, 0xfe, 0xc3, 0x28, 0x0a]));
+    const bytes = Buffer.concat(parts);
+    const log = join(sub, 'bin.log');
+    writeFileSync(log, bytes);
+    // One call at a time keeps the destination's order the file's order.
+    const agent = run(sub, [{ filePattern: log, stream, extra: ['maxInFlightRequests: 1'] }]);
+    const expected = Buffer.from(bytes.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
+    await until(() => Buffer.concat(accepted(stream).map((e) => e.data)).length >= expected.length, 'all bytes', 30_000, out(agent));
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    const got = Buffer.concat(accepted(stream).map((e) => e.data));
+    expect(got.equals(expected)).toBe(true);
+    expect(accepted(stream).every((e) => e.data.at(-1) === 0x0a)).toBe(true);
+  });
+
+  it('ships empty lines as records of one newline', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'empty.log');
+    const text = 'a\n\n\n\r\nb\n' + '\n'.repeat(200) + 'c\n';
+    writeFileSync(log, text);
+    const agent = run(sub, [{ filePattern: log, stream, extra: ['maxInFlightRequests: 1'] }]);
+    const lines = splitLines(text.replaceAll('\r\n', '\n'));
+    await until(() => accepted(stream).length >= lines.length, 'every line', 30_000, out(agent));
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expect(accepted(stream).map((e) => e.data.toString())).toEqual(lines);
+  });
+
+  it('cuts a 10 MB line to the record limit ending in the terminator, and goes on with the next lines', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'huge.log');
+    const huge = Buffer.alloc(10 * 1024 * 1024, 'h');
+    huge.write('start-of-huge-line', 0);
+    const before = numbered('before', 0, 50);
+    const after = numbered('after', 0, 50);
+    writeFileSync(log, Buffer.concat([Buffer.from(before), huge, Buffer.from('\n'), Buffer.from(after)]));
+    const agent = run(sub, [{ filePattern: log, stream, extra: ['truncatedRecordTerminator: "<cut>\\n"'] }]);
+    await until(() => accepted(stream).length >= 101, 'every record', 60_000, out(agent));
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    const records = accepted(stream);
+    const big = records.filter((e) => e.data.length > 1000);
+    expect(big.length).toBe(1);
+    // PutRecords' 1 MiB per record, less 256 bytes kept for the partition key.
+    expect(big[0]!.data.length).toBe(1024 * 1024 - 256);
+    expect(big[0]!.data.subarray(0, 18).toString()).toBe('start-of-huge-line');
+    expect(big[0]!.data.subarray(-6).toString()).toBe('<cut>\n');
+    expectExactlyOnce(records.filter((e) => e.data.length <= 1000), splitLines(before + after));
+  });
+
+  // BUG (src/source/file-source.ts): a tailed file stays open for as long as
+  // it exists, and scan() adopts no file past maxOpenFiles (1024), so files
+  // 1025.. wait forever ("open-file limit reached; more files wait their
+  // turn", but their turn never comes). Caught-up idle files must give
+  // their descriptor back for the others to be read.
+  it.fails('ships every line of 10,000 tiny files under one pattern', async () => {
+    const { stream, sub } = newCase();
+    const files = join(sub, 'many');
+    mkdirSync(files);
+    const expected: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const line = `file ${String(i).padStart(5, '0')}\n`;
+      expected.push(line);
+      writeFileSync(join(files, `f${i}.log`), line);
+    }
+    const agent = run(sub, [{ filePattern: join(files, '*.log'), stream, extra: ['maxBufferAgeMillis: 1000', 'maxTimeBetweenFileTrackerRefreshMillis: 1000'] }]);
+    await until(() => accepted(stream).length >= expected.length, 'every file', 40_000, () => `${accepted(stream).length}/10000\n${out(agent)()}`);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(stream), expected);
+  }, 120_000);
+
+  it.skipIf(!isRoot)('logs a file it may not read once and ships the others (run as nobody)', async () => {
+    const { stream, sub } = newCase();
+    chmodSync(sub, 0o755);
+    const logs = join(sub, 'logs');
+    mkdirSync(logs, { mode: 0o755 });
+    chmodSync(logs, 0o755);
+    const state = join(sub, 'state');
+    mkdirSync(state, { mode: 0o700 });
+    chownSync(state, uid('nobody'), gid('nogroup'));
+    const secret = join(logs, 'secret.log');
+    writeFileSync(secret, 'not for nobody\n', { mode: 0o600 });
+    chmodSync(secret, 0o600);
+    const open = join(logs, 'open.log');
+    writeFileSync(open, numbered('open', 0, 100), { mode: 0o644 });
+    const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 100'] }], [], DROP_TO_NOBODY);
+    await until(() => accepted(stream).length >= 100, 'the readable file', 30_000, out(agent));
+    // Rescans (every 100 ms) meet the denied file again and again meanwhile.
+    for (let round = 1; round <= 3; round++) {
+      appendFileSync(open, numbered('open', round * 100, round * 100 + 100));
+      await until(() => accepted(stream).length >= 100 + round * 100, 'more of the readable file', 30_000, out(agent));
+      await sleep(300);
+    }
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(stream), splitLines(numbered('open', 0, 400)));
+    const about = agent.logLines().filter((l) => JSON.stringify(l).includes('secret.log'));
+    expect(about.length, out(agent)()).toBe(1);
+    expect(about[0]).toMatchObject({ level: 'warn' });
+    expect(String(about[0]!.err)).toContain('EACCES');
+  });
+
+  it('reads each version of a file renamed over again and again whole, never mixing versions', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('v0', 0, 10));
+    const agent = run(sub, [{ filePattern: log, stream, extra: ['minTimeBetweenFilePollsMillis: 1', 'maxTimeBetweenFileTrackerRefreshMillis: 20'] }]);
+    await agent.waitForLog(hasMsg('agent started'));
+    const versions = 300;
+    const all: string[] = splitLines(numbered('v0', 0, 10));
+    for (let v = 1; v <= versions; v++) {
+      const text = numbered(`v${v}`, 0, 1 + (v % 13));
+      all.push(...splitLines(text));
+      const tmp = join(sub, `next.tmp`);
+      writeFileSync(tmp, text);
+      renameSync(tmp, log);
+      if (v % 25 === 0) await sleep(5);
+    }
+    const last = splitLines(numbered(`v${versions}`, 0, 1 + (versions % 13)));
+    const lastSeen = () => {
+      const got = new Set(accepted(stream).map((e) => e.data.toString()));
+      return last.every((l) => got.has(l));
+    };
+    await until(lastSeen, 'the last version', 30_000, out(agent));
+    await sleep(1500);
+    expect(agent.child.exitCode).toBeNull();
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    const t = tally(accepted(stream), all);
+    // Versions replaced before the agent opened them are gone with their
+    // inode; every record that did arrive is a whole line of one version, once.
+    expect({ duplicated: t.duplicated, unexpected: t.unexpected }).toEqual({ duplicated: 0, unexpected: 0 });
+    // A version that was read at all was read from its first line.
+    const byVersion = new Map<string, number[]>();
+    for (const line of t.counts.keys()) {
+      const [v, i] = line.trim().split(' ');
+      byVersion.set(v!, [...(byVersion.get(v!) ?? []), Number(i)]);
+    }
+    for (const [v, idx] of byVersion) expect(Math.min(...idx), v).toBe(0);
+  });
+
+  it('picks up files again in a directory that was deleted and created again', async () => {
+    const { stream, sub } = newCase();
+    const logs = join(sub, 'logs');
+    mkdirSync(logs);
+    writeFileSync(join(logs, 'a.log'), numbered('first', 0, 100));
+    const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 500'] }]);
+    await until(() => accepted(stream).length >= 100, 'the first generation', 30_000, out(agent));
+    rmSync(logs, { recursive: true });
+    await sleep(700);
+    mkdirSync(logs);
+    writeFileSync(join(logs, 'a.log'), numbered('second', 0, 100));
+    writeFileSync(join(logs, 'b.log'), numbered('third', 0, 100));
+    await until(() => accepted(stream).length >= 300, 'the files of the new directory', 30_000, out(agent));
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(stream), splitLines(numbered('first', 0, 100) + numbered('second', 0, 100) + numbered('third', 0, 100)));
+  });
+});
+
+function uid(user: string): number {
+  return Number(execFileSync('id', ['-u', user]).toString().trim());
+}
+function gid(group: string): number {
+  return Number(execFileSync('getent', ['group', group]).toString().split(':')[2]);
+}
