@@ -379,7 +379,7 @@ export class DeliveryCore implements Delivery {
       );
     } else {
       this.log.warn(
-        { destination: this.destination.context.streamName, error: f.code, detail: f.message },
+        { destination: this.destination.context.streamName, error: f.code, detail: f.message, ...(f.hint ? { hint: f.hint } : {}) },
         f.kind === 'throttle' ? 'destination is throttling; slowing down and retrying' : 'delivery failing; retrying',
       );
     }

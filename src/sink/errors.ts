@@ -112,6 +112,8 @@ export interface Failure {
   message: string;
   /** Set for user errors. */
   userError?: DeliveryUserError;
+  /** What to check, for failures that are retried but may well be the user's to fix. */
+  hint?: string;
 }
 
 const THROTTLE = new Set([
@@ -186,6 +188,11 @@ export function classifyError(err: unknown, ctx: DestinationContext): Failure {
   }
   const byCode = classifyCode(name, message, ctx, err);
   if (byCode.kind !== 'transient') return byCode;
-  // Network and timeout errors: retried without end.
-  return { kind: 'transient', code: e.code ?? name, message };
+  // Network and timeout errors: retried without end. DNS and refused
+  // connections are as often a wrong endpoint as an outage; say what to check.
+  const code = e.code ?? name;
+  if (code === 'ENOTFOUND' || code === 'ECONNREFUSED' || code === 'CERT_HAS_EXPIRED' || code.startsWith('ERR_TLS') || code.includes('CERT')) {
+    return { kind: 'transient', code, message, hint: `check ${ctx.kind}.endpoint / ${ctx.kind}.region, DNS, proxy and network` };
+  }
+  return { kind: 'transient', code, message };
 }

@@ -57,6 +57,8 @@ export function partitionKeyFn(spec: PartitionKeySpec): PartitionKeyFn {
     case 'DETERMINISTIC':
       return deterministicPartitionKey;
     case 'CONSTANT': {
+      // Kinesis rejects empty keys; an empty constant would stall the flow forever.
+      if (spec.value === '') return randomPartitionKey;
       const key = clampPartitionKey(spec.value);
       return () => key;
     }

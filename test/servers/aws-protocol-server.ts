@@ -107,7 +107,14 @@ export class AwsProtocolServer {
    */
   static async start(opts: { tls?: boolean } = {}): Promise<AwsProtocolServer> {
     const s = new AwsProtocolServer();
-    await s.listen(opts.tls ?? false);
+    await s.listen(opts.tls ?? false, await freePort());
+    return s;
+  }
+
+  /** On a given port, e.g. one a client was already told about. */
+  static async startOn(port: number): Promise<AwsProtocolServer> {
+    const s = new AwsProtocolServer();
+    await s.listen(false, port);
     return s;
   }
 
@@ -144,8 +151,7 @@ export class AwsProtocolServer {
     return this.requests.filter((r) => r.operation === operation);
   }
 
-  private async listen(tls: boolean): Promise<void> {
-    const port = await freePort();
+  private async listen(tls: boolean, port: number): Promise<void> {
     if (tls) {
       const require = createRequire(import.meta.url);
       const { server: pem } = JSON.parse(readFileSync(require.resolve('kinesis-local/server.json'), 'utf8')) as {

@@ -18,8 +18,9 @@ describe('partition keys', () => {
     expect(det(data)).not.toBe(det(Buffer.from('other\n')));
   });
 
-  it('CONSTANT is the configured key', () => {
+  it('CONSTANT is the configured key (random if empty, which Kinesis would reject)', () => {
     expect(partitionKeyFn({ kind: 'CONSTANT', value: 'k1' })(data)).toBe('k1');
+    expect(partitionKeyFn({ kind: 'CONSTANT', value: '' })(data)).toHaveLength(16);
   });
 
   it('FIELD reads a top-level field of a JSON record, and is random when absent, empty or not JSON', () => {
@@ -87,6 +88,9 @@ describe('error classes', () => {
   it('network errors, 5xx and malformed answers are transient; 503 and 429 are throttling', () => {
     expect(classifyError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), ctx)).toMatchObject({ kind: 'transient', code: 'ECONNRESET' });
     expect(classifyError(new MalformedResponseError('x'), ctx).kind).toBe('transient');
+    const refused = classifyError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), ctx);
+    expect(refused.kind).toBe('transient');
+    expect(refused.hint).toContain('kinesis.endpoint');
     expect(classifyError(Object.assign(new Error('x'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }), ctx).kind).toBe('transient');
     expect(classifyError(Object.assign(new Error('x'), { name: 'Whatever', $metadata: { httpStatusCode: 503 } }), ctx).kind).toBe('throttle');
     expect(classifyError(Object.assign(new Error('x'), { name: 'Whatever', $metadata: { httpStatusCode: 429 } }), ctx).kind).toBe('throttle');

@@ -98,3 +98,28 @@ describe('user errors inside answers', () => {
     expect(new Set(server.streams.get('test')!.entries.map((e) => e.data.toString())).size).toBe(200);
   });
 });
+
+describe('an endpoint nobody listens on', () => {
+  it('is retried (never dropped) and logged once at WARN with what to check; delivery starts when it comes up', async () => {
+    const { freePort } = await import('../support/free-port.ts');
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const { log, lines } = captureLogger();
+    const acker = new RecordingAcker();
+    const { delivery, metrics } = startDelivery(makeFlow({ retryMaxBackoffMillis: 50 }), makeAgent(endpoint), log);
+    await pushAll(delivery, makeRecords(50, acker));
+    expect(await until(() => metrics.serviceErrors >= 3)).toBe(true);
+    const warns = lines().filter((l) => l.level === 'warn');
+    expect(warns.length).toBe(1);
+    expect(String(warns[0]!.hint)).toContain('kinesis.endpoint');
+
+    const server = await AwsProtocolServer.startOn(port);
+    try {
+      server.createStream('test');
+      expect(await until(() => acker.acked.length === 50)).toBe(true);
+      await delivery.close(1000);
+    } finally {
+      await server.stop();
+    }
+  });
+});
