@@ -64,7 +64,8 @@ export class DeliveryCore implements Delivery {
   private readonly callTimeoutMs: number;
   private readonly batcher: Batcher;
   private readonly concurrency: AdaptiveConcurrency;
-  private readonly abort = new AbortController();
+  /** Calls in flight, to abort at the shutdown deadline. */
+  private readonly calls = new Set<AbortController>();
   private startup: Promise<void> = Promise.resolve();
 
   private batches: Batch[] = [];
@@ -172,7 +173,7 @@ export class DeliveryCore implements Delivery {
     if (left > 0 || this.inFlight > 0) {
       this.log.warn({ records: left, inFlightRequests: this.inFlight }, 'shutdown deadline reached; undelivered records will be read again after restart');
     }
-    this.abort.abort();
+    for (const c of this.calls) c.abort(new Error('shutdown deadline reached'));
     this.batches = [];
     this.clearAgeTimer();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -261,11 +262,18 @@ export class DeliveryCore implements Delivery {
     this.metrics.recordSendAttempts += userRecords(batch.entries);
     let failures: EntryFailure[] | undefined;
     let error: unknown;
+    // One controller per call, aborted by its own deadline or by shutdown; a
+    // long-lived parent signal with a dependent per call would only pile up listeners.
+    const controller = new AbortController();
+    this.calls.add(controller);
+    const deadline = setTimeout(() => controller.abort(new Error(`call took over ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
     try {
-      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.callTimeoutMs)]);
-      failures = await this.destination.send(batch.entries, signal);
+      failures = await this.destination.send(batch.entries, controller.signal);
     } catch (err) {
       error = err;
+    } finally {
+      clearTimeout(deadline);
+      this.calls.delete(controller);
     }
     if (this.abandoned) return;
     this.inFlight--;
