@@ -154,7 +154,8 @@ export class DeliveryCore implements Delivery {
       this.batcher.flush();
       this.pump();
     }
-    if (!this.abandoned) {
+    // Never started: nothing can be sent, so there is nothing to wait for.
+    if (!this.abandoned && this.started) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         this.idleWaiters.push(resolve);
