@@ -39,7 +39,22 @@ export class PlainPacker implements Packer {
   private entries: Entry[] = [];
   private bytes = 0;
 
-  constructor(private readonly countsKey: boolean) {}
+  /**
+   * @param countsKey the partition key counts against the API's limits (Streams)
+   * @param maxEntryBytes the API's per-record limit
+   * @param shortKey a short key for records whose own key would push them over that limit
+   */
+  constructor(
+    private readonly countsKey: boolean,
+    private readonly maxEntryBytes = Infinity,
+    private readonly shortKey: () => string = () => '',
+  ) {}
+
+  /** A record near the limit keeps its bytes; a long (e.g. multi-byte FIELD) key gives way. */
+  private keyFor(record: SourceRecord, key: string): string {
+    if (!this.countsKey || record.data.length + key.length * 4 <= this.maxEntryBytes) return key;
+    return record.data.length + Buffer.byteLength(key) <= this.maxEntryBytes ? key : this.shortKey();
+  }
 
   get entryCount(): number {
     return this.entries.length;
@@ -50,12 +65,13 @@ export class PlainPacker implements Packer {
   }
 
   cost(record: SourceRecord, key: string): Cost {
-    return { entries: 1, bytes: record.data.length + (this.countsKey ? Buffer.byteLength(key) : 0) };
+    return { entries: 1, bytes: record.data.length + (this.countsKey ? Buffer.byteLength(this.keyFor(record, key)) : 0) };
   }
 
   add(record: SourceRecord, key: string): void {
-    this.bytes += this.cost(record, key).bytes;
-    this.entries.push({ data: record.data, partitionKey: key, records: [record], userBytes: record.data.length });
+    const k = this.keyFor(record, key);
+    this.bytes += record.data.length + (this.countsKey ? Buffer.byteLength(k) : 0);
+    this.entries.push({ data: record.data, partitionKey: k, records: [record], userBytes: record.data.length });
   }
 
   take(): Entry[] {

@@ -14,7 +14,7 @@ import { FirehoseDestination } from './firehose.js';
 import { LinePacker } from './firehose-packer.js';
 import { KinesisDestination } from './kinesis.js';
 import { KplPacker } from './kpl-packer.js';
-import { partitionKeyFn } from './partition-key.js';
+import { partitionKeyFn, randomPartitionKey } from './partition-key.js';
 import { proxyFor, requestHandlerFor } from './transport.js';
 
 export type { Delivery } from './delivery.js';
@@ -68,7 +68,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
       // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
       keyOf = flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey);
     } else {
-      packer = new PlainPacker(true);
+      packer = new PlainPacker(true, kinesis.limits.bytesPerRecord, randomPartitionKey);
       keyOf = partitionKeyFn(flow.partitionKey);
     }
   } else {

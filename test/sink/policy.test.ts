@@ -97,3 +97,20 @@ describe('error classes', () => {
     expect(classifyError(Object.assign(new Error('x'), { name: 'CredentialsProviderError' }), ctx).userError!.code).toBe('NO_CREDENTIALS');
   });
 });
+
+describe('plain packing', () => {
+  it('a record near 1 MiB whose FIELD key would push it over the limit gets a short key instead', async () => {
+    const { PlainPacker } = await import('../../src/sink/entry.ts');
+    const packer = new PlainPacker(true, 1024 * 1024, () => 'short');
+    const acker = { ack() {} };
+    const big = { data: Buffer.alloc(1024 * 1024 - 256, 0x61), acker, start: 0, end: 1 };
+    const longKey = 'é'.repeat(256); // 512 bytes in UTF-8
+    const small = { data: Buffer.from('x\n'), acker, start: 1, end: 3 };
+    expect(packer.cost(big, longKey).bytes).toBe(big.data.length + 5);
+    packer.add(big, longKey);
+    packer.add(small, longKey);
+    const [a, b] = packer.take();
+    expect(a!.partitionKey).toBe('short');
+    expect(b!.partitionKey).toBe(longKey);
+  });
+});
