@@ -76,3 +76,33 @@ describe('KPL aggregated records', () => {
     expect(hashKeyOf('')).toBe(0xd41d8cd98f00b204e9800998ecf8427en);
   });
 });
+
+describe('KPL encoding, property', () => {
+  it('any user records and keys come back byte for byte, and the announced size is exact', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.string({ minLength: 1, maxLength: 256, unit: 'grapheme' }), data: fc.uint8Array({ maxLength: 3000 }) }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (users) => {
+          const b = new AggregateBuilder();
+          for (const u of users) {
+            const expected = b.sizeWith(u.key, u.data.length);
+            b.add(u.key, Buffer.from(u.data));
+            if (b.size !== expected) return false;
+          }
+          const encoded = b.encode();
+          if (encoded.length !== b.size) return false;
+          const back = deaggregate(encoded, users[0]!.key);
+          return (
+            back.length === users.length &&
+            back.every((r, i) => r.partitionKey === users[i]!.key && r.data.equals(Buffer.from(users[i]!.data)))
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
