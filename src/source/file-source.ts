@@ -60,6 +60,10 @@ export class FileSource {
   private readonly watchMode: WatchMode;
 
   private readonly tailers = new Map<string, Tailer>();
+  /** Tailers holding a descriptor, least recently (re)opened first. */
+  private readonly open = new Set<Tailer>();
+  /** Size at the first scan of files found then but opened later (over the cap): where END_OF_FILE starts them. */
+  private readonly initialSizes = new Map<string, number>();
   private epochs: { at: number; epoch: Epoch }[] = [];
   private firstScanDone = false;
   private lastScanAt = 0;
@@ -141,7 +145,7 @@ export class FileSource {
     await this.loopDone;
     await this.watcher?.close();
     this.watcher = undefined;
-    await Promise.all([...this.tailers.values()].map((t) => t.close()));
+    await Promise.all([...this.tailers.values()].map((t) => this.closeFd(t)));
     this.tailers.clear();
     this.updateGauges();
   }
@@ -170,6 +174,7 @@ export class FileSource {
     for (const t of this.tailers.values()) {
       if (t.path === path) {
         t.changed = true;
+        if (t.parked) t.wantsOpen = true;
         known = true;
       }
     }
@@ -188,6 +193,7 @@ export class FileSource {
       const order = [...this.tailers.values()].sort((a, b) => a.mtimeMs - b.mtimeMs);
       for (const t of order) {
         if (this.stopped) break;
+        if (!t.fh && !(t.parked && t.wantsOpen)) continue;
         if (await this.service(t, now)) progressed = true;
         if (this.backpressured) await this.waitForRoom();
       }
@@ -198,7 +204,7 @@ export class FileSource {
 
   /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
   private async service(t: Tailer, now: number): Promise<boolean> {
-    if (!t.fh) return false;
+    if (!t.fh && !(await this.reopen(t))) return false;
     if (t.waitingFor) {
       await this.recheckCopy(t);
       return false;
@@ -242,7 +248,7 @@ export class FileSource {
       if (t.gone) void this.release(t);
       // Finished by its footer: the descriptor goes; the entry stays so the
       // file is not taken up again while it is there.
-      else if (t.framer.footerSeen) void t.close();
+      else if (t.framer.footerSeen) void this.closeFd(t);
     }
   }
 
@@ -272,7 +278,7 @@ export class FileSource {
       original.copies.splice(original.copies.indexOf(t), 1);
       t.waitingFor = undefined;
       this.tailers.delete(t.key);
-      await t.close();
+      await this.closeFd(t);
       return;
     }
     const st = await statHandle(t.fh).catch(() => undefined);
@@ -324,8 +330,56 @@ export class FileSource {
     if (t.copies.length > 0) {
       await this.releaseCopies(t, { prefix: t.prefix, frontier: t.framer.frontier, tracker: t.tracker });
     }
-    await t.close();
+    await this.closeFd(t);
     this.log.debug({ path: t.path }, 'let go of a rotated-away file read to its end');
+  }
+
+  private async closeFd(t: Tailer): Promise<void> {
+    this.open.delete(t);
+    await t.close();
+  }
+
+  /**
+   * Frees a descriptor for another file by parking the idle file opened
+   * longest ago. False when every open file is busy: the other one waits.
+   */
+  private async makeRoom(except?: Tailer): Promise<boolean> {
+    if (this.open.size < this.maxOpen) return true;
+    for (const t of this.open) {
+      if (t === except || !t.parkable) continue;
+      t.parked = true;
+      t.wantsOpen = false;
+      await this.closeFd(t);
+      return true;
+    }
+    this.warnOnce('maxOpen', { maxOpenFiles: this.maxOpen }, 'open-file limit reached with every open file busy; more files wait their turn');
+    return false;
+  }
+
+  /** Takes a parked file up again, by its path, if it is still the same file. */
+  private async reopen(t: Tailer): Promise<boolean> {
+    if (!t.parked || !t.wantsOpen || this.stopped) return false;
+    if (!(await this.makeRoom(t))) return false;
+    let fh;
+    try {
+      fh = await open(t.path, 'r');
+    } catch {
+      t.wantsOpen = false; // the rescan will tell where it went
+      return false;
+    }
+    const st = await statHandle(fh).catch(() => undefined);
+    if (!st || st.key !== t.key) {
+      await fh.close().catch(() => {});
+      t.wantsOpen = false;
+      this.scanRequested = true;
+      return false;
+    }
+    t.fh = fh;
+    t.parked = false;
+    t.wantsOpen = false;
+    t.changed = true;
+    this.open.add(t);
+    return true;
   }
 
   private async waitForRoom(): Promise<void> {
@@ -370,17 +424,19 @@ export class FileSource {
       return;
     }
     const found = new Map<string, { paths: string[]; st: FileStat }>();
-    for (const p of paths) {
-      const st = await statPath(p);
+    const stats = await statAll(paths);
+    for (let i = 0; i < paths.length; i++) {
+      const st = stats[i];
       if (!st || !st.isFile) continue;
       const seen = found.get(st.key);
-      if (seen) seen.paths.push(p);
-      else found.set(st.key, { paths: [p], st });
+      if (seen) seen.paths.push(paths[i]!);
+      else found.set(st.key, { paths: [paths[i]!], st });
     }
 
     for (const t of this.tailers.values()) {
       const f = found.get(t.key);
       if (!f && !t.fh) {
+        // Parked or finished, and gone: nothing of it can be read any more.
         this.tailers.delete(t.key);
         continue;
       }
@@ -398,6 +454,7 @@ export class FileSource {
         t.rotated = true;
         t.changed = true;
       }
+      if (t.parked && (f.st.size !== t.readOffset || f.st.mtimeMs !== t.mtimeMs)) t.wantsOpen = true;
       this.store.touch(this.flow.id, t.dev, t.ino);
     }
 
@@ -407,12 +464,13 @@ export class FileSource {
     for (const [key, f] of found) {
       if (this.tailers.has(key)) continue;
       known ??= this.store.entries(this.flow.id);
-      if (this.tailers.size >= this.maxOpen) {
-        this.warnOnce('maxOpen', { maxOpenFiles: this.maxOpen }, 'open-file limit reached; more files wait their turn');
+      if (this.stopped || !(await this.makeRoom())) {
+        if (!this.firstScanDone) for (const [k, g] of found) if (!this.tailers.has(k)) this.initialSizes.set(k, g.st.size);
         break;
       }
       await this.adopt(f.paths[0]!, f.st, known);
     }
+    for (const k of this.initialSizes.keys()) if (!found.has(k)) this.initialSizes.delete(k);
     this.firstScanDone = true;
     this.updateGauges();
   }
@@ -441,6 +499,7 @@ export class FileSource {
       const prefix = await readPrefix(fh, real.size);
       const t = new Tailer(this.deps, path, real, fh, prefix);
       this.tailers.set(t.key, t);
+      this.open.add(t);
       // Files there at the first scan are placed at once (initialPosition
       // applies to them); later ones once they hold a whole line, because
       // their first bytes tell a fresh file from a copy being written.
@@ -509,8 +568,15 @@ export class FileSource {
       t.begin(0);
       return;
     }
-    const atEnd = !this.firstScanDone && this.flow.initialPosition === 'END_OF_FILE';
-    t.begin(atEnd ? st.size : 0);
+    const firstSize = this.initialSizes.get(t.key);
+    this.initialSizes.delete(t.key);
+    if (this.flow.initialPosition === 'END_OF_FILE' && (!this.firstScanDone || firstSize !== undefined)) {
+      // Present at start: its end as it was then (a file opened late because
+      // of the open-file cap still gets what was appended since).
+      t.begin(Math.min(firstSize ?? st.size, st.size));
+      return;
+    }
+    t.begin(0);
   }
 
   private updateGauges(): void {
@@ -536,4 +602,18 @@ export class FileSource {
 /** Enough of a file to know what it is: a whole first line, or a full fingerprint. */
 function ready(prefix: Buffer, size: number): boolean {
   return prefix.indexOf(0x0a) !== -1 || size >= FINGERPRINT_MAX_BYTES;
+}
+
+/** stat() many paths, a bounded number at a time. */
+async function statAll(paths: string[]): Promise<(FileStat | undefined)[]> {
+  const out: (FileStat | undefined)[] = new Array(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = await statPath(paths[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, paths.length) }, worker));
+  return out;
 }

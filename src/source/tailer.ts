@@ -64,6 +64,10 @@ export class Tailer {
   lastPollAt = 0;
   /** A watch event said the file changed: poll it at once. */
   changed = true;
+  /** Descriptor given back over the open-file cap; reopened by path when the file changes. */
+  parked = false;
+  /** A parked file that the rescan or an event saw change. */
+  wantsOpen = false;
   endFlushed = false;
 
   private readonly deps: TailerDeps;
@@ -179,6 +183,26 @@ export class Tailer {
     this.lastReadAt = now;
     this.framer.push(chunk, chunkStart);
     return 'read';
+  }
+
+  /**
+   * Could give its descriptor back (over the open-file cap) and take it up
+   * again by path later without risk: caught up, nothing gathered, nothing
+   * that a rotation would need the descriptor for.
+   */
+  get parkable(): boolean {
+    return (
+      this.placed &&
+      this.fh !== undefined &&
+      this.eofSince > 0 &&
+      this.readOffset >= this.size &&
+      !this.gone &&
+      !this.rotated &&
+      !this.waitingFor &&
+      this.copies.length === 0 &&
+      !this.framer.hasPendingMultiLine &&
+      !this.framer.footerSeen
+    );
   }
 
   /** The file will not grow any more: its unterminated last line goes out. */
