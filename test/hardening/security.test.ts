@@ -1,0 +1,211 @@
+/**
+ * Security properties of the running agent: secrets never leave it in any
+ * output, state files are private, a world-readable config holding secrets
+ * is warned about, and no socket listens unless asked for.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { AgentProcess, runCli } from '../support/agent-process.ts';
+import { freePort } from '../support/free-port.ts';
+import { agentYaml, hasMsg, numbered, tempDir, until, type FlowSpec } from './support.ts';
+
+let server: AwsProtocolServer;
+let dir: string;
+let n = 0;
+const agents: AgentProcess[] = [];
+
+beforeAll(async () => {
+  server = await AwsProtocolServer.start();
+  dir = tempDir('sec');
+});
+afterEach(() => server.clearFaults());
+afterAll(async () => {
+  for (const a of agents) await a.stop('SIGKILL');
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function newCase(): { stream: string; sub: string } {
+  const stream = `sec-${++n}`;
+  server.createStream(stream, 1);
+  const sub = join(dir, stream);
+  mkdirSync(sub, { recursive: true });
+  return { stream, sub };
+}
+
+function writeConfig(sub: string, flows: FlowSpec[], top: string[] = []): string {
+  const config = join(sub, 'agent.yaml');
+  writeFileSync(config, agentYaml({ endpoint: server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows, top }), { mode: 0o600 });
+  return config;
+}
+
+function start(config: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
+  const a = AgentProcess.start(config, env);
+  agents.push(a);
+  return a;
+}
+
+const out = (a: AgentProcess) => () => `stdout:\n${a.stdout.slice(-5000)}\nstderr:\n${a.stderr}`;
+
+const CONFIG_SECRET = 'SECRETVALUE123';
+const CONFIG_TOKEN = 'SESSIONTOKENVALUE456';
+const ENV_SECRET = 'ENVSECRETVALUE789';
+const SECRETS = [CONFIG_SECRET, CONFIG_TOKEN, ENV_SECRET];
+
+function expectNoSecret(text: string, where: string): void {
+  for (const s of SECRETS) expect(text.includes(s), `${s} in ${where}:\n${text.slice(0, 3000)}`).toBe(false);
+}
+
+describe('secrets never appear in output', () => {
+  it('keeps config and environment secrets out of trace logs, /status, /metrics and errors while calls are denied and endpoints fail', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('sec', 0, 50));
+    const port = await freePort();
+    const config = writeConfig(
+      sub,
+      [
+        { filePattern: log, stream, extra: ['name: denied'] },
+        { filePattern: log, stream: 'nowhere', extra: ['name: unresolvable', 'kinesis.endpoint: http://nonexistent.invalid:1'] },
+      ],
+      [
+        'awsAccessKeyId: AKIATESTKEY000000000',
+        `awsSecretAccessKey: ${CONFIG_SECRET}`,
+        `awsSessionToken: ${CONFIG_TOKEN}`,
+        `http.listen: 127.0.0.1:${port}`,
+        'log.level: trace',
+        'connectionTimeoutMillis: 500',
+        'socketTimeoutMillis: 500',
+        'shutdownTimeoutMillis: 1000',
+      ],
+    );
+    server.setFaults({ kind: 'userError', type: 'AccessDeniedException' });
+    const agent = start(config, { KINESIS_AGENT_LOG_LEVEL: 'trace', AWS_SECRET_ACCESS_KEY: ENV_SECRET });
+    await agent.waitForLog((l) => l.code === 'DESTINATION_ACCESS_DENIED');
+    await agent.waitForLog((l) => l.flow === 'unresolvable' && l.level === 'warn');
+    server.setFaults({ kind: 'userError', type: 'UnrecognizedClientException' });
+    await agent.waitForLog((l) => l.code === 'INVALID_CREDENTIALS');
+    // The secrets went out where they belong: signing the calls.
+    const last = server.calls('PutRecords').at(-1)!;
+    expect(last.headers['x-amz-security-token']).toBe(CONFIG_TOKEN);
+
+    const base = `http://127.0.0.1:${port}`;
+    for (const path of ['/status', '/metrics', '/healthz']) {
+      const body = await (await fetch(base + path)).text();
+      expectNoSecret(body, path);
+    }
+    const status = await runCli(['status', '-c', config]);
+    expectNoSecret(status.stdout + status.stderr, 'the status command');
+    server.clearFaults();
+    await until(() => (server.streams.get(stream)?.entries.length ?? 0) >= 50, 'delivery after the fix', 30_000, out(agent));
+    expect((await agent.stop()).code).toBe(0);
+    expect(agent.logLines().some((l) => l.level === 'trace' || l.level === 'debug')).toBe(true);
+    expectNoSecret(agent.stdout, 'stdout');
+    expectNoSecret(agent.stderr, 'stderr');
+  });
+
+  it('keeps secrets out of configuration errors and validate output', async () => {
+    const { stream, sub } = newCase();
+    const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream, extra: ['maxBufferSizeRecords: 900'] }], [
+      'awsAccessKeyId: AKIATESTKEY000000000',
+      `awsSecretAccessKey: ${CONFIG_SECRET}`,
+      `awsSessionToken: ${CONFIG_TOKEN}`,
+      `awsSecretAcessKey: ${CONFIG_SECRET}`,
+      `proxy: "http://user:${ENV_SECRET}@127.0.0.1:1"`,
+    ]);
+    for (const args of [['-c', config], ['validate', config]]) {
+      const r = await runCli(args, { AWS_SECRET_ACCESS_KEY: ENV_SECRET, KINESIS_AGENT_LOG_LEVEL: 'trace' });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('maxBufferSizeRecords');
+      expectNoSecret(r.stdout + r.stderr, args.join(' '));
+    }
+  });
+
+  it('keeps the environment secret out of everything when the default chain supplies it and calls are denied', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('env', 0, 20));
+    const config = writeConfig(sub, [{ filePattern: log, stream }], ['log.level: trace', 'shutdownTimeoutMillis: 1000']);
+    server.setFaults({ kind: 'status', status: 403, type: 'InvalidSignatureException' });
+    const agent = start(config, { KINESIS_AGENT_LOG_LEVEL: 'trace', AWS_ACCESS_KEY_ID: 'AKIAENVKEY0000000000', AWS_SECRET_ACCESS_KEY: ENV_SECRET });
+    await agent.waitForLog((l) => l.code === 'INVALID_CREDENTIALS');
+    await until(() => server.calls('PutRecords').filter((c) => c.body.StreamName === stream).length >= 2, 'a retry', 30_000, out(agent));
+    expect((await agent.stop()).code).toBe(0);
+    expectNoSecret(agent.stdout + agent.stderr, 'output');
+  });
+});
+
+describe('state and config file permissions', () => {
+  it('creates the checkpoint directory 0700 and the checkpoint file 0600', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('perm', 0, 10));
+    const config = writeConfig(sub, [{ filePattern: log, stream }]);
+    const agent = start(config);
+    await until(() => (server.streams.get(stream)?.entries.length ?? 0) >= 10, 'delivery', 30_000, out(agent));
+    expect((await agent.stop()).code).toBe(0);
+    const state = join(sub, 'state');
+    expect((statSync(state).mode & 0o777).toString(8)).toBe('700');
+    for (const f of readdirSync(state)) expect(`${f}: ${(statSync(join(state, f)).mode & 0o777).toString(8)}`).toBe(`${f}: 600`);
+  });
+
+  // MISSING (src/cli.ts / src/agent.ts, the lead's): no warning when the
+  // config file holding awsSecretAccessKey / awsSessionToken is readable by
+  // group or others.
+  it.fails('warns when a config file holding secrets can be read by others', async () => {
+    const { stream, sub } = newCase();
+    const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], ['awsAccessKeyId: AKIATESTKEY000000000', `awsSecretAccessKey: ${CONFIG_SECRET}`]);
+    chmodSync(config, 0o644);
+    const agent = start(config);
+    await agent.waitForLog(hasMsg('agent started'));
+    expect((await agent.stop()).code).toBe(0);
+    const warning = agent.logLines().find((l) => l.level === 'warn' && JSON.stringify(l).includes(config));
+    expect(warning, out(agent)()).toBeDefined();
+    expectNoSecret(agent.stdout, 'stdout');
+  });
+
+  it('does not warn about a private config file holding secrets', async () => {
+    const { stream, sub } = newCase();
+    const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], ['awsAccessKeyId: AKIATESTKEY000000000', `awsSecretAccessKey: ${CONFIG_SECRET}`]);
+    chmodSync(config, 0o600);
+    const agent = start(config);
+    await agent.waitForLog(hasMsg('agent started'));
+    expect((await agent.stop()).code).toBe(0);
+    expect(agent.logLines().filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
+/** Listening TCP sockets of one process, as `ss` reports them: ["127.0.0.1:8080", ...]. */
+function listeningSockets(pid: number): string[] {
+  const text = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' });
+  return text
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => l.trim().split(/\s+/)[3]!);
+}
+
+describe('listening sockets', () => {
+  it('opens no listening socket without http.listen', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('sock', 0, 10));
+    const agent = start(writeConfig(sub, [{ filePattern: log, stream }]));
+    await until(() => (server.streams.get(stream)?.entries.length ?? 0) >= 10, 'delivery', 30_000, out(agent));
+    expect(listeningSockets(agent.child.pid!)).toEqual([]);
+    expect((await agent.stop()).code).toBe(0);
+  });
+
+  for (const form of ['port', ':port']) {
+    it(`binds http.listen given as ${form} to loopback only`, async () => {
+      const { stream, sub } = newCase();
+      const port = await freePort();
+      const agent = start(writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [`http.listen: "${form.replace('port', String(port))}"`]));
+      await agent.waitForLog(hasMsg('status server listening'));
+      expect(listeningSockets(agent.child.pid!)).toEqual([`127.0.0.1:${port}`]);
+      expect((await agent.stop()).code).toBe(0);
+    });
+  }
+});
