@@ -124,6 +124,8 @@ describe('the systemd unit', () => {
     expect(directives('ExecStart')).toEqual(['/usr/bin/kinesis-agent -c /etc/kinesis-agent/agent.yaml']);
     expect(directives('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
     expect(directives('Restart')).toEqual(['on-failure']);
+    // A configuration error (exit 2) is not retried in a loop.
+    expect(directives('RestartPreventExitStatus')).toEqual(['2']);
     expect(directives('StateDirectory')).toEqual(['kinesis-agent']);
     expect(directives('StateDirectoryMode')).toEqual(['0700']);
     expect(directives('EnvironmentFile')).toEqual(['-/etc/default/kinesis-agent', '-/etc/sysconfig/kinesis-agent']);
