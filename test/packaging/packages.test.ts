@@ -393,7 +393,8 @@ describe('the .rpm', () => {
       return m?.[1] ?? '';
     };
     const pre = section('preinstall');
-    expect(pre).toMatch(/useradd --system --gid kinesis-agent --groups adm/);
+    expect(pre).toMatch(/useradd --system --gid kinesis-agent \$groups/);
+    expect(pre).toMatch(/groups="--groups adm"/);
     expect(pre).toMatch(/--shell \/sbin\/nologin/);
     expect(pre).toMatch(/getent passwd kinesis-agent/);
     const post = section('postinstall');
