@@ -65,6 +65,9 @@ describe('the Dockerfile', () => {
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     expect(user).not.toBe('');
     expect(find('VOLUME').join(' ')).toContain('/var/lib/kinesis-agent');
+    // COPY makes files root's unless told: the state directory must be the runtime user's.
+    const uid = user.split(':')[0];
+    expect(find('COPY').some((a) => a.includes(`--chown=${uid}:`) && /\/var\/lib\/?$/.test(a))).toBe(true);
     expect(find('ENTRYPOINT')).toEqual(['["/usr/bin/kinesis-agent"]']);
     expect(find('CMD')).toEqual(['["-c", "/etc/kinesis-agent/agent.yaml"]']);
   });
