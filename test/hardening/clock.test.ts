@@ -5,7 +5,7 @@
  * while performance.now() (the monotonic clock) and timers go on, as a real
  * clock step does.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -17,6 +17,8 @@ import type { Destination, EntryFailure } from '../../src/sink/destination.ts';
 import { PlainPacker, type Entry } from '../../src/sink/entry.ts';
 import { PUT_RECORDS } from '../../src/sink/limits.ts';
 import { makeFlow, makeRecords, RecordingAcker } from '../sink/helpers.ts';
+import { startSource, type Harness } from '../source/support/harness.ts';
+import { tempDir, testFlow } from '../source/support/helpers.ts';
 
 const HOUR = 3_600_000;
 
@@ -138,10 +140,8 @@ describe('the wall clock stepping back an hour', () => {
         }
       };
       store.set({ ...entry, offset: 10 });
-      for (let i = 0; i < 40 && !written().includes('"offset":10'); i++) {
-        await vi.advanceTimersByTimeAsync(50);
-        await settle();
-      }
+      // Written and done (rename and directory sync included) before the step.
+      await store.flush();
       expect(written()).toContain('"offset":10');
       vi.setSystemTime(Date.now() - HOUR);
       store.set({ ...entry, offset: 20 });
@@ -156,5 +156,69 @@ describe('the wall clock stepping back an hour', () => {
       vi.useRealTimers();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the wall clock stepping back an hour, while tailing (poll mode)', () => {
+  async function withSource(body: (h: Harness, log: string) => Promise<void>): Promise<void> {
+    const { dir, cleanup } = await tempDir('ka-clock-src-');
+    let h: Harness | undefined;
+    try {
+      fakeClock();
+      const log = join(dir, 'app.log');
+      writeFileSync(log, 'first\n');
+      h = await startSource(dir, testFlow([log]), { source: { watchMode: 'poll', rotatedGraceMillis: 200 } });
+      await advanceUntil(() => h!.sink.records.length >= 1);
+      expect(h.sink.records.length).toBe(1);
+      await body(h, log);
+    } finally {
+      if (h) {
+        // Stopped under the fake clock: the sink's acks ride on its timers.
+        let stopped = false;
+        const stopping = h.stop().finally(() => (stopped = true));
+        for (let i = 0; i < 200 && !stopped; i++) {
+          await vi.advanceTimersByTimeAsync(50);
+          await settle();
+        }
+        vi.useRealTimers();
+        await stopping;
+      }
+      vi.useRealTimers();
+      await cleanup();
+    }
+  }
+
+  async function advanceUntil(done: () => boolean, steps = 60): Promise<void> {
+    for (let i = 0; i < steps && !done(); i++) {
+      await vi.advanceTimersByTimeAsync(50);
+      await settle();
+    }
+  }
+
+  // BUG (src/source/file-source.ts, tailer.ts): an idle file is polled again
+  // only when now - lastPollAt >= minTimeBetweenFilePollsMillis, with
+  // Date.now(); after a step back that stays false for an hour, and without
+  // file-system events (KINESIS_AGENT_WATCH=poll, NFS) nothing new is read.
+  it.fails('goes on reading an idle file that grows', async () => {
+    await withSource(async (h, log) => {
+      vi.setSystemTime(Date.now() - HOUR);
+      appendFileSync(log, 'second\n');
+      await advanceUntil(() => h.sink.records.length >= 2);
+      expect(h.sink.records.length).toBe(2);
+    });
+  });
+
+  // BUG (same place): a deleted file's unterminated last line goes out after
+  // the grace period, measured as now - eofSince with Date.now(); after a
+  // step back the line waits an hour and the descriptor stays open.
+  it.fails('still flushes the last unterminated line of a deleted file after the grace period', async () => {
+    await withSource(async (h, log) => {
+      appendFileSync(log, 'last-without-newline');
+      await advanceUntil(() => false, 10);
+      vi.setSystemTime(Date.now() - HOUR);
+      rmSync(log);
+      await advanceUntil(() => h.sink.records.length >= 2);
+      expect(h.sink.records).toEqual(['first\n', 'last-without-newline\n']);
+    });
   });
 });
