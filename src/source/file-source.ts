@@ -64,9 +64,16 @@ export class FileSource {
   private readonly open = new Set<Tailer>();
   /** Size at the first scan of files found then but opened later (over the cap): where END_OF_FILE starts them. */
   private readonly initialSizes = new Map<string, number>();
+  /**
+   * Placed files by their first line, for finding the original of a copy
+   * without comparing against every file (a copy shares at least the first
+   * line). Built when needed, dropped whenever first bytes may have changed.
+   */
+  private lineIndex: Map<string, Tailer[]> | undefined;
   private epochs: { at: number; epoch: Epoch }[] = [];
   private firstScanDone = false;
   private lastScanAt = 0;
+  private capHit = false;
   private scanRequested = true;
   private backpressured = false;
   private stopped = true;
@@ -198,6 +205,7 @@ export class FileSource {
         if (this.backpressured) await this.waitForRoom();
       }
       this.updateGauges();
+      if (!progressed && this.capHit) this.scanRequested = true;
       if (!progressed && !this.stopped) await this.sleep(this.pollMs);
     }
   }
@@ -243,7 +251,9 @@ export class FileSource {
     if (t.eofSince === 0) return;
     const quiet = now - t.eofSince;
     if (t.framer.hasPendingMultiLine && quiet >= this.multiLineFlushMs) t.framer.flushMultiLine();
-    if ((t.gone || t.rotated || t.framer.footerSeen) && quiet >= this.graceMs) {
+    // Let go only after a stat later than the end was reached said no more came.
+    const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
+    if ((t.gone || t.rotated || t.framer.footerSeen) && quiet >= this.graceMs && confirmed) {
       t.flushEnd();
       if (t.gone) void this.release(t);
       // Finished by its footer: the descriptor goes; the entry stays so the
@@ -260,6 +270,7 @@ export class FileSource {
       /* read again on the next turn */
     }
     const epoch = t.restart(prefix);
+    this.lineIndex = undefined;
     this.log.info({ path: t.path, at: epoch.frontier }, 'file was truncated; reading it again from the start');
     this.epochs.push({ at: Date.now(), epoch });
     await this.releaseCopies(t, epoch);
@@ -292,6 +303,7 @@ export class FileSource {
     original.copies.splice(original.copies.indexOf(t), 1);
     t.waitingFor = undefined;
     t.begin(0);
+    this.lineIndex = undefined;
     this.log.debug({ path: t.path }, 'not a copy after all: reading it from its start');
   }
 
@@ -332,6 +344,21 @@ export class FileSource {
     }
     await this.closeFd(t);
     this.log.debug({ path: t.path }, 'let go of a rotated-away file read to its end');
+  }
+
+  private firstLineIndex(): Map<string, Tailer[]> {
+    if (this.lineIndex) return this.lineIndex;
+    const index = new Map<string, Tailer[]>();
+    for (const t of this.tailers.values()) {
+      if (!t.placed || t.waitingFor) continue;
+      const line = firstLine(t.prefix);
+      if (line === undefined) continue;
+      const list = index.get(line);
+      if (list) list.push(t);
+      else index.set(line, [t]);
+    }
+    this.lineIndex = index;
+    return index;
   }
 
   private async closeFd(t: Tailer): Promise<void> {
@@ -413,6 +440,7 @@ export class FileSource {
 
   private async scan(): Promise<void> {
     this.scanRequested = false;
+    this.capHit = false;
     const now = Date.now();
     this.lastScanAt = now;
     this.epochs = this.epochs.filter((e) => now - e.at < EPOCH_MEMORY_MS);
@@ -465,6 +493,8 @@ export class FileSource {
       if (this.tailers.has(key)) continue;
       known ??= this.store.entries(this.flow.id);
       if (this.stopped || !(await this.makeRoom())) {
+        // Files wait for a descriptor: look again as soon as some go idle.
+        this.capHit = true;
         if (!this.firstScanDone) for (const [k, g] of found) if (!this.tailers.has(k)) this.initialSizes.set(k, g.st.size);
         break;
       }
@@ -472,6 +502,7 @@ export class FileSource {
     }
     for (const k of this.initialSizes.keys()) if (!found.has(k)) this.initialSizes.delete(k);
     this.firstScanDone = true;
+    this.lineIndex = undefined;
     this.updateGauges();
   }
 
@@ -514,6 +545,7 @@ export class FileSource {
   /** A file found empty (or without a whole line) is placed once it has one. */
   private async tryPlace(t: Tailer): Promise<boolean> {
     if (!t.fh) return false;
+    this.lineIndex = undefined;
     const st = await statHandle(t.fh);
     t.size = st.size;
     t.mtimeMs = st.mtimeMs;
@@ -536,8 +568,10 @@ export class FileSource {
       return;
     }
     // A copytruncate copy: the same first bytes as a file we read, a new inode.
-    for (const other of this.tailers.values()) {
-      if (other.waitingFor || !other.placed || other.key === t.key) continue;
+    const line = firstLine(t.prefix);
+    const index = this.firstLineIndex();
+    for (const other of (line !== undefined && index.get(line)) || []) {
+      if (other.waitingFor || !other.placed || other.key === t.key || this.tailers.get(other.key) !== other) continue;
       if (samePrefix(other.prefix, t.prefix)) {
         t.waitingFor = other;
         other.copies.push(t);
@@ -545,6 +579,7 @@ export class FileSource {
         return;
       }
     }
+    if (line !== undefined) index.set(line, [...(index.get(line) ?? []), t]);
     for (let i = this.epochs.length - 1; i >= 0; i--) {
       const e = this.epochs[i]!;
       if (samePrefix(e.epoch.prefix, t.prefix)) {
@@ -616,4 +651,10 @@ async function statAll(paths: string[]): Promise<(FileStat | undefined)[]> {
   };
   await Promise.all(Array.from({ length: Math.min(32, paths.length) }, worker));
   return out;
+}
+
+/** The first line of a prefix, `\n` included, as a map key; undefined without one. */
+function firstLine(prefix: Buffer): string | undefined {
+  const nl = prefix.indexOf(0x0a);
+  return nl === -1 ? undefined : prefix.toString('latin1', 0, nl + 1);
 }

@@ -147,15 +147,22 @@ export class Tailer {
       if (this.eofSince === 0) this.eofSince = now;
       return 'idle';
     }
+    let rewritten = false;
     if (this.readOffset >= this.size || this.changed) {
       this.changed = false;
       this.lastPollAt = now;
       const st = await statHandle(fh);
+      // Modified without growing: truncated and written again to the very
+      // same size, or touched. The first bytes tell which.
+      rewritten = st.size === this.readOffset && st.mtimeMs !== this.mtimeMs;
       this.size = st.size;
       this.mtimeMs = st.mtimeMs;
     }
     // Shorter than what was read, or than the first bytes it was known by.
     if (this.size < this.readOffset || this.size < this.prefix.length) return 'truncated';
+    if (rewritten && this.prefix.length > 0 && !(await readPrefix(fh, this.prefix.length)).equals(this.prefix)) {
+      return 'truncated';
+    }
     if (this.size === this.readOffset) {
       if (this.eofSince === 0) this.eofSince = now;
       return 'idle';
@@ -178,7 +185,8 @@ export class Tailer {
     const chunkStart = this.readOffset;
     this.growPrefix(chunk, chunkStart);
     this.readOffset += bytesRead;
-    this.eofSince = 0;
+    // At the end as far as we know: quiet (and parkable) from now on.
+    this.eofSince = this.readOffset >= this.size ? now : 0;
     this.endFlushed = false;
     this.lastReadAt = now;
     this.framer.push(chunk, chunkStart);

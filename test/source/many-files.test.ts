@@ -74,6 +74,41 @@ describe('many files under one ** pattern', () => {
     await waitFor(() => h!.metrics.filesTracked === 230, () => `tracked ${h!.metrics.filesTracked}`);
   });
 
+  it('reads 3,000 files through 200 descriptors: idle files are parked and reopened when they grow', async () => {
+    const expected: string[] = [];
+    const paths: string[] = [];
+    for (let d = 0; d < 30; d++) await mkdir(join(dir, 'many', `d${d}`), { recursive: true });
+    for (let i = 0; i < 3000; i++) {
+      const p = join(dir, 'many', `d${i % 30}`, `f${i}.log`);
+      paths.push(p);
+      expected.push(`f${i}-0`);
+      await writeFile(p, `f${i}-0\n`);
+    }
+    h = await startSource(dir, testFlow([join(dir, 'many', '**', '*.log')]), { source: { maxOpenFiles: 200 } });
+    const complete = () => checkExactlyOnce(h!.sink.lines(), expected).missing.length === 0;
+    await waitFor(complete, () => `got ${h!.sink.records.length}/${expected.length}, tracked ${h!.metrics.filesTracked}`, 45_000);
+    for (let i = 0; i < 3000; i += 7) {
+      expected.push(`f${i}-1`);
+      await appendFile(paths[i]!, `f${i}-1\n`);
+    }
+    await waitFor(complete, () => `got ${h!.sink.records.length}/${expected.length}`, 30_000);
+    expect(checkExactlyOnce(h.sink.lines(), expected).duplicated).toEqual([]);
+    expect(h.metrics.filesTracked).toBe(3000);
+  }, 90_000);
+
+  it('with END_OF_FILE, a file found at start but opened late (over the cap) starts at its size at start', async () => {
+    for (let i = 0; i < 20; i++) await writeFile(join(dir, `e${i}.log`), `old-${i}\n`);
+    h = await startSource(dir, testFlow([join(dir, '*.log')], { initialPosition: 'END_OF_FILE' }), { source: { maxOpenFiles: 2 } });
+    const expected: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      expected.push(`new-${i}`);
+      await appendFile(join(dir, `e${i}.log`), `new-${i}\n`);
+    }
+    await waitFor(() => checkExactlyOnce(h!.sink.lines(), expected).missing.length === 0, () => `got ${JSON.stringify(h!.sink.lines())}`);
+    expect(h.sink.lines().filter((l) => l.startsWith('old-'))).toEqual([]);
+    expect(checkExactlyOnce(h.sink.lines(), expected).duplicated).toEqual([]);
+  });
+
   it('never lets the checkpoint file run ahead of acknowledged records', async () => {
     const p = join(dir, 'app.log');
     const ckpt = join(dir, 'state', 'checkpoints');
