@@ -4,8 +4,9 @@ import { AgentError } from '../errors.js';
 export class CheckpointPathError extends AgentError {
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super(
-      'CHECKPOINT_PATH',
-      `checkpoint file ${path} cannot be written: ${reason}`,
+      // A CONFIG_ code: the user must change the configuration (exit 2, no restart loop).
+      'CONFIG_CHECKPOINT_PATH',
+      `checkpointFile ${path} cannot be written: ${reason}`,
       'set checkpointFile to a path in a writable directory (the default is /var/run/aws-kinesis-agent/checkpoints)',
       options,
     );

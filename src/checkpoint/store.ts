@@ -32,7 +32,8 @@ export class CheckpointStore {
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
-  private lastWriteAt = 0;
+  /** Monotonic (performance.now()): a wall clock stepped back must not delay writes. */
+  private lastWriteAt = -Infinity;
   private failing: string | undefined;
   private closed = false;
 
@@ -106,7 +107,7 @@ export class CheckpointStore {
   private markDirty(): void {
     this.dirty = true;
     if (this.closed || this.timer || this.writing) return;
-    const wait = Math.max(0, this.lastWriteAt + this.minIntervalMs - Date.now());
+    const wait = Math.max(0, this.lastWriteAt + this.minIntervalMs - performance.now());
     this.schedule(wait);
   }
 
@@ -145,7 +146,7 @@ export class CheckpointStore {
       }
       await rename(tmp, this.path);
       await this.syncDirectory();
-      this.lastWriteAt = Date.now();
+      this.lastWriteAt = performance.now();
       if (this.failing !== undefined) {
         this.log.info({ path: this.path }, 'checkpoint file written again');
         this.failing = undefined;
@@ -160,7 +161,7 @@ export class CheckpointStore {
         );
         this.failing = code;
       }
-      this.lastWriteAt = Date.now();
+      this.lastWriteAt = performance.now();
     }
   }
 

@@ -72,7 +72,8 @@ export class FileSource {
   private lineIndex: Map<string, Tailer[]> | undefined;
   private epochs: { at: number; epoch: Epoch }[] = [];
   private firstScanDone = false;
-  private lastScanAt = 0;
+  /** Monotonic, like every interval here. */
+  private lastScanAt = -Infinity;
   private capHit = false;
   private scanRequested = true;
   private backpressured = false;
@@ -193,8 +194,8 @@ export class FileSource {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       // Event storms coalesce: at most one scan per poll interval.
-      if (this.scanRequested && Date.now() - this.lastScanAt >= Math.min(this.pollMs, this.rescanMs)) await this.scan();
-      const now = Date.now();
+      if (this.scanRequested && performance.now() - this.lastScanAt >= Math.min(this.pollMs, this.rescanMs)) await this.scan();
+      const now = performance.now();
       let progressed = false;
       // Oldest data first: a rotated file's rest before its successor's start.
       const order = [...this.tailers.values()].sort((a, b) => a.mtimeMs - b.mtimeMs);
@@ -248,7 +249,7 @@ export class FileSource {
 
   /** Caught up: flush what waits on quiet, and let go of rotated-away files. */
   private checkQuiet(t: Tailer, now: number): void {
-    if (t.eofSince === 0) return;
+    if (t.eofSince < 0) return;
     const quiet = now - t.eofSince;
     if (t.framer.hasPendingMultiLine && quiet >= this.multiLineFlushMs) t.framer.flushMultiLine();
     // Let go only after a stat later than the end was reached said no more came.
@@ -272,7 +273,7 @@ export class FileSource {
     const epoch = t.restart(prefix);
     this.lineIndex = undefined;
     this.log.info({ path: t.path, at: epoch.frontier }, 'file was truncated; reading it again from the start');
-    this.epochs.push({ at: Date.now(), epoch });
+    this.epochs.push({ at: performance.now(), epoch });
     await this.releaseCopies(t, epoch);
   }
 
@@ -441,7 +442,7 @@ export class FileSource {
   private async scan(): Promise<void> {
     this.scanRequested = false;
     this.capHit = false;
-    const now = Date.now();
+    const now = performance.now();
     this.lastScanAt = now;
     this.epochs = this.epochs.filter((e) => now - e.at < EPOCH_MEMORY_MS);
     let paths: string[];

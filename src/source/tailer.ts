@@ -56,12 +56,18 @@ export class Tailer {
   /** A copytruncate copy that waits to learn where its original stopped. */
   waitingFor: Tailer | undefined;
   readonly copies: Tailer[] = [];
-  /** ms since epoch: caught up since; 0 while there is data to read. */
-  eofSince = 0;
+  /**
+   * Monotonic ms (performance.now()) since which the file is caught up; -1
+   * while there is data to read. Intervals use the monotonic clock so that
+   * a wall clock stepped back (NTP, a resumed VM) stalls nothing.
+   */
+  eofSince = -1;
+  /** Wall clock ms of the last read, for status; 0 when never. */
   lastReadAt = 0;
   /** ms since epoch when the committed offset last moved (records acked). */
   lastCommitAt = 0;
-  lastPollAt = 0;
+  /** Monotonic ms of the last stat. */
+  lastPollAt = -Infinity;
   /** A watch event said the file changed: poll it at once. */
   changed = true;
   /** Descriptor given back over the open-file cap; reopened by path when the file changes. */
@@ -91,7 +97,7 @@ export class Tailer {
   /** Begins (or begins again) reading at `offset`; bytes below `committed` are done. */
   begin(offset: number, committed = offset, save = true): void {
     this.readOffset = offset;
-    this.eofSince = 0;
+    this.eofSince = -1;
     this.endFlushed = false;
     const tracker = new CheckpointTracker(committed, (off) => this.commit(off));
     this.tracker = tracker;
@@ -139,12 +145,12 @@ export class Tailer {
     return this.readOffset >= this.size;
   }
 
-  /** Reads up to `maxBytes` of new data and frames it. */
+  /** Reads up to `maxBytes` of new data and frames it; `now` is monotonic (performance.now()). */
   async read(maxBytes: number, now: number): Promise<ReadResult> {
     const fh = this.fh;
     if (!fh || this.waitingFor) return 'idle';
     if (this.framer.footerSeen) {
-      if (this.eofSince === 0) this.eofSince = now;
+      if (this.eofSince < 0) this.eofSince = now;
       return 'idle';
     }
     let rewritten = false;
@@ -164,7 +170,7 @@ export class Tailer {
       return 'truncated';
     }
     if (this.size === this.readOffset) {
-      if (this.eofSince === 0) this.eofSince = now;
+      if (this.eofSince < 0) this.eofSince = now;
       return 'idle';
     }
     if (this.prefix.length > 0) {
@@ -186,9 +192,9 @@ export class Tailer {
     this.growPrefix(chunk, chunkStart);
     this.readOffset += bytesRead;
     // At the end as far as we know: quiet (and parkable) from now on.
-    this.eofSince = this.readOffset >= this.size ? now : 0;
+    this.eofSince = this.readOffset >= this.size ? now : -1;
     this.endFlushed = false;
-    this.lastReadAt = now;
+    this.lastReadAt = Date.now();
     this.framer.push(chunk, chunkStart);
     return 'read';
   }
@@ -202,7 +208,7 @@ export class Tailer {
     return (
       this.placed &&
       this.fh !== undefined &&
-      this.eofSince > 0 &&
+      this.eofSince >= 0 &&
       this.readOffset >= this.size &&
       !this.gone &&
       !this.rotated &&
