@@ -3,7 +3,7 @@
  * CLI ships a file: every line arrives once the fault clears, and the
  * server's store of accepted records shows nothing accepted twice.
  */
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
@@ -219,4 +219,31 @@ describe('destination faults: every line arrives once the fault clears', () => {
     expectExactlyOnce(goodAccepted(), splitLines(numbered(good, 0, 300)));
     expectExactlyOnce(badAccepted(), splitLines(numbered(bad, 0, 200)));
   });
+
+  it('holds memory bounded through an outage while 32 MB are written, then ships it all', async () => {
+    server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable' });
+    const s = start(0, { extra: ['maxQueueBytes: 1048576', 'maxBufferSizeRecords: 500'], top: ['shutdownTimeoutMillis: 2000'] });
+    await s.agent.waitForLog(hasMsg('flow started'));
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.agent.child.pid}/status`, 'utf8'))![1]) * 1024;
+    appendFileSync(s.log, numbered(s.stream, 0, 10));
+    s.lines.push(...splitLines(numbered(s.stream, 0, 10)));
+    await until(() => putCalls(s).length >= 3, 'the outage to be met', 30_000, detail(s));
+    const before = rss();
+    const pad = 'p'.repeat(1000);
+    for (let chunk = 0; chunk < 32; chunk++) {
+      let text = '';
+      for (let i = 0; i < 1024; i++) text += `${s.stream} ${chunk}-${i} ${pad}\n`;
+      appendFileSync(s.log, text);
+      s.lines.push(...splitLines(text));
+    }
+    // Give the agent the chance to read what it should not hold: until it has tried a few more calls.
+    const calls = putCalls(s).length;
+    await until(() => putCalls(s).length >= calls + 5, 'more failing calls', 30_000, detail(s));
+    const grown = rss() - before;
+    expect(grown, `RSS grew by ${grown} bytes`).toBeLessThan(16 * 1024 * 1024);
+    server.clearFaults();
+    await until(() => accepted(s).length >= s.lines.length, 'every line after the outage', 60_000, detail(s));
+    expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(s), s.lines);
+  }, 90_000);
 });
