@@ -568,8 +568,10 @@ export class FileSource {
       t.begin(0);
       return;
     }
-    // A copytruncate copy: the same first bytes as a file we read, a new inode.
-    const line = firstLine(t.prefix);
+    // A copytruncate copy: the same first bytes as a file we read, a new
+    // inode. (At start, files are placed by their checkpoints or by
+    // initialPosition; one found then is never taken for a copy of another.)
+    const line = this.firstScanDone ? firstLine(t.prefix) : undefined;
     const index = this.firstLineIndex();
     for (const other of (line !== undefined && index.get(line)) || []) {
       if (other.waitingFor || !other.placed || other.key === t.key || this.tailers.get(other.key) !== other) continue;

@@ -296,6 +296,14 @@ describe('FileSource identity edge cases', () => {
     expect(h.sink.lines()).toEqual(['ts,level,msg', '1,INFO,a', '2,INFO,b', 'ts,level,msg', '3,WARN,c']);
   });
 
+  it('at start, never takes a file for a copy of another that begins the same way', async () => {
+    await writeFile(join(dir, 'a.csv'), 'ts,msg\n1,a\n');
+    await writeFile(join(dir, 'b.csv'), 'ts,msg\n');
+    h = await startSource(dir, testFlow([join(dir, '*.csv')]));
+    await waitFor(() => h!.sink.records.length === 3, () => JSON.stringify(h!.sink.lines()));
+    expect(h.sink.lines().sort()).toEqual(['1,a', 'ts,msg', 'ts,msg']);
+  });
+
   it('after a restart, finds a copytruncate copy made while stopped by the fingerprint in the checkpoint', async () => {
     const p = join(dir, 'app.log');
     await writeFile(p, text(lines('k', 0, 100)));
