@@ -32,6 +32,10 @@ export interface FileSourceOptions {
   watchMode?: WatchMode;
 }
 
+/** With events on, a file quiet this long is polled only every IDLE_POLL_MS. */
+const LONG_IDLE_MS = 5_000;
+const IDLE_POLL_MS = 1_000;
+
 /** How long a truncated file's old content is remembered, for its copy to be found. */
 const EPOCH_MEMORY_MS = 120_000;
 
@@ -226,8 +230,12 @@ export class FileSource {
         return false;
       }
     }
-    // An idle file is polled at most every minTimeBetweenFilePollsMillis.
-    if (t.caughtUp && !t.changed && now - t.lastPollAt < this.pollMs) {
+    // An idle file is polled at most every minTimeBetweenFilePollsMillis;
+    // with events on, one idle for a while only every second (an event
+    // still makes it read at once), to keep many quiet files cheap.
+    const longIdle = this.watchMode === 'events' && t.eofSince >= 0 && now - t.eofSince > LONG_IDLE_MS;
+    const spacing = longIdle ? Math.max(this.pollMs, IDLE_POLL_MS) : this.pollMs;
+    if (t.caughtUp && !t.changed && now - t.lastPollAt < spacing) {
       this.checkQuiet(t, now);
       return false;
     }
