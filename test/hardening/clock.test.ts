@@ -122,10 +122,9 @@ describe('the wall clock stepping back an hour', () => {
     await core.close(0);
   });
 
-  // BUG (src/checkpoint/store.ts): writes are spaced by lastWriteAt +
-  // minWriteIntervalMillis - Date.now(); after a step back the next write
-  // waits an hour, so a crash meanwhile re-sends an hour of data.
-  it.fails('keeps writing checkpoints at the configured interval', async () => {
+  // Found here (writes were spaced with Date.now(): after a step back the next
+  // write waited an hour); fixed in 9aee506 with the monotonic clock.
+  it('keeps writing checkpoints at the configured interval', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ka-clock-'));
     try {
       fakeClock();
@@ -195,11 +194,10 @@ describe('the wall clock stepping back an hour, while tailing (poll mode)', () =
     }
   }
 
-  // BUG (src/source/file-source.ts, tailer.ts): an idle file is polled again
-  // only when now - lastPollAt >= minTimeBetweenFilePollsMillis, with
-  // Date.now(); after a step back that stays false for an hour, and without
-  // file-system events (KINESIS_AGENT_WATCH=poll, NFS) nothing new is read.
-  it.fails('goes on reading an idle file that grows', async () => {
+  // Found here (idle files were polled again by now - lastPollAt with
+  // Date.now(): after a step back, in poll mode, nothing new was read for an
+  // hour); fixed in 9aee506 with the monotonic clock.
+  it('goes on reading an idle file that grows', async () => {
     await withSource(async (h, log) => {
       vi.setSystemTime(Date.now() - HOUR);
       appendFileSync(log, 'second\n');
@@ -208,10 +206,8 @@ describe('the wall clock stepping back an hour, while tailing (poll mode)', () =
     });
   });
 
-  // BUG (same place): a deleted file's unterminated last line goes out after
-  // the grace period, measured as now - eofSince with Date.now(); after a
-  // step back the line waits an hour and the descriptor stays open.
-  it.fails('still flushes the last unterminated line of a deleted file after the grace period', async () => {
+  // Found here (the grace period was now - eofSince with Date.now()); fixed in 9aee506.
+  it('still flushes the last unterminated line of a deleted file after the grace period', async () => {
     await withSource(async (h, log) => {
       appendFileSync(log, 'last-without-newline');
       await advanceUntil(() => false, 10);
