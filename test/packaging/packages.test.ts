@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { debFileName } from '../../scripts/package-deb.ts';
+import { AGENT_DEFAULTS } from '../../src/config/agent.ts';
 import { binaryName, exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
 import { rpmFileName } from '../../scripts/package-rpm.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
@@ -130,9 +131,10 @@ describe('the systemd unit', () => {
     expect(directives('StateDirectoryMode')).toEqual(['0700']);
     expect(directives('EnvironmentFile')).toEqual(['-/etc/default/kinesis-agent', '-/etc/sysconfig/kinesis-agent']);
     expect(directives('ReadWritePaths')).toEqual(['/var/lib/kinesis-agent']);
-    // Longer than the default shutdownTimeoutMillis (10 s), the drain's budget.
+    // Longer than the default shutdownTimeoutMillis, the drain's budget.
     const stop = directives('TimeoutStopSec')[0] ?? '';
-    expect(Number.parseInt(stop, 10)).toBeGreaterThan(10);
+    expect(stop).toMatch(/^\d+s$/);
+    expect(Number.parseInt(stop, 10) * 1000).toBeGreaterThan(AGENT_DEFAULTS.shutdownTimeoutMillis);
   });
 
   it('is hardened, but keeps W+X memory for the V8 JIT and read access to logs', () => {
