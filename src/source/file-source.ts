@@ -5,11 +5,13 @@ import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
-import { FINGERPRINT_MAX_BYTES, matchesStored, readPrefix, samePrefix } from './fingerprint.js';
-import { statHandle, statPath, type FileStat } from './identity.js';
+import { hasWholeFirstLine, matchesStored, readPrefix } from './fingerprint.js';
+import { statAll, statHandle, type FileStat } from './identity.js';
 import { PatternSet } from './patterns.js';
 import type { TailedFileStatus } from './status.js';
-import { Tailer, type Epoch, type TailerDeps } from './tailer.js';
+import { CopyTruncate } from './copytruncate.js';
+import { DescriptorPool } from './descriptors.js';
+import { Tailer, type TailerDeps } from './tailer.js';
 import { EventWatcher, watchModeFromEnv, type WatchMode } from './watch.js';
 
 export interface FileSourceOptions {
@@ -36,8 +38,6 @@ export interface FileSourceOptions {
 const LONG_IDLE_MS = 5_000;
 const IDLE_POLL_MS = 1_000;
 
-/** How long a truncated file's old content is remembered, for its copy to be found. */
-const EPOCH_MEMORY_MS = 120_000;
 
 /**
  * Tails every file matching one flow's patterns. Files are found by a glob
@@ -56,7 +56,6 @@ export class FileSource {
   private readonly patterns: PatternSet;
   private readonly deps: TailerDeps;
   private readonly chunkBytes: number;
-  private readonly maxOpen: number;
   private readonly graceMs: number;
   private readonly multiLineFlushMs: number;
   private readonly pollMs: number;
@@ -64,17 +63,10 @@ export class FileSource {
   private readonly watchMode: WatchMode;
 
   private readonly tailers = new Map<string, Tailer>();
-  /** Tailers holding a descriptor, least recently (re)opened first. */
-  private readonly open = new Set<Tailer>();
+  private readonly fds: DescriptorPool;
+  private readonly copies: CopyTruncate;
   /** Size at the first scan of files found then but opened later (over the cap): where END_OF_FILE starts them. */
   private readonly initialSizes = new Map<string, number>();
-  /**
-   * Placed files by their first line, for finding the original of a copy
-   * without comparing against every file (a copy shares at least the first
-   * line). Built when needed, dropped whenever first bytes may have changed.
-   */
-  private lineIndex: Map<string, Tailer[]> | undefined;
-  private epochs: { at: number; epoch: Epoch }[] = [];
   private firstScanDone = false;
   /** Monotonic, like every interval here. */
   private lastScanAt = -Infinity;
@@ -96,7 +88,8 @@ export class FileSource {
     this.log = opts.log;
     this.patterns = new PatternSet(opts.flow.filePatterns, opts.flow.excludePatterns);
     this.chunkBytes = Math.max(4096, opts.readChunkBytes ?? 256 * 1024);
-    this.maxOpen = Math.max(1, opts.maxOpenFiles ?? 1024);
+    this.fds = new DescriptorPool(opts.maxOpenFiles ?? 1024);
+    this.copies = new CopyTruncate(this.tailers, opts.log);
     this.graceMs = Math.max(0, opts.rotatedGraceMillis ?? 5000);
     this.multiLineFlushMs = Math.max(0, opts.multiLineFlushMillis ?? 1000);
     this.pollMs = Math.max(1, opts.flow.minTimeBetweenFilePollsMillis);
@@ -157,7 +150,7 @@ export class FileSource {
     await this.loopDone;
     await this.watcher?.close();
     this.watcher = undefined;
-    await Promise.all([...this.tailers.values()].map((t) => this.closeFd(t)));
+    await Promise.all([...this.tailers.values()].map((t) => this.fds.close(t)));
     this.tailers.clear();
     this.updateGauges();
   }
@@ -219,7 +212,10 @@ export class FileSource {
   private async service(t: Tailer, now: number): Promise<boolean> {
     if (!t.fh && !(await this.reopen(t))) return false;
     if (t.waitingFor) {
-      await this.recheckCopy(t);
+      if ((await this.copies.recheck(t)) === 'gone') {
+        this.tailers.delete(t.key);
+        await this.fds.close(t);
+      }
       return false;
     }
     if (!t.placed) {
@@ -267,7 +263,7 @@ export class FileSource {
       if (t.gone) void this.release(t);
       // Finished by its footer: the descriptor goes; the entry stays so the
       // file is not taken up again while it is there.
-      else if (t.framer.footerSeen) void this.closeFd(t);
+      else if (t.framer.footerSeen) void this.fds.close(t);
     }
   }
 
@@ -279,143 +275,30 @@ export class FileSource {
       /* read again on the next turn */
     }
     const epoch = t.restart(prefix);
-    this.lineIndex = undefined;
     this.log.info({ path: t.path, at: epoch.frontier }, 'file was truncated; reading it again from the start');
-    this.epochs.push({ at: performance.now(), epoch });
-    await this.releaseCopies(t, epoch);
-  }
-
-  /**
-   * A file taken for a copy is watched while it waits: one that grows apart
-   * from its "original" (a new log that merely starts with the same line)
-   * is a file of its own, read from its start; one deleted while waiting is
-   * let go.
-   */
-  private async recheckCopy(t: Tailer): Promise<void> {
-    const original = t.waitingFor;
-    if (!original || !t.fh) return;
-    if (t.gone) {
-      original.copies.splice(original.copies.indexOf(t), 1);
-      t.waitingFor = undefined;
-      this.tailers.delete(t.key);
-      await this.closeFd(t);
-      return;
-    }
-    const st = await statHandle(t.fh).catch(() => undefined);
-    if (!st || st.size === t.size) return;
-    t.size = st.size;
-    t.mtimeMs = st.mtimeMs;
-    const prefix = await readPrefix(t.fh, st.size).catch(() => undefined);
-    if (!prefix) return;
-    t.prefix = prefix;
-    if (samePrefix(original.prefix, prefix)) return;
-    original.copies.splice(original.copies.indexOf(t), 1);
-    t.waitingFor = undefined;
-    t.begin(0);
-    this.lineIndex = undefined;
-    this.log.debug({ path: t.path }, 'not a copy after all: reading it from its start');
-  }
-
-  /** A copytruncate copy learns where its original stopped and reads the rest. */
-  private async releaseCopies(original: Tailer, epoch: Epoch): Promise<void> {
-    for (const copy of original.copies.splice(0)) {
-      copy.waitingFor = undefined;
-      if (!copy.fh) continue;
-      let size = copy.size;
-      try {
-        size = (await statHandle(copy.fh)).size;
-      } catch {
-        /* keep the last known size */
-      }
-      this.beginCopy(copy, epoch, size);
-    }
-  }
-
-  private beginCopy(copy: Tailer, epoch: Epoch, size: number): void {
-    const start = Math.min(epoch.frontier, size);
-    // Bytes below `start` were read from the original; they are done for the
-    // copy only once the original's tracker has them acked.
-    const committed = Math.min(epoch.tracker.committed, start);
-    copy.size = size;
-    copy.begin(start, committed);
-    if (committed < start) {
-      const tracker = copy.tracker;
-      epoch.tracker.whenCommitted(start, () => tracker.ack(committed, start));
-    }
-    this.log.info({ path: copy.path, from: start }, 'copy of a truncated file: reading what the original had not');
+    await this.copies.truncated(t, epoch, performance.now());
   }
 
   private async release(t: Tailer): Promise<void> {
     if (this.tailers.get(t.key) !== t) return;
     this.tailers.delete(t.key);
-    if (t.copies.length > 0) {
-      await this.releaseCopies(t, { prefix: t.prefix, frontier: t.framer.frontier, tracker: t.tracker });
-    }
-    await this.closeFd(t);
+    await this.copies.originalGone(t);
+    await this.fds.close(t);
     this.log.debug({ path: t.path }, 'let go of a rotated-away file read to its end');
   }
 
-  private firstLineIndex(): Map<string, Tailer[]> {
-    if (this.lineIndex) return this.lineIndex;
-    const index = new Map<string, Tailer[]>();
-    for (const t of this.tailers.values()) {
-      if (!t.placed || t.waitingFor) continue;
-      const line = firstLine(t.prefix);
-      if (line === undefined) continue;
-      const list = index.get(line);
-      if (list) list.push(t);
-      else index.set(line, [t]);
-    }
-    this.lineIndex = index;
-    return index;
-  }
-
-  private async closeFd(t: Tailer): Promise<void> {
-    this.open.delete(t);
-    await t.close();
-  }
-
-  /**
-   * Frees a descriptor for another file by parking the idle file opened
-   * longest ago. False when every open file is busy: the other one waits.
-   */
-  private async makeRoom(except?: Tailer): Promise<boolean> {
-    if (this.open.size < this.maxOpen) return true;
-    for (const t of this.open) {
-      if (t === except || !t.parkable) continue;
-      t.parked = true;
-      t.wantsOpen = false;
-      await this.closeFd(t);
-      return true;
-    }
-    this.warnOnce('maxOpen', { maxOpenFiles: this.maxOpen }, 'open-file limit reached with every open file busy; more files wait their turn');
+  /** Room for one more descriptor, or a warning (once) that every open file is busy. */
+  private async makeRoom(): Promise<boolean> {
+    if (await this.fds.makeRoom()) return true;
+    this.warnOnce('maxOpen', { maxOpenFiles: this.fds.max }, 'open-file limit reached with every open file busy; more files wait their turn');
     return false;
   }
 
-  /** Takes a parked file up again, by its path, if it is still the same file. */
   private async reopen(t: Tailer): Promise<boolean> {
     if (!t.parked || !t.wantsOpen || this.stopped) return false;
-    if (!(await this.makeRoom(t))) return false;
-    let fh;
-    try {
-      fh = await open(t.path, 'r');
-    } catch {
-      t.wantsOpen = false; // the rescan will tell where it went
-      return false;
-    }
-    const st = await statHandle(fh).catch(() => undefined);
-    if (!st || st.key !== t.key) {
-      await fh.close().catch(() => {});
-      t.wantsOpen = false;
-      this.scanRequested = true;
-      return false;
-    }
-    t.fh = fh;
-    t.parked = false;
-    t.wantsOpen = false;
-    t.changed = true;
-    this.open.add(t);
-    return true;
+    const r = await this.fds.reopen(t);
+    if (r === 'moved') this.scanRequested = true;
+    return r === 'open';
   }
 
   private async waitForRoom(): Promise<void> {
@@ -452,7 +335,7 @@ export class FileSource {
     this.capHit = false;
     const now = performance.now();
     this.lastScanAt = now;
-    this.epochs = this.epochs.filter((e) => now - e.at < EPOCH_MEMORY_MS);
+    this.copies.invalidate(now);
     let paths: string[];
     try {
       paths = await this.patterns.list();
@@ -511,7 +394,7 @@ export class FileSource {
     }
     for (const k of this.initialSizes.keys()) if (!found.has(k)) this.initialSizes.delete(k);
     this.firstScanDone = true;
-    this.lineIndex = undefined;
+    this.copies.invalidate(now);
     this.updateGauges();
   }
 
@@ -539,11 +422,11 @@ export class FileSource {
       const prefix = await readPrefix(fh, real.size);
       const t = new Tailer(this.deps, path, real, fh, prefix);
       this.tailers.set(t.key, t);
-      this.open.add(t);
+      this.fds.add(t);
       // Files there at the first scan are placed at once (initialPosition
       // applies to them); later ones once they hold a whole line, because
       // their first bytes tell a fresh file from a copy being written.
-      if (!this.firstScanDone || ready(prefix, real.size)) this.place(t, real, known);
+      if (!this.firstScanDone || hasWholeFirstLine(prefix, real.size)) this.place(t, real, known);
       this.log.debug({ path, from: t.placed ? (t.waitingFor ? 'copy' : t.readOffset) : 'pending' }, 'tailing file');
     } catch (err) {
       await fh.close().catch(() => {});
@@ -554,12 +437,12 @@ export class FileSource {
   /** A file found empty (or without a whole line) is placed once it has one. */
   private async tryPlace(t: Tailer): Promise<boolean> {
     if (!t.fh) return false;
-    this.lineIndex = undefined;
+    this.copies.invalidate(performance.now());
     const st = await statHandle(t.fh);
     t.size = st.size;
     t.mtimeMs = st.mtimeMs;
     t.prefix = await readPrefix(t.fh, st.size);
-    if (!ready(t.prefix, st.size) && !t.gone) return false;
+    if (!hasWholeFirstLine(t.prefix, st.size) && !t.gone) return false;
     this.place(t, st, this.store.entries(this.flow.id));
     return true;
   }
@@ -579,26 +462,7 @@ export class FileSource {
     // A copytruncate copy: the same first bytes as a file we read, a new
     // inode. (At start, files are placed by their checkpoints or by
     // initialPosition; one found then is never taken for a copy of another.)
-    const line = this.firstScanDone ? firstLine(t.prefix) : undefined;
-    const index = this.firstLineIndex();
-    for (const other of (line !== undefined && index.get(line)) || []) {
-      if (other.waitingFor || !other.placed || other.key === t.key || this.tailers.get(other.key) !== other) continue;
-      if (samePrefix(other.prefix, t.prefix)) {
-        t.waitingFor = other;
-        other.copies.push(t);
-        t.begin(0, 0, false);
-        return;
-      }
-    }
-    if (line !== undefined) index.set(line, [...(index.get(line) ?? []), t]);
-    for (let i = this.epochs.length - 1; i >= 0; i--) {
-      const e = this.epochs[i]!;
-      if (samePrefix(e.epoch.prefix, t.prefix)) {
-        this.epochs.splice(i, 1);
-        this.beginCopy(t, e.epoch, st.size);
-        return;
-      }
-    }
+    if (this.firstScanDone && this.copies.placeIfCopy(t, st.size)) return;
     // At start only: a copy made while we were not running is known by the
     // fingerprint its original left in the checkpoint. Later, copies are
     // found through live files (above), which is stricter.
@@ -643,29 +507,4 @@ export class FileSource {
     this.warned.add(key);
     this.log.warn(obj, msg);
   }
-}
-
-/** Enough of a file to know what it is: a whole first line, or a full fingerprint. */
-function ready(prefix: Buffer, size: number): boolean {
-  return prefix.indexOf(0x0a) !== -1 || size >= FINGERPRINT_MAX_BYTES;
-}
-
-/** stat() many paths, a bounded number at a time. */
-async function statAll(paths: string[]): Promise<(FileStat | undefined)[]> {
-  const out: (FileStat | undefined)[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const i = next++;
-      out[i] = await statPath(paths[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(32, paths.length) }, worker));
-  return out;
-}
-
-/** The first line of a prefix, `\n` included, as a map key; undefined without one. */
-function firstLine(prefix: Buffer): string | undefined {
-  const nl = prefix.indexOf(0x0a);
-  return nl === -1 ? undefined : prefix.toString('latin1', 0, nl + 1);
 }

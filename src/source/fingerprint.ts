@@ -40,3 +40,8 @@ export function samePrefix(a: Buffer, b: Buffer): boolean {
   if (a.subarray(0, n).indexOf(0x0a) === -1) return false;
   return a.compare(b, 0, n, 0, n) === 0;
 }
+
+/** Enough of a file to know what it is: a whole first line, or a full fingerprint. */
+export function hasWholeFirstLine(prefix: Buffer, size: number): boolean {
+  return prefix.indexOf(0x0a) !== -1 || size >= FINGERPRINT_MAX_BYTES;
+}

@@ -49,3 +49,17 @@ export async function statPath(path: string): Promise<FileStat | undefined> {
 export async function statHandle(fh: FileHandle): Promise<FileStat> {
   return toFileStat(await fh.stat({ bigint: true }));
 }
+
+/** stat() many paths, a bounded number at a time; undefined for those gone. */
+export async function statAll(paths: string[]): Promise<(FileStat | undefined)[]> {
+  const out: (FileStat | undefined)[] = new Array(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = await statPath(paths[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, paths.length) }, worker));
+  return out;
+}
