@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { AgentProcess } from '../support/agent-process.ts';
+import { deaggregate } from '../sink/deaggregate.ts';
 import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, tempDir, until } from './support.ts';
 
 let server: AwsProtocolServer;
@@ -109,6 +110,31 @@ describe('destination faults: every line arrives once the fault clears', () => {
     const s = start(400);
     await faultThenClear(s, 10);
     expectExactlyOnce(accepted(s), s.lines);
+  });
+
+  it('re-sends exactly the failed KPL aggregates: every line once after de-aggregation', async () => {
+    server.setFaults({ kind: 'failRecords', fraction: 0.5 });
+    const s = start(2000, { extra: ['aggregation: true', 'partitionKeyOption: DETERMINISTIC'] });
+    const lines = () => accepted(s).flatMap((e) => deaggregate(e.data, e.partitionKey ?? ''));
+    // Half of the entries of every answer fail, for as long as it takes.
+    await until(() => lines().length >= s.lines.length, 'every line accepted', 30_000, detail(s));
+    server.clearFaults();
+    expect(putCalls(s).some((c) => c.failedIndexes.length > 0)).toBe(true);
+    expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
+    expectExactlyOnce(lines(), s.lines);
+  });
+
+  it('re-sends exactly the failed Firehose packs: every line once after unpacking', async () => {
+    server.setFaults({ kind: 'failRecords', fraction: 0.5, code: 'ServiceUnavailableException' });
+    const s = start(2000, { firehose: true, extra: ['aggregatedRecordSizeBytes: 2000'] });
+    const lines = () => accepted(s).flatMap((e) => splitLines(e.data.toString('latin1')).map((l) => ({ data: Buffer.from(l, 'latin1') })));
+    // Half of the entries of every answer fail, for as long as it takes.
+    await until(() => lines().length >= s.lines.length, 'every line accepted', 30_000, detail(s));
+    server.clearFaults();
+    expect(putCalls(s).some((c) => c.failedIndexes.length > 0)).toBe(true);
+    expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
+    expect(accepted(s).length).toBeLessThan(s.lines.length / 10);
+    expectExactlyOnce(lines(), s.lines);
   });
 
   it('survives Firehose 5xx and ServiceUnavailable', async () => {
