@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { runCli } from '../support/agent-process.ts';
+import { checkConfig, formatProblem } from '../../src/config/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CONTAINER = join(ROOT, 'packaging', 'container');
@@ -38,11 +38,12 @@ function dockerfileStages(text: string): Instruction[][] {
   return stages;
 }
 
-async function validate(configText: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+/** `kinesis-agent validate` in process, with exactly `env` as the environment; code 0 valid, 2 not. */
+async function validate(configText: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   const file = join(dir, `agent-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, configText);
-  const r = await runCli(['validate', '-c', file], env);
-  return { code: r.code, out: r.stdout + r.stderr };
+  const { config, problems } = await checkConfig(file, { env });
+  return { code: config && problems.length === 0 ? 0 : 2, out: problems.map(formatProblem).join('\n') };
 }
 
 describe('the Dockerfile', () => {
@@ -87,7 +88,7 @@ describe("the image's default agent.yaml", () => {
   });
 
   it('says which variable is missing when it does not', async () => {
-    const r = await validate(config, { KINESIS_AGENT_STREAM: undefined });
+    const r = await validate(config, {});
     expect(r.code).toBe(2);
     expect(r.out).toContain('KINESIS_AGENT_STREAM');
   });
