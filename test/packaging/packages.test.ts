@@ -169,7 +169,7 @@ describe('the systemd unit', () => {
     const { code, out: text } = tryRun('systemd-analyze', ['verify', UNIT_SOURCE]);
     const problems = text
       .split('\n')
-      .filter((l) => l.trim() && !/Command \/usr\/bin\/kinesis-agent is not executable/.test(l));
+      .filter((l) => l.includes('kinesis-agent') && !/Command \/usr\/bin\/kinesis-agent is not executable/.test(l));
     expect(problems, text).toEqual([]);
     if (existsSync('/usr/bin/kinesis-agent')) expect(code, text).toBe(0);
   });
@@ -272,7 +272,9 @@ describe('the .deb on this machine (dpkg -i, as root)', () => {
     need(ctx, usable && installed, reason || 'not installed');
     need(ctx, HAVE.systemdAnalyze, 'systemd-analyze not found (apt-get install systemd)');
     const { code, out: text } = tryRun('systemd-analyze', ['verify', '/usr/lib/systemd/system/kinesis-agent.service']);
-    expect({ code, text }).toEqual({ code: 0, text: '' });
+    // Only what concerns this unit counts: a container's systemd may mutter about others.
+    const about = text.split('\n').filter((l) => l.includes('kinesis-agent'));
+    expect({ code, about }, text).toEqual({ code: 0, about: [] });
   });
 
   it('the installed binary, run as kinesis-agent, ships a log file it reads through group adm to kinesis-local', async (ctx) => {
