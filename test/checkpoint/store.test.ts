@@ -83,6 +83,40 @@ describe('CheckpointStore', () => {
     expect((err as CheckpointPathError).hint).toBeTruthy();
   });
 
+  it('logs a failing write once per change of state, retries, and says when writing works again', async () => {
+    const sub = join(dir, 'sub');
+    const path = join(sub, 'checkpoints');
+    const out = new PassThrough();
+    const lines: { level: string; msg: string }[] = [];
+    out.on('data', (b: Buffer) => {
+      for (const l of b.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: string; msg: string });
+    });
+    const log = createLogger({ level: 'info', destination: out });
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log, minWriteIntervalMillis: 10 });
+    const { rm } = await import('node:fs/promises');
+    await rm(sub, { recursive: true });
+    for (let i = 0; i < 5; i++) {
+      s.set(entry('4', i));
+      await s.flush();
+    }
+    await mkdir(sub);
+    // Retried on its own, without another change.
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      try {
+        await readFile(path, 'utf8');
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    await s.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    expect(lines.some((l) => l.level === 'info' && l.msg.includes('written again'))).toBe(true);
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].offset).toBe(4);
+  });
+
   it('keeps working when writes fail, and writes once the directory is back', async () => {
     const sub = join(dir, 'sub');
     const path = join(sub, 'checkpoints');
