@@ -120,6 +120,28 @@ describe('stopping under load', () => {
   });
 });
 
+describe('a second stop signal', () => {
+  it('exits at once with code 1 on a second SIGTERM during the drain, and a restart still loses nothing', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('twice', 0, 300));
+    const config = writeConfig(sub, [{ filePattern: log, stream }], ['shutdownTimeoutMillis: 60000']);
+    server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable', operations: ['PutRecords'] });
+    let agent = start(config);
+    await agent.waitForLog(hasMsg('retrying'));
+    agent.child.kill('SIGTERM');
+    await agent.waitForLog(hasMsg('stopping'));
+    const exit = await agent.stop('SIGTERM');
+    expect(exit.code, out(agent)()).toBe(1);
+    expect(agent.logLines().some(hasMsg('second stop signal'))).toBe(true);
+    server.clearFaults();
+    agent = start(config);
+    await until(() => accepted(stream).length >= 300, 'every line', 30_000, out(agent));
+    expect((await agent.stop()).code).toBe(0);
+    expectExactlyOnce(accepted(stream), splitLines(numbered('twice', 0, 300)));
+  });
+});
+
 describe('checkpoint file faults', () => {
   async function firstRun(): Promise<{ stream: string; sub: string; log: string; config: string; cp: string }> {
     const { stream, sub } = newCase();
