@@ -1,3 +1,4 @@
+import { DEFAULT_CHECKPOINT_FILE } from '../config/agent.js';
 import { AgentError } from '../errors.js';
 
 /** The checkpoint file can never be written where it is configured. */
@@ -7,7 +8,7 @@ export class CheckpointPathError extends AgentError {
       // A CONFIG_ code: the user must change the configuration (exit 2, no restart loop).
       'CONFIG_CHECKPOINT_PATH',
       `checkpointFile ${path} cannot be written: ${reason}`,
-      'set checkpointFile to a path in a writable directory (the default is /var/run/aws-kinesis-agent/checkpoints)',
+      `set checkpointFile to a file path in a writable directory (the default is ${DEFAULT_CHECKPOINT_FILE})`,
       options,
     );
   }
