@@ -4,6 +4,7 @@
  */
 import { copyFileSync, createReadStream, mkdirSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
 import {
   type Arch,
@@ -56,12 +57,29 @@ function duKiB(dir: string): number {
   return Math.ceil(bytes / 1024);
 }
 
+/** A one-entry changelog.Debian.gz, as dpkg tools and policy expect. */
+function writeChangelog(root: string): void {
+  const date = new Date(Number(sourceDateEpoch()) * 1000).toUTCString().replace('GMT', '+0000');
+  const text = [
+    `${NAME} (${packageVersion(version())}-${DEB_REVISION}) stable; urgency=medium`,
+    '',
+    `  * kinesis-agent ${version()}.`,
+    '',
+    ` -- ${MAINTAINER}  ${date}`,
+    '',
+  ].join('\n');
+  const file = join(root, 'usr', 'share', 'doc', NAME, 'changelog.Debian.gz');
+  writeFileSync(file, gzipSync(text, { level: 9 }));
+  chmodSync(file, 0o644);
+}
+
 export async function buildDeb(arch: Arch, binary: string, notices: string, compression: Compression = 'small'): Promise<string> {
   const dpkgDeb = which('dpkg-deb');
   if (!dpkgDeb) throw new Error('dpkg-deb not found: apt-get install dpkg (or skip the .deb)');
   const root = join(BUILD_DIR, `deb-${arch}`);
   stage(root, packageFiles(binary, 'deb', notices));
 
+  writeChangelog(root);
   const data = listFiles(root);
   const debian = join(root, 'DEBIAN');
   mkdirSync(debian, { mode: 0o755 });
