@@ -1,0 +1,398 @@
+/**
+ * A fast local Kinesis / Firehose endpoint for the benchmark (not a test
+ * server: see test/servers/ for those). HTTP/1.1 keep-alive, AWS JSON 1.1.
+ * It answers PutRecords, PutRecordBatch, ListShards and DescribeStreamSummary
+ * at once with success, and counts what arrives without a JSON parse: it
+ * scans the body for `"Data":"...` values, takes plain record sizes from the
+ * base64 length, and decodes only KPL aggregates (magic F3 89 9A C2), whose
+ * protobuf it walks just far enough to count the user records and their bytes.
+ *
+ * Optional work, switched on per run: `latency` (each user record starts
+ * with its append time in epoch ms; arrival minus that is recorded) and
+ * `verify` (each user record holds `seq=<n>`; distinct n are counted, so
+ * duplicates and losses show).
+ *
+ * Run by bench/run.ts as a forked child and controlled over IPC; or alone:
+ *   npx node bench/endpoint.ts [port]      (prints counts every second)
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Mode = 'ok' | 'unavailable' | 'throttle';
+
+export interface RunOptions {
+  /** User records to wait for; `done` is sent once this many arrived. */
+  expect: number;
+  mode?: Mode;
+  latency?: boolean;
+  /** Size of the seq bitmap (0: no verification). */
+  verify?: number;
+}
+
+export interface EndpointStats {
+  requests: number;
+  /** Requests answered with an error (outage modes). */
+  refused: number;
+  /** API records (an aggregate counts once). */
+  entries: number;
+  aggregates: number;
+  /** User records, aggregates opened. */
+  records: number;
+  /** User record bytes. */
+  bytes: number;
+  /** Request body bytes received. */
+  wireBytes: number;
+  firstAt: number;
+  lastAt: number;
+  doneAt: number;
+  /** [epoch ms, user records so far] after each successful answer. */
+  timeline: [number, number][];
+  latencies?: number[];
+  distinct?: number;
+  /** Records whose seq was seen before. */
+  duplicates?: number;
+  /** Records in which no seq was found (verify mode). */
+  unmarked?: number;
+  cpuMs: number;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+const DATA = Buffer.from('"Data":"');
+const QUOTE = 0x22;
+const MAGIC = [0xf3, 0x89, 0x9a, 0xc2];
+const SEQ = Buffer.from('seq=');
+
+export class BenchEndpoint {
+  port = 0;
+  private opts: Required<RunOptions> = { expect: Infinity, mode: 'ok', latency: false, verify: 0 };
+  private stats = BenchEndpoint.fresh();
+  private seen: Uint8Array | undefined;
+  private onDone: ((s: EndpointStats) => void) | undefined;
+  private readonly kinesisAnswers = new Map<number, Buffer>();
+  private readonly firehoseAnswers = new Map<number, Buffer>();
+  private readonly server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0 }, (req, res) => this.serve(req, res));
+
+  private static fresh(): EndpointStats {
+    return {
+      requests: 0,
+      refused: 0,
+      entries: 0,
+      aggregates: 0,
+      records: 0,
+      bytes: 0,
+      wireBytes: 0,
+      firstAt: 0,
+      lastAt: 0,
+      doneAt: 0,
+      timeline: [],
+      cpuMs: 0,
+    };
+  }
+
+  async listen(port = 0): Promise<number> {
+    this.server.headersTimeout = 0;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', resolve);
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  close(): void {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+
+  reset(opts: RunOptions, onDone?: (s: EndpointStats) => void): void {
+    this.opts = { mode: 'ok', latency: false, verify: 0, ...opts };
+    this.stats = BenchEndpoint.fresh();
+    if (this.opts.latency) this.stats.latencies = [];
+    this.seen = this.opts.verify > 0 ? new Uint8Array(this.opts.verify) : undefined;
+    if (this.seen) Object.assign(this.stats, { distinct: 0, duplicates: 0, unmarked: 0 });
+    this.onDone = onDone;
+  }
+
+  setMode(mode: Mode): void {
+    this.opts.mode = mode;
+  }
+
+  snapshot(): EndpointStats {
+    const u = process.cpuUsage();
+    return { ...this.stats, cpuMs: (u.user + u.system) / 1000 };
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let len = 0;
+    req.on('data', (c: Buffer) => {
+      chunks.push(c);
+      len += c.length;
+    });
+    req.on('end', () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, len);
+      this.stats.wireBytes += len;
+      this.handle(String(req.headers['x-amz-target'] ?? ''), body, res);
+    });
+  }
+
+  private reply(res: ServerResponse, status: number, body: Buffer | string, errorType?: string): void {
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': Buffer.byteLength(body),
+      'x-amzn-requestid': 'bench',
+    };
+    if (errorType) headers['x-amzn-errortype'] = errorType;
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  private handle(target: string, body: Buffer, res: ServerResponse): void {
+    const op = target.slice(target.indexOf('.') + 1);
+    const stats = this.stats;
+    stats.requests++;
+    if (op === 'PutRecords' || op === 'PutRecordBatch') {
+      if (this.opts.mode !== 'ok') {
+        stats.refused++;
+        if (this.opts.mode === 'unavailable') {
+          const type = op === 'PutRecords' ? 'InternalFailure' : 'ServiceUnavailableException';
+          this.reply(res, 503, JSON.stringify({ __type: type, message: 'bench outage' }), type);
+        } else {
+          const type = op === 'PutRecords' ? 'ProvisionedThroughputExceededException' : 'ServiceUnavailableException';
+          this.reply(res, 400, JSON.stringify({ __type: type, message: 'Rate exceeded for stream bench' }), type);
+        }
+        return;
+      }
+      const n = this.count(body);
+      const t = now();
+      if (stats.firstAt === 0) stats.firstAt = t;
+      stats.lastAt = t;
+      stats.timeline.push([t, stats.records]);
+      this.reply(res, 200, op === 'PutRecords' ? this.kinesisAnswer(n) : this.firehoseAnswer(n));
+      // Verifying, only distinct lines count: a duplicate must not end the run early.
+      if (stats.doneAt === 0 && (this.seen ? stats.distinct! : stats.records) >= this.opts.expect) {
+        stats.doneAt = t;
+        this.onDone?.(this.snapshot());
+      }
+      return;
+    }
+    if (op === 'ListShards') {
+      this.reply(
+        res,
+        200,
+        JSON.stringify({
+          Shards: [
+            {
+              ShardId: 'shardId-000000000000',
+              HashKeyRange: { StartingHashKey: '0', EndingHashKey: '340282366920938463463374607431768211455' },
+              SequenceNumberRange: { StartingSequenceNumber: '49600000000000000000000000000000000000000000000000000000' },
+            },
+          ],
+        }),
+      );
+      return;
+    }
+    if (op === 'DescribeStreamSummary') {
+      this.reply(
+        res,
+        200,
+        JSON.stringify({
+          StreamDescriptionSummary: {
+            StreamName: 'bench',
+            StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+            StreamStatus: 'ACTIVE',
+            RetentionPeriodHours: 24,
+            StreamCreationTimestamp: 1_700_000_000,
+            EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
+            OpenShardCount: 1,
+          },
+        }),
+      );
+      return;
+    }
+    this.reply(res, 400, JSON.stringify({ __type: 'UnknownOperationException', message: op }), 'UnknownOperationException');
+  }
+
+  /** Counts the entries of one Put call; returns how many API records it had. */
+  private count(body: Buffer): number {
+    const stats = this.stats;
+    const inspect = this.opts.latency || this.seen !== undefined;
+    let n = 0;
+    let at = body.indexOf(DATA);
+    while (at >= 0) {
+      const start = at + DATA.length;
+      const end = body.indexOf(QUOTE, start);
+      n++;
+      // "84maw" is the base64 of the KPL magic's first bytes.
+      const aggregated =
+        end - start > 8 && body[start] === 0x38 && body[start + 1] === 0x34 && body[start + 2] === 0x6d && body[start + 3] === 0x61;
+      if (aggregated || inspect) {
+        const data = Buffer.from(body.toString("latin1", start, end), 'base64');
+        if (isAggregate(data)) {
+          stats.aggregates++;
+          this.walkAggregate(data, inspect);
+        } else {
+          stats.records++;
+          stats.bytes += data.length;
+          if (inspect) this.inspect(data);
+        }
+      } else {
+        stats.records++;
+        let pad = 0;
+        if (body[end - 1] === 0x3d) pad = body[end - 2] === 0x3d ? 2 : 1;
+        stats.bytes += ((end - start) / 4) * 3 - pad;
+      }
+      at = body.indexOf(DATA, end);
+    }
+    stats.entries += n;
+    return n;
+  }
+
+  /** Counts the user records of a KPL aggregate: top-level field 3, and inside it field 3 (data). */
+  private walkAggregate(buf: Buffer, inspect: boolean): void {
+    const stats = this.stats;
+    let at = 4;
+    const end = buf.length - 16;
+    while (at < end) {
+      const tag = buf[at++]!;
+      let len: number;
+      [len, at] = varint(buf, at);
+      if ((tag & 7) !== 2) break;
+      if (tag >> 3 === 3) {
+        stats.records++;
+        let p = at;
+        const stop = at + len;
+        while (p < stop) {
+          const t = buf[p++]!;
+          if ((t & 7) === 0) {
+            [, p] = varint(buf, p);
+          } else {
+            let l: number;
+            [l, p] = varint(buf, p);
+            if (t >> 3 === 3) {
+              stats.bytes += l;
+              if (inspect) this.inspect(buf.subarray(p, p + l));
+            }
+            p += l;
+          }
+        }
+      }
+      at += len;
+    }
+  }
+
+  private inspect(data: Buffer): void {
+    const t = now();
+    if (this.stats.latencies) {
+      const sp = data.indexOf(0x20);
+      const sent = Number(data.toString("latin1", 0, sp > 0 ? sp : Math.min(data.length, 20)));
+      if (Number.isFinite(sent)) this.stats.latencies.push(t - sent);
+    }
+    const seen = this.seen;
+    if (seen) {
+      const at = data.indexOf(SEQ);
+      if (at < 0) {
+        this.stats.unmarked!++;
+        return;
+      }
+      let seq = 0;
+      for (let i = at + SEQ.length; i < data.length; i++) {
+        const c = data[i]!;
+        if (c < 0x30 || c > 0x39) break;
+        seq = seq * 10 + (c - 0x30);
+      }
+      if (seq >= seen.length) {
+        this.stats.unmarked!++;
+      } else if (seen[seq]) {
+        this.stats.duplicates!++;
+      } else {
+        seen[seq] = 1;
+        this.stats.distinct!++;
+      }
+    }
+  }
+
+  private kinesisAnswer(n: number): Buffer {
+    let b = this.kinesisAnswers.get(n);
+    if (!b) {
+      const one = '{"SequenceNumber":"49600000000000000000000000000000000000000000000000000001","ShardId":"shardId-000000000000"}';
+      b = Buffer.from(`{"FailedRecordCount":0,"Records":[${Array(n).fill(one).join(',')}]}`);
+      this.kinesisAnswers.set(n, b);
+    }
+    return b;
+  }
+
+  private firehoseAnswer(n: number): Buffer {
+    let b = this.firehoseAnswers.get(n);
+    if (!b) {
+      const one = '{"RecordId":"bench-record-id"}';
+      b = Buffer.from(`{"FailedPutCount":0,"Encrypted":false,"RequestResponses":[${Array(n).fill(one).join(',')}]}`);
+      this.firehoseAnswers.set(n, b);
+    }
+    return b;
+  }
+}
+
+function isAggregate(b: Buffer): boolean {
+  return b.length > 20 && b[0] === MAGIC[0] && b[1] === MAGIC[1] && b[2] === MAGIC[2] && b[3] === MAGIC[3];
+}
+
+function varint(buf: Buffer, at: number): [number, number] {
+  let n = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[at++]!;
+    n += (b & 0x7f) * mul;
+    if (b < 0x80) return [n, at];
+    mul *= 128;
+  }
+}
+
+/** Messages between bench/run.ts and a forked endpoint. */
+export type ControlMessage =
+  | { type: 'reset'; opts: RunOptions }
+  | { type: 'mode'; mode: Mode }
+  | { type: 'stats' }
+  | { type: 'exit' };
+export type EndpointMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'ready' }
+  | { type: 'done'; stats: EndpointStats }
+  | { type: 'stats'; stats: EndpointStats };
+
+if (import.meta.main) {
+  const endpoint = new BenchEndpoint();
+  const port = await endpoint.listen(Number(process.argv[2] ?? 0));
+  if (process.send) {
+    const send = (m: EndpointMessage) => process.send!(m);
+    process.on('message', (m: ControlMessage) => {
+      switch (m.type) {
+        case 'reset':
+          endpoint.reset(m.opts, (stats) => send({ type: 'done', stats }));
+          send({ type: 'ready' });
+          break;
+        case 'mode':
+          endpoint.setMode(m.mode);
+          send({ type: 'ready' });
+          break;
+        case 'stats':
+          send({ type: 'stats', stats: endpoint.snapshot() });
+          break;
+        case 'exit':
+          endpoint.close();
+          process.exit(0);
+      }
+    });
+    process.on('disconnect', () => process.exit(0));
+    send({ type: 'listening', port });
+  } else {
+    endpoint.reset({ expect: Infinity });
+    console.log(`bench endpoint on http://127.0.0.1:${port}`);
+    let last = 0;
+    setInterval(() => {
+      const s = endpoint.snapshot();
+      if (s.records !== last) console.log(`${s.requests} requests, ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB`);
+      last = s.records;
+    }, 1000);
+  }
+}

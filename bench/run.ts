@@ -1,0 +1,720 @@
+/**
+ * `npm run bench`: builds, generates data under .bench-data/, starts the
+ * bench endpoint (bench/endpoint.ts) in a child process, runs the real CLI
+ * (dist/cli.js) and the bare baseline script (bench/baseline.ts) on it as
+ * children, measures them from outside (/proc/<pid>/stat and status; the
+ * endpoint's counts and clock), and writes BENCHMARKS.md.
+ *
+ *   node bench/run.ts [--quick] [--reps N] [--out FILE] [--only a,b,...]
+ *
+ * --quick: small data and short phases (for development; writes to
+ * .bench-data/BENCHMARKS.quick.md unless --out is given).
+ * --only: throughput,latency,idle,outage,profile (default: all).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LOCAL_AWS_ENV } from '../test/support/kinesis-local.ts';
+import { markdown, summarizeFile, type ProfileSummary } from './cpuprofile.ts';
+import type { ControlMessage, EndpointMessage, EndpointStats, Mode, RunOptions } from './endpoint.ts';
+import { ACCESS_LINE_BYTES, ensureData, type DataSet, type DataSizes } from './generate.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const BASELINE = join(ROOT, 'bench', 'baseline.ts');
+const BENCH_DIR = join(ROOT, '.bench-data');
+const AGE_MS = 1000;
+const CLK_TCK = 100;
+
+const { values: argv } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    out: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const QUICK = argv.quick!;
+const REPS = Number(argv.reps ?? (QUICK ? 1 : 3));
+const OUT = argv.out ?? (QUICK ? join(BENCH_DIR, 'BENCHMARKS.quick.md') : join(ROOT, 'BENCHMARKS.md'));
+const ONLY = new Set((argv.only ?? 'throughput,latency,idle,outage,profile').split(','));
+
+const SIZES: DataSizes = QUICK
+  ? { accessLines: 50_000, jsonLines: 25_000, stackEntries: 5_000, smallFiles: 1000, smallFileLines: 20 }
+  : { accessLines: 1_000_000, jsonLines: 500_000, stackEntries: 100_000, smallFiles: 1000, smallFileLines: 100 };
+const LATENCY_SECONDS = QUICK ? 5 : 30;
+const LATENCY_RATE = 1000;
+const IDLE_SECONDS = QUICK ? 5 : 20;
+const OUTAGE_SECONDS = QUICK ? 6 : 30;
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+// ---------------------------------------------------------------- /proc
+
+interface ProcSample {
+  cpuMs: number;
+  rssKB: number;
+  hwmKB: number;
+}
+
+function procSample(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuMs = ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { cpuMs, rssKB: kb('VmRSS'), hwmKB: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy jiffies of the whole machine, all cores (ms). */
+function machineBusyMs(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu as number[];
+  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / CLK_TCK;
+}
+
+class Sampler {
+  peakRssKB = 0;
+  last: ProcSample | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly pid: number;
+  constructor(pid: number) {
+    this.pid = pid;
+    this.timer = setInterval(() => this.take(), 50);
+    this.take();
+  }
+  take(): ProcSample | undefined {
+    const s = procSample(this.pid);
+    if (s) {
+      this.last = s;
+      this.peakRssKB = Math.max(this.peakRssKB, s.rssKB, s.hwmKB);
+    }
+    return s;
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+// ---------------------------------------------------------------- endpoint
+
+class EndpointProcess {
+  url = '';
+  private readonly pending: ((m: EndpointMessage) => void)[] = [];
+  private doneWaiter: ((s: EndpointStats) => void) | undefined;
+
+  readonly child: ChildProcess;
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    child.on('message', (m: EndpointMessage) => {
+      if (m.type === 'done') this.doneWaiter?.(m.stats);
+      else this.pending.shift()?.(m);
+    });
+  }
+
+  static async start(): Promise<EndpointProcess> {
+    const child = fork(join(ROOT, 'bench', 'endpoint.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const ep = new EndpointProcess(child);
+    const m = await ep.next();
+    if (m.type !== 'listening') throw new Error('endpoint did not start');
+    ep.url = `http://127.0.0.1:${m.port}`;
+    return ep;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  private next(): Promise<EndpointMessage> {
+    return new Promise((resolve) => this.pending.push(resolve));
+  }
+
+  private async ask(m: ControlMessage): Promise<EndpointMessage> {
+    const answer = this.next();
+    this.child.send(m);
+    return answer;
+  }
+
+  /** Starts a run; returns a promise of the stats once `expect` records have arrived. */
+  async reset(opts: RunOptions): Promise<{ done: Promise<EndpointStats> }> {
+    const done = new Promise<EndpointStats>((resolve) => (this.doneWaiter = resolve));
+    await this.ask({ type: 'reset', opts });
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { done };
+  }
+
+  async mode(mode: Mode): Promise<void> {
+    await this.ask({ type: 'mode', mode });
+  }
+
+  async stats(): Promise<EndpointStats> {
+    const m = await this.ask({ type: 'stats' });
+    if (m.type !== 'stats') throw new Error('unexpected answer');
+    return m.stats;
+  }
+
+  stop(): void {
+    this.child.send({ type: 'exit' } satisfies ControlMessage);
+  }
+}
+
+// ---------------------------------------------------------------- runs
+
+interface Measured {
+  label: string;
+  ok: boolean;
+  problem?: string;
+  /** User records the endpoint counted. */
+  records: number;
+  expect: number;
+  inputBytes: number;
+  /** Spawn to last acknowledgement (ms). */
+  totalMs: number;
+  /** Spawn to the end used for the rates (ms), see `tailExcluded`. */
+  measuredMs: number;
+  /** Records counted up to that end. */
+  measuredRecords: number;
+  /** The last call came after a maxBufferAgeMillis wait and is left out of the rate. */
+  tailExcluded: boolean;
+  linesPerSec: number;
+  mbPerSec: number;
+  cpuMs: number;
+  cpuSecPerGB: number;
+  peakRssMB: number;
+  requests: number;
+  entries: number;
+  endpointCpuMs: number;
+  /** CPU the rest of the machine used meanwhile, in cores. */
+  otherCores: number;
+  stats: EndpointStats;
+  extra: Record<string, number | string>;
+}
+
+interface RunSpec {
+  label: string;
+  args: string[];
+  nodeArgs?: string[];
+  expect: number;
+  inputBytes: number;
+  ep?: Partial<RunOptions>;
+  /** Is the process the agent (whose last partial batch waits maxBufferAgeMillis)? */
+  agent: boolean;
+  timeoutMs: number;
+  dir: string;
+  /** Called after the run directory is cleaned, before spawning. */
+  prepare?: () => void;
+  /** Runs alongside; awaited before the process is stopped. */
+  during?: (pid: number, sampler: Sampler) => Promise<void>;
+  /** After all records arrived, before the process is stopped. */
+  after?: (pid: number, sampler: Sampler, extra: Record<string, number | string>) => Promise<void>;
+}
+
+const childEnv = { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'warn' };
+
+async function measure(spec: RunSpec): Promise<Measured> {
+  rmSync(spec.dir, { recursive: true, force: true });
+  mkdirSync(spec.dir, { recursive: true });
+  spec.prepare?.();
+  const { done } = await endpoint.reset({ expect: spec.expect, ...spec.ep });
+  const epBefore = await endpoint.stats();
+  const busy0 = machineBusyMs();
+  const self0 = process.cpuUsage();
+  const out = openSync(join(spec.dir, 'output.log'), 'w');
+  const t0 = now();
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...spec.args], {
+    env: childEnv,
+    stdio: ['ignore', out, out],
+    cwd: spec.dir,
+  });
+  closeSync(out);
+  const pid = child.pid!;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const sampler = new Sampler(pid);
+  const during = spec.during?.(pid, sampler);
+  let problem: string | undefined;
+  const timeout = sleep(spec.timeoutMs).then(() => 'timeout' as const);
+  const result = await Promise.race([done, timeout, exited.then((code) => ({ exited: code }))]);
+  let stats: EndpointStats;
+  if (result === 'timeout') {
+    problem = `timed out after ${spec.timeoutMs / 1000} s`;
+    stats = await endpoint.stats();
+  } else if ('exited' in result) {
+    problem = `exited early with code ${String(result.exited)}`;
+    stats = await endpoint.stats();
+  } else {
+    stats = result;
+  }
+  const atDone = sampler.take() ?? sampler.last;
+  const extra: Record<string, number | string> = {};
+  await during;
+  if (!problem) await spec.after?.(pid, sampler, extra);
+  sampler.take();
+  sampler.stop();
+  const busy1 = machineBusyMs();
+  const self1 = process.cpuUsage(self0);
+  const epAfter = await endpoint.stats();
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(killer);
+
+  const totalMs = (stats.doneAt || stats.lastAt || now()) - t0;
+  let measuredMs = totalMs;
+  let measuredRecords = stats.records;
+  let tailExcluded = false;
+  const tl = stats.timeline;
+  if (spec.agent && tl.length >= 2) {
+    const [lastT] = tl[tl.length - 1]!;
+    const [prevT, prevRecords] = tl[tl.length - 2]!;
+    if (lastT - prevT > AGE_MS / 2) {
+      tailExcluded = true;
+      measuredMs = prevT - t0;
+      measuredRecords = prevRecords;
+    }
+  }
+  const cpuMs = atDone?.cpuMs ?? 0;
+  const bytesPerRecord = spec.inputBytes / spec.expect;
+  const endpointCpuMs = epAfter.cpuMs - epBefore.cpuMs;
+  const elapsed = now() - t0;
+  const others = busy1 - busy0 - (sampler.last?.cpuMs ?? cpuMs) - endpointCpuMs - (self1.user + self1.system) / 1000;
+  const m: Measured = {
+    label: spec.label,
+    ok: !problem && stats.records >= spec.expect,
+    problem: problem ?? (stats.records < spec.expect ? `only ${stats.records} of ${spec.expect} records arrived` : undefined),
+    records: stats.records,
+    expect: spec.expect,
+    inputBytes: spec.inputBytes,
+    totalMs,
+    measuredMs,
+    measuredRecords,
+    tailExcluded,
+    linesPerSec: measuredRecords / (measuredMs / 1000),
+    mbPerSec: (measuredRecords * bytesPerRecord) / 1e6 / (measuredMs / 1000),
+    cpuMs,
+    cpuSecPerGB: cpuMs / 1000 / (spec.inputBytes / 1e9),
+    peakRssMB: sampler.peakRssKB / 1024,
+    requests: stats.requests,
+    entries: stats.entries,
+    endpointCpuMs,
+    otherCores: Math.max(0, others) / elapsed,
+    stats,
+    extra,
+  };
+  log(
+    `${m.label}: ${m.ok ? '' : `FAILED (${m.problem}) `}${fmtInt(m.linesPerSec)} lines/s, ${m.mbPerSec.toFixed(1)} MB/s, ` +
+      `${m.cpuSecPerGB.toFixed(1)} CPU s/GB, peak RSS ${m.peakRssMB.toFixed(0)} MB, ${m.requests} calls` +
+      (m.tailExcluded ? ' (last age-flushed call excluded)' : ''),
+  );
+  return m;
+}
+
+function agentConfig(dir: string, flow: Record<string, unknown>): string {
+  const path = join(dir, 'agent.json');
+  const config = {
+    'kinesis.endpoint': endpoint.url,
+    'cloudwatch.emitMetrics': false,
+    checkpointFile: join(dir, 'checkpoints'),
+    'log.level': 'warn',
+    flows: [{ kinesisStream: 'bench', initialPosition: 'START_OF_FILE', maxBufferAgeMillis: AGE_MS, ...flow }],
+  };
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+function agentRun(label: string, name: string, flow: Record<string, unknown>, expect: number, inputBytes: number, more: Partial<RunSpec> = {}): RunSpec {
+  const dir = join(BENCH_DIR, 'runs', name);
+  return {
+    label,
+    dir,
+    args: [CLI, '-c', join(dir, 'agent.json')],
+    expect,
+    inputBytes,
+    agent: true,
+    timeoutMs: 300_000,
+    ...more,
+  };
+}
+
+/** An agent run: its agent.json (with a fresh checkpoint file) is written into the cleaned run directory. */
+async function runAgent(spec: RunSpec, flow: Record<string, unknown>): Promise<Measured> {
+  return measure({ ...spec, prepare: () => void agentConfig(spec.dir, flow) });
+}
+
+function baselineRun(label: string, name: string, file: string, expect: number, inputBytes: number, aggregate: boolean): RunSpec {
+  return {
+    label,
+    dir: join(BENCH_DIR, 'runs', name),
+    args: [BASELINE, file, endpoint.url, ...(aggregate ? ['--aggregate'] : [])],
+    expect,
+    inputBytes,
+    agent: false,
+    timeoutMs: 300_000,
+  };
+}
+
+function median(runs: Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.linesPerSec - b.linesPerSec);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  // Peak memory is the worst of the repetitions, not the median's.
+  return { ...mid, peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)), ok: runs.every((r) => r.ok) };
+}
+
+// ---------------------------------------------------------------- scenarios
+
+const L2J = [{ optionName: 'LOGTOJSON', logFormat: 'COMBINEDAPACHELOG' }];
+
+interface Results {
+  baselinePlain?: Measured;
+  baselineKpl?: Measured;
+  plain?: Measured;
+  kpl?: Measured;
+  l2j?: Measured;
+  kplL2j?: Measured;
+  json?: Measured;
+  multiline?: Measured;
+  small?: Measured;
+  latency?: { p50: number; p90: number; p99: number; max: number; count: number; run: Measured };
+  idle?: { percent: number; seconds: number; rssMB: number; run: Measured };
+  outage?: { run: Measured; rssAtRecoveryMB: number; distinct: number; duplicates: number; drainMs: number; refused: number };
+  profiles: { label: string; file: string; summary: ProfileSummary }[];
+  reps: Record<string, Measured[]>;
+}
+
+async function throughput(data: DataSet, r: Results): Promise<void> {
+  const n = data.sizes.accessLines;
+  const bytes = data.bytes.access;
+  const specs: { key: keyof Results & string; make: () => Promise<Measured> }[] = [
+    { key: 'baselinePlain', make: () => measure(baselineRun('baseline, plain', 'baseline-plain', data.access, n, bytes, false)) },
+    { key: 'plain', make: () => runAgent(agentRun('agent, plain', 'agent-plain', {}, n, bytes), { filePattern: data.access }) },
+    { key: 'baselineKpl', make: () => measure(baselineRun('baseline, KPL', 'baseline-kpl', data.access, n, bytes, true)) },
+    { key: 'kpl', make: () => runAgent(agentRun('agent, KPL', 'agent-kpl', {}, n, bytes), { filePattern: data.access, aggregation: true }) },
+    {
+      key: 'l2j',
+      make: () => runAgent(agentRun('agent, LOGTOJSON', 'agent-l2j', {}, n, bytes), { filePattern: data.access, dataProcessingOptions: L2J }),
+    },
+    {
+      key: 'kplL2j',
+      make: () =>
+        runAgent(agentRun('agent, KPL + LOGTOJSON', 'agent-kpl-l2j', {}, n, bytes), {
+          filePattern: data.access,
+          aggregation: true,
+          dataProcessingOptions: L2J,
+        }),
+    },
+  ];
+  for (let rep = 0; rep < REPS; rep++) {
+    log(`throughput, repetition ${rep + 1} of ${REPS}`);
+    for (const s of specs) (r.reps[s.key] ??= []).push(await s.make());
+  }
+  for (const s of specs) (r as unknown as Record<string, Measured>)[s.key] = median(r.reps[s.key]!);
+
+  r.json = await runAgent(agentRun('agent, JSON lines', 'agent-json', {}, data.sizes.jsonLines, data.bytes.json), {
+    filePattern: data.json,
+  });
+  r.multiline = await runAgent(agentRun('agent, multi-line stack traces', 'agent-multiline', {}, data.sizes.stackEntries, data.bytes.stack), {
+    filePattern: data.stack,
+    multiLineStartPattern: '^\\d{4}-\\d{2}-\\d{2} ',
+  });
+}
+
+async function latency(r: Results): Promise<void> {
+  const total = LATENCY_SECONDS * LATENCY_RATE;
+  const dir = join(BENCH_DIR, 'runs', 'latency-files');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'latency.log');
+  writeFileSync(file, '');
+  const spec = agentRun('agent, latency at 1,000 lines/s', 'agent-latency', {}, total, total * ACCESS_LINE_BYTES, {
+    ep: { latency: true },
+    timeoutMs: (LATENCY_SECONDS + 60) * 1000,
+    during: async () => {
+      await sleep(2000);
+      const fd = openSync(file, 'a');
+      const start = now();
+      let written = 0;
+      const filler = 'x'.repeat(ACCESS_LINE_BYTES);
+      while (written < total) {
+        const due = Math.min(total, Math.floor(((now() - start) / 1000) * LATENCY_RATE));
+        if (due > written) {
+          let chunk = '';
+          const t = now().toFixed(3);
+          for (let i = written; i < due; i++) {
+            const head = `${t} seq=${i} `;
+            chunk += `${head}${filler.slice(0, ACCESS_LINE_BYTES - head.length - 1)}\n`;
+          }
+          writeSync(fd, chunk);
+          written = due;
+        }
+        await sleep(5);
+      }
+      closeSync(fd);
+    },
+  });
+  const run = await runAgent(spec, { filePattern: file });
+  const lat = (run.stats.latencies ?? []).sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  r.latency = { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: lat[lat.length - 1] ?? NaN, count: lat.length, run };
+  log(`latency: p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms over ${lat.length} lines`);
+}
+
+async function idle(data: DataSet, r: Results): Promise<void> {
+  const n = data.sizes.smallFiles * data.sizes.smallFileLines;
+  const spec = agentRun(`agent, ${data.sizes.smallFiles} small files`, 'agent-idle', {}, n, data.bytes.small, {
+    after: async (pid, sampler, extra) => {
+      await sleep(3000);
+      const a = procSample(pid);
+      const t = now();
+      await sleep(IDLE_SECONDS * 1000);
+      const b = procSample(pid);
+      const s = sampler.take();
+      if (a && b) {
+        extra.idlePercent = (100 * (b.cpuMs - a.cpuMs)) / (now() - t);
+        extra.idleRssMB = (s?.rssKB ?? 0) / 1024;
+      }
+    },
+  });
+  const run = await runAgent(spec, { filePattern: join(data.smallDir, '*.log') });
+  r.small = run;
+  r.idle = { percent: Number(run.extra.idlePercent ?? NaN), seconds: IDLE_SECONDS, rssMB: Number(run.extra.idleRssMB ?? NaN), run };
+  log(`idle: ${r.idle.percent.toFixed(2)} % of one core over ${IDLE_SECONDS} s with ${data.sizes.smallFiles} files`);
+}
+
+async function outage(data: DataSet, r: Results): Promise<void> {
+  const n = data.sizes.accessLines;
+  let rssAtRecovery = 0;
+  let recoveredAt = 0;
+  const spec = agentRun('agent, through a long outage', 'agent-outage', {}, n, data.bytes.access, {
+    ep: { mode: 'unavailable', verify: n },
+    timeoutMs: (OUTAGE_SECONDS + 240) * 1000,
+    during: async (_pid, sampler) => {
+      await sleep((OUTAGE_SECONDS * 1000) / 2);
+      await endpoint.mode('throttle');
+      await sleep((OUTAGE_SECONDS * 1000) / 2);
+      rssAtRecovery = (sampler.take()?.rssKB ?? 0) / 1024;
+      recoveredAt = now();
+      await endpoint.mode('ok');
+    },
+  });
+  const run = await runAgent(spec, { filePattern: data.access });
+  r.outage = {
+    run,
+    rssAtRecoveryMB: rssAtRecovery,
+    distinct: run.stats.distinct ?? 0,
+    duplicates: run.stats.duplicates ?? 0,
+    drainMs: (run.stats.doneAt || now()) - recoveredAt,
+    refused: run.stats.refused,
+  };
+  log(`outage: peak RSS ${run.peakRssMB.toFixed(0)} MB, ${r.outage.distinct} distinct lines of ${n}, ${r.outage.duplicates} duplicates`);
+}
+
+async function profiles(data: DataSet, r: Results): Promise<void> {
+  const n = data.sizes.accessLines;
+  for (const [label, name, flow] of [
+    ['plain', 'profile-plain', { filePattern: data.access }],
+    ['KPL', 'profile-kpl', { filePattern: data.access, aggregation: true }],
+    ['LOGTOJSON', 'profile-l2j', { filePattern: data.access, dataProcessingOptions: L2J }],
+  ] as const) {
+    const profDir = join(BENCH_DIR, 'profiles', name);
+    rmSync(profDir, { recursive: true, force: true });
+    const spec = agentRun(`agent, ${label}, --cpu-prof`, name, {}, n, data.bytes.access, {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+    });
+    await runAgent(spec, flow);
+    const file = existsSync(profDir) ? readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+    if (!file) {
+      log(`no profile written for ${label}`);
+      continue;
+    }
+    r.profiles.push({ label, file: join(profDir, file), summary: summarizeFile(join(profDir, file), 15) });
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function fmtInt(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a';
+}
+function fmt(n: number | undefined, digits = 1): string {
+  return n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '';
+}
+function met(ok: boolean | undefined): string {
+  return ok === undefined ? 'not run' : ok ? '**met**' : '**not met**';
+}
+
+function machine(): string[] {
+  const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  return [
+    `- CPU: ${cpus().length} cores, ${model}`,
+    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node: ${process.version} (agent, baseline and endpoint alike)`,
+  ];
+}
+
+function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date, seconds: number): string {
+  const out: string[] = [];
+  const rows: string[] = [];
+  const row = (figure: string, agent: string, base: string, rat: string, target: string, ok: string) =>
+    rows.push(`| ${figure} | ${agent} | ${base} | ${rat} | ${target} | ${ok} |`);
+  const n = data.sizes.accessLines;
+  const { plain, kpl, l2j, kplL2j, baselinePlain: bp, baselineKpl: bk } = r;
+  const ok = (m: Measured | undefined, cond: boolean) => (m ? m.ok && cond : undefined);
+
+  if (plain && bp) {
+    row('Plain PutRecords: lines/s', fmtInt(plain.linesPerSec), fmtInt(bp.linesPerSec), ratio(plain.linesPerSec, bp.linesPerSec), '≥ 1.0x baseline', met(ok(plain, plain.linesPerSec >= bp.linesPerSec)));
+    row('Plain: MB/s', fmt(plain.mbPerSec), fmt(bp.mbPerSec), ratio(plain.mbPerSec, bp.mbPerSec), '', '');
+    row('Plain: CPU s/GB', fmt(plain.cpuSecPerGB), fmt(bp.cpuSecPerGB), ratio(plain.cpuSecPerGB, bp.cpuSecPerGB), '', '');
+    row('Plain: peak RSS (MB)', fmt(plain.peakRssMB, 0), fmt(bp.peakRssMB, 0), ratio(plain.peakRssMB, bp.peakRssMB), '< 100 MB', met(ok(plain, plain.peakRssMB < 100)));
+  }
+  if (kpl && bk) {
+    row(
+      'KPL aggregation: lines/s',
+      fmtInt(kpl.linesPerSec),
+      fmtInt(bk.linesPerSec),
+      ratio(kpl.linesPerSec, bk.linesPerSec),
+      '≥ 1.0x baseline and ≥ 300,000',
+      met(ok(kpl, kpl.linesPerSec >= bk.linesPerSec && kpl.linesPerSec >= 300_000)) +
+        ` (${kpl.linesPerSec >= bk.linesPerSec ? 'ratio met' : 'ratio not met'}, ${kpl.linesPerSec >= 300_000 ? '300k met' : '300k not met'})`,
+    );
+    row('KPL: MB/s', fmt(kpl.mbPerSec), fmt(bk.mbPerSec), ratio(kpl.mbPerSec, bk.mbPerSec), '', '');
+    row('KPL: CPU s/GB', fmt(kpl.cpuSecPerGB), fmt(bk.cpuSecPerGB), ratio(kpl.cpuSecPerGB, bk.cpuSecPerGB), '', '');
+    row('KPL: peak RSS (MB)', fmt(kpl.peakRssMB, 0), fmt(bk.peakRssMB, 0), ratio(kpl.peakRssMB, bk.peakRssMB), '< 100 MB', met(ok(kpl, kpl.peakRssMB < 100)));
+  }
+  if (l2j) {
+    row('LOGTOJSON COMBINEDAPACHELOG: lines/s', fmtInt(l2j.linesPerSec), bp ? `${fmtInt(bp.linesPerSec)} (plain)` : '', ratio(l2j.linesPerSec, bp?.linesPerSec), '≥ 150,000', met(ok(l2j, l2j.linesPerSec >= 150_000)));
+    row('LOGTOJSON: MB/s (of input)', fmt(l2j.mbPerSec), '', '', '', '');
+    row('LOGTOJSON: CPU s/GB (of input)', fmt(l2j.cpuSecPerGB), '', '', '', '');
+    row('LOGTOJSON: peak RSS (MB)', fmt(l2j.peakRssMB, 0), '', '', '< 100 MB', met(ok(l2j, l2j.peakRssMB < 100)));
+  }
+  if (kplL2j) {
+    row('KPL + LOGTOJSON: lines/s', fmtInt(kplL2j.linesPerSec), bk ? `${fmtInt(bk.linesPerSec)} (KPL)` : '', ratio(kplL2j.linesPerSec, bk?.linesPerSec), '≥ 150,000', met(ok(kplL2j, kplL2j.linesPerSec >= 150_000)));
+    row('KPL + LOGTOJSON: peak RSS (MB)', fmt(kplL2j.peakRssMB, 0), '', '', '< 100 MB', met(ok(kplL2j, kplL2j.peakRssMB < 100)));
+  }
+  if (r.latency) {
+    const limit = AGE_MS + 100;
+    row('Latency at 1,000 lines/s: p50 (ms)', fmt(r.latency.p50, 0), '', '', '', '');
+    row(`Latency at 1,000 lines/s: p99 (ms)`, fmt(r.latency.p99, 0), '', '', `≤ ${limit} (maxBufferAgeMillis ${AGE_MS} + 100)`, met(r.latency.run.ok && r.latency.p99 <= limit));
+  }
+  if (r.idle) {
+    row(`${data.sizes.smallFiles} idle tailed files: CPU (% of one core)`, fmt(r.idle.percent, 2), '', '', '< 2%', met(r.idle.run.ok && r.idle.percent < 2));
+  }
+  if (r.outage) {
+    const o = r.outage;
+    row(`Long outage (${OUTAGE_SECONDS} s): peak RSS (MB)`, fmt(o.run.peakRssMB, 0), '', '', '< 150 MB', met(o.run.ok && o.run.peakRssMB < 150));
+    row('Long outage: distinct lines delivered', `${fmtInt(o.distinct)} of ${fmtInt(n)}`, '', '', 'all', met(o.distinct === n));
+  }
+  const extraRuns = [r.json, r.multiline, r.small].filter((m): m is Measured => !!m);
+  for (const m of extraRuns) {
+    row(`${m.label.replace(/^agent, /, '')}: records/s`, `${fmtInt(m.linesPerSec)} (${fmt(m.mbPerSec)} MB/s, ${fmt(m.peakRssMB, 0)} MB RSS)`, '', '', '', m.ok ? 'all delivered' : `**${m.problem}**`);
+  }
+
+  out.push(
+    '# Benchmarks',
+    '',
+    `Generated by \`npm run bench\` (build, then \`node bench/run.ts${QUICK ? ' --quick' : ''}${argv.reps ? ` --reps ${REPS}` : ''}\`) on ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC in ${(seconds / 60).toFixed(1)} min. ` +
+      'Do not edit by hand: run the command again. How to read it: [docs/performance.md](docs/performance.md).',
+    '',
+    '## Machine',
+    '',
+    ...machine(),
+    `- Load average (1, 5, 15 min) at start: ${startLoad.map((l) => l.toFixed(2)).join(', ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`,
+    `- CPU used by other processes during the throughput runs (cores, median of runs): ${fmt(medianOf([bp, plain, bk, kpl, l2j, kplL2j].filter((m): m is Measured => !!m).map((m) => m.otherCores)), 2)}`,
+    '',
+    '## Data',
+    '',
+    `- \`access.log\`: ${fmtInt(n)} Apache combined lines of ${ACCESS_LINE_BYTES} bytes (${fmt(data.bytes.access / 1e6)} MB)`,
+    `- \`json.log\`: ${fmtInt(data.sizes.jsonLines)} JSON lines (${fmt(data.bytes.json / 1e6)} MB)`,
+    `- \`stacktrace.log\`: ${fmtInt(data.sizes.stackEntries)} log entries in ${fmtInt(data.stackLines)} lines, a quarter of them stack traces (${fmt(data.bytes.stack / 1e6)} MB)`,
+    `- \`small/\`: ${data.sizes.smallFiles} files of ${data.sizes.smallFileLines} access lines (${fmt(data.bytes.small / 1e6)} MB)`,
+    '',
+    '## Results',
+    '',
+    `Throughput rows are the median of ${REPS} run${REPS === 1 ? '' : 's'} (peak RSS: the worst run). The ratio is agent ÷ baseline: above 1 is better for lines/s and MB/s, below 1 is better for CPU and memory.`,
+    '',
+    '| Figure | kinesis-agent | Baseline (bench/baseline.ts) | Ratio | Target | Met |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+    ...rows,
+    '',
+  );
+
+  out.push('## Every run', '', '| Run | records | spawn → last ack (s) | rate window (s) | lines/s | MB/s | CPU s | CPU s/GB | peak RSS MB | calls | endpoint CPU s | others (cores) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [, runs] of Object.entries(r.reps)) for (const m of runs) out.push(runLine(m));
+  for (const m of [r.json, r.multiline, r.small, r.latency?.run, r.idle?.run, r.outage?.run]) if (m) out.push(runLine(m));
+  out.push(
+    '',
+    'Rates run from spawning the process to the endpoint\'s last acknowledgement. When the agent\'s last call came after a pause longer than half of `maxBufferAgeMillis` (its final, partial batch waiting for its age, which the baseline does not do) that call is left out, both its records and its wait, and the run is marked *. "others" is the CPU the rest of the machine (other engineers\' work) used meanwhile, in cores of 2.',
+    '',
+  );
+  if (r.latency) {
+    const l = r.latency;
+    out.push(
+      '## Latency',
+      '',
+      `${fmtInt(l.count)} lines appended at ${LATENCY_RATE} lines/s for ${LATENCY_SECONDS} s, each with its append time; latency is the endpoint's arrival time minus that. maxBufferAgeMillis ${AGE_MS}. p50 ${fmt(l.p50, 0)} ms, p90 ${fmt(l.p90, 0)} ms, p99 ${fmt(l.p99, 0)} ms, max ${fmt(l.max, 0)} ms.`,
+      '',
+    );
+  }
+  if (r.idle) {
+    out.push(
+      '## Idle files',
+      '',
+      `The agent first shipped all ${fmtInt(data.sizes.smallFiles * data.sizes.smallFileLines)} lines of the ${data.sizes.smallFiles} files, waited 3 s, then its CPU time was read over ${r.idle.seconds} s of nothing being written: ${fmt(r.idle.percent, 2)} % of one core, RSS ${fmt(r.idle.rssMB, 0)} MB.`,
+      '',
+    );
+  }
+  if (r.outage) {
+    const o = r.outage;
+    out.push(
+      '## Long outage',
+      '',
+      `The endpoint answered every PutRecords with 503 for ${OUTAGE_SECONDS / 2} s, then with ProvisionedThroughputExceededException for ${OUTAGE_SECONDS / 2} s (${fmtInt(o.refused)} calls refused), then recovered, while the agent had the whole ${fmt(data.bytes.access / 1e6)} MB file to read. Peak RSS ${fmt(o.run.peakRssMB, 0)} MB (${fmt(o.rssAtRecoveryMB, 0)} MB at recovery). After recovery, all lines arrived in ${fmt(o.drainMs / 1000)} s: ${fmtInt(o.distinct)} distinct of ${fmtInt(n)}, ${fmtInt(o.duplicates)} duplicates.`,
+      '',
+    );
+  }
+  if (r.profiles.length > 0) {
+    out.push('## CPU profiles', '', `\`node --cpu-prof\` on \`dist/cli.js\`, one run each on access.log; summarized by \`bench/cpuprofile.ts\` (self time, idle excluded). The .cpuprofile files are in \`${relative(ROOT, join(BENCH_DIR, 'profiles'))}/\`.`, '');
+    for (const p of r.profiles) out.push(`### ${p.label}`, '', markdown(p.summary), '');
+  }
+  return out.join('\n');
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
+}
+
+function runLine(m: Measured): string {
+  return `| ${m.label}${m.ok ? '' : ` **(${m.problem})**`} | ${fmtInt(m.records)} | ${fmt(m.totalMs / 1000, 2)} | ${fmt(m.measuredMs / 1000, 2)}${m.tailExcluded ? '*' : ''} | ${fmtInt(m.linesPerSec)} | ${fmt(m.mbPerSec)} | ${fmt(m.cpuMs / 1000, 2)} | ${fmt(m.cpuSecPerGB)} | ${fmt(m.peakRssMB, 0)} | ${fmtInt(m.requests)} | ${fmt(m.endpointCpuMs / 1000, 2)} | ${fmt(m.otherCores, 2)} |`;
+}
+
+// ---------------------------------------------------------------- main
+
+const startedAt = new Date();
+const startLoad = loadavg();
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+const data = ensureData(join(BENCH_DIR, QUICK ? 'data-quick' : 'data-full'), SIZES, log);
+const endpoint = await EndpointProcess.start();
+log(`endpoint at ${endpoint.url}`);
+const results: Results = { profiles: [], reps: {} };
+try {
+  if (ONLY.has('throughput')) await throughput(data, results);
+  if (ONLY.has('latency')) await latency(results);
+  if (ONLY.has('idle')) await idle(data, results);
+  if (ONLY.has('outage')) await outage(data, results);
+  if (ONLY.has('profile')) await profiles(data, results);
+} finally {
+  endpoint.stop();
+}
+const seconds = (Date.now() - startedAt.getTime()) / 1000;
+writeFileSync(OUT, `${report(results, data, startLoad, startedAt, seconds)}\n`);
+log(`wrote ${relative(ROOT, OUT)} in ${(seconds / 60).toFixed(1)} min`);
