@@ -51,7 +51,7 @@ export class DescriptorPool {
     if (!(await this.makeRoom(t))) return 'full';
     let fh;
     try {
-      fh = await open(t.path, 'r');
+      fh = await open(t.fsPath, 'r');
     } catch {
       t.wantsOpen = false;
       return 'moved';

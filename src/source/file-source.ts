@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { hasWholeFirstLine, matchesStored, readPrefix } from './fingerprint.js';
-import { statAll, statHandle, type FileStat } from './identity.js';
+import { displayPath, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
 import { PatternSet } from './patterns.js';
 import type { TailedFileStatus } from './status.js';
 import { CopyTruncate } from './copytruncate.js';
@@ -336,14 +336,14 @@ export class FileSource {
     const now = performance.now();
     this.lastScanAt = now;
     this.copies.invalidate(now);
-    let paths: string[];
+    let paths: FilePath[];
     try {
       paths = await this.patterns.list();
     } catch (err) {
       this.warnOnce('scan', { err: String(err) }, 'cannot list files; will retry');
       return;
     }
-    const found = new Map<string, { paths: string[]; st: FileStat }>();
+    const found = new Map<string, { paths: FilePath[]; st: FileStat }>();
     const stats = await statAll(paths);
     for (let i = 0; i < paths.length; i++) {
       const st = stats[i];
@@ -369,8 +369,9 @@ export class FileSource {
         continue;
       }
       t.gone = false;
-      if (!f.paths.includes(t.path)) {
-        t.path = f.paths[0]!;
+      if (!f.paths.some((p) => displayPath(p) === t.path)) {
+        t.fsPath = f.paths[0]!;
+        t.path = displayPath(t.fsPath);
         t.rotated = true;
         t.changed = true;
       }
@@ -403,10 +404,11 @@ export class FileSource {
    * can take its bytes away), and decide where reading starts as soon as its
    * first line is there.
    */
-  private async adopt(path: string, st: FileStat, known: CheckpointEntry[]): Promise<void> {
+  private async adopt(fsPath: FilePath, st: FileStat, known: CheckpointEntry[]): Promise<void> {
+    const path = displayPath(fsPath);
     let fh;
     try {
-      fh = await open(path, 'r');
+      fh = await open(fsPath, 'r');
     } catch (err) {
       this.warnOnce(`open:${path}`, { path, err: String(err) }, 'cannot open file; will retry');
       return;
@@ -420,7 +422,7 @@ export class FileSource {
         return;
       }
       const prefix = await readPrefix(fh, real.size);
-      const t = new Tailer(this.deps, path, real, fh, prefix);
+      const t = new Tailer(this.deps, fsPath, real, fh, prefix);
       this.tailers.set(t.key, t);
       this.fds.add(t);
       // Files there at the first scan are placed at once (initialPosition

@@ -19,6 +19,17 @@ export interface FileStat extends FileIdentity {
   isFile: boolean;
 }
 
+/**
+ * A path as the file system knows it: a string, or the raw bytes of a name
+ * that is not valid UTF-8 (a JS string cannot carry those bytes).
+ */
+export type FilePath = string | Buffer;
+
+/** For people and for comparing: bytes that are not UTF-8 show as U+FFFD. */
+export function displayPath(p: FilePath): string {
+  return typeof p === 'string' ? p : p.toString('utf8');
+}
+
 export function identityKey(dev: string, ino: string): string {
   return `${dev}:${ino}`;
 }
@@ -38,7 +49,7 @@ function toFileStat(st: import('node:fs').BigIntStats): FileStat {
 }
 
 /** Stat through symlinks; undefined when the path is gone. */
-export async function statPath(path: string): Promise<FileStat | undefined> {
+export async function statPath(path: FilePath): Promise<FileStat | undefined> {
   try {
     return toFileStat(await stat(path, { bigint: true }));
   } catch {
@@ -51,7 +62,7 @@ export async function statHandle(fh: FileHandle): Promise<FileStat> {
 }
 
 /** stat() many paths, a bounded number at a time; undefined for those gone. */
-export async function statAll(paths: string[]): Promise<(FileStat | undefined)[]> {
+export async function statAll(paths: FilePath[]): Promise<(FileStat | undefined)[]> {
   const out: (FileStat | undefined)[] = new Array(paths.length);
   let next = 0;
   const worker = async () => {

@@ -1,6 +1,11 @@
+import { readdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { isCompressedName } from './compressed.js';
+import type { FilePath } from './identity.js';
+
+const REPLACEMENT = '\uFFFD';
 
 interface Root {
   /** The directory part without glob characters. */
@@ -36,8 +41,11 @@ export class PatternSet {
     return this.include(path) && !(this.exclude?.(path) ?? false) && !isCompressedName(path);
   }
 
-  /** Every existing path that matches, deduplicated, sorted. */
-  async list(): Promise<string[]> {
+  /**
+   * Every existing path that matches, deduplicated, sorted. A file name that
+   * is not valid UTF-8 comes back as its raw bytes (a Buffer).
+   */
+  async list(): Promise<FilePath[]> {
     const found = new Set<string>();
     await Promise.all(
       this.roots.map(async (r) => {
@@ -60,6 +68,35 @@ export class PatternSet {
         }
       }),
     );
-    return [...found].filter((p) => this.matches(p)).sort();
+    const matched = [...found].filter((p) => this.matches(p)).sort();
+    if (!matched.some((p) => p.includes(REPLACEMENT))) return matched;
+    return this.recoverRawNames(matched);
+  }
+
+  /**
+   * The listing decodes names as UTF-8; one that is not comes back with
+   * U+FFFD in it and cannot be opened. Such names are read again as bytes
+   * from their directory.
+   */
+  private async recoverRawNames(paths: string[]): Promise<FilePath[]> {
+    const out: FilePath[] = [];
+    const rawByDir = new Map<string, Buffer[]>();
+    for (const p of paths) {
+      if (!p.includes(REPLACEMENT)) {
+        out.push(p);
+        continue;
+      }
+      const dir = dirname(p);
+      let names = rawByDir.get(dir);
+      if (!names) {
+        names = await readdir(dir, { encoding: 'buffer' }).catch(() => [] as Buffer[]);
+        rawByDir.set(dir, names);
+      }
+      const prefix = Buffer.from(dir === '/' ? '/' : `${dir}/`);
+      for (const name of names) {
+        if (`${dir === '/' ? '' : dir}/${name.toString('utf8')}` === p) out.push(Buffer.concat([prefix, name]));
+      }
+    }
+    return out;
   }
 }

@@ -5,7 +5,7 @@ import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
-import { statHandle, type FileStat } from './identity.js';
+import { displayPath, statHandle, type FilePath, type FileStat } from './identity.js';
 
 export interface TailerDeps {
   flowId: string;
@@ -37,7 +37,10 @@ export class Tailer {
   readonly key: string;
   readonly dev: string;
   readonly ino: string;
+  /** For people, status and comparing with listed paths. */
   path: string;
+  /** For opening: the raw bytes when the name is not valid UTF-8. */
+  fsPath: FilePath;
   fh: FileHandle | undefined;
   /** The file's first bytes (up to FINGERPRINT_MAX_BYTES), raw. */
   prefix: Buffer;
@@ -79,12 +82,13 @@ export class Tailer {
   private readonly deps: TailerDeps;
   private hashCache: { len: number; hash: string } = { len: -1, hash: '' };
 
-  constructor(deps: TailerDeps, path: string, st: FileStat, fh: FileHandle, prefix: Buffer) {
+  constructor(deps: TailerDeps, path: FilePath, st: FileStat, fh: FileHandle, prefix: Buffer) {
     this.deps = deps;
     this.key = st.key;
     this.dev = st.dev;
     this.ino = st.ino;
-    this.path = path;
+    this.path = displayPath(path);
+    this.fsPath = path;
     this.fh = fh;
     this.prefix = prefix;
     this.size = st.size;

@@ -140,6 +140,16 @@ describe('FileSource', () => {
     expect(h.source.status()).toHaveLength(1);
   });
 
+  it('reads a file whose name is not valid UTF-8 (by its raw bytes) and follows its appends', async () => {
+    const raw = Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from('.log')]);
+    await writeFile(raw, 'latin1-1\n');
+    await writeFile(join(dir, 'plain.log'), 'plain-1\n');
+    h = await startSource(dir, testFlow([join(dir, '*.log')]));
+    await expectLines(['latin1-1', 'plain-1']);
+    await appendFile(raw, 'latin1-2\n');
+    await expectLines(['latin1-1', 'plain-1', 'latin1-2']);
+  });
+
   it('never reads compressed files, even when the pattern matches them', async () => {
     await writeFile(join(dir, 'app.log.1.gz'), 'not text\n');
     await writeFile(join(dir, 'app.log'), 'text\n');
