@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { AwsProtocolServer, type Handler } from '../servers/aws-protocol-server.ts';
 import { AgentProcess } from '../support/agent-process.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
 import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, tempDir, until } from './support.ts';
@@ -156,6 +156,29 @@ describe('destination faults: every line arrives once the fault clears', () => {
     const s = start(400);
     await faultThenClear(s, 10);
     expectExactlyOnce(accepted(s), s.lines);
+  });
+
+  it('treats answers that parse but do not add up (too few results, no sequence numbers, HTML) as failures, never as success', async () => {
+    const key = 'Kinesis_20131202.PutRecords';
+    const handlers = (server as unknown as { handlers: Map<string, Handler> }).handlers;
+    const original = handlers.get(key)!;
+    let bogus = 0;
+    const answers = [
+      { status: 200, body: { FailedRecordCount: 0, Records: [] } },
+      { status: 200, body: { FailedRecordCount: 0, Records: Array.from({ length: 50 }, () => ({})) } },
+      { status: 200, body: '<html><body>Gateway says hi</body></html>', contentType: 'text/html' },
+      { status: 200, body: 'null' },
+    ];
+    server.handle(key, (r, srv) => (bogus < 12 ? answers[bogus++ % answers.length]! : original(r, srv)));
+    try {
+      const s = start(400);
+      await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
+      expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
+      expect(bogus).toBe(12);
+      expectExactlyOnce(accepted(s), s.lines);
+    } finally {
+      server.handle(key, original);
+    }
   });
 
   it('survives answers slower than socketTimeoutMillis; only the calls it gave up on can repeat', async () => {
