@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
@@ -85,6 +85,37 @@ describe('bad input files', () => {
     const got = Buffer.concat(accepted(stream).map((e) => e.data));
     expect(got.equals(expected)).toBe(true);
     expect(accepted(stream).every((e) => e.data.at(-1) === 0x0a)).toBe(true);
+  });
+
+  it('runs binary garbage through a processor chain without stopping: every line sent or skipped, the checkpoint at the end', async () => {
+    const { stream, sub } = newCase();
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 300; i++) parts.push(randomBytes(1 + Math.floor(Math.random() * 200)), Buffer.from('\n'));
+    parts.push(Buffer.from('127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326\n'));
+    const bytes = Buffer.concat(parts);
+    const log = join(sub, 'garbage.log');
+    writeFileSync(log, bytes);
+    const agent = run(sub, [
+      {
+        filePattern: log,
+        stream,
+        extra: [
+          'dataProcessingOptions: [{optionName: SINGLELINE}, {optionName: LOGTOJSON, logFormat: COMMONAPACHELOG}, {optionName: ADDMETADATA, metadata: {origin: h1}}, {optionName: ADDBRACKETS}]',
+        ],
+      },
+    ]);
+    const cp = join(sub, 'state', 'cp');
+    const committed = () => {
+      try {
+        return (JSON.parse(readFileSync(cp, 'utf8')) as { entries: { offset: number }[] }).entries[0]?.offset ?? 0;
+      } catch {
+        return 0;
+      }
+    };
+    await until(() => committed() === bytes.length, 'the checkpoint at the end of the file', 30_000, out(agent));
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expect(accepted(stream).map((e) => e.data.toString()).filter((d) => d.includes('127.0.0.1') && d.includes('"origin":"h1"')).length, accepted(stream).map((e) => e.data.toString()).join('')).toBe(1);
+    expect(agent.logLines().filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
   });
 
   it('ships empty lines as records of one newline', async () => {
