@@ -228,10 +228,8 @@ describe('checkpoint file faults', () => {
     });
   }
 
-  // BUG (src/checkpoint/errors.ts): the hint says the default is
-  // /var/run/aws-kinesis-agent/checkpoints, the Kinesis Agent's; ours is
-  // /var/lib/kinesis-agent/checkpoints (src/config/agent.ts).
-  it.fails('names the real default checkpointFile in its hint', async () => {
+  // Found here (the hint named the Kinesis Agent's /var/run default); fixed in edc09e7.
+  it('names the real default checkpointFile in its hint', async () => {
     const { stream, sub } = newCase();
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [], sub);
     const r = await runCli(['-c', config]);
