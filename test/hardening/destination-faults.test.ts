@@ -181,6 +181,23 @@ describe('destination faults: every line arrives once the fault clears', () => {
     }
   });
 
+  it('waits for a stream deleted mid-run to exist again, logging it once, and loses nothing', async () => {
+    const s = start(100, { extra: ['retryMaxBackoffMillis: 300'] });
+    await until(() => accepted(s).length >= 100, 'the first lines', 30_000, detail(s));
+    const kept = server.streams.get(s.stream)!;
+    server.streams.delete(s.stream);
+    appendFileSync(s.log, numbered(s.stream, 100, 300));
+    s.lines.push(...splitLines(numbered(s.stream, 100, 300)));
+    await s.agent.waitForLog((l) => l.code === 'DESTINATION_NOT_FOUND');
+    const before = putCalls(s).length;
+    await until(() => putCalls(s).length >= before + 4, 'retries against the missing stream', 30_000, detail(s));
+    server.streams.set(s.stream, kept);
+    await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
+    expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(s), s.lines);
+    expect(s.agent.logLines().filter((l) => l.code === 'DESTINATION_NOT_FOUND').length).toBe(1);
+  });
+
   it('survives answers slower than socketTimeoutMillis; only the calls it gave up on can repeat', async () => {
     // The server still stores what a slow call carried after the agent gave
     // up on it: at-least-once allows exactly those records twice, no others.

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
@@ -228,6 +229,32 @@ describe('listening sockets', () => {
     const agent = start(writeConfig(sub, [{ filePattern: log, stream }]));
     await until(() => (server.streams.get(stream)?.entries.length ?? 0) >= 10, 'delivery', 30_000, out(agent));
     expect(listeningSockets(agent.child.pid!)).toEqual([]);
+    expect((await agent.stop()).code).toBe(0);
+  });
+
+  it('keeps running and serving when the status port gets garbage, huge and half-open requests', async () => {
+    const { stream, sub } = newCase();
+    const port = await freePort();
+    const agent = start(writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [`http.listen: ${port}`]));
+    await agent.waitForLog(hasMsg('status server listening'));
+    const raw = (text: string) =>
+      new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(text));
+        socket.on('error', () => resolve());
+        socket.on('close', () => resolve());
+        socket.resume();
+      });
+    const halfOpen = connect(port, '127.0.0.1', () => halfOpen.write('GET /status HTTP/1.1\r\nHost: x\r\n'));
+    halfOpen.on('error', () => {});
+    await raw('\u0000\u0001GARBAGE\r\n\r\n');
+    await raw(`GET /${'a'.repeat(200_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await raw(`GET /status HTTP/1.1\r\n${'X-A: b\r\n'.repeat(5000)}\r\n`);
+    await raw('POST /status HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nabc');
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBeLessThan(600);
+    expect((await fetch(`http://127.0.0.1:${port}/status`)).status).toBe(200);
+    halfOpen.destroy();
+    expect(agent.child.exitCode).toBeNull();
     expect((await agent.stop()).code).toBe(0);
   });
 
