@@ -10,7 +10,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import {
   type Arch,
   BUILD_DIR,
@@ -32,29 +32,6 @@ const ENTRY = join(ROOT, 'src', 'cli.ts');
 const SEA_DIR = join(BUILD_DIR, 'sea');
 export const BUNDLE = join(SEA_DIR, 'kinesis-agent.cjs');
 export const NOTICES = join(SEA_DIR, 'THIRD-PARTY-NOTICES.txt');
-
-/**
- * Node 24 runs a SEA main script as CommonJS only, where top-level await is
- * a syntax error. If the entry awaits at top level (`const code = await
- * main(...)`), everything from that statement on is wrapped in an async
- * function: it runs last either way, and a rejection still ends the process.
- */
-function topLevelAwaitPlugin(entry: string): Plugin {
-  return {
-    name: 'entry-top-level-await',
-    setup(b) {
-      b.onLoad({ filter: /\.ts$/ }, (args) => {
-        if (args.path !== entry) return undefined;
-        const source = readFileSync(args.path, 'utf8');
-        const match = /^(?:(?:const|let|var)\s[^=\n]*=\s*)?await\s/m.exec(source);
-        if (!match) return { contents: source, loader: 'ts' };
-        const head = source.slice(0, match.index);
-        const tail = source.slice(match.index);
-        return { contents: `${head}void (async () => {\n${tail}\n})();\n`, loader: 'ts' };
-      });
-    },
-  };
-}
 
 /** Bundles src/cli.ts into one CommonJS file with no file-system dependencies. */
 export async function bundle(): Promise<void> {
@@ -79,7 +56,6 @@ export async function bundle(): Promise<void> {
       'process.env.NODE_ENV': '"production"',
     },
     banner: { js: 'var __kinesisAgentModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [topLevelAwaitPlugin(ENTRY)],
   });
   writeFileSync(NOTICES, thirdPartyNotices(result.metafile));
   log(`bundle ${relative(ROOT, BUNDLE)}: ${(statSync(BUNDLE).size / 1024).toFixed(0)} KiB`);

@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const exitCode = await main(process.argv.slice(2));
+// No top-level await: the single-executable build runs this as CommonJS.
 // Watchers, sockets and timers may still hold the loop after a drain; the
 // checkpoints are written by now, so leave at once.
-process.exit(exitCode);
+void main(process.argv.slice(2)).then((code) => process.exit(code));
