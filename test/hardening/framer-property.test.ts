@@ -75,6 +75,17 @@ function cut(data: Buffer, opts: FramerOptions): Buffer {
   return Buffer.concat([data.subarray(0, opts.maxRecordBytes - t.length), t]);
 }
 
+/**
+ * Patterns see a line as the framer holds it: a line longer than the record
+ * limit that spans reads is held only up to maxRecordBytes + 1 bytes (the
+ * rest is cut anyway). Cases where that prefix and the whole line disagree
+ * about a pattern depend on read boundaries; they are left out.
+ */
+function patternIsDecidable(pattern: RegExp, content: Buffer, max: number): boolean {
+  if (content.length <= max + 1) return true;
+  return pattern.test(content.toString('utf8')) === pattern.test(content.subarray(0, max + 1).toString('utf8'));
+}
+
 const bytes = fc.oneof(
   // Line-heavy text with CRs, NULs and invalid UTF-8.
   fc
@@ -142,6 +153,7 @@ describe('the framer on any bytes, cut into chunks anywhere', () => {
           offset += line.length;
           if (i < headers) continue;
           const content = asRecord(line).subarray(0, -1);
+          fc.pre(patternIsDecidable(footerPattern, line.at(-1) === 0x0a ? line.subarray(0, -1) : line, opts.maxRecordBytes));
           if (footerPattern.test(content.toString('utf8'))) {
             end = offset;
             break;
@@ -164,6 +176,7 @@ describe('the framer on any bytes, cut into chunks anywhere', () => {
         const groups: Buffer[][] = [];
         for (const line of linesOf(file)) {
           const content = asRecord(line).subarray(0, -1);
+          fc.pre(patternIsDecidable(startPattern, line.at(-1) === 0x0a ? line.subarray(0, -1) : line, opts.maxRecordBytes));
           if (groups.length === 0 || startPattern.test(content.toString('utf8'))) groups.push([]);
           groups.at(-1)!.push(asRecord(line));
         }
