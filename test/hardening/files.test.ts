@@ -4,7 +4,6 @@
  * agent may not read, a file replaced over and over, a directory that goes
  * away and comes back.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
   agentYaml,
   DROP_TO_NOBODY,
   expectExactlyOnce,
+  gid,
   hasMsg,
   isRoot,
   numbered,
@@ -23,6 +23,7 @@ import {
   startAgentVia,
   tally,
   tempDir,
+  uid,
   until,
   type FlowSpec,
 } from './support.ts';
@@ -289,9 +290,3 @@ describe('bad input files', () => {
   });
 });
 
-function uid(user: string): number {
-  return Number(execFileSync('id', ['-u', user]).toString().trim());
-}
-function gid(group: string): number {
-  return Number(execFileSync('getent', ['group', group]).toString().split(':')[2]);
-}

@@ -3,7 +3,7 @@
  * against the protocol server, numbered lines and the counts that prove
  * nothing was lost or sent twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,3 +139,11 @@ export function startAgentVia(wrapper: string[], configPath: string, env: NodeJS
 /** Runs the agent as `nobody` when this test runs as root; undefined otherwise. */
 export const DROP_TO_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 export const isRoot = process.getuid?.() === 0;
+
+export function uid(user: string): number {
+  return Number(execFileSync('id', ['-u', user]).toString().trim());
+}
+
+export function gid(group: string): number {
+  return Number(execFileSync('getent', ['group', group]).toString().split(':')[2]);
+}
