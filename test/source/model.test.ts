@@ -45,6 +45,8 @@ async function runModel(ops: Op[], wide: boolean): Promise<void> {
   const seq = Array.from({ length: FILES }, () => 0);
   const current = Array.from({ length: FILES }, () => 0); // lines in the current file
   let k = 0;
+  /** Generations no longer reachable by path (deleted, or renamed out of the patterns): only an open descriptor reads them. */
+  const unreachable: string[] = [];
   const path = (f: number) => join(dir, `app${f}.log`);
   const got = () => new Set(sink.lines());
 
@@ -87,6 +89,7 @@ async function runModel(ops: Op[], wide: boolean): Promise<void> {
           if (current[op.f] === 0) break;
           if (!wide) await tracked(op.f);
           await rename(path(op.f), `${path(op.f)}.${k++}`);
+          if (!wide) unreachable.push(`f${op.f}-g${gen[op.f]}-`);
           gen[op.f]!++;
           seq[op.f] = 0;
           current[op.f] = 0;
@@ -112,14 +115,26 @@ async function runModel(ops: Op[], wide: boolean): Promise<void> {
           if (current[op.f] === 0) break;
           await tracked(op.f);
           await rm(path(op.f));
+          unreachable.push(`f${op.f}-g${gen[op.f]}-`);
           gen[op.f]!++;
           seq[op.f] = 0;
           current[op.f] = 0;
           break;
-        case 'restart':
+        case 'restart': {
+          // A stopped agent cannot come back to a file it can no longer
+          // find: such files must be read before it stops (as with any tailer).
+          const needed = written.filter((l) => unreachable.some((g) => l.startsWith(g)));
+          await waitFor(
+            () => {
+              const g = got();
+              return needed.every((l) => g.has(l));
+            },
+            () => 'unreachable files not read before restart',
+          );
           await h.stop();
           h = await startSource(dir, flow, opts);
           break;
+        }
       }
     }
     await waitFor(
