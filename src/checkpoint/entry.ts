@@ -24,8 +24,10 @@ export function parseEntry(raw: unknown): CheckpointEntry | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
   const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
+  // Offsets and lengths are used as file positions: anything but a safe
+  // non-negative integer would make every read of the file fail.
   const num = (k: string) =>
-    typeof r[k] === 'number' && Number.isFinite(r[k]) && (r[k] as number) >= 0 ? (r[k] as number) : undefined;
+    typeof r[k] === 'number' && Number.isSafeInteger(r[k]) && (r[k] as number) >= 0 ? (r[k] as number) : undefined;
   const flowId = str('flowId');
   const path = str('path');
   const dev = str('dev');
@@ -33,7 +35,7 @@ export function parseEntry(raw: unknown): CheckpointEntry | undefined {
   const fingerprint = str('fingerprint');
   const fingerprintBytes = num('fingerprintBytes');
   const offset = num('offset');
-  const updatedAt = num('updatedAt');
+  const updatedAt = typeof r.updatedAt === 'number' && Number.isFinite(r.updatedAt) ? r.updatedAt : undefined;
   if (
     flowId === undefined ||
     path === undefined ||

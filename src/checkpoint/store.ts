@@ -137,6 +137,9 @@ export class CheckpointStore {
     const body = JSON.stringify({ version: FORMAT_VERSION, entries: [...this.entriesByKey.values()] });
     const tmp = `${this.path}.tmp`;
     try {
+      // The directory may not have existed, or been allowed, at open, or may
+      // have been removed since (a tmpfs cleaned): made again on each try.
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       const fh = await open(tmp, 'w', 0o600);
       try {
         await fh.writeFile(body);

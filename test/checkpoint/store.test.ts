@@ -62,6 +62,39 @@ describe('CheckpointStore', () => {
     expect(s.get('f', '1', '2')?.offset).toBe(6);
   });
 
+  it('ignores entries whose offsets or fingerprint lengths are not safe non-negative integers', async () => {
+    const path = join(dir, 'checkpoints');
+    const now = Date.now();
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        entries: [
+          { ...entry('1', 3999.5), updatedAt: now },
+          { ...entry('2', -5), updatedAt: now },
+          { ...entry('3', 2 ** 60), updatedAt: now },
+          { ...entry('4', 10), fingerprintBytes: 1.5, updatedAt: now },
+          { ...entry('5', 10), updatedAt: now },
+        ],
+      }),
+    );
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger() });
+    expect(s.entries('f').map((e) => e.ino)).toEqual(['5']);
+  });
+
+  it('creates its directory when it comes to write, if it could not at open', async () => {
+    const sub = join(dir, 'later', 'deeper');
+    const path = join(sub, 'checkpoints');
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 10 });
+    const { rm } = await import('node:fs/promises');
+    await rm(join(dir, 'later'), { recursive: true });
+    s.set(entry('6', 60));
+    await s.flush();
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].offset).toBe(60);
+    expect((await stat(sub)).mode & 0o777).toBe(0o700);
+    await s.close();
+  });
+
   it('coalesces many updates into few writes and flush() puts the latest on disk', async () => {
     const path = join(dir, 'checkpoints');
     const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 60_000 });
@@ -94,12 +127,14 @@ describe('CheckpointStore', () => {
     const log = createLogger({ level: 'info', destination: out });
     const s = await CheckpointStore.open(path, { ttlDays: 7, log, minWriteIntervalMillis: 10 });
     const { rm } = await import('node:fs/promises');
+    // A file where the directory should be: every write fails until it goes.
     await rm(sub, { recursive: true });
+    await writeFile(sub, 'blocker');
     for (let i = 0; i < 5; i++) {
       s.set(entry('4', i));
       await s.flush();
     }
-    await mkdir(sub);
+    await rm(sub);
     // Retried on its own, without another change.
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
@@ -117,15 +152,16 @@ describe('CheckpointStore', () => {
     expect(JSON.parse(await readFile(path, 'utf8')).entries[0].offset).toBe(4);
   });
 
-  it('keeps working when writes fail, and writes once the directory is back', async () => {
+  it('keeps working when writes fail, and writes once the directory can be made again', async () => {
     const sub = join(dir, 'sub');
     const path = join(sub, 'checkpoints');
     const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 10 });
     const { rm } = await import('node:fs/promises');
     await rm(sub, { recursive: true });
+    await writeFile(sub, 'blocker');
     s.set(entry('3', 7));
     await s.flush(); // fails quietly
-    await mkdir(sub);
+    await rm(sub);
     s.set(entry('3', 8));
     await s.flush();
     const body = JSON.parse(await readFile(path, 'utf8')) as { entries: { offset: number }[] };
