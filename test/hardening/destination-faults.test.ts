@@ -35,10 +35,10 @@ interface Setup {
 }
 
 /** A stream, a file of `count` lines and an agent shipping it. */
-function start(count: number, opts: { top?: string[]; extra?: string[]; firehose?: boolean } = {}): Setup {
+function start(count: number, opts: { top?: string[]; extra?: string[]; firehose?: boolean; shards?: number } = {}): Setup {
   const stream = `fault-${++n}`;
   if (opts.firehose) server.createDeliveryStream(stream);
-  else server.createStream(stream, 2);
+  else server.createStream(stream, opts.shards ?? 2);
   const sub = join(dir, stream);
   const log = join(sub, 'app.log');
   const config = join(sub, 'agent.yaml');
@@ -113,8 +113,9 @@ describe('destination faults: every line arrives once the fault clears', () => {
   });
 
   it('re-sends exactly the failed KPL aggregates: every line once after de-aggregation', async () => {
-    server.setFaults({ kind: 'failRecords', fraction: 0.5 });
-    const s = start(2000, { extra: ['aggregation: true', 'partitionKeyOption: DETERMINISTIC'] });
+    // The first answer fails every aggregate, then half of them fail at random.
+    server.setFaults({ kind: 'failRecords', fraction: 1, times: 1, operations: ['PutRecords'] }, { kind: 'failRecords', fraction: 0.5, operations: ['PutRecords'] });
+    const s = start(2000, { extra: ['aggregation: true', 'partitionKeyOption: DETERMINISTIC'], shards: 4 });
     const lines = () => accepted(s).flatMap((e) => deaggregate(e.data, e.partitionKey ?? ''));
     // Half of the entries of every answer fail, for as long as it takes.
     await until(() => lines().length >= s.lines.length, 'every line accepted', 30_000, detail(s));
@@ -125,7 +126,10 @@ describe('destination faults: every line arrives once the fault clears', () => {
   });
 
   it('re-sends exactly the failed Firehose packs: every line once after unpacking', async () => {
-    server.setFaults({ kind: 'failRecords', fraction: 0.5, code: 'ServiceUnavailableException' });
+    server.setFaults(
+      { kind: 'failRecords', fraction: 1, times: 1, code: 'ServiceUnavailableException' },
+      { kind: 'failRecords', fraction: 0.5, code: 'ServiceUnavailableException' },
+    );
     const s = start(2000, { firehose: true, extra: ['aggregatedRecordSizeBytes: 2000'] });
     const lines = () => accepted(s).flatMap((e) => splitLines(e.data.toString('latin1')).map((l) => ({ data: Buffer.from(l, 'latin1') })));
     // Half of the entries of every answer fail, for as long as it takes.
