@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer, type Handler, type RecordedRequest } from '../servers/aws-protocol-server.ts';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
-import { agentYaml, DROP_TO_NOBODY, expectExactlyOnce, gid, hasMsg, isRoot, startAgentVia, uid, numbered, sleep, splitLines, tally, tempDir, until, type FlowSpec } from './support.ts';
+import { agentYaml, DROP_TO_NOBODY, expectExactlyOnce, hasMsg, isRoot, NOBODY, startAgentVia, numbered, sleep, splitLines, tally, tempDir, until, type FlowSpec } from './support.ts';
 
 let server: AwsProtocolServer;
 let dir: string;
@@ -249,12 +249,9 @@ describe('checkpoint file faults', () => {
     });
   }
 
-  // BUG (src/checkpoint/entry.ts parseEntry): offsets are accepted when finite
-  // and >= 0, fractional ones too; the tailer then reads at position 3999.5,
-  // fs.read throws ERR_OUT_OF_RANGE, and the file is stuck for good ("cannot
-  // read file; will retry", once). Offsets and fingerprintBytes must be
-  // safe integers, or the entry is ignored like any malformed one.
-  it.fails('goes on from a checkpoint file that parses but holds nonsense values', async () => {
+  // Found here (a fractional offset made fs.read throw for that file for
+  // good); fixed in a4ee65a: entries need safe non-negative integers.
+  it('goes on from a checkpoint file that parses but holds nonsense values', async () => {
     const { stream, log, config, cp } = await firstRun();
     const saved = JSON.parse(readFileSync(cp, 'utf8')) as { entries: Record<string, unknown>[] };
     const entry = saved.entries[0]!;
@@ -307,11 +304,9 @@ describe('checkpoint file faults', () => {
 });
 
 describe.skipIf(!isRoot)('a checkpoint directory the agent may not create (as nobody)', () => {
-  // BUG (src/checkpoint/store.ts): the directory is created only in open();
-  // when that fails (EACCES) the log says "will retry", but write() then
-  // fails with ENOENT for the rest of the run: no checkpoint is ever written,
-  // and after a restart END_OF_FILE skips what was written while stopped.
-  it.fails('ships meanwhile, says so once, and writes checkpoints once it is allowed to', async () => {
+  // Found here (the directory was made only in open(), so after an EACCES at
+  // start no checkpoint was ever written); fixed in a4ee65a.
+  it('ships meanwhile, says so once, and writes checkpoints once it is allowed to', async () => {
     const { stream, sub } = newCase();
     chmodSync(dir, 0o755);
     chmodSync(sub, 0o755);
@@ -328,7 +323,7 @@ describe.skipIf(!isRoot)('a checkpoint directory the agent may not create (as no
     const warnings = agent.logLines().filter((l) => l.level === 'warn' && JSON.stringify(l).includes(cp));
     // The failed mkdir, then the first failed write: no more however long it lasts.
     expect(warnings.length, out(agent)()).toBeLessThanOrEqual(2);
-    chownSync(parent, uid('nobody'), gid('nogroup'));
+    chownSync(parent, NOBODY.uid, NOBODY.gid);
     appendFileSync(log, numbered('perm', 100, 110));
     await until(() => existsSync(cp) && readFileSync(cp, 'utf8').includes('"offset"'), 'a checkpoint file once allowed', 5_000, out(agent));
     expect((await agent.stop()).code).toBe(0);

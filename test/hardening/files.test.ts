@@ -14,16 +14,15 @@ import {
   agentYaml,
   DROP_TO_NOBODY,
   expectExactlyOnce,
-  gid,
   hasMsg,
   isRoot,
+  NOBODY,
   numbered,
   sleep,
   splitLines,
   startAgentVia,
   tally,
   tempDir,
-  uid,
   until,
   type FlowSpec,
 } from './support.ts';
@@ -177,7 +176,7 @@ describe('bad input files', () => {
     chmodSync(logs, 0o755);
     const state = join(sub, 'state');
     mkdirSync(state, { mode: 0o700 });
-    chownSync(state, uid('nobody'), gid('nogroup'));
+    chownSync(state, NOBODY.uid, NOBODY.gid);
     const secret = join(logs, 'secret.log');
     writeFileSync(secret, 'not for nobody\n', { mode: 0o600 });
     chmodSync(secret, 0o600);

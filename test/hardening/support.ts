@@ -136,14 +136,12 @@ export function startAgentVia(wrapper: string[], configPath: string, env: NodeJS
   return new (AgentProcess as unknown as new (c: ChildProcess) => AgentProcess)(child);
 }
 
-/** Runs the agent as `nobody` when this test runs as root; undefined otherwise. */
-export const DROP_TO_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 export const isRoot = process.getuid?.() === 0;
+if (!isRoot) console.warn('hardening: not running as root, so the tests as an unprivileged user and with a tmpfs are skipped');
 
-export function uid(user: string): number {
-  return Number(execFileSync('id', ['-u', user]).toString().trim());
-}
+/** The unprivileged user the permission tests run the agent as (uid, gid). */
+export const NOBODY = isRoot ? { uid: Number(execFileSync('id', ['-u', 'nobody']).toString()), gid: Number(execFileSync('id', ['-g', 'nobody']).toString()) } : { uid: -1, gid: -1 };
 
-export function gid(group: string): number {
-  return Number(execFileSync('getent', ['group', group]).toString().split(':')[2]);
-}
+/** A wrapper that runs the agent as `nobody` (for a test running as root). */
+export const DROP_TO_NOBODY = ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups'];
+
