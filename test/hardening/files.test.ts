@@ -5,7 +5,7 @@
  * away and comes back.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
@@ -275,6 +275,23 @@ describe('bad input files', () => {
 
   // Found here (such names came back from the listing with U+FFFD and were
   // skipped without a word); fixed in 393fb9e, read by their raw bytes.
+  it('ships a file reachable through a symlink loop under a ** pattern once, and keeps going', async () => {
+    const { stream, sub } = newCase();
+    const logs = join(sub, 'logs');
+    mkdirSync(join(logs, 'sub'), { recursive: true });
+    symlinkSync(logs, join(logs, 'sub', 'loop'));
+    symlinkSync(join(logs, 'sub'), join(logs, 'back'));
+    const log = join(logs, 'sub', 'a.log');
+    writeFileSync(log, numbered('loop', 0, 50));
+    const agent = run(sub, [{ filePattern: join(logs, '**', '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200'] }]);
+    await until(() => accepted(stream).length >= 50, 'the file', 30_000, out(agent));
+    appendFileSync(log, numbered('loop', 50, 100));
+    await until(() => accepted(stream).length >= 100, 'more of the file', 30_000, out(agent));
+    await sleep(1000);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(stream), splitLines(numbered('loop', 0, 100)));
+  });
+
   it('ships a file whose name is not valid UTF-8', async () => {
     const { stream, sub } = newCase();
     const logs = join(sub, 'latin1');
