@@ -188,6 +188,49 @@ describe('reloading under load', () => {
   }, 90_000);
 });
 
+describe('flows and their checkpoints', () => {
+  it('ships one file to two flows, each line once per flow, and resumes both after a restart', async () => {
+    const { stream, sub } = newCase();
+    const other = `${stream}-b`;
+    server.createStream(other, 1);
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('two', 0, 100));
+    const config = writeConfig(sub, [
+      { filePattern: log, stream },
+      { filePattern: log, stream: other },
+    ]);
+    let agent = start(config);
+    await until(() => accepted(stream).length >= 100 && accepted(other).length >= 100, 'both flows', 30_000, out(agent));
+    expect((await agent.stop()).code).toBe(0);
+    appendFileSync(log, numbered('two', 100, 150));
+    agent = start(config);
+    await until(() => accepted(stream).length >= 150 && accepted(other).length >= 150, 'both flows again', 30_000, out(agent));
+    await sleep(1200);
+    expect((await agent.stop()).code).toBe(0);
+    expectExactlyOnce(accepted(stream), splitLines(numbered('two', 0, 150)));
+    expectExactlyOnce(accepted(other), splitLines(numbered('two', 0, 150)));
+  });
+
+  it('keeps a named flow\'s place when its filePattern is rewritten (the default id would change with it)', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('named', 0, 100));
+    const config = (pattern: string) => writeConfig(sub, [{ filePattern: pattern, stream, extra: ['name: web', 'initialPosition: END_OF_FILE'] }]);
+    // END_OF_FILE: the first start ships only what comes after it.
+    let agent = start(config(log));
+    await agent.waitForLog(hasMsg('agent started'));
+    appendFileSync(log, numbered('named', 100, 150));
+    await until(() => accepted(stream).length >= 50, 'the new lines', 30_000, out(agent));
+    expect((await agent.stop()).code).toBe(0);
+    appendFileSync(log, numbered('named', 150, 200));
+    agent = start(config(join(sub, '*.log')));
+    await until(() => accepted(stream).length >= 100, 'the lines written while stopped', 30_000, out(agent));
+    await sleep(1200);
+    expect((await agent.stop()).code).toBe(0);
+    expectExactlyOnce(accepted(stream), splitLines(numbered('named', 100, 200)));
+  });
+});
+
 describe('a second stop signal', () => {
   it('exits at once with code 1 on a second SIGTERM during the drain, and a restart still loses nothing', async () => {
     const { stream, sub } = newCase();
