@@ -5,37 +5,21 @@ import { createLogger, silentLogger, type Logger } from '../../src/log.ts';
 import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
 import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
 import { createDelivery, type Delivery } from '../../src/sink/index.ts';
+import { testFlowConfig } from '../support/flow-config.ts';
 import { LOCAL_AWS_ENV, TEST_CREDENTIALS, TEST_REGION } from '../support/kinesis-local.ts';
 
 // No test may reach an AWS account or the instance metadata service.
 Object.assign(process.env, LOCAL_AWS_ENV);
 
 export function makeFlow(overrides: Partial<FlowConfig> = {}): FlowConfig {
-  return {
-    id: 'test-flow',
-    index: 0,
+  return testFlowConfig({
     definedIn: '/etc/agent.json',
-    filePatterns: ['/tmp/x.log'],
-    excludePatterns: [],
-    destination: { kind: 'kinesis', streamName: 'test' },
-    initialPosition: 'START_OF_FILE',
-    partitionKey: { kind: 'RANDOM' },
-    aggregation: false,
     maxBufferAgeMillis: 50,
-    maxBufferSizeRecords: 500,
     maxBufferSizeBytes: 4 * 1024 * 1024,
-    minTimeBetweenFilePollsMillis: 100,
-    maxTimeBetweenFileTrackerRefreshMillis: 10_000,
     retryInitialBackoffMillis: 20,
     retryMaxBackoffMillis: 200,
-    publishQueueCapacity: 100,
-    maxQueueBytes: 16 * 1024 * 1024,
-    maxInFlightRequests: 4,
-    skipHeaderLines: 0,
-    truncatedRecordTerminator: '\n',
-    dataProcessingOptions: [],
     ...overrides,
-  };
+  });
 }
 
 export function makeAgent(endpoint: string, overrides: Partial<AgentConfig> = {}): AgentConfig {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlowConfig } from '../../../src/config/types.js';
+import { testFlowConfig } from '../../support/flow-config.ts';
 
 export async function tempDir(prefix = 'ka-src-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -10,31 +11,14 @@ export async function tempDir(prefix = 'ka-src-'): Promise<{ dir: string; cleanu
 
 /** A FlowConfig with the Kinesis Agent's defaults, fast polling for tests. */
 export function testFlow(patterns: string[], over: Partial<FlowConfig> = {}): FlowConfig {
-  return {
-    id: 'test-flow',
-    index: 0,
-    definedIn: 'test',
+  return testFlowConfig({
     filePatterns: patterns,
-    excludePatterns: [],
     destination: { kind: 'kinesis', streamName: 's' },
-    initialPosition: 'START_OF_FILE',
-    partitionKey: { kind: 'RANDOM' },
-    aggregation: false,
-    maxBufferAgeMillis: 1000,
-    maxBufferSizeRecords: 500,
-    maxBufferSizeBytes: 5 * 1024 * 1024,
     minTimeBetweenFilePollsMillis: 20,
     maxTimeBetweenFileTrackerRefreshMillis: 100,
-    retryInitialBackoffMillis: 100,
-    retryMaxBackoffMillis: 1000,
-    publishQueueCapacity: 100,
     maxQueueBytes: 8 * 1024 * 1024,
-    maxInFlightRequests: 4,
-    skipHeaderLines: 0,
-    truncatedRecordTerminator: '\n',
-    dataProcessingOptions: [],
     ...over,
-  };
+  });
 }
 
 /** Polls `check` until it returns true or the deadline passes; then throws with `describe()`. */
