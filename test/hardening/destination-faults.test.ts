@@ -4,10 +4,12 @@
  * server's store of accepted records shows nothing accepted twice.
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer, type Handler } from '../servers/aws-protocol-server.ts';
 import { AgentProcess } from '../support/agent-process.ts';
+import { freePort } from '../support/free-port.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
 import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, tempDir, until } from './support.ts';
 
@@ -35,7 +37,7 @@ interface Setup {
 }
 
 /** A stream, a file of `count` lines and an agent shipping it. */
-function start(count: number, opts: { top?: string[]; extra?: string[]; firehose?: boolean; shards?: number } = {}): Setup {
+function start(count: number, opts: { top?: string[]; extra?: string[]; firehose?: boolean; shards?: number; endpoint?: string } = {}): Setup {
   const stream = `fault-${++n}`;
   if (opts.firehose) server.createDeliveryStream(stream);
   else server.createStream(stream, opts.shards ?? 2);
@@ -49,7 +51,7 @@ function start(count: number, opts: { top?: string[]; extra?: string[]; firehose
   writeFileSync(
     config,
     agentYaml({
-      endpoint: server.endpoint,
+      endpoint: opts.endpoint ?? server.endpoint,
       checkpointFile: join(sub, 'cp'),
       flows: [{ filePattern: log, stream, firehose: opts.firehose ?? false, extra: ['maxBufferSizeRecords: 50', ...(opts.extra ?? [])] }],
       top: opts.top ?? [],
@@ -200,6 +202,41 @@ describe('destination faults: every line arrives once the fault clears', () => {
     expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
     expectExactlyOnce(accepted(s), s.lines);
     expect(s.agent.logLines().filter((l) => l.code === 'DESTINATION_NOT_FOUND').length).toBe(1);
+  });
+
+  it('survives the endpoint going away (connections refused, kept-alive sockets cut) and coming back', async () => {
+    // A forwarder in front of the server plays the endpoint that goes down and up.
+    const port = await freePort();
+    const sockets = new Set<Socket>();
+    const target = new URL(server.endpoint);
+    const forwarder = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => {});
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const listen = () => new Promise<void>((resolve) => forwarder.listen(port, '127.0.0.1', () => resolve()));
+    await listen();
+    const s = start(100, { endpoint: `http://127.0.0.1:${port}`, extra: ['retryMaxBackoffMillis: 300'] });
+    try {
+      await until(() => accepted(s).length >= 100, 'the first lines', 30_000, detail(s));
+      const closed = new Promise<void>((resolve) => forwarder.close(() => resolve()));
+      sockets.forEach((x) => x.destroy());
+      await closed;
+      appendFileSync(s.log, numbered(s.stream, 100, 300));
+      s.lines.push(...splitLines(numbered(s.stream, 100, 300)));
+      await s.agent.waitForLog(hasMsg('delivery failing'));
+      await listen();
+      await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
+      expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
+      expectExactlyOnce(accepted(s), s.lines);
+    } finally {
+      forwarder.close();
+      sockets.forEach((x) => x.destroy());
+    }
   });
 
   it('survives answers slower than socketTimeoutMillis; only the calls it gave up on can repeat', async () => {
