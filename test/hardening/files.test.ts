@@ -5,7 +5,7 @@
  * away and comes back.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
@@ -237,6 +237,95 @@ describe('bad input files', () => {
       byVersion.set(v!, [...(byVersion.get(v!) ?? []), Number(i)]);
     }
     for (const [v, idx] of byVersion) expect(Math.min(...idx), v).toBe(0);
+  });
+
+  it('ships every line exactly once while the file is rotated by rename every 100 ms under constant writes', async () => {
+    const { stream, sub } = newCase();
+    const logs = join(sub, 'rot');
+    mkdirSync(logs);
+    const log = join(logs, 'app.log');
+    writeFileSync(log, '');
+    const agent = run(sub, [{ filePattern: join(logs, 'app.log*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200'] }]);
+    await agent.waitForLog(hasMsg('agent started'));
+    let written = 0;
+    let rotations = 0;
+    const deadline = Date.now() + 4000;
+    while (Date.now() < deadline) {
+      appendFileSync(log, numbered('rot', written, written + 50));
+      written += 50;
+      if (written % 100 === 0) renameSync(log, join(logs, `app.log.${++rotations}`));
+      await sleep(50);
+    }
+    const all = splitLines(numbered('rot', 0, written));
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
+    await sleep(1200);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expect(rotations).toBeGreaterThan(20);
+    expectExactlyOnce(accepted(stream), all);
+  });
+
+  it('ships every line exactly once while the file is rotated by copy and truncate every 200 ms (no write between the two)', async () => {
+    const { stream, sub } = newCase();
+    const logs = join(sub, 'ct');
+    mkdirSync(logs);
+    const log = join(logs, 'app.log');
+    writeFileSync(log, '');
+    const agent = run(sub, [{ filePattern: join(logs, 'app.log*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200'] }]);
+    await agent.waitForLog(hasMsg('agent started'));
+    let written = 0;
+    let rotations = 0;
+    const deadline = Date.now() + 4000;
+    while (Date.now() < deadline) {
+      appendFileSync(log, numbered('ct', written, written + 50));
+      written += 50;
+      if (written % 200 === 0) {
+        copyFileSync(log, join(logs, `app.log.${++rotations}`));
+        truncateSync(log, 0);
+      }
+      await sleep(50);
+    }
+    const all = splitLines(numbered('ct', 0, written));
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
+    await sleep(1200);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expect(rotations).toBeGreaterThan(10);
+    expectExactlyOnce(accepted(stream), all);
+  });
+
+  it('ships every line exactly once when copy-and-truncate rotations happen while the destination is down and reading is paused', async () => {
+    const { stream, sub } = newCase();
+    const logs = join(sub, 'ct-down');
+    mkdirSync(logs);
+    const log = join(logs, 'app.log');
+    writeFileSync(log, '');
+    server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable' });
+    try {
+      const agent = run(sub, [{ filePattern: join(logs, 'app.log*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200', 'maxQueueBytes: 1048576'] }]);
+      await agent.waitForLog(hasMsg('agent started'));
+      const pad = 'x'.repeat(1000);
+      let written = 0;
+      let rotations = 0;
+      const lines: string[] = [];
+      for (let round = 0; round < 12; round++) {
+        let text = '';
+        for (let i = 0; i < 300; i++) text += `ct-down ${String(written++).padStart(7, '0')} ${pad}\n`;
+        lines.push(...splitLines(text));
+        appendFileSync(log, text);
+        if (round % 2 === 1) {
+          copyFileSync(log, join(logs, `app.log.${++rotations}`));
+          truncateSync(log, 0);
+        }
+        await sleep(100);
+      }
+      await sleep(500);
+      server.clearFaults();
+      await until(() => tally(accepted(stream), lines).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), lines).missing} missing\n${out(agent)()}`);
+      await sleep(1200);
+      expect((await agent.stop()).code, agent.stderr).toBe(0);
+      expectExactlyOnce(accepted(stream), lines);
+    } finally {
+      server.clearFaults();
+    }
   });
 
   it('picks up files again in a directory that was deleted and created again', async () => {
