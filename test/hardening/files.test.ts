@@ -368,6 +368,48 @@ describe('bad input files', () => {
     expect(rotations).toBeGreaterThan(5);
   }, 90_000);
 
+  it('loses nothing when SIGKILLed repeatedly while the file is rotated by copy and truncate under writes', async () => {
+    const { stream, sub } = newCase();
+    const logs = join(sub, 'ct-kill');
+    mkdirSync(logs);
+    const log = join(logs, 'app.log');
+    writeFileSync(log, '');
+    const flows = [{ filePattern: join(logs, 'app.log*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200', 'maxBufferSizeRecords: 100', 'maxInFlightRequests: 2'] }];
+    let written = 0;
+    let rotations = 0;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        appendFileSync(log, numbered('ck', written, written + 20));
+        written += 20;
+        if (written % 200 === 0) {
+          copyFileSync(log, join(logs, `app.log.${++rotations}`));
+          truncateSync(log, 0);
+        }
+        await sleep(20);
+      }
+    })();
+    const kills = 4;
+    try {
+      for (let k = 0; k < kills; k++) {
+        const agent = run(sub, flows);
+        await sleep(700 + Math.floor(Math.random() * 700));
+        expect((await agent.stop('SIGKILL')).signal).toBe('SIGKILL');
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
+    const agent = run(sub, flows);
+    const all = splitLines(numbered('ck', 0, written));
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    const t = tally(accepted(stream), all);
+    expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
+    expect(t.total - all.length).toBeLessThanOrEqual(kills * (100 * 2 + 300));
+    expect(rotations).toBeGreaterThan(5);
+  }, 90_000);
+
   it('picks up files again in a directory that was deleted and created again', async () => {
     const { stream, sub } = newCase();
     const logs = join(sub, 'logs');
