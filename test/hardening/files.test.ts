@@ -130,26 +130,33 @@ describe('bad input files', () => {
     expect(accepted(stream).map((e) => e.data.toString())).toEqual(lines);
   });
 
-  it('cuts a 10 MB line to the record limit ending in the terminator, and goes on with the next lines', async () => {
-    const { stream, sub } = newCase();
-    const log = join(sub, 'huge.log');
-    const huge = Buffer.alloc(10 * 1024 * 1024, 'h');
-    huge.write('start-of-huge-line', 0);
-    const before = numbered('before', 0, 50);
-    const after = numbered('after', 0, 50);
-    writeFileSync(log, Buffer.concat([Buffer.from(before), huge, Buffer.from('\n'), Buffer.from(after)]));
-    const agent = run(sub, [{ filePattern: log, stream, extra: ['truncatedRecordTerminator: "<cut>\\n"'] }]);
-    await until(() => accepted(stream).length >= 101, 'every record', 60_000, out(agent));
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    const records = accepted(stream);
-    const big = records.filter((e) => e.data.length > 1000);
-    expect(big.length).toBe(1);
+  for (const [kind, limit] of [
     // PutRecords' 1 MiB per record, less 256 bytes kept for the partition key.
-    expect(big[0]!.data.length).toBe(1024 * 1024 - 256);
-    expect(big[0]!.data.subarray(0, 18).toString()).toBe('start-of-huge-line');
-    expect(big[0]!.data.subarray(-6).toString()).toBe('<cut>\n');
-    expectExactlyOnce(records.filter((e) => e.data.length <= 1000), splitLines(before + after));
-  });
+    ['kinesis', 1024 * 1024 - 256],
+    // PutRecordBatch's 1,000 KiB per record.
+    ['firehose', 1000 * 1024],
+  ] as const) {
+    it(`cuts a 10 MB line to the ${kind} record limit ending in the terminator, and goes on with the next lines`, async () => {
+      const { stream, sub } = newCase();
+      if (kind === 'firehose') server.createDeliveryStream(stream);
+      const log = join(sub, 'huge.log');
+      const huge = Buffer.alloc(10 * 1024 * 1024, 'h');
+      huge.write('start-of-huge-line', 0);
+      const before = numbered('before', 0, 50);
+      const after = numbered('after', 0, 50);
+      writeFileSync(log, Buffer.concat([Buffer.from(before), huge, Buffer.from('\n'), Buffer.from(after)]));
+      const agent = run(sub, [{ filePattern: log, stream, firehose: kind === 'firehose', extra: ['truncatedRecordTerminator: "<cut>\\n"'] }]);
+      const records = () => (kind === 'firehose' ? server.deliveryStreams.get(stream)! : accepted(stream));
+      await until(() => records().length >= 101, 'every record', 60_000, out(agent));
+      expect((await agent.stop()).code, agent.stderr).toBe(0);
+      const big = records().filter((e) => e.data.length > 1000);
+      expect(big.length).toBe(1);
+      expect(big[0]!.data.length).toBe(limit);
+      expect(big[0]!.data.subarray(0, 18).toString()).toBe('start-of-huge-line');
+      expect(big[0]!.data.subarray(-6).toString()).toBe('<cut>\n');
+      expectExactlyOnce(records().filter((e) => e.data.length <= 1000), splitLines(before + after));
+    });
+  }
 
   // Past the open-file cap (1024) idle files give their descriptor back, so every file gets its turn.
   it('ships every line of 10,000 tiny files under one pattern', async () => {
