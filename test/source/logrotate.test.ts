@@ -86,6 +86,10 @@ describe.skipIf(!available)('real logrotate', () => {
     expect({ missing: missing.length, duplicated: duplicated.slice(0, 5) }).toEqual({ missing: 0, duplicated: [] });
     expect(h.sink.lines().length).toBe(expected.length);
     expect(rotatedOk).toBeGreaterThan(0);
+    console.log(
+      `logrotate ${opts.directives.join(',')}: ${expected.length} lines written, ${rotatedOk} rotations, ` +
+        `${missing.length} missing, ${duplicated.length} duplicated`,
+    );
     return expected.length;
   }
 
