@@ -274,6 +274,23 @@ describe('listening sockets', () => {
     expect((await agent.stop()).code).toBe(0);
   });
 
+  it('moves the status server on SIGHUP and closes it when http.listen is removed, leaving no socket behind', async () => {
+    const { stream, sub } = newCase();
+    const [a, b] = [await freePort(), await freePort()];
+    const flows = [{ filePattern: join(sub, '*.log'), stream }];
+    const config = writeConfig(sub, flows, [`http.listen: ${a}`]);
+    const agent = start(config);
+    await agent.waitForLog(hasMsg('status server listening'));
+    expect(listeningSockets(agent.child.pid!)).toEqual([`127.0.0.1:${a}`]);
+    writeConfig(sub, flows, [`http.listen: ${b}`]);
+    agent.child.kill('SIGHUP');
+    await until(() => listeningSockets(agent.child.pid!).join() === `127.0.0.1:${b}`, `only port ${b}`, 15_000, () => listeningSockets(agent.child.pid!).join() + out(agent)());
+    writeConfig(sub, flows, []);
+    agent.child.kill('SIGHUP');
+    await until(() => listeningSockets(agent.child.pid!).length === 0, 'no socket', 15_000, () => listeningSockets(agent.child.pid!).join() + out(agent)());
+    expect((await agent.stop()).code).toBe(0);
+  });
+
   for (const form of ['port', ':port']) {
     it(`binds http.listen given as ${form} to loopback only`, async () => {
       const { stream, sub } = newCase();
