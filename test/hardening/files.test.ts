@@ -5,7 +5,7 @@
  * away and comes back.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
@@ -416,6 +416,28 @@ describe('bad input files', () => {
     expect(t.total - all.length).toBeLessThanOrEqual(kills * (100 * 2 + 300));
     expect(rotations).toBeGreaterThan(5);
   }, 90_000);
+
+  it('gives back the descriptors of deleted files (no descriptor leak)', async () => {
+    const { stream, sub } = newCase();
+    const logs = join(sub, 'fds');
+    mkdirSync(logs);
+    const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200'] }]);
+    await agent.waitForLog(hasMsg('agent started'));
+    const fds = () => readdirSync(`/proc/${agent.child.pid}/fd`).length;
+    const baseline = fds();
+    const expected: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const line = `fd ${String(i).padStart(4, '0')}\n`;
+      expected.push(line);
+      writeFileSync(join(logs, `f${i}.log`), line);
+    }
+    await until(() => accepted(stream).length >= 300, 'every file', 30_000, out(agent));
+    for (let i = 0; i < 300; i++) rmSync(join(logs, `f${i}.log`));
+    // Deleted files are let go after the grace period (5 s) of quiet.
+    await until(() => fds() <= baseline + 5, `descriptors back near ${baseline}`, 20_000, () => `${fds()} open\n${out(agent)()}`);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(stream), expected);
+  });
 
   it('picks up files again in a directory that was deleted and created again', async () => {
     const { stream, sub } = newCase();
