@@ -118,6 +118,26 @@ describe('bad input files', () => {
     expect(agent.logLines().filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
   });
 
+  it('ships whole lines when the writer writes them in fragments split anywhere', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'frag.log');
+    writeFileSync(log, '');
+    const agent = run(sub, [{ filePattern: log, stream, extra: ['minTimeBetweenFilePollsMillis: 5'] }]);
+    await agent.waitForLog(hasMsg('agent started'));
+    const text = Buffer.from(numbered('frag', 0, 500).replaceAll('\n', (m) => (Math.random() < 0.2 ? '\r\n' : m)));
+    for (let at = 0; at < text.length; ) {
+      const n = 1 + Math.floor(Math.random() * 40);
+      appendFileSync(log, text.subarray(at, at + n));
+      at += n;
+      if (Math.random() < 0.3) await sleep(Math.floor(Math.random() * 15));
+    }
+    const lines = splitLines(numbered('frag', 0, 500));
+    await until(() => accepted(stream).length >= lines.length, 'every line', 30_000, out(agent));
+    await sleep(1200);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectExactlyOnce(accepted(stream), lines);
+  });
+
   it('ships empty lines as records of one newline', async () => {
     const { stream, sub } = newCase();
     const log = join(sub, 'empty.log');
