@@ -319,6 +319,44 @@ describe('CloudWatch hanging at shutdown', () => {
   });
 });
 
+describe('multi-line records across a restart', () => {
+  it('sends a multi-line record gathering at SIGTERM once, after the restart', async () => {
+    const { stream, sub } = newCase();
+    const log = join(sub, 'ml.log');
+    const entry = (i: number) => `${i} start of entry\n  at frame one\n  at frame two\n`;
+    let text = '';
+    for (let i = 0; i < 20; i++) text += entry(i);
+    writeFileSync(log, text);
+    const config = writeConfig(sub, [{ filePattern: log, stream, extra: ["multiLineStartPattern: '^\\d'"] }]);
+    let agent = start(config);
+    // Entries 0..18 go out when the next one starts; 19 keeps growing, never quiet, until the stop.
+    let tail = '';
+    let growing = true;
+    const grower = (async () => {
+      while (growing) {
+        const more = `  at frame ${tail.length}\n`;
+        tail += more;
+        appendFileSync(log, more);
+        await sleep(100);
+      }
+    })();
+    try {
+      await until(() => accepted(stream).length >= 19, 'the closed entries', 30_000, out(agent));
+      expect((await agent.stop()).code).toBe(0);
+    } finally {
+      growing = false;
+      await grower;
+    }
+    expect(accepted(stream).length).toBe(19);
+    appendFileSync(log, entry(20));
+    agent = start(config);
+    await until(() => accepted(stream).length >= 21, 'the rest', 30_000, out(agent));
+    await sleep(1500);
+    expect((await agent.stop()).code).toBe(0);
+    expectExactlyOnce(accepted(stream), [...Array.from({ length: 19 }, (_, i) => entry(i)), entry(19) + tail, entry(20)]);
+  });
+});
+
 describe('a second stop signal', () => {
   it('exits at once with code 1 on a second SIGTERM during the drain, and a restart still loses nothing', async () => {
     const { stream, sub } = newCase();
