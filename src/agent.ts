@@ -1,5 +1,5 @@
 import { CheckpointStore } from './checkpoint/index.js';
-import { loadConfig } from './config/index.js';
+import { loadConfig, secretsExposureWarning } from './config/index.js';
 import type { AgentConfig, FlowConfig } from './config/types.js';
 import { Flow } from './flow.js';
 import { registerConfigSecrets, type Logger } from './log.js';
@@ -36,10 +36,16 @@ export class Agent {
       // again: a short interval keeps those duplicates near what was in flight.
       minWriteIntervalMillis: CHECKPOINT_WRITE_INTERVAL_MS,
     });
-    for (const warning of this.config.warnings) this.log.warn(warning);
+    this.warnAboutConfig();
     for (const flowConfig of this.config.flows) await this.startFlow(flowConfig);
     await this.startObservability();
     this.log.info({ flows: this.flows.size, checkpointFile: this.config.checkpointFile }, 'agent started');
+  }
+
+  private warnAboutConfig(): void {
+    for (const warning of this.config.warnings) this.log.warn(warning);
+    const exposure = secretsExposureWarning(this.config);
+    if (exposure) this.log.warn({ configFile: this.config.configFile }, exposure);
   }
 
   private async startFlow(flowConfig: FlowConfig): Promise<void> {
@@ -70,9 +76,12 @@ export class Agent {
 
   private async drain(): Promise<void> {
     const deadline = Date.now() + this.config.shutdownTimeoutMillis;
-    await this.observability?.stop();
+    // Metrics stop beside the flows, not before them: a CloudWatch endpoint
+    // that does not answer must not eat the flows' drain time.
+    const observabilityStopped = this.observability?.stop() ?? Promise.resolve();
     await Promise.all([...this.flows.values()].map((f) => f.stop(deadline)));
     await this.store?.close();
+    await Promise.race([observabilityStopped, delay(Math.max(0, deadline - Date.now()))]);
     this.log.info('agent stopped');
   }
 
@@ -110,6 +119,7 @@ export class Agent {
     await this.store?.flush();
     if (agentChanged) await this.observability?.stop();
     this.config = next;
+    if (agentChanged) this.warnAboutConfig();
     let started = 0;
     for (const flowConfig of next.flows) {
       if (this.flows.has(flowConfig.id)) continue;
@@ -132,6 +142,10 @@ export class Agent {
 function withoutFlows(config: AgentConfig): Omit<AgentConfig, 'flows' | 'dropInFiles'> {
   const { flows: _flows, dropInFiles: _dropIns, ...rest } = config;
   return rest;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** What a flow does, without where it stands in the file. */

@@ -3,7 +3,7 @@ import { Agent } from './agent.js';
 import { HELP, parseCliArgs, type CliArgs } from './cli/args.js';
 import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from './config/index.js';
 import { AgentError, isAgentError } from './errors.js';
-import { createLogger, levelFromEnv, registerConfigSecrets, type LogLevel, type Logger } from './log.js';
+import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from './log.js';
 import { statusCommand } from './status/command.js';
 import { VERSION } from './version.js';
 
@@ -88,6 +88,10 @@ function installCrashHandlers(log: Logger): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Secrets the SDK's default chain may take from the environment are
+  // scrubbed from every line, like those in the config.
+  registerSecret(process.env.AWS_SECRET_ACCESS_KEY);
+  registerSecret(process.env.AWS_SESSION_TOKEN);
   try {
     // `status` parses its own options (--url, --json).
     if (argv[0] === 'status') return await statusCommand(argv.slice(1));

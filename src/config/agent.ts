@@ -168,7 +168,8 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
       proxy = proxyRaw;
     } catch {
-      r.fail('proxy', `\`${proxyRaw}\` is not an http:// or https:// URL`, 'write proxy: http://proxy.example:3128');
+      // The URL may carry a password: never quote it back.
+      r.fail('proxy', 'is not an http:// or https:// URL', 'write proxy: http://proxy.example:3128');
     }
   }
 

@@ -3,4 +3,5 @@ export type { ConfigOptions, ConfigSource, CheckResult } from './load.js';
 export { ConfigError, formatProblem } from './errors.js';
 export type { ConfigProblem } from './errors.js';
 export { DEFAULT_CHECKPOINT_FILE } from './agent.js';
+export { secretsExposureWarning } from './permissions.js';
 export type * from './types.js';
