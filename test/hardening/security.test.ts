@@ -125,9 +125,8 @@ describe('secrets never appear in output', () => {
     }
   });
 
-  // BUG (src/config: the proxy check): a proxy URL that is not http(s)
-  // is quoted whole in the error, password included:
-  // "proxy: `ftp://user:SECRETVALUE123@host` is not an http:// or https:// URL".
+  // Found here (a proxy URL that is not http(s) was quoted whole, password
+  // included); fixed in ed53bcf.
   it('keeps the proxy password out of the error about a bad proxy URL', async () => {
     const { stream, sub } = newCase();
     for (const proxy of [`ftp://user:${CONFIG_SECRET}@host:3128`, `http://user:${CONFIG_SECRET}@`]) {
@@ -179,9 +178,7 @@ describe('secrets in crash output', () => {
     expectNoSecret(agent.stdout + agent.stderr, 'crash output');
   });
 
-  // GAP (src/log.ts registerConfigSecrets): only secrets from the config are
-  // registered for scrubbing; AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN from
-  // the environment pass through any message that happens to carry them.
+  // Found here (only the config's secrets were scrubbed); fixed in ed53bcf.
   it('scrubs the environment secret from the fatal line too', async () => {
     const agent = await crashWith(`'boom ' + process.env.AWS_SECRET_ACCESS_KEY`);
     expectNoSecret(agent.stdout + agent.stderr, 'crash output');
@@ -202,9 +199,7 @@ describe('state and config file permissions', () => {
     for (const f of readdirSync(state)) expect(`${f}: ${(statSync(join(state, f)).mode & 0o777).toString(8)}`).toBe(`${f}: 600`);
   });
 
-  // MISSING (src/cli.ts / src/agent.ts, the lead's): no warning when the
-  // config file holding awsSecretAccessKey / awsSessionToken is readable by
-  // group or others.
+  // Found missing here; added in ed53bcf.
   it('warns when a config file holding secrets can be read by others', async () => {
     const { stream, sub } = newCase();
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], ['awsAccessKeyId: AKIATESTKEY000000000', `awsSecretAccessKey: ${CONFIG_SECRET}`]);
