@@ -3,7 +3,7 @@
  * function and per area (the agent's folders, each npm package, Node's
  * internals), idle time left out of the percentages.
  *
- *   npx node bench/cpuprofile.ts <file.cpuprofile> [top]
+ *   npx node bench/cpuprofile.ts <file.cpuprofile> [top] [last-seconds]
  */
 import { readFileSync } from 'node:fs';
 
@@ -67,11 +67,16 @@ function shortWhere(url: string, line: number): string {
   return `${s}:${line + 1}`;
 }
 
-export function summarize(profile: CpuProfile, top = 15): ProfileSummary {
+/** `lastMs`: only the samples of the profile's last this many ms (e.g. an idle phase at the end). */
+export function summarize(profile: CpuProfile, top = 15, lastMs = Infinity): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   for (const n of profile.nodes) byId.set(n.id, n);
   const self = new Map<number, number>();
+  const from = profile.endTime - lastMs * 1000;
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t < from) continue;
     const id = profile.samples[i]!;
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
@@ -106,8 +111,8 @@ export function summarize(profile: CpuProfile, top = 15): ProfileSummary {
   return { busyMs: busy, idleMs: idle, functions: finish(fns.values(), top), areas: finish(areas.values(), 12) };
 }
 
-export function summarizeFile(path: string, top = 15): ProfileSummary {
-  return summarize(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, top);
+export function summarizeFile(path: string, top = 15, lastMs = Infinity): ProfileSummary {
+  return summarize(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, top, lastMs);
 }
 
 export function markdown(s: ProfileSummary): string {
@@ -126,10 +131,10 @@ export function markdown(s: ProfileSummary): string {
 }
 
 if (import.meta.main) {
-  const [path, top] = process.argv.slice(2);
+  const [path, top, last] = process.argv.slice(2);
   if (!path) {
-    console.error('usage: cpuprofile.ts <file.cpuprofile> [top]');
+    console.error('usage: cpuprofile.ts <file.cpuprofile> [top] [last-seconds]');
     process.exit(2);
   }
-  console.log(markdown(summarizeFile(path, Number(top ?? 20))));
+  console.log(markdown(summarizeFile(path, Number(top ?? 20), last ? Number(last) * 1000 : Infinity)));
 }

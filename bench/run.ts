@@ -587,9 +587,10 @@ async function profiles(data: DataSet, r: Results): Promise<void> {
   const file = existsSync(profDir) ? readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
   if (file) {
     r.profiles.push({
-      label: `${data.sizes.smallFiles} files: shipping them, then ${IDLE_SECONDS} s idle`,
+      label: `${data.sizes.smallFiles} idle files: the last ${IDLE_SECONDS} s (nothing written)`,
       file: join(profDir, file),
-      summary: summarizeFile(join(profDir, file), 15),
+      // The measured idle window ends when the process is stopped; leave out its last second (shutdown).
+      summary: summarizeFile(join(profDir, file), 15, (IDLE_SECONDS - 1) * 1000),
     });
   }
 }
