@@ -45,7 +45,7 @@ interface Batch {
   entries: Entry[];
   /** Sends of these entries so far that failed. */
   attempt: number;
-  /** Not to be sent before this time (ms since epoch). */
+  /** Not to be sent before this time (monotonic ms, performance.now()): a wall clock stepped back must not hold it. */
   notBefore: number;
 }
 
@@ -219,14 +219,14 @@ export class DeliveryCore implements Delivery {
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       this.pump();
-    }, Math.max(0, at - Date.now()));
+    }, Math.max(0, at - performance.now()));
   }
 
   /** Starts every call the limit allows and whose time has come. */
   private pump(): void {
     if (!this.started || this.abandoned) return;
     while (this.inFlight < this.concurrency.limit && this.batches.length > 0) {
-      const now = Date.now();
+      const now = performance.now();
       if (now < this.pausedUntil) {
         this.wake(this.pausedUntil);
         break;
@@ -335,7 +335,7 @@ export class DeliveryCore implements Delivery {
       : backoffDelay(attempt, this.flow.retryInitialBackoffMillis, this.flow.retryMaxBackoffMillis);
     this.log.debug({ failed: retry.length, of: batch.entries.length, code: first!.code, retryInMs: delay }, 'records failed; retrying them');
     // Retries go first: they hold the oldest data.
-    this.batches.unshift({ entries: retry, attempt, notBefore: now + delay });
+    this.batches.unshift({ entries: retry, attempt, notBefore: performance.now() + delay });
   }
 
   /** The call failed as a whole: no entry was delivered. */
@@ -354,7 +354,7 @@ export class DeliveryCore implements Delivery {
       f.kind === 'user'
         ? this.flow.retryMaxBackoffMillis
         : backoffDelay(this.callFailures, this.flow.retryInitialBackoffMillis, this.flow.retryMaxBackoffMillis);
-    this.pausedUntil = Math.max(this.pausedUntil, now + delay);
+    this.pausedUntil = Math.max(this.pausedUntil, performance.now() + delay);
     this.destination.invalidate?.();
     this.failing(f, now);
     this.log.debug({ code: f.code, err: f.message, retryInMs: delay }, 'call failed; retrying');
