@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open } from 'node:fs/promises';
 import type { CheckpointEntry } from '../checkpoint/entry.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { FlowConfig } from '../config/types.js';
@@ -343,6 +344,7 @@ export class FileSource {
       this.warnOnce('scan', { err: String(err) }, 'cannot list files; will retry');
       return;
     }
+    await this.checkRoots();
     const found = new Map<string, { paths: FilePath[]; st: FileStat }>();
     const stats = await statAll(paths);
     for (let i = 0; i < paths.length; i++) {
@@ -502,6 +504,24 @@ export class FileSource {
     this.metrics.bytesBehind = behind;
     this.metrics.filesBehind = filesBehind;
     this.metrics.filesTracked = this.tailers.size;
+  }
+
+  /**
+   * A directory the agent may not enter hides its files as if there were
+   * none: say so (once per place) rather than ship nothing without a word.
+   */
+  private async checkRoots(): Promise<void> {
+    for (const r of this.patterns.roots) {
+      try {
+        // A plain path: its directories must let us in; a glob: its base must be listable.
+        await access(r.base, r.glob === '' ? constants.F_OK : constants.R_OK | constants.X_OK);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EACCES' || code === 'EPERM') {
+          this.warnOnce(`denied:${r.base}`, { path: r.base, err: String(err) }, 'cannot see files here: permission denied; will retry');
+        }
+      }
+    }
   }
 
   private warnOnce(key: string, obj: object, msg: string): void {
