@@ -13,7 +13,8 @@ export class LogSampler {
 
   /** The number held back since the last one let through, or -1 to stay quiet. */
   take(): number {
-    const now = Date.now();
+    // Monotonic: a wall clock stepped back must not silence warnings for as long.
+    const now = performance.now();
     if (now - this.last < this.intervalMs) {
       this.held++;
       return -1;

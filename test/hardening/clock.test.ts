@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
+import { LogSampler } from '../../src/process/sampler.ts';
 import { DeliveryCore } from '../../src/sink/delivery.ts';
 import type { Destination, EntryFailure } from '../../src/sink/destination.ts';
 import { PlainPacker, type Entry } from '../../src/sink/entry.ts';
@@ -214,5 +215,19 @@ describe('the wall clock stepping back an hour, while tailing (poll mode)', () =
       await advanceUntil(() => h.sink.records.length >= 2);
       expect(h.sink.records).toEqual(['first\n', 'last-without-newline\n']);
     });
+  });
+});
+
+describe('the wall clock stepping back an hour, for log sampling', () => {
+  // Found here: the sampler spaced its lines with Date.now(), so after a step
+  // back it held every processing warning back for an hour.
+  it('lets a sampled warning through again after its interval', () => {
+    fakeClock();
+    const sampler = new LogSampler(10_000);
+    expect(sampler.take()).toBe(0);
+    expect(sampler.take()).toBe(-1);
+    vi.setSystemTime(Date.now() - HOUR);
+    vi.advanceTimersByTime(10_000);
+    expect(sampler.take()).toBe(1);
   });
 });
