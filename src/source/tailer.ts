@@ -80,6 +80,7 @@ export class Tailer {
   endFlushed = false;
 
   private readonly deps: TailerDeps;
+  private commitQueued = false;
   private hashCache: { len: number; hash: string } = { len: -1, hash: '' };
 
   constructor(deps: TailerDeps, path: FilePath, st: FileStat, fh: FileHandle, prefix: Buffer) {
@@ -246,11 +247,24 @@ export class Tailer {
     this.prefix = Buffer.concat([this.prefix, chunk.subarray(from, to)]);
   }
 
-  private commit(offset: number): void {
-    this.saveEntry(offset);
-    const now = Date.now();
-    this.lastCommitAt = now;
-    this.deps.metrics.lastCheckpointAt = now;
+  /**
+   * An answer acknowledges its records one by one (thousands for a KPL
+   * aggregate), each moving the committed offset: the store hears of it
+   * once per turn of the event loop, with the latest offset.
+   */
+  private commit(_offset: number): void {
+    if (this.commitQueued) return;
+    this.commitQueued = true;
+    const tracker = this.tracker;
+    queueMicrotask(() => {
+      this.commitQueued = false;
+      // Restarted meanwhile: begin() saved the new start; the old content's acks no longer count.
+      if (tracker !== this.tracker) return;
+      this.saveEntry(tracker.committed);
+      const now = Date.now();
+      this.lastCommitAt = now;
+      this.deps.metrics.lastCheckpointAt = now;
+    });
   }
 
   private saveEntry(offset: number): void {
