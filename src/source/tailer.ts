@@ -5,7 +5,7 @@ import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
-import { displayPath, statHandle, type FilePath, type FileStat } from './identity.js';
+import { displayPath, pollHandle, type FilePath, type FileStat } from './identity.js';
 
 export interface TailerDeps {
   flowId: string;
@@ -162,7 +162,7 @@ export class Tailer {
     if (this.readOffset >= this.size || this.changed) {
       this.changed = false;
       this.lastPollAt = now;
-      const st = await statHandle(fh);
+      const st = pollHandle(fh);
       // Modified without growing: truncated and written again to the very
       // same size, or touched. The first bytes tell which.
       rewritten = st.size === this.readOffset && st.mtimeMs !== this.mtimeMs;
