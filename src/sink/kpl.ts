@@ -28,6 +28,10 @@ const TAG_RECORD_KEY_INDEX = 0x08;
 const TAG_RECORD_DATA = 0x1a;
 
 export function varintSize(n: number): number {
+  // Called several times per user record: the common sizes without a loop.
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
   let size = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
@@ -62,11 +66,13 @@ function recordEntrySize(keyIndex: number, dataBytes: number): number {
 export class AggregateBuilder {
   private readonly keyIndex = new Map<string, number>();
   private readonly keys: Buffer[] = [];
-  private readonly items: { keyIndex: number; data: Buffer }[] = [];
+  // Parallel arrays: no object per user record.
+  private readonly itemKeys: number[] = [];
+  private readonly itemData: Buffer[] = [];
   private body = 0;
 
   get count(): number {
-    return this.items.length;
+    return this.itemData.length;
   }
 
   /** Encoded size of the whole aggregated record (magic and digest included). */
@@ -90,7 +96,8 @@ export class AggregateBuilder {
       this.keys.push(bytes);
       this.body += keyEntrySize(bytes.length);
     }
-    this.items.push({ keyIndex: index, data });
+    this.itemKeys.push(index);
+    this.itemData.push(data);
     this.body += recordEntrySize(index, data.length);
   }
 
@@ -103,14 +110,19 @@ export class AggregateBuilder {
       at = writeVarint(out, at, key.length);
       at += key.copy(out, at);
     }
-    for (const item of this.items) {
+    const { itemKeys, itemData } = this;
+    for (let i = 0; i < itemData.length; i++) {
+      const keyIndex = itemKeys[i]!;
+      const data = itemData[i]!;
       out[at++] = TAG_RECORDS;
-      at = writeVarint(out, at, recordInnerSize(item.keyIndex, item.data.length));
+      at = writeVarint(out, at, recordInnerSize(keyIndex, data.length));
       out[at++] = TAG_RECORD_KEY_INDEX;
-      at = writeVarint(out, at, item.keyIndex);
+      at = writeVarint(out, at, keyIndex);
       out[at++] = TAG_RECORD_DATA;
-      at = writeVarint(out, at, item.data.length);
-      at += item.data.copy(out, at);
+      at = writeVarint(out, at, data.length);
+      // TypedArray#set: cheaper than Buffer#copy for small records.
+      out.set(data, at);
+      at += data.length;
     }
     createHash('md5').update(out.subarray(KPL_MAGIC.length, at)).digest().copy(out, at);
     return out;
