@@ -716,7 +716,8 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
 
   out.push('## Every run', '', '| Run | records | spawn → first ack (s) | spawn → last ack (s) | rate window (s) | lines/s | MB/s | CPU s | CPU s/GB | peak RSS MB | calls | endpoint CPU s | others (cores) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [, runs] of Object.entries(r.reps)) for (const m of runs) out.push(runLine(m));
-  for (const m of [r.plainTuned, r.kplTuned, r.json, r.multiline, r.small, r.latency?.run, r.idle?.run, r.outage?.run]) if (m) out.push(runLine(m));
+  // r.small is the idle run's shipping phase: one row for both.
+  for (const m of [r.plainTuned, r.kplTuned, r.json, r.multiline, r.small, r.latency?.run, r.outage?.run]) if (m) out.push(runLine(m));
   out.push(
     '',
     'Rates run from spawning the process to the endpoint\'s last acknowledgement. When the agent\'s last call came after a pause longer than half of `maxBufferAgeMillis` (its final, partial batch waiting for its age, which the baseline does not do) that call is left out, both its records and its wait, and the run is marked *. "others" is the CPU the rest of the machine (other engineers\' work) used meanwhile, in cores of 2.',
