@@ -1,126 +1,19 @@
 #!/usr/bin/env node
-import { Agent } from './agent.js';
-import { HELP, parseCliArgs, type CliArgs } from './cli/args.js';
-import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from './config/index.js';
-import { AgentError, isAgentError } from './errors.js';
-import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from './log.js';
-import { statusCommand } from './status/command.js';
-import { VERSION } from './version.js';
+/*
+ * The entry point does one thing before loading the agent: it takes stop
+ * signals, so a SIGTERM that arrives while modules load (a fast restart by
+ * systemd or a test) stops the agent cleanly instead of killing it.
+ * No top-level await: the single-executable build runs this as CommonJS.
+ */
+const pending: NodeJS.Signals[] = [];
+const handler = (signal: NodeJS.Signals): void => {
+  pending.push(signal);
+};
+process.on('SIGTERM', handler);
+process.on('SIGINT', handler);
 
-export const EXIT_OK = 0;
-export const EXIT_RUNTIME = 1;
-export const EXIT_CONFIG = 2;
-
-class NoConfigError extends AgentError {
-  constructor() {
-    super(
-      'CONFIG_NOT_FOUND',
-      'no configuration file given and none found at /etc/kinesis-agent/agent.yaml or /etc/aws-kinesis/agent.json',
-      'pass one with -c FILE',
-    );
-  }
-}
-
-function configPathOf(args: CliArgs): string {
-  const path = args.configPath ?? defaultConfigPath();
-  if (!path) throw new NoConfigError();
-  return path;
-}
-
-async function validate(args: CliArgs): Promise<number> {
-  const path = configPathOf(args);
-  const { config, problems } = await checkConfig(path);
-  if (problems.length > 0) {
-    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
-    process.stderr.write(`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
-    return EXIT_CONFIG;
-  }
-  for (const warning of config?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
-  process.stdout.write(`${path}: valid, ${config?.flows.length ?? 0} flow(s)\n`);
-  return EXIT_OK;
-}
-
-async function run(args: CliArgs): Promise<number> {
-  const path = configPathOf(args);
-  const config = await loadConfig(path);
-  // Before the first line is logged: secrets are scrubbed from every line.
-  registerConfigSecrets(config);
-  const log = createLogger({ level: (args.logLevel as LogLevel | undefined) ?? levelFromEnv(config.log.level) });
-  installCrashHandlers(log);
-  const agent = new Agent(config, log);
-  const stopped = new Promise<void>((resolve) => {
-    let signals = 0;
-    const onStop = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
-        log.warn({ signal }, 'second stop signal: exiting without waiting for in-flight records');
-        process.exit(EXIT_RUNTIME);
-      }
-      log.info({ signal }, 'stopping');
-      void agent.stop().then(resolve, (err: unknown) => {
-        log.error({ err }, 'error while stopping');
-        resolve();
-      });
-    };
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
-  });
-  process.on('SIGHUP', () => {
-    void agent.reload(path).catch((err: unknown) => log.error({ err: describe(err) }, 'reload failed'));
-  });
-  await agent.start();
-  await stopped;
-  return EXIT_OK;
-}
-
-function describe(err: unknown): string {
-  return isAgentError(err) ? err.toLine() : err instanceof Error ? err.message : String(err);
-}
-
-function installCrashHandlers(log: Logger): void {
-  const crash = (err: unknown) => {
-    log.fatal({ err: describe(err) }, 'unexpected failure; exiting');
-    log.flush();
-    process.exit(EXIT_RUNTIME);
-  };
-  process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
-}
-
-export async function main(argv: string[]): Promise<number> {
-  // Secrets the SDK's default chain may take from the environment are
-  // scrubbed from every line, like those in the config.
-  registerSecret(process.env.AWS_SECRET_ACCESS_KEY);
-  registerSecret(process.env.AWS_SESSION_TOKEN);
-  try {
-    // `status` parses its own options (--url, --json).
-    if (argv[0] === 'status') return await statusCommand(argv.slice(1));
-    const args = parseCliArgs(argv);
-    switch (args.command) {
-      case 'help':
-        process.stdout.write(HELP);
-        return EXIT_OK;
-      case 'version':
-        process.stdout.write(`kinesis-agent ${VERSION}\n`);
-        return EXIT_OK;
-      case 'validate':
-        return await validate(args);
-      case 'run':
-        return await run(args);
-    }
-  } catch (err) {
-    if (isAgentError(err)) {
-      // A mistake a user can fix: one line and a hint, never a stack trace.
-      process.stderr.write(`kinesis-agent: ${err.toLine()}\n`);
-      return err.code.startsWith('CONFIG') || err.code === 'USAGE' ? EXIT_CONFIG : EXIT_RUNTIME;
-    }
-    process.stderr.write(`kinesis-agent: unexpected failure: ${describe(err)}\n`);
-    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return EXIT_RUNTIME;
-  }
-}
-
-// No top-level await: the single-executable build runs this as CommonJS.
-// Watchers, sockets and timers may still hold the loop after a drain; the
-// checkpoints are written by now, so leave at once.
-void main(process.argv.slice(2)).then((code) => process.exit(code));
+void import('./cli/main.js')
+  .then(({ main }) => main(process.argv.slice(2), { pending, handler }))
+  // Watchers, sockets and timers may still hold the loop after a drain; the
+  // checkpoints are written by now, so leave at once.
+  .then((code) => process.exit(code));

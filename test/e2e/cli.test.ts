@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/agent-process.ts';
+import { AgentProcess, runCli } from '../support/agent-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ka-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,5 +80,17 @@ describe('the command line', () => {
     const r = await runCli(['run', '--configuration', join(dir, 'nope.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nope.yaml');
+  });
+
+  it('stops cleanly with exit 0 on a SIGTERM that arrives while it is still starting', async () => {
+    const p = write(
+      'early.yaml',
+      `kinesis.endpoint: http://127.0.0.1:1\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(dir, 'early-cp')}\n` +
+        `flows:\n  - filePattern: ${join(dir, 'early.log')}\n    kinesisStream: s\n`,
+    );
+    // stop() signals once Node itself has started: while the agent's modules load.
+    const agent = AgentProcess.start(p);
+    const exit = await agent.stop('SIGTERM');
+    expect(exit, agent.stderr).toEqual({ code: 0, signal: null });
   });
 });

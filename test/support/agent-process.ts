@@ -37,6 +37,7 @@ export class AgentProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   readonly child: ChildProcess;
+  private readonly spawnedAt = Date.now();
 
   private constructor(child: ChildProcess) {
     this.child = child;
@@ -72,6 +73,11 @@ export class AgentProcess {
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    // A signal that lands before Node has started the program at all takes
+    // the default action (death); no program can prevent that, so a test
+    // that stops a just-spawned agent waits out Node's own start first.
+    const young = 100 - (Date.now() - this.spawnedAt);
+    if (signal !== 'SIGKILL' && young > 0) await new Promise((r) => setTimeout(r, young));
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }

@@ -1,0 +1,137 @@
+import { Agent } from '../agent.js';
+import { HELP, parseCliArgs, type CliArgs } from './args.js';
+import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from '../config/index.js';
+import { AgentError, isAgentError } from '../errors.js';
+import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from '../log.js';
+import { statusCommand } from '../status/command.js';
+import { VERSION } from '../version.js';
+
+export const EXIT_OK = 0;
+export const EXIT_RUNTIME = 1;
+export const EXIT_CONFIG = 2;
+
+class NoConfigError extends AgentError {
+  constructor() {
+    super(
+      'CONFIG_NOT_FOUND',
+      'no configuration file given and none found at /etc/kinesis-agent/agent.yaml or /etc/aws-kinesis/agent.json',
+      'pass one with -c FILE',
+    );
+  }
+}
+
+function configPathOf(args: CliArgs): string {
+  const path = args.configPath ?? defaultConfigPath();
+  if (!path) throw new NoConfigError();
+  return path;
+}
+
+async function validate(args: CliArgs): Promise<number> {
+  const path = configPathOf(args);
+  const { config, problems } = await checkConfig(path);
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.stderr.write(`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+    return EXIT_CONFIG;
+  }
+  for (const warning of config?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  process.stdout.write(`${path}: valid, ${config?.flows.length ?? 0} flow(s)\n`);
+  return EXIT_OK;
+}
+
+/** Stop signals that arrived before the agent could act on them (see src/cli.ts). */
+export interface EarlySignals {
+  pending: NodeJS.Signals[];
+  handler: (signal: NodeJS.Signals) => void;
+}
+
+async function run(args: CliArgs, early: EarlySignals): Promise<number> {
+  const path = configPathOf(args);
+  const config = await loadConfig(path);
+  // Before the first line is logged: secrets are scrubbed from every line.
+  registerConfigSecrets(config);
+  const log = createLogger({ level: (args.logLevel as LogLevel | undefined) ?? levelFromEnv(config.log.level) });
+  installCrashHandlers(log);
+  const agent = new Agent(config, log);
+  let started: () => void = () => {};
+  const startedOnce = new Promise<void>((resolve) => (started = resolve));
+  const stopped = new Promise<void>((resolve) => {
+    let signals = 0;
+    const onStop = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        log.warn({ signal }, 'second stop signal: exiting without waiting for in-flight records');
+        process.exit(EXIT_RUNTIME);
+      }
+      log.info({ signal }, 'stopping');
+      void agent.stop().then(resolve, (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        resolve();
+      });
+    };
+    // Until the agent has started, stop signals wait in `early`; a stop
+    // asked for while starting is carried out once the start is done.
+    void startedOnce.then(() => {
+      process.off('SIGTERM', early.handler);
+      process.off('SIGINT', early.handler);
+      process.on('SIGTERM', onStop);
+      process.on('SIGINT', onStop);
+      for (const signal of early.pending.splice(0)) onStop(signal);
+    });
+  });
+  process.on('SIGHUP', () => {
+    void agent.reload(path).catch((err: unknown) => log.error({ err: describe(err) }, 'reload failed'));
+  });
+  await agent.start();
+  started();
+  await stopped;
+  return EXIT_OK;
+}
+
+function describe(err: unknown): string {
+  return isAgentError(err) ? err.toLine() : err instanceof Error ? err.message : String(err);
+}
+
+function installCrashHandlers(log: Logger): void {
+  const crash = (err: unknown) => {
+    log.fatal({ err: describe(err) }, 'unexpected failure; exiting');
+    log.flush();
+    process.exit(EXIT_RUNTIME);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+}
+
+export async function main(argv: string[], early: EarlySignals = { pending: [], handler: () => {} }): Promise<number> {
+  // Secrets the SDK's default chain may take from the environment are
+  // scrubbed from every line, like those in the config.
+  registerSecret(process.env.AWS_SECRET_ACCESS_KEY);
+  registerSecret(process.env.AWS_SESSION_TOKEN);
+  try {
+    // `status` parses its own options (--url, --json).
+    if (argv[0] === 'status') return await statusCommand(argv.slice(1));
+    const args = parseCliArgs(argv);
+    switch (args.command) {
+      case 'help':
+        process.stdout.write(HELP);
+        return EXIT_OK;
+      case 'version':
+        process.stdout.write(`kinesis-agent ${VERSION}\n`);
+        return EXIT_OK;
+      case 'validate':
+        return await validate(args);
+      case 'run':
+        return await run(args, early);
+    }
+  } catch (err) {
+    if (isAgentError(err)) {
+      // A mistake a user can fix: one line and a hint, never a stack trace.
+      process.stderr.write(`kinesis-agent: ${err.toLine()}\n`);
+      return err.code.startsWith('CONFIG') || err.code === 'USAGE' ? EXIT_CONFIG : EXIT_RUNTIME;
+    }
+    process.stderr.write(`kinesis-agent: unexpected failure: ${describe(err)}\n`);
+    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return EXIT_RUNTIME;
+  }
+}
+
