@@ -389,9 +389,10 @@ describe('bad input files', () => {
     }
   });
 
-  it('loses nothing when SIGKILLed repeatedly while the file is rotated by rename under writes', async () => {
+  /** SIGKILL the agent again and again while a writer appends and `rotate` turns the file over every 200 lines. */
+  async function killLoopWhileRotating(prefix: string, rotate: (log: string, rotated: string) => void): Promise<void> {
     const { stream, sub } = newCase();
-    const logs = join(sub, 'rot-kill');
+    const logs = join(sub, `${prefix}-kill`);
     mkdirSync(logs);
     const log = join(logs, 'app.log');
     writeFileSync(log, '');
@@ -401,9 +402,9 @@ describe('bad input files', () => {
     let writing = true;
     const writer = (async () => {
       while (writing) {
-        appendFileSync(log, numbered('rk', written, written + 20));
+        appendFileSync(log, numbered(prefix, written, written + 20));
         written += 20;
-        if (written % 200 === 0) renameSync(log, join(logs, `app.log.${++rotations}`));
+        if (written % 200 === 0) rotate(log, join(logs, `app.log.${++rotations}`));
         await sleep(20);
       }
     })();
@@ -419,7 +420,7 @@ describe('bad input files', () => {
       await writer;
     }
     const agent = run(sub, flows);
-    const all = splitLines(numbered('rk', 0, written));
+    const all = splitLines(numbered(prefix, 0, written));
     await until(() => tally(accepted(stream), all).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     const t = tally(accepted(stream), all);
@@ -427,48 +428,17 @@ describe('bad input files', () => {
     // Per kill: the calls in flight plus what was acknowledged in the last 200 ms.
     expect(t.total - all.length).toBeLessThanOrEqual(kills * (100 * 2 + 300));
     expect(rotations).toBeGreaterThan(5);
+  }
+
+  it('loses nothing when SIGKILLed repeatedly while the file is rotated by rename under writes', async () => {
+    await killLoopWhileRotating('rk', (log, rotated) => renameSync(log, rotated));
   }, 90_000);
 
   it('loses nothing when SIGKILLed repeatedly while the file is rotated by copy and truncate under writes', async () => {
-    const { stream, sub } = newCase();
-    const logs = join(sub, 'ct-kill');
-    mkdirSync(logs);
-    const log = join(logs, 'app.log');
-    writeFileSync(log, '');
-    const flows = [{ filePattern: join(logs, 'app.log*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200', 'maxBufferSizeRecords: 100', 'maxInFlightRequests: 2'] }];
-    let written = 0;
-    let rotations = 0;
-    let writing = true;
-    const writer = (async () => {
-      while (writing) {
-        appendFileSync(log, numbered('ck', written, written + 20));
-        written += 20;
-        if (written % 200 === 0) {
-          copyFileSync(log, join(logs, `app.log.${++rotations}`));
-          truncateSync(log, 0);
-        }
-        await sleep(20);
-      }
-    })();
-    const kills = 4;
-    try {
-      for (let k = 0; k < kills; k++) {
-        const agent = run(sub, flows);
-        await sleep(700 + Math.floor(Math.random() * 700));
-        expect((await agent.stop('SIGKILL')).signal).toBe('SIGKILL');
-      }
-    } finally {
-      writing = false;
-      await writer;
-    }
-    const agent = run(sub, flows);
-    const all = splitLines(numbered('ck', 0, written));
-    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    const t = tally(accepted(stream), all);
-    expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
-    expect(t.total - all.length).toBeLessThanOrEqual(kills * (100 * 2 + 300));
-    expect(rotations).toBeGreaterThan(5);
+    await killLoopWhileRotating('ck', (log, rotated) => {
+      copyFileSync(log, rotated);
+      truncateSync(log, 0);
+    });
   }, 90_000);
 
   it('gives back the descriptors of deleted files (no descriptor leak)', async () => {
