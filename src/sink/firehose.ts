@@ -4,6 +4,8 @@ import type { Destination, EntryFailure } from './destination.js';
 import type { Entry } from './entry.js';
 import { MalformedResponseError, type DestinationContext } from './errors.js';
 import { PUT_RECORD_BATCH } from './limits.js';
+import { withBody } from './prebuilt-body.js';
+import { recordsBody } from './request-body.js';
 
 export class FirehoseDestination implements Destination {
   readonly limits = PUT_RECORD_BATCH;
@@ -14,13 +16,10 @@ export class FirehoseDestination implements Destination {
   ) {}
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const answer = await this.client.send(
-      new PutRecordBatchCommand({
-        DeliveryStreamName: this.context.streamName,
-        Records: entries.map((e) => ({ Data: e.data })),
-      }),
-      { abortSignal: signal },
-    );
+    const body = recordsBody('DeliveryStreamName', this.context.streamName, entries, false);
+    const command = new PutRecordBatchCommand({ DeliveryStreamName: this.context.streamName, Records: [] });
+    withBody(command, body);
+    const answer = await this.client.send(command, { abortSignal: signal });
     const results = answer.RequestResponses;
     if (!Array.isArray(results) || results.length !== entries.length) {
       throw new MalformedResponseError(

@@ -5,6 +5,8 @@ import type { Destination, EntryFailure } from './destination.js';
 import type { Entry } from './entry.js';
 import { MalformedResponseError, type DestinationContext } from './errors.js';
 import { PUT_RECORDS } from './limits.js';
+import { withBody } from './prebuilt-body.js';
+import { recordsBody } from './request-body.js';
 import { ShardMap, type ShardRange } from './shard-map.js';
 
 export interface KinesisDestinationOptions {
@@ -126,13 +128,12 @@ export class KinesisDestination implements Destination {
   }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const answer = await this.client.send(
-      new PutRecordsCommand({
-        ...streamTarget(this.context.streamName),
-        Records: entries.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey })),
-      }),
-      { abortSignal: signal },
-    );
+    const name = this.context.streamName;
+    const target = streamTarget(name);
+    const body = recordsBody('StreamARN' in target ? 'StreamARN' : 'StreamName', name, entries, true);
+    const command = new PutRecordsCommand({ ...target, Records: [] });
+    withBody(command, body);
+    const answer = await this.client.send(command, { abortSignal: signal });
     const results = answer.Records;
     if (!Array.isArray(results) || results.length !== entries.length) {
       throw new MalformedResponseError(

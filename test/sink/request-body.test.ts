@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Entry } from '../../src/sink/entry.ts';
+import { recordsBody } from '../../src/sink/request-body.ts';
+
+function entry(data: Buffer, partitionKey = ''): Entry {
+  return { data, partitionKey, records: [], userBytes: data.length };
+}
+
+describe('request bodies written straight into a Buffer', () => {
+  it('are the PutRecords JSON the SDK would send: base64 data and each partition key', () => {
+    const entries = [entry(Buffer.from('GET / 200\n'), 'a1'), entry(Buffer.from([0, 255, 10]), 'a1'), entry(Buffer.alloc(0), 'b')];
+    const body = recordsBody('StreamName', 'logs', entries, true);
+    expect(JSON.parse(body.toString('utf8'))).toEqual({
+      StreamName: 'logs',
+      Records: [
+        { Data: Buffer.from('GET / 200\n').toString('base64'), PartitionKey: 'a1' },
+        { Data: 'AP8K', PartitionKey: 'a1' },
+        { Data: '', PartitionKey: 'b' },
+      ],
+    });
+  });
+
+  it('name a stream by ARN, and a Firehose stream without partition keys', () => {
+    const arn = 'arn:aws:kinesis:eu-west-1:123456789012:stream/logs';
+    expect(JSON.parse(recordsBody('StreamARN', arn, [entry(Buffer.from('x'), 'k')], true).toString())).toEqual({
+      StreamARN: arn,
+      Records: [{ Data: 'eA==', PartitionKey: 'k' }],
+    });
+    expect(JSON.parse(recordsBody('DeliveryStreamName', 'fh', [entry(Buffer.from('x')), entry(Buffer.from('yz'))], false).toString())).toEqual({
+      DeliveryStreamName: 'fh',
+      Records: [{ Data: 'eA==' }, { Data: 'eXo=' }],
+    });
+  });
+
+  it('escape partition keys that need it (quotes, backslashes, control and non-ASCII characters)', () => {
+    const keys = ['say "hi"', 'C:\\logs', 'tab\there', 'naïve', '日本', '😀', '\u0000\u001f', '\u2028'];
+    const body = recordsBody('StreamName', 'ström "s"', keys.map((k) => entry(Buffer.from(k), k)), true);
+    const parsed = JSON.parse(body.toString('utf8')) as { StreamName: string; Records: { PartitionKey: string }[] };
+    expect(parsed.StreamName).toBe('ström "s"');
+    expect(parsed.Records.map((r) => r.PartitionKey)).toEqual(keys);
+  });
+
+  it('round-trip any data and keys exactly (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ data: fc.uint8Array({ maxLength: 300 }), key: fc.string({ unit: 'binary', maxLength: 40 }) }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.boolean(),
+        (items, keys) => {
+          const entries = items.map((i) => entry(Buffer.from(i.data), i.key));
+          const parsed = JSON.parse(recordsBody('StreamName', 's', entries, keys).toString('utf8')) as {
+            Records: { Data: string; PartitionKey?: string }[];
+          };
+          expect(parsed.Records.map((r) => Buffer.from(r.Data, 'base64'))).toEqual(entries.map((e) => e.data));
+          expect(parsed.Records.map((r) => r.PartitionKey)).toEqual(entries.map((e) => (keys ? e.partitionKey : undefined)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
