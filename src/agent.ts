@@ -39,7 +39,10 @@ export class Agent {
     this.warnAboutConfig();
     for (const flowConfig of this.config.flows) await this.startFlow(flowConfig);
     await this.startObservability();
-    this.log.info({ flows: this.flows.size, checkpointFile: this.config.checkpointFile }, 'agent started');
+    this.log.info(
+      { flows: this.flows.size, checkpointFile: this.config.checkpointFile, node: process.version, nodeFlags: process.execArgv },
+      'agent started',
+    );
   }
 
   private warnAboutConfig(): void {

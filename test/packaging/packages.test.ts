@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vit
 import { debFileName } from '../../scripts/package-deb.ts';
 import { AGENT_DEFAULTS } from '../../src/config/agent.ts';
 import { binaryName, exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
+import { NODE_FLAGS } from '../../scripts/package-sea.ts';
 import { rpmFileName } from '../../scripts/package-rpm.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
 
@@ -321,6 +322,8 @@ describe('the .deb on this machine (dpkg -i, as root)', () => {
       const records = await local.waitFor(stream, (r) => r.length >= lines.length);
       const got = records.map((r) => r.data.toString()).sort();
       expect(got, output).toEqual([...lines].sort());
+      // The executable starts Node with its memory flags (sea-config execArgv), with no NODE_OPTIONS.
+      expect(output).toContain(`"nodeFlags":${JSON.stringify(NODE_FLAGS)}`);
 
       agent.kill('SIGTERM');
       expect(await exited, output).toBe(0);
