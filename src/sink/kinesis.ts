@@ -5,7 +5,7 @@ import type { Destination, EntryFailure } from './destination.js';
 import type { Entry } from './entry.js';
 import { MalformedResponseError, type DestinationContext } from './errors.js';
 import { PUT_RECORDS } from './limits.js';
-import { withBody } from './prebuilt-body.js';
+import { RawExchange } from './raw-exchange.js';
 import { recordsBody } from './request-body.js';
 import { ShardMap, type ShardRange } from './shard-map.js';
 
@@ -21,6 +21,14 @@ export interface KinesisDestinationOptions {
 const SHARD_REFRESH_MS = 60_000;
 /** And at most this often, however many failures ask for it. */
 const SHARD_REFRESH_MIN_MS = 1_000;
+
+/** One entry of a PutRecords answer, as the wire has it. */
+interface PutRecordsResult {
+  SequenceNumber?: string;
+  ShardId?: string;
+  ErrorCode?: string;
+  ErrorMessage?: string;
+}
 
 function streamTarget(name: string): { StreamName: string } | { StreamARN: string } {
   return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
@@ -130,11 +138,11 @@ export class KinesisDestination implements Destination {
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
     const name = this.context.streamName;
     const target = streamTarget(name);
-    const body = recordsBody('StreamARN' in target ? 'StreamARN' : 'StreamName', name, entries, true);
+    const exchange = new RawExchange(recordsBody('StreamARN' in target ? 'StreamARN' : 'StreamName', name, entries, true));
     const command = new PutRecordsCommand({ ...target, Records: [] });
-    withBody(command, body);
-    const answer = await this.client.send(command, { abortSignal: signal });
-    const results = answer.Records;
+    exchange.attach(command);
+    await this.client.send(command, { abortSignal: signal });
+    const results = exchange.json('PutRecords').Records as PutRecordsResult[] | undefined;
     if (!Array.isArray(results) || results.length !== entries.length) {
       throw new MalformedResponseError(
         `PutRecords answered ${Array.isArray(results) ? results.length : 'no'} results for ${entries.length} records`,
@@ -142,11 +150,13 @@ export class KinesisDestination implements Destination {
     }
     const failures: EntryFailure[] = [];
     let stale = false;
-    results.forEach((r, index) => {
-      if (r.ErrorCode) failures.push({ index, code: r.ErrorCode, message: r.ErrorMessage ?? '' });
+    for (let index = 0; index < results.length; index++) {
+      const r = results[index];
+      if (r === null || typeof r !== 'object') failures.push({ index, code: 'MalformedResponse', message: 'result is not an object' });
+      else if (r.ErrorCode) failures.push({ index, code: String(r.ErrorCode), message: String(r.ErrorMessage ?? '') });
       else if (!r.SequenceNumber) failures.push({ index, code: 'MalformedResponse', message: 'result has neither SequenceNumber nor ErrorCode' });
       else if (r.ShardId && entries[index]!.shardId && r.ShardId !== entries[index]!.shardId) stale = true;
-    });
+    }
     // An aggregate landed on another shard than it was grouped for: the stream was resharded.
     if (stale) this.invalidate();
     return failures;
