@@ -13,13 +13,15 @@ describe('delivery to Firehose', () => {
   });
 
   it('aggregatedRecordSizeBytes packs whole lines into records of about that size', async () => {
+    // Two files: offsets of each start at 0.
     const acker = new RecordingAcker();
+    const longAcker = new RecordingAcker();
     const short = makeRecords(2000, acker, 40, 's');
-    const long = makeRecords(5, acker, 3000, 'L');
+    const long = makeRecords(5, longAcker, 3000, 'L');
     const flow = makeFlow({ destination: { kind: 'firehose', streamName: 'fh' }, aggregatedRecordSizeBytes: 1024 });
     const { delivery, metrics } = startDelivery(flow, makeAgent(server.endpoint));
     await pushAll(delivery, [...short.slice(0, 1000), ...long, ...short.slice(1000)]);
-    expect(await until(() => acker.acked.length === 2005)).toBe(true);
+    expect(await until(() => acker.acked.length + longAcker.acked.length === 2005)).toBe(true);
     await delivery.close(1000);
 
     const stored = server.deliveryStreams.get('fh')!;

@@ -44,9 +44,26 @@ export function makeAgent(endpoint: string, overrides: Partial<AgentConfig> = {}
 
 /** Remembers every acknowledged range of one fake file. */
 export class RecordingAcker implements Acker {
+  /** One [start, end) per record acknowledged, however the delivery merged them. */
   readonly acked: [number, number][] = [];
+  private readonly bounds = new Map<number, number>();
+
+  /** Records this acker belongs to: a range covering several of them is split back into one entry each. */
+  track(records: readonly SourceRecord[]): void {
+    for (const r of records) this.bounds.set(r.start, r.end);
+  }
+
   ack(start: number, end: number): void {
-    this.acked.push([start, end]);
+    let at = start;
+    while (at < end) {
+      const next = this.bounds.get(at);
+      if (next === undefined || next > end) {
+        this.acked.push([at, end]);
+        return;
+      }
+      this.acked.push([at, next]);
+      at = next;
+    }
   }
   /** How many times each start offset was acknowledged. */
   counts(): Map<number, number> {
@@ -65,6 +82,7 @@ export function makeRecords(count: number, acker: Acker, pad = 0, prefix = 'line
     out.push({ data, acker, start: offset, end: offset + data.length });
     offset += data.length;
   }
+  if (acker instanceof RecordingAcker) acker.track(out);
   return out;
 }
 

@@ -8,13 +8,15 @@ const MIB = 1024 * 1024;
 
 function sized(sizes: number[], acker: RecordingAcker): SourceRecord[] {
   let offset = 0;
-  return sizes.map((size, i) => {
+  const records = sizes.map((size, i) => {
     const head = `r${i} `;
     const data = Buffer.from(head + 'y'.repeat(Math.max(0, size - head.length - 1)) + '\n');
     const r = { data, acker, start: offset, end: offset + data.length };
     offset += data.length;
     return r;
   });
+  acker.track(records);
+  return records;
 }
 
 describe('API limits', () => {
@@ -85,9 +87,11 @@ describe('API limits', () => {
     const acker = new RecordingAcker();
     const flow = makeFlow({ maxBufferSizeRecords: 7, maxBufferSizeBytes: 1000, maxBufferAgeMillis: 300 });
     const { delivery } = startDelivery(flow, makeAgent(server.endpoint));
+    // Two files: offsets of each start at 0.
+    const other = new RecordingAcker();
     await pushAll(delivery, sized(Array.from({ length: 70 }, () => 50), acker));
-    await pushAll(delivery, sized(Array.from({ length: 20 }, () => 300), acker));
-    expect(await until(() => acker.acked.length === 90)).toBe(true);
+    await pushAll(delivery, sized(Array.from({ length: 20 }, () => 300), other));
+    expect(await until(() => acker.acked.length + other.acked.length === 90)).toBe(true);
     await delivery.close(1000);
     for (const c of server.calls('PutRecords')) {
       expect(c.entries.length).toBeLessThanOrEqual(7);

@@ -27,6 +27,23 @@ describe('delivery to Kinesis (protocol server)', () => {
     expect(metrics.queueBytes).toBe(0);
   });
 
+  it('acknowledges the records of one file that follow each other in a call as one range', async () => {
+    const ranges: [number, number][] = [];
+    const acker = { ack: (start: number, end: number) => void ranges.push([start, end]) };
+    const records = makeRecords(1000, acker);
+    const fileEnd = records.at(-1)!.end;
+    const { delivery } = startDelivery(makeFlow({ maxBufferSizeRecords: 250 }), makeAgent(server.endpoint));
+    await pushAll(delivery, records);
+    const covered = () => ranges.reduce((n, [a, b]) => n + b - a, 0);
+    expect(await until(() => covered() === fileEnd)).toBe(true);
+    await delivery.close(1000);
+    // Four calls of 250 records: four acknowledgements, which together cover the file once.
+    expect(server.calls('PutRecords').length).toBe(4);
+    expect(ranges.length).toBe(4);
+    const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+    sorted.forEach(([start], i) => expect(start).toBe(i === 0 ? 0 : sorted[i - 1]![1]));
+  });
+
   it('a stream given as an ARN is addressed by StreamARN', async () => {
     const acker = new RecordingAcker();
     const arn = 'arn:aws:kinesis:us-east-1:000000000000:stream/test';
