@@ -80,6 +80,8 @@ interface ProcSample {
   cpuMs: number;
   rssKB: number;
   hwmKB: number;
+  /** Private memory (RssAnon): RSS less the mapped Node executable and libraries. */
+  anonKB: number;
 }
 
 function procSample(pid: number): ProcSample | undefined {
@@ -89,7 +91,7 @@ function procSample(pid: number): ProcSample | undefined {
     const cpuMs = ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-    return { cpuMs, rssKB: kb('VmRSS'), hwmKB: kb('VmHWM') };
+    return { cpuMs, rssKB: kb('VmRSS'), hwmKB: kb('VmHWM'), anonKB: kb('RssAnon') };
   } catch {
     return undefined;
   }
@@ -104,6 +106,8 @@ function machineBusyMs(): number {
 
 class Sampler {
   peakRssKB = 0;
+  /** Sampled every 50 ms (the kernel keeps no high-water mark of it). */
+  peakAnonKB = 0;
   last: ProcSample | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly pid: number;
@@ -117,6 +121,7 @@ class Sampler {
     if (s) {
       this.last = s;
       this.peakRssKB = Math.max(this.peakRssKB, s.rssKB, s.hwmKB);
+      this.peakAnonKB = Math.max(this.peakAnonKB, s.anonKB);
     }
     return s;
   }
@@ -212,6 +217,7 @@ interface Measured {
   cpuMs: number;
   cpuSecPerGB: number;
   peakRssMB: number;
+  peakAnonMB: number;
   requests: number;
   entries: number;
   endpointCpuMs: number;
@@ -329,6 +335,7 @@ async function measure(spec: RunSpec): Promise<Measured> {
     cpuMs,
     cpuSecPerGB: cpuMs / 1000 / (spec.inputBytes / 1e9),
     peakRssMB: sampler.peakRssKB / 1024,
+    peakAnonMB: sampler.peakAnonKB / 1024,
     requests: stats.requests,
     entries: stats.entries,
     endpointCpuMs,
@@ -393,7 +400,12 @@ function median(runs: Measured[]): Measured {
   const sorted = [...runs].sort((a, b) => a.linesPerSec - b.linesPerSec);
   const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
   // Peak memory is the worst of the repetitions, not the median's.
-  return { ...mid, peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)), ok: runs.every((r) => r.ok) };
+  return {
+    ...mid,
+    peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+    peakAnonMB: Math.max(...runs.map((r) => r.peakAnonMB)),
+    ok: runs.every((r) => r.ok),
+  };
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -578,7 +590,9 @@ async function profiles(data: DataSet, r: Results): Promise<void> {
   ] as const) {
     const profDir = join(BENCH_DIR, 'profiles', name);
     rmSync(profDir, { recursive: true, force: true });
+    // tsc's output rather than the bundle, so the profile names each module; same code, same flags.
     const spec = agentRun(`agent, ${label}, --cpu-prof`, name, {}, n, data.bytes.access, {
+      args: [argv.cli ? CLI : NPM_CLI, '-c', join(BENCH_DIR, 'runs', name, 'agent.json')],
       nodeArgs: [...AGENT_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${profDir}`],
     });
     await runAgent(spec, flow);
@@ -641,6 +655,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     row('Plain: MB/s', fmt(plain.mbPerSec), fmt(bp.mbPerSec), ratio(plain.mbPerSec, bp.mbPerSec), '', '');
     row('Plain: CPU s/GB', fmt(plain.cpuSecPerGB), fmt(bp.cpuSecPerGB), ratio(plain.cpuSecPerGB, bp.cpuSecPerGB), '', '');
     row('Plain: peak RSS (MB)', fmt(plain.peakRssMB, 0), fmt(bp.peakRssMB, 0), ratio(plain.peakRssMB, bp.peakRssMB), '< 100 MB', met(ok(plain, plain.peakRssMB < 100)));
+    row('Plain: peak private memory, RssAnon (MB)', fmt(plain.peakAnonMB, 0), fmt(bp.peakAnonMB, 0), ratio(plain.peakAnonMB, bp.peakAnonMB), '', '');
   }
   if (kpl && bk) {
     row(
@@ -655,6 +670,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     row('KPL: MB/s', fmt(kpl.mbPerSec), fmt(bk.mbPerSec), ratio(kpl.mbPerSec, bk.mbPerSec), '', '');
     row('KPL: CPU s/GB', fmt(kpl.cpuSecPerGB), fmt(bk.cpuSecPerGB), ratio(kpl.cpuSecPerGB, bk.cpuSecPerGB), '', '');
     row('KPL: peak RSS (MB)', fmt(kpl.peakRssMB, 0), fmt(bk.peakRssMB, 0), ratio(kpl.peakRssMB, bk.peakRssMB), '< 100 MB', met(ok(kpl, kpl.peakRssMB < 100)));
+    row('KPL: peak private memory, RssAnon (MB)', fmt(kpl.peakAnonMB, 0), fmt(bk.peakAnonMB, 0), ratio(kpl.peakAnonMB, bk.peakAnonMB), '', '');
   }
   if (l2j) {
     row('LOGTOJSON COMBINEDAPACHELOG: lines/s', fmtInt(l2j.linesPerSec), bp ? `${fmtInt(bp.linesPerSec)} (plain)` : '', ratio(l2j.linesPerSec, bp?.linesPerSec), '≥ 150,000', met(ok(l2j, l2j.linesPerSec >= 150_000)));
@@ -725,7 +741,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     '',
   );
 
-  out.push('## Every run', '', '| Run | records | spawn → first ack (s) | spawn → last ack (s) | rate window (s) | lines/s | MB/s | CPU s | CPU s/GB | peak RSS MB | calls | endpoint CPU s | others (cores) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('## Every run', '', '| Run | records | spawn → first ack (s) | spawn → last ack (s) | rate window (s) | lines/s | MB/s | CPU s | CPU s/GB | peak RSS MB | peak private MB | calls | endpoint CPU s | others (cores) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [, runs] of Object.entries(r.reps)) for (const m of runs) out.push(runLine(m));
   // r.small is the idle run's shipping phase: one row for both.
   for (const m of [r.plainNpm, r.kplNpm, r.json, r.multiline, r.small, r.latency?.run, r.outage?.run]) if (m) out.push(runLine(m));
@@ -773,7 +789,7 @@ function medianOf(xs: number[]): number {
 }
 
 function runLine(m: Measured): string {
-  return `| ${m.label}${m.ok ? '' : ` **(${m.problem})**`} | ${fmtInt(m.records)} | ${fmt(m.firstAckMs / 1000, 2)} | ${fmt(m.totalMs / 1000, 2)} | ${fmt(m.measuredMs / 1000, 2)}${m.tailExcluded ? '*' : ''} | ${fmtInt(m.linesPerSec)} | ${fmt(m.mbPerSec)} | ${fmt(m.cpuMs / 1000, 2)} | ${fmt(m.cpuSecPerGB)} | ${fmt(m.peakRssMB, 0)} | ${fmtInt(m.requests)} | ${fmt(m.endpointCpuMs / 1000, 2)} | ${fmt(m.otherCores, 2)} |`;
+  return `| ${m.label}${m.ok ? '' : ` **(${m.problem})**`} | ${fmtInt(m.records)} | ${fmt(m.firstAckMs / 1000, 2)} | ${fmt(m.totalMs / 1000, 2)} | ${fmt(m.measuredMs / 1000, 2)}${m.tailExcluded ? '*' : ''} | ${fmtInt(m.linesPerSec)} | ${fmt(m.mbPerSec)} | ${fmt(m.cpuMs / 1000, 2)} | ${fmt(m.cpuSecPerGB)} | ${fmt(m.peakRssMB, 0)} | ${fmt(m.peakAnonMB, 0)} | ${fmtInt(m.requests)} | ${fmt(m.endpointCpuMs / 1000, 2)} | ${fmt(m.otherCores, 2)} |`;
 }
 
 // ---------------------------------------------------------------- main
