@@ -178,15 +178,16 @@ export class Tailer {
       if (this.eofSince < 0) this.eofSince = now;
       return 'idle';
     }
-    if (this.prefix.length > 0) {
-      // Truncated and written again past our offset: the first bytes tell.
-      const head = await readPrefix(fh, this.prefix.length);
-      if (!head.equals(this.prefix)) return 'truncated';
-    }
     const want = Math.min(maxBytes, this.size - this.readOffset);
     // A buffer of exactly the size to read: records keep slices of it alive.
     const buf = Buffer.allocUnsafe(want);
-    const { bytesRead } = await fh.read(buf, 0, want, this.readOffset);
+    // Truncated and written again past our offset: the first bytes tell. They
+    // are read beside the data, one thread-pool round trip instead of two.
+    const [head, { bytesRead }] = await Promise.all([
+      this.prefix.length > 0 ? readPrefix(fh, this.prefix.length) : undefined,
+      fh.read(buf, 0, want, this.readOffset),
+    ]);
+    if (head && !head.equals(this.prefix)) return 'truncated';
     if (bytesRead === 0) {
       this.size = this.readOffset;
       this.changed = true;
