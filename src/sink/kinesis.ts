@@ -3,7 +3,8 @@ import { KinesisClient, ListShardsCommand, PutRecordsCommand, type ListShardsCom
 import type { Logger } from '../log.js';
 import type { Destination, EntryFailure } from './destination.js';
 import type { Entry } from './entry.js';
-import { MalformedResponseError, type DestinationContext } from './errors.js';
+import { entryFailure, entryResults, type EntryResult } from './answer.js';
+import type { DestinationContext } from './errors.js';
 import { PUT_RECORDS } from './limits.js';
 import { RawExchange } from './raw-exchange.js';
 import { recordsBody } from './request-body.js';
@@ -21,14 +22,6 @@ export interface KinesisDestinationOptions {
 const SHARD_REFRESH_MS = 60_000;
 /** And at most this often, however many failures ask for it. */
 const SHARD_REFRESH_MIN_MS = 1_000;
-
-/** One entry of a PutRecords answer, as the wire has it. */
-interface PutRecordsResult {
-  SequenceNumber?: string;
-  ShardId?: string;
-  ErrorCode?: string;
-  ErrorMessage?: string;
-}
 
 function streamTarget(name: string): { StreamName: string } | { StreamARN: string } {
   return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
@@ -142,20 +135,16 @@ export class KinesisDestination implements Destination {
     const command = new PutRecordsCommand({ ...target, Records: [] });
     exchange.attach(command);
     await this.client.send(command, { abortSignal: signal });
-    const results = exchange.json('PutRecords').Records as PutRecordsResult[] | undefined;
-    if (!Array.isArray(results) || results.length !== entries.length) {
-      throw new MalformedResponseError(
-        `PutRecords answered ${Array.isArray(results) ? results.length : 'no'} results for ${entries.length} records`,
-      );
-    }
+    const results = entryResults('PutRecords', exchange.json('PutRecords'), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
     for (let index = 0; index < results.length; index++) {
-      const r = results[index];
-      if (r === null || typeof r !== 'object') failures.push({ index, code: 'MalformedResponse', message: 'result is not an object' });
-      else if (r.ErrorCode) failures.push({ index, code: String(r.ErrorCode), message: String(r.ErrorMessage ?? '') });
-      else if (!r.SequenceNumber) failures.push({ index, code: 'MalformedResponse', message: 'result has neither SequenceNumber nor ErrorCode' });
-      else if (r.ShardId && entries[index]!.shardId && r.ShardId !== entries[index]!.shardId) stale = true;
+      const failure = entryFailure(results[index], index, 'SequenceNumber');
+      if (failure) failures.push(failure);
+      else {
+        const shard = (results[index] as EntryResult).ShardId;
+        if (shard && entries[index]!.shardId && shard !== entries[index]!.shardId) stale = true;
+      }
     }
     // An aggregate landed on another shard than it was grouped for: the stream was resharded.
     if (stale) this.invalidate();

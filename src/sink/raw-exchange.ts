@@ -32,7 +32,7 @@ export class RawExchange {
   /** The body of a 2xx answer, once the call succeeded. */
   private answer: Buffer | undefined;
 
-  constructor(readonly body: Buffer) {}
+  constructor(private readonly body: Buffer) {}
 
   attach<I extends object, O extends object>(command: { middlewareStack: MiddlewareStack<I, O> }): void {
     const body = this.body;
