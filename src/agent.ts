@@ -78,13 +78,14 @@ export class Agent {
   }
 
   private async drain(): Promise<void> {
-    const deadline = Date.now() + this.config.shutdownTimeoutMillis;
+    // Monotonic: a wall clock stepped back must not stretch the drain.
+    const deadline = performance.now() + this.config.shutdownTimeoutMillis;
     // Metrics stop beside the flows, not before them: a CloudWatch endpoint
     // that does not answer must not eat the flows' drain time.
     const observabilityStopped = this.observability?.stop() ?? Promise.resolve();
     await Promise.all([...this.flows.values()].map((f) => f.stop(deadline)));
     await this.store?.close();
-    await Promise.race([observabilityStopped, delay(Math.max(0, deadline - Date.now()))]);
+    await Promise.race([observabilityStopped, delay(Math.max(0, deadline - performance.now()))]);
     this.log.info('agent stopped');
   }
 
@@ -116,7 +117,7 @@ export class Agent {
       const wanted = nextById.get(id);
       if (!wanted || agentChanged || fingerprint(flowShape(wanted)) !== fingerprint(flowShape(flow.config))) stopping.push(flow);
     }
-    const deadline = Date.now() + next.shutdownTimeoutMillis;
+    const deadline = performance.now() + next.shutdownTimeoutMillis;
     await Promise.all(stopping.map((f) => f.stop(deadline)));
     for (const f of stopping) this.flows.delete(f.config.id);
     await this.store?.flush();

@@ -46,10 +46,11 @@ export class Flow {
    * Stops reading, then gives buffered and in-flight records until the
    * deadline to be acknowledged; whatever is not stays uncommitted and is
    * read again after a restart.
+   * `deadline` is monotonic ms (performance.now()).
    */
   async stop(deadline: number): Promise<void> {
     await this.source.stop();
-    await this.delivery.close(Math.max(0, deadline - Date.now()));
+    await this.delivery.close(Math.max(0, deadline - performance.now()));
     this.chain.close();
     this.log.info('flow stopped');
   }

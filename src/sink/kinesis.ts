@@ -34,7 +34,7 @@ export class KinesisDestination implements Destination {
   private readonly log: Logger;
   private readonly routing: boolean;
   private shards: ShardMap | undefined;
-  private loadedAt = 0;
+  private loadedAt = -Infinity;
   private loading = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -71,7 +71,7 @@ export class KinesisDestination implements Destination {
 
   invalidate(): void {
     if (!this.routing || this.closed || this.deferred) return;
-    const wait = this.loadedAt + SHARD_REFRESH_MIN_MS - Date.now();
+    const wait = this.loadedAt + SHARD_REFRESH_MIN_MS - performance.now();
     if (wait <= 0) {
       void this.refresh();
       return;
@@ -97,7 +97,8 @@ export class KinesisDestination implements Destination {
 
   private async load(): Promise<void> {
     this.loading = true;
-    this.loadedAt = Date.now();
+    // Monotonic: a wall clock stepped back must not hold refreshes off.
+    this.loadedAt = performance.now();
     try {
       const ranges: ShardRange[] = [];
       let token: string | undefined;

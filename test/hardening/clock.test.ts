@@ -16,6 +16,7 @@ import { LogSampler } from '../../src/process/sampler.ts';
 import { DeliveryCore } from '../../src/sink/delivery.ts';
 import type { Destination, EntryFailure } from '../../src/sink/destination.ts';
 import { PlainPacker, type Entry } from '../../src/sink/entry.ts';
+import { KinesisDestination } from '../../src/sink/kinesis.ts';
 import { PUT_RECORDS } from '../../src/sink/limits.ts';
 import { makeFlow, makeRecords, RecordingAcker } from '../sink/helpers.ts';
 import { startSource, type Harness } from '../source/support/harness.ts';
@@ -105,6 +106,34 @@ describe('the wall clock stepping back an hour', () => {
     expect(dest.calls).toBe(2);
     expect(acker.acked.length).toBe(10);
     await core.close(0);
+  });
+
+  // Found here (the last shard refresh was a wall-clock time: after a step
+  // back a stale shard map waited an hour to be refreshed).
+  it('still refreshes a stale shard map (KPL routing) within a second', async () => {
+    fakeClock();
+    let listed = 0;
+    const client = {
+      send: () => {
+        listed++;
+        return Promise.resolve({ Shards: [] });
+      },
+      destroy: () => {},
+    };
+    const dest = new KinesisDestination({
+      client: client as unknown as ConstructorParameters<typeof KinesisDestination>[0]['client'],
+      context: { kind: 'kinesis', streamName: 's', region: 'us-east-1', flowIndex: 0 },
+      log: silentLogger(),
+      routing: true,
+    });
+    await dest.start();
+    expect(listed).toBe(1);
+    vi.setSystemTime(Date.now() - HOUR);
+    dest.invalidate();
+    await vi.advanceTimersByTimeAsync(1100);
+    await settle();
+    expect(listed).toBe(2);
+    dest.close();
   });
 
   it('still sends a batch when it is maxBufferAgeMillis old (a timer, not a time comparison)', async () => {
