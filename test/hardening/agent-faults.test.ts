@@ -6,66 +6,43 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsProtocolServer, type Handler, type RecordedRequest } from '../servers/aws-protocol-server.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Handler, RecordedRequest } from '../servers/aws-protocol-server.ts';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
 import { CloudWatchServer } from '../servers/cloudwatch-server.ts';
-import { agentYaml, DROP_TO_NOBODY, expectExactlyOnce, hasMsg, isRoot, NOBODY, startAgentVia, numbered, sleep, splitLines, tally, tempDir, until, type FlowSpec } from './support.ts';
+import { agentYaml, DROP_TO_NOBODY, expectExactlyOnce, hasMsg, isRoot, NOBODY, startAgentVia, numbered, sleep, splitLines, tally, until, type FlowSpec, useProtocolServer, agentOutput } from './support.ts';
 
-let server: AwsProtocolServer;
-let dir: string;
-let n = 0;
-const agents: AgentProcess[] = [];
+const suite = useProtocolServer('agent');
 
-beforeAll(async () => {
-  server = await AwsProtocolServer.start();
-  dir = tempDir('agent');
-});
-afterEach(() => server.clearFaults());
-afterAll(async () => {
-  for (const a of agents) await a.stop('SIGKILL');
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function newCase(): { stream: string; sub: string } {
-  const stream = `agent-${++n}`;
-  server.createStream(stream, 2);
-  const sub = join(dir, stream);
-  mkdirSync(sub, { recursive: true });
-  return { stream, sub };
-}
-
-const accepted = (stream: string) => server.streams.get(stream)!.entries;
-const out = (a: AgentProcess) => () => `stdout:\n${a.stdout.slice(-5000)}\nstderr:\n${a.stderr}`;
+const accepted = (stream: string) => suite.server.streams.get(stream)!.entries;
 
 function writeConfig(sub: string, flows: FlowSpec[], top: string[] = [], checkpointFile = join(sub, 'state', 'cp')): string {
   const config = join(sub, 'agent.yaml');
-  writeFileSync(config, agentYaml({ endpoint: server.endpoint, checkpointFile, flows, top }));
+  writeFileSync(config, agentYaml({ endpoint: suite.server.endpoint, checkpointFile, flows, top }));
   return config;
 }
 
 function start(config: string): AgentProcess {
   const a = AgentProcess.start(config);
-  agents.push(a);
+  suite.track(a);
   return a;
 }
 
 /** When the server answered each PutRecords call (after any injected delay). */
 function trackAnswers(): { answeredAt: Map<RecordedRequest, number>; restore: () => void } {
   const key = 'Kinesis_20131202.PutRecords';
-  const original = (server as unknown as { handlers: Map<string, Handler> }).handlers.get(key)!;
+  const original = (suite.server as unknown as { handlers: Map<string, Handler> }).handlers.get(key)!;
   const answeredAt = new Map<RecordedRequest, number>();
-  server.handle(key, (r, srv) => {
+  suite.server.handle(key, (r, srv) => {
     answeredAt.set(r, Date.now());
     return original(r, srv);
   });
-  return { answeredAt, restore: () => server.handle(key, original) };
+  return { answeredAt, restore: () => suite.server.handle(key, original) };
 }
 
 describe('stopping under load', () => {
   it('exits 0 within shutdownTimeoutMillis on SIGTERM while busy, and a restart loses nothing', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'app.log');
     writeFileSync(log, '');
     const shutdownTimeoutMillis = 1500;
@@ -73,7 +50,7 @@ describe('stopping under load', () => {
       `shutdownTimeoutMillis: ${shutdownTimeoutMillis}`,
     ]);
     // A slow destination: calls are in flight and records queued at the stop.
-    server.setFaults({ kind: 'delay', ms: 400, operations: ['PutRecords'] });
+    suite.server.setFaults({ kind: 'delay', ms: 400, operations: ['PutRecords'] });
     const { answeredAt, restore } = trackAnswers();
     let written = 0;
     let writing = true;
@@ -86,7 +63,7 @@ describe('stopping under load', () => {
     })();
     let agent = start(config);
     try {
-      await until(() => accepted(stream).length >= 500, 'shipping under load', 30_000, out(agent));
+      await until(() => accepted(stream).length >= 500, 'shipping under load', 30_000, agentOutput(agent));
     } finally {
       writing = false;
       await writer;
@@ -96,19 +73,19 @@ describe('stopping under load', () => {
     const took = Date.now() - t0;
     // Calls answered after the signal may have been given up on by the agent.
     const inFlightAtExit = new Set(
-      server.requests
+      suite.server.requests
         .filter((r) => r.body.StreamName === stream && (r.status === 0 || (answeredAt.get(r) ?? Infinity) >= t0))
         .flatMap((r) => r.entries.map((e) => e.data.toString('latin1'))),
     );
     restore();
-    expect(exit.code, out(agent)()).toBe(0);
+    expect(exit.code, agentOutput(agent)()).toBe(0);
     expect(took).toBeLessThan(shutdownTimeoutMillis + 3000);
     expect(accepted(stream).length).toBeLessThan(written);
 
-    server.clearFaults();
+    suite.server.clearFaults();
     agent = start(config);
     const all = splitLines(numbered('load', 0, written));
-    await until(() => tally(accepted(stream), all).missing === 0, 'every line after the restart', 60_000, out(agent));
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line after the restart', 60_000, agentOutput(agent));
     expect((await agent.stop('SIGTERM')).code).toBe(0);
     const t = tally(accepted(stream), all);
     expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
@@ -118,21 +95,21 @@ describe('stopping under load', () => {
   }, 120_000);
 
   it('exits 0 within shutdownTimeoutMillis on SIGTERM while the destination is down, and a restart sends everything', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('down', 0, 500));
     const config = writeConfig(sub, [{ filePattern: log, stream }], ['shutdownTimeoutMillis: 1000']);
-    server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable', operations: ['PutRecords'] });
+    suite.server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable', operations: ['PutRecords'] });
     let agent = start(config);
     await agent.waitForLog(hasMsg('retrying'));
     const t0 = Date.now();
     const exit = await agent.stop('SIGTERM');
-    expect(exit.code, out(agent)()).toBe(0);
+    expect(exit.code, agentOutput(agent)()).toBe(0);
     expect(Date.now() - t0).toBeLessThan(1000 + 3000);
     expect(agent.logLines().some(hasMsg('shutdown deadline reached'))).toBe(true);
-    server.clearFaults();
+    suite.server.clearFaults();
     agent = start(config);
-    await until(() => accepted(stream).length >= 500, 'every line', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 500, 'every line', 30_000, agentOutput(agent));
     expect((await agent.stop('SIGTERM')).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('down', 0, 500)));
   });
@@ -140,12 +117,12 @@ describe('stopping under load', () => {
 
 describe('reloading under load', () => {
   it('loses nothing when SIGHUP changes a busy flow (it drains, then starts again from its checkpoint)', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'app.log');
     writeFileSync(log, '');
     const flow = (age: number) => [{ filePattern: log, stream, extra: ['maxBufferSizeRecords: 100', 'maxInFlightRequests: 2', `maxBufferAgeMillis: ${age}`] }];
     const config = writeConfig(sub, flow(1000), ['shutdownTimeoutMillis: 1000']);
-    server.setFaults({ kind: 'delay', ms: 300, operations: ['PutRecords'] });
+    suite.server.setFaults({ kind: 'delay', ms: 300, operations: ['PutRecords'] });
     let written = 0;
     let writing = true;
     const writer = (async () => {
@@ -160,7 +137,7 @@ describe('reloading under load', () => {
     const agent = start(config);
     let inFlightAtReload = new Set<string>();
     try {
-      await until(() => accepted(stream).length >= 300, 'shipping under load', 30_000, out(agent));
+      await until(() => accepted(stream).length >= 300, 'shipping under load', 30_000, agentOutput(agent));
       writeConfig(sub, flow(2000), ['shutdownTimeoutMillis: 1000']);
       const hupAt = Date.now();
       agent.child.kill('SIGHUP');
@@ -168,7 +145,7 @@ describe('reloading under load', () => {
       const reloadedAt = Date.now();
       await sleep(500);
       inFlightAtReload = new Set(
-        server.requests
+        suite.server.requests
           .filter((r) => r.body.StreamName === stream && r.at <= reloadedAt && (answeredAt.get(r) ?? Infinity) >= hupAt)
           .flatMap((r) => r.entries.map((e) => e.data.toString('latin1'))),
       );
@@ -177,9 +154,9 @@ describe('reloading under load', () => {
       await writer;
       restore();
     }
-    server.clearFaults();
+    suite.server.clearFaults();
     const all = splitLines(numbered('hup', 0, written));
-    await until(() => tally(accepted(stream), all).missing === 0, 'every line after the reload', 60_000, out(agent));
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line after the reload', 60_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     const t = tally(accepted(stream), all);
     expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
@@ -191,9 +168,9 @@ describe('reloading under load', () => {
 
 describe('flows and their checkpoints', () => {
   it('ships one file to two flows, each line once per flow, and resumes both after a restart', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const other = `${stream}-b`;
-    server.createStream(other, 1);
+    suite.server.createStream(other, 1);
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('two', 0, 100));
     const config = writeConfig(sub, [
@@ -201,11 +178,11 @@ describe('flows and their checkpoints', () => {
       { filePattern: log, stream: other },
     ]);
     let agent = start(config);
-    await until(() => accepted(stream).length >= 100 && accepted(other).length >= 100, 'both flows', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 100 && accepted(other).length >= 100, 'both flows', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     appendFileSync(log, numbered('two', 100, 150));
     agent = start(config);
-    await until(() => accepted(stream).length >= 150 && accepted(other).length >= 150, 'both flows again', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 150 && accepted(other).length >= 150, 'both flows again', 30_000, agentOutput(agent));
     await sleep(1200);
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('two', 0, 150)));
@@ -213,7 +190,7 @@ describe('flows and their checkpoints', () => {
   });
 
   it('keeps a named flow\'s place when its filePattern is rewritten (the default id would change with it)', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('named', 0, 100));
     const config = (pattern: string) => writeConfig(sub, [{ filePattern: pattern, stream, extra: ['name: web', 'initialPosition: END_OF_FILE'] }]);
@@ -221,11 +198,11 @@ describe('flows and their checkpoints', () => {
     let agent = start(config(log));
     await agent.waitForLog(hasMsg('agent started'));
     appendFileSync(log, numbered('named', 100, 150));
-    await until(() => accepted(stream).length >= 50, 'the new lines', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 50, 'the new lines', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     appendFileSync(log, numbered('named', 150, 200));
     agent = start(config(join(sub, '*.log')));
-    await until(() => accepted(stream).length >= 100, 'the lines written while stopped', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 100, 'the lines written while stopped', 30_000, agentOutput(agent));
     await sleep(1200);
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('named', 100, 200)));
@@ -238,32 +215,32 @@ describe('CloudWatch in trouble', () => {
       const cw = await CloudWatchServer.start();
       cw.failWith(mode);
       try {
-        const { stream, sub } = newCase();
+        const { stream, sub } = suite.newCase(2);
         const log = join(sub, 'app.log');
         writeFileSync(log, numbered('cw', 0, 200));
         const config = join(sub, 'agent.yaml');
         writeFileSync(
           config,
-          agentYaml({ endpoint: server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows: [{ filePattern: log, stream }], top: ['shutdownTimeoutMillis: 1500'] })
+          agentYaml({ endpoint: suite.server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows: [{ filePattern: log, stream }], top: ['shutdownTimeoutMillis: 1500'] })
             .replace('cloudwatch.emitMetrics: false', `cloudwatch.emitMetrics: true\ncloudwatch.endpoint: ${cw.endpoint}\ncloudwatch.metricsBufferTimeMillis: 300`),
         );
         const agent = start(config);
-        await until(() => accepted(stream).length >= 200, 'every line', 30_000, out(agent));
+        await until(() => accepted(stream).length >= 200, 'every line', 30_000, agentOutput(agent));
         // A hanging call holds its period until it times out; the others fail at once.
         const attempts = mode === 'hang' ? 1 : 4;
-        await until(() => cw.refused >= attempts, 'CloudWatch calls meeting the fault', 30_000, out(agent));
+        await until(() => cw.refused >= attempts, 'CloudWatch calls meeting the fault', 30_000, agentOutput(agent));
         appendFileSync(log, numbered('cw', 200, 300));
-        await until(() => accepted(stream).length >= 300, 'more lines', 30_000, out(agent));
+        await until(() => accepted(stream).length >= 300, 'more lines', 30_000, agentOutput(agent));
         const t0 = Date.now();
         const exit = await agent.stop();
-        expect(exit.code, out(agent)()).toBe(0);
+        expect(exit.code, agentOutput(agent)()).toBe(0);
         expect(Date.now() - t0).toBeLessThan(1500 + 3000);
         expectExactlyOnce(accepted(stream), splitLines(numbered('cw', 0, 300)));
         // A CloudWatch problem is worth a line when it starts or changes (a
         // timeout under load between two 503s is a change), not one per attempt.
         const warnings = agent.logLines().filter((l) => l.component === 'metrics' && (l.level === 'warn' || l.level === 'error'));
-        expect(warnings.length, out(agent)()).toBeGreaterThanOrEqual(1);
-        expect(warnings.length, out(agent)()).toBeLessThanOrEqual(Math.max(2, Math.floor(cw.refused / 2)));
+        expect(warnings.length, agentOutput(agent)()).toBeGreaterThanOrEqual(1);
+        expect(warnings.length, agentOutput(agent)()).toBeLessThanOrEqual(Math.max(2, Math.floor(cw.refused / 2)));
       } finally {
         cw.failWith('none');
         await cw.close();
@@ -280,20 +257,20 @@ describe('CloudWatch hanging at shutdown', () => {
     const cw = await CloudWatchServer.start();
     cw.failWith('hang');
     try {
-      const { stream, sub } = newCase();
+      const { stream, sub } = suite.newCase(2);
       const log = join(sub, 'app.log');
       writeFileSync(log, numbered('cwd', 0, 50));
       const config = join(sub, 'agent.yaml');
       writeFileSync(
         config,
-        agentYaml({ endpoint: server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows: [{ filePattern: log, stream }], top: ['shutdownTimeoutMillis: 2500'] })
+        agentYaml({ endpoint: suite.server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows: [{ filePattern: log, stream }], top: ['shutdownTimeoutMillis: 2500'] })
           .replace('cloudwatch.emitMetrics: false', `cloudwatch.emitMetrics: true\ncloudwatch.endpoint: ${cw.endpoint}\ncloudwatch.metricsBufferTimeMillis: 300`),
       );
       const agent = start(config);
-      await until(() => accepted(stream).length >= 50, 'the first lines', 30_000, out(agent));
-      await until(() => cw.refused >= 1, 'a CloudWatch call hanging', 30_000, out(agent));
+      await until(() => accepted(stream).length >= 50, 'the first lines', 30_000, agentOutput(agent));
+      await until(() => cw.refused >= 1, 'a CloudWatch call hanging', 30_000, agentOutput(agent));
       // Calls the destination answers in 500 ms, and a writer that keeps going.
-      server.setFaults({ kind: 'delay', ms: 500, operations: ['PutRecords'] });
+      suite.server.setFaults({ kind: 'delay', ms: 500, operations: ['PutRecords'] });
       let written = 50;
       let writing = true;
       const writer = (async () => {
@@ -304,13 +281,13 @@ describe('CloudWatch hanging at shutdown', () => {
         }
       })();
       try {
-        const calls = server.calls('PutRecords').length;
-        await until(() => server.calls('PutRecords').length > calls + 2, 'calls in flight', 30_000, out(agent));
+        const calls = suite.server.calls('PutRecords').length;
+        await until(() => suite.server.calls('PutRecords').length > calls + 2, 'calls in flight', 30_000, agentOutput(agent));
         const t0 = Date.now();
-        expect((await agent.stop()).code, out(agent)()).toBe(0);
+        expect((await agent.stop()).code, agentOutput(agent)()).toBe(0);
         const took = Date.now() - t0;
         // Reading stops at once; the calls in flight finish well within 2.5 s.
-        expect(agent.logLines().filter(hasMsg('shutdown deadline reached')), out(agent)()).toEqual([]);
+        expect(agent.logLines().filter(hasMsg('shutdown deadline reached')), agentOutput(agent)()).toEqual([]);
         expect(took).toBeLessThan(2500 + 3000);
       } finally {
         writing = false;
@@ -325,7 +302,7 @@ describe('CloudWatch hanging at shutdown', () => {
 
 describe('multi-line records across a restart', () => {
   it('sends a multi-line record gathering at SIGTERM once, after the restart', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'ml.log');
     const entry = (i: number) => `${i} start of entry\n  at frame one\n  at frame two\n`;
     let text = '';
@@ -345,7 +322,7 @@ describe('multi-line records across a restart', () => {
       }
     })();
     try {
-      await until(() => accepted(stream).length >= 19, 'the closed entries', 30_000, out(agent));
+      await until(() => accepted(stream).length >= 19, 'the closed entries', 30_000, agentOutput(agent));
       expect((await agent.stop()).code).toBe(0);
     } finally {
       growing = false;
@@ -354,7 +331,7 @@ describe('multi-line records across a restart', () => {
     expect(accepted(stream).length).toBe(19);
     appendFileSync(log, entry(20));
     agent = start(config);
-    await until(() => accepted(stream).length >= 21, 'the rest', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 21, 'the rest', 30_000, agentOutput(agent));
     await sleep(1500);
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), [...Array.from({ length: 19 }, (_, i) => entry(i)), entry(19) + tail, entry(20)]);
@@ -363,21 +340,21 @@ describe('multi-line records across a restart', () => {
 
 describe('a second stop signal', () => {
   it('exits at once with code 1 on a second SIGTERM during the drain, and a restart still loses nothing', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('twice', 0, 300));
     const config = writeConfig(sub, [{ filePattern: log, stream }], ['shutdownTimeoutMillis: 60000']);
-    server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable', operations: ['PutRecords'] });
+    suite.server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable', operations: ['PutRecords'] });
     let agent = start(config);
     await agent.waitForLog(hasMsg('retrying'));
     agent.child.kill('SIGTERM');
     await agent.waitForLog(hasMsg('stopping'));
     const exit = await agent.stop('SIGTERM');
-    expect(exit.code, out(agent)()).toBe(1);
+    expect(exit.code, agentOutput(agent)()).toBe(1);
     expect(agent.logLines().some(hasMsg('second stop signal'))).toBe(true);
-    server.clearFaults();
+    suite.server.clearFaults();
     agent = start(config);
-    await until(() => accepted(stream).length >= 300, 'every line', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 300, 'every line', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('twice', 0, 300)));
   });
@@ -385,12 +362,12 @@ describe('a second stop signal', () => {
 
 describe('checkpoint file faults', () => {
   async function firstRun(): Promise<{ stream: string; sub: string; log: string; config: string; cp: string }> {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('cp', 0, 100));
     const config = writeConfig(sub, [{ filePattern: log, stream }]);
     const agent = start(config);
-    await until(() => accepted(stream).length >= 100, 'the first run', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 100, 'the first run', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     return { stream, sub, log, config, cp: join(sub, 'state', 'cp') };
   }
@@ -405,16 +382,16 @@ describe('checkpoint file faults', () => {
       appendFileSync(log, numbered('cp', 100, 150));
       let agent = start(config);
       // START_OF_FILE with no checkpoint: the file again from its first line (at-least-once).
-      await until(() => tally(accepted(stream), splitLines(numbered('cp', 0, 150))).missing === 0, 'the file again', 30_000, out(agent));
+      await until(() => tally(accepted(stream), splitLines(numbered('cp', 0, 150))).missing === 0, 'the file again', 30_000, agentOutput(agent));
       expect(agent.logLines().filter(hasMsg('moved it aside')).length).toBe(1);
       expect(readdirSync(join(sub, 'state')).some((f) => f.startsWith('cp.corrupt-'))).toBe(true);
-      await until(() => existsSync(cp) && readFileSync(cp, 'utf8').includes('"entries"'), 'a new checkpoint file', 10_000, out(agent));
+      await until(() => existsSync(cp) && readFileSync(cp, 'utf8').includes('"entries"'), 'a new checkpoint file', 10_000, agentOutput(agent));
       expect((await agent.stop()).code).toBe(0);
       // The next start reads the new file: nothing moved aside, nothing sent again.
       const before = accepted(stream).length;
       appendFileSync(log, numbered('cp', 150, 160));
       agent = start(config);
-      await until(() => accepted(stream).length >= before + 10, 'the appended lines', 30_000, out(agent));
+      await until(() => accepted(stream).length >= before + 10, 'the appended lines', 30_000, agentOutput(agent));
       await sleep(1200);
       expect((await agent.stop()).code).toBe(0);
       expect(agent.logLines().some(hasMsg('moved it aside'))).toBe(false);
@@ -432,7 +409,7 @@ describe('checkpoint file faults', () => {
     writeFileSync(cp, JSON.stringify({ version: 1, entries: variants }));
     appendFileSync(log, numbered('cp', 100, 110));
     const agent = start(config);
-    await until(() => tally(accepted(stream), splitLines(numbered('cp', 0, 110))).missing === 0, 'the appended lines', 10_000, out(agent));
+    await until(() => tally(accepted(stream), splitLines(numbered('cp', 0, 110))).missing === 0, 'the appended lines', 10_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
   });
 
@@ -454,7 +431,7 @@ describe('checkpoint file faults', () => {
     }],
   ] as const) {
     it(`stops at start with one line naming checkpointFile and exit code 2 when ${what}`, async () => {
-      const { stream, sub } = newCase();
+      const { stream, sub } = suite.newCase(2);
       const path = place(sub);
       const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [], path);
       const r = await runCli(['-c', config]);
@@ -468,7 +445,7 @@ describe('checkpoint file faults', () => {
 
   // Found here (the hint named the Kinesis Agent's /var/run default); fixed in edc09e7.
   it('names the real default checkpointFile in its hint', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [], sub);
     const r = await runCli(['-c', config]);
     expect(r.code).toBe(2);
@@ -480,8 +457,8 @@ describe.skipIf(!isRoot)('a checkpoint directory the agent may not create (as no
   // Found here (the directory was made only in open(), so after an EACCES at
   // start no checkpoint was ever written); fixed in a4ee65a.
   it('ships meanwhile, says so once, and writes checkpoints once it is allowed to', async () => {
-    const { stream, sub } = newCase();
-    chmodSync(dir, 0o755);
+    const { stream, sub } = suite.newCase(2);
+    chmodSync(suite.dir, 0o755);
     chmodSync(sub, 0o755);
     const parent = join(sub, 'var-lib');
     mkdirSync(parent, { mode: 0o755 });
@@ -491,14 +468,14 @@ describe.skipIf(!isRoot)('a checkpoint directory the agent may not create (as no
     const config = writeConfig(sub, [{ filePattern: log, stream }], [], cp);
     chmodSync(config, 0o644);
     const agent = startAgentVia(DROP_TO_NOBODY, config);
-    agents.push(agent);
-    await until(() => accepted(stream).length >= 100, 'shipping without a checkpoint directory', 30_000, out(agent));
+    suite.track(agent);
+    await until(() => accepted(stream).length >= 100, 'shipping without a checkpoint directory', 30_000, agentOutput(agent));
     const warnings = agent.logLines().filter((l) => l.level === 'warn' && JSON.stringify(l).includes(cp));
     // The failed mkdir, then the first failed write: no more however long it lasts.
-    expect(warnings.length, out(agent)()).toBeLessThanOrEqual(2);
+    expect(warnings.length, agentOutput(agent)()).toBeLessThanOrEqual(2);
     chownSync(parent, NOBODY.uid, NOBODY.gid);
     appendFileSync(log, numbered('perm', 100, 110));
-    await until(() => existsSync(cp) && readFileSync(cp, 'utf8').includes('"offset"'), 'a checkpoint file once allowed', 5_000, out(agent));
+    await until(() => existsSync(cp) && readFileSync(cp, 'utf8').includes('"offset"'), 'a checkpoint file once allowed', 5_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('perm', 0, 110)));
   });
@@ -511,7 +488,7 @@ describe.skipIf(!isRoot)('a full disk under the checkpoint directory (tmpfs, as 
   });
 
   it('keeps shipping, logs the write failure once, and writes checkpoints again once space is freed', async (ctx) => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase(2);
     mnt = join(sub, 'state');
     mkdirSync(mnt);
     try {
@@ -531,12 +508,12 @@ describe.skipIf(!isRoot)('a full disk under the checkpoint directory (tmpfs, as 
     writeFileSync(log, numbered('full', 0, 200));
     const config = writeConfig(sub, [{ filePattern: log, stream }]);
     const agent = start(config);
-    await until(() => accepted(stream).length >= 200, 'shipping with a full disk', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 200, 'shipping with a full disk', 30_000, agentOutput(agent));
     appendFileSync(log, numbered('full', 200, 400));
-    await until(() => accepted(stream).length >= 400, 'shipping on', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 400, 'shipping on', 30_000, agentOutput(agent));
     await sleep(500);
     const failures = agent.logLines().filter(hasMsg('cannot write the checkpoint file'));
-    expect(failures.length, out(agent)()).toBe(1);
+    expect(failures.length, agentOutput(agent)()).toBe(1);
     expect(failures[0]).toMatchObject({ code: 'ENOSPC' });
 
     rmSync(filler);
@@ -548,7 +525,7 @@ describe.skipIf(!isRoot)('a full disk under the checkpoint directory (tmpfs, as 
       () => existsSync(cp) && (JSON.parse(readFileSync(cp, 'utf8')) as { entries: { offset: number }[] }).entries.some((e) => e.offset === fileSize()),
       'a checkpoint at the end of the file',
       30_000,
-      out(agent),
+      agentOutput(agent),
     );
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('full', 0, 450)));

@@ -6,27 +6,15 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsProtocolServer, type Handler } from '../servers/aws-protocol-server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Handler } from '../servers/aws-protocol-server.ts';
 import { AgentProcess } from '../support/agent-process.ts';
 import { freePort } from '../support/free-port.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
-import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, tempDir, until } from './support.ts';
+import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, until, useProtocolServer } from './support.ts';
 
-let server: AwsProtocolServer;
-let dir: string;
+const suite = useProtocolServer('dest');
 let n = 0;
-const agents: AgentProcess[] = [];
-
-beforeAll(async () => {
-  server = await AwsProtocolServer.start();
-  dir = tempDir('dest');
-});
-afterAll(async () => {
-  for (const a of agents) await a.stop('SIGKILL');
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 interface Setup {
   stream: string;
@@ -39,9 +27,9 @@ interface Setup {
 /** A stream, a file of `count` lines and an agent shipping it. */
 function start(count: number, opts: { top?: string[]; extra?: string[]; firehose?: boolean; shards?: number; endpoint?: string } = {}): Setup {
   const stream = `fault-${++n}`;
-  if (opts.firehose) server.createDeliveryStream(stream);
-  else server.createStream(stream, opts.shards ?? 2);
-  const sub = join(dir, stream);
+  if (opts.firehose) suite.server.createDeliveryStream(stream);
+  else suite.server.createStream(stream, opts.shards ?? 2);
+  const sub = join(suite.dir, stream);
   const log = join(sub, 'app.log');
   const config = join(sub, 'agent.yaml');
   rmSync(sub, { recursive: true, force: true });
@@ -51,23 +39,23 @@ function start(count: number, opts: { top?: string[]; extra?: string[]; firehose
   writeFileSync(
     config,
     agentYaml({
-      endpoint: opts.endpoint ?? server.endpoint,
+      endpoint: opts.endpoint ?? suite.server.endpoint,
       checkpointFile: join(sub, 'cp'),
       flows: [{ filePattern: log, stream, firehose: opts.firehose ?? false, extra: ['maxBufferSizeRecords: 50', ...(opts.extra ?? [])] }],
       top: opts.top ?? [],
     }),
   );
   const agent = AgentProcess.start(config, { KINESIS_AGENT_LOG_LEVEL: 'info' });
-  agents.push(agent);
+  suite.track(agent);
   return { stream, log, config, lines: splitLines(text), agent };
 }
 
 function accepted(s: Setup) {
-  return server.streams.get(s.stream)?.entries ?? server.deliveryStreams.get(s.stream) ?? [];
+  return suite.server.streams.get(s.stream)?.entries ?? suite.server.deliveryStreams.get(s.stream) ?? [];
 }
 
 function putCalls(s: Setup) {
-  return server.requests.filter(
+  return suite.server.requests.filter(
     (r) => (r.operation === 'PutRecords' && r.body.StreamName === s.stream) || (r.operation === 'PutRecordBatch' && r.body.DeliveryStreamName === s.stream),
   );
 }
@@ -82,7 +70,7 @@ function detail(s: Setup): () => string {
  */
 async function faultThenClear(s: Setup, failedCalls: number): Promise<void> {
   await until(() => putCalls(s).length >= failedCalls, `${failedCalls} calls meeting the fault`, 30_000, detail(s));
-  server.clearFaults();
+  suite.server.clearFaults();
   await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
   const exit = await s.agent.stop('SIGTERM');
   expect(exit.code, s.agent.stderr).toBe(0);
@@ -90,7 +78,7 @@ async function faultThenClear(s: Setup, failedCalls: number): Promise<void> {
 
 describe('destination faults: every line arrives once the fault clears', () => {
   it('survives a storm of 500s and 503s, logging the failure once and the recovery once', async () => {
-    server.setFaults({ kind: 'status', status: 500 }, { kind: 'status', status: 503, type: 'ServiceUnavailable' });
+    suite.server.setFaults({ kind: 'status', status: 500 }, { kind: 'status', status: 503, type: 'ServiceUnavailable' });
     const s = start(400);
     await faultThenClear(s, 12);
     expectExactlyOnce(accepted(s), s.lines);
@@ -100,7 +88,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
   });
 
   it('survives throttling of every call', async () => {
-    server.setFaults({ kind: 'throttle' });
+    suite.server.setFaults({ kind: 'throttle' });
     const s = start(400);
     await faultThenClear(s, 12);
     expectExactlyOnce(accepted(s), s.lines);
@@ -108,7 +96,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
   });
 
   it('survives throttling of some records inside answers, re-sending only those', async () => {
-    server.setFaults({ kind: 'failRecords', fraction: 0.5 });
+    suite.server.setFaults({ kind: 'failRecords', fraction: 0.5 });
     const s = start(400);
     await faultThenClear(s, 10);
     expectExactlyOnce(accepted(s), s.lines);
@@ -116,19 +104,19 @@ describe('destination faults: every line arrives once the fault clears', () => {
 
   it('re-sends exactly the failed KPL aggregates: every line once after de-aggregation', async () => {
     // The first answer fails every aggregate, then half of them fail at random.
-    server.setFaults({ kind: 'failRecords', fraction: 1, times: 1, operations: ['PutRecords'] }, { kind: 'failRecords', fraction: 0.5, operations: ['PutRecords'] });
+    suite.server.setFaults({ kind: 'failRecords', fraction: 1, times: 1, operations: ['PutRecords'] }, { kind: 'failRecords', fraction: 0.5, operations: ['PutRecords'] });
     const s = start(2000, { extra: ['aggregation: true', 'partitionKeyOption: DETERMINISTIC'], shards: 4 });
     const lines = () => accepted(s).flatMap((e) => deaggregate(e.data, e.partitionKey ?? ''));
     // Half of the entries of every answer fail, for as long as it takes.
     await until(() => lines().length >= s.lines.length, 'every line accepted', 30_000, detail(s));
-    server.clearFaults();
+    suite.server.clearFaults();
     expect(putCalls(s).some((c) => c.failedIndexes.length > 0)).toBe(true);
     expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
     expectExactlyOnce(lines(), s.lines);
   });
 
   it('re-sends exactly the failed Firehose packs: every line once after unpacking', async () => {
-    server.setFaults(
+    suite.server.setFaults(
       { kind: 'failRecords', fraction: 1, times: 1, code: 'ServiceUnavailableException' },
       { kind: 'failRecords', fraction: 0.5, code: 'ServiceUnavailableException' },
     );
@@ -136,7 +124,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
     const lines = () => accepted(s).flatMap((e) => splitLines(e.data.toString('latin1')).map((l) => ({ data: Buffer.from(l, 'latin1') })));
     // Half of the entries of every answer fail, for as long as it takes.
     await until(() => lines().length >= s.lines.length, 'every line accepted', 30_000, detail(s));
-    server.clearFaults();
+    suite.server.clearFaults();
     expect(putCalls(s).some((c) => c.failedIndexes.length > 0)).toBe(true);
     expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
     expect(accepted(s).length).toBeLessThan(s.lines.length / 10);
@@ -144,21 +132,21 @@ describe('destination faults: every line arrives once the fault clears', () => {
   });
 
   it('survives Firehose 5xx and ServiceUnavailable', async () => {
-    server.setFaults({ kind: 'status', status: 500 }, { kind: 'throttle' });
+    suite.server.setFaults({ kind: 'status', status: 500 }, { kind: 'throttle' });
     const s = start(300, { firehose: true });
     await faultThenClear(s, 10);
     expectExactlyOnce(accepted(s), s.lines);
   });
 
   it('survives connection resets', async () => {
-    server.setFaults({ kind: 'reset' });
+    suite.server.setFaults({ kind: 'reset' });
     const s = start(400);
     await faultThenClear(s, 10);
     expectExactlyOnce(accepted(s), s.lines);
   });
 
   it('survives malformed answers', async () => {
-    server.setFaults({ kind: 'malformed' });
+    suite.server.setFaults({ kind: 'malformed' });
     const s = start(400);
     await faultThenClear(s, 10);
     expectExactlyOnce(accepted(s), s.lines);
@@ -166,7 +154,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
 
   it('treats answers that parse but do not add up (too few results, no sequence numbers, HTML) as failures, never as success', async () => {
     const key = 'Kinesis_20131202.PutRecords';
-    const handlers = (server as unknown as { handlers: Map<string, Handler> }).handlers;
+    const handlers = (suite.server as unknown as { handlers: Map<string, Handler> }).handlers;
     const original = handlers.get(key)!;
     let bogus = 0;
     const answers = [
@@ -175,7 +163,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
       { status: 200, body: '<html><body>Gateway says hi</body></html>', contentType: 'text/html' },
       { status: 200, body: 'null' },
     ];
-    server.handle(key, (r, srv) => (bogus < 12 ? answers[bogus++ % answers.length]! : original(r, srv)));
+    suite.server.handle(key, (r, srv) => (bogus < 12 ? answers[bogus++ % answers.length]! : original(r, srv)));
     try {
       const s = start(400);
       await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
@@ -183,21 +171,21 @@ describe('destination faults: every line arrives once the fault clears', () => {
       expect(bogus).toBe(12);
       expectExactlyOnce(accepted(s), s.lines);
     } finally {
-      server.handle(key, original);
+      suite.server.handle(key, original);
     }
   });
 
   it('waits for a stream deleted mid-run to exist again, logging it once, and loses nothing', async () => {
     const s = start(100, { extra: ['retryMaxBackoffMillis: 300'] });
     await until(() => accepted(s).length >= 100, 'the first lines', 30_000, detail(s));
-    const kept = server.streams.get(s.stream)!;
-    server.streams.delete(s.stream);
+    const kept = suite.server.streams.get(s.stream)!;
+    suite.server.streams.delete(s.stream);
     appendFileSync(s.log, numbered(s.stream, 100, 300));
     s.lines.push(...splitLines(numbered(s.stream, 100, 300)));
     await s.agent.waitForLog((l) => l.code === 'DESTINATION_NOT_FOUND');
     const before = putCalls(s).length;
     await until(() => putCalls(s).length >= before + 4, 'retries against the missing stream', 30_000, detail(s));
-    server.streams.set(s.stream, kept);
+    suite.server.streams.set(s.stream, kept);
     await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
     expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
     expectExactlyOnce(accepted(s), s.lines);
@@ -208,7 +196,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
     // A forwarder in front of the server plays the endpoint that goes down and up.
     const port = await freePort();
     const sockets = new Set<Socket>();
-    const target = new URL(server.endpoint);
+    const target = new URL(suite.server.endpoint);
     const forwarder = createServer((client) => {
       const upstream = connect(Number(target.port), target.hostname);
       for (const s of [client, upstream]) {
@@ -243,7 +231,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
     // The server still stores what a slow call carried after the agent gave
     // up on it: at-least-once allows exactly those records twice, no others.
     const slowCalls = 3;
-    server.setFaults({ kind: 'delay', ms: 1500, times: slowCalls, operations: ['PutRecords'] });
+    suite.server.setFaults({ kind: 'delay', ms: 1500, times: slowCalls, operations: ['PutRecords'] });
     const s = start(400, { top: ['socketTimeoutMillis: 300', 'connectionTimeoutMillis: 300'] });
     await until(() => accepted(s).length >= s.lines.length && putCalls(s).length > slowCalls, 'every line accepted', 30_000, detail(s));
     // Let the slow calls finish storing before counting.
@@ -264,13 +252,13 @@ describe('destination faults: every line arrives once the fault clears', () => {
       extra: ['retryMaxBackoffMillis: 300'],
     });
     await until(() => accepted(s).length >= 100, 'the first lines', 30_000, detail(s));
-    server.setFaults({ kind: 'status', status: 400, type: 'ExpiredTokenException' });
+    suite.server.setFaults({ kind: 'status', status: 400, type: 'ExpiredTokenException' });
     const more = numbered(s.stream, 100, 300);
     appendFileSync(s.log, more);
     s.lines.push(...splitLines(more));
     const before = putCalls(s).length;
     await until(() => putCalls(s).length >= before + 5, 'calls meeting the expired token', 30_000, detail(s));
-    server.clearFaults();
+    suite.server.clearFaults();
     await until(() => accepted(s).length >= s.lines.length, 'every line accepted', 30_000, detail(s));
     expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
     expectExactlyOnce(accepted(s), s.lines);
@@ -286,9 +274,9 @@ describe('destination faults: every line arrives once the fault clears', () => {
   it('keeps other flows going while one endpoint does not resolve, and ships it once fixed', async () => {
     const good = `fault-${++n}`;
     const bad = `fault-${++n}`;
-    server.createStream(good);
-    server.createStream(bad);
-    const sub = join(dir, 'dns');
+    suite.server.createStream(good);
+    suite.server.createStream(bad);
+    const sub = join(suite.dir, 'dns');
     mkdirSync(sub, { recursive: true });
     const goodLog = join(sub, 'good.log');
     const badLog = join(sub, 'bad.log');
@@ -297,7 +285,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
     const config = join(sub, 'agent.yaml');
     const yaml = (badEndpoint: string) =>
       agentYaml({
-        endpoint: server.endpoint,
+        endpoint: suite.server.endpoint,
         checkpointFile: join(sub, 'cp'),
         flows: [
           { filePattern: goodLog, stream: good, extra: ['name: good'] },
@@ -307,9 +295,9 @@ describe('destination faults: every line arrives once the fault clears', () => {
       });
     writeFileSync(config, yaml('http://nonexistent.invalid:1'));
     const agent = AgentProcess.start(config);
-    agents.push(agent);
-    const goodAccepted = () => server.streams.get(good)!.entries;
-    const badAccepted = () => server.streams.get(bad)!.entries;
+    suite.track(agent);
+    const goodAccepted = () => suite.server.streams.get(good)!.entries;
+    const badAccepted = () => suite.server.streams.get(bad)!.entries;
     await until(() => goodAccepted().length >= 200, 'the good flow', 30_000, () => agent.stdout);
     await agent.waitForLog(hasMsg('delivery failing'));
     appendFileSync(goodLog, numbered(good, 200, 300));
@@ -319,7 +307,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
     // The failure is logged once, not once per retry.
     expect(agent.logLines().filter((l) => l.flow === 'bad' && l.level === 'warn').length).toBe(1);
 
-    writeFileSync(config, yaml(server.endpoint));
+    writeFileSync(config, yaml(suite.server.endpoint));
     agent.child.kill('SIGHUP');
     await until(() => badAccepted().length >= 200, 'the fixed flow', 30_000, () => agent.stdout);
     expect((await agent.stop('SIGTERM')).code, agent.stderr).toBe(0);
@@ -328,7 +316,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
   });
 
   it('holds memory bounded through an outage while 32 MB are written, then ships it all', async () => {
-    server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable' });
+    suite.server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable' });
     const s = start(0, { extra: ['maxQueueBytes: 1048576', 'maxBufferSizeRecords: 500'], top: ['shutdownTimeoutMillis: 2000'] });
     await s.agent.waitForLog(hasMsg('flow started'));
     const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.agent.child.pid}/status`, 'utf8'))![1]) * 1024;
@@ -348,7 +336,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
     await until(() => putCalls(s).length >= calls + 5, 'more failing calls', 30_000, detail(s));
     const grown = rss() - before;
     expect(grown, `RSS grew by ${grown} bytes`).toBeLessThan(16 * 1024 * 1024);
-    server.clearFaults();
+    suite.server.clearFaults();
     await until(() => accepted(s).length >= s.lines.length, 'every line after the outage', 60_000, detail(s));
     expect((await s.agent.stop('SIGTERM')).code, s.agent.stderr).toBe(0);
     expectExactlyOnce(accepted(s), s.lines);

@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.ts';
 import {
   agentYaml,
@@ -22,52 +21,29 @@ import {
   splitLines,
   startAgentVia,
   tally,
-  tempDir,
   until,
   type FlowSpec,
+  useProtocolServer,
+  agentOutput,
 } from './support.ts';
 
-let server: AwsProtocolServer;
-let dir: string;
-let n = 0;
-const agents: AgentProcess[] = [];
-
-beforeAll(async () => {
-  server = await AwsProtocolServer.start();
-  dir = tempDir('files');
-  chmodSync(dir, 0o755);
-});
-afterAll(async () => {
-  for (const a of agents) await a.stop('SIGKILL');
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function newCase(): { stream: string; sub: string } {
-  const stream = `files-${++n}`;
-  server.createStream(stream, 1);
-  const sub = join(dir, stream);
-  mkdirSync(sub, { recursive: true });
-  return { stream, sub };
-}
+const suite = useProtocolServer('files', { dirMode: 0o755 });
 
 function accepted(stream: string) {
-  return server.streams.get(stream)!.entries;
+  return suite.server.streams.get(stream)!.entries;
 }
 
 function run(sub: string, flows: FlowSpec[], top: string[] = [], via?: string[]): AgentProcess {
   const config = join(sub, 'agent.yaml');
-  writeFileSync(config, agentYaml({ endpoint: server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows, top }));
+  writeFileSync(config, agentYaml({ endpoint: suite.server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows, top }));
   const agent = via ? startAgentVia(via, config) : AgentProcess.start(config);
-  agents.push(agent);
+  suite.track(agent);
   return agent;
 }
 
-const out = (a: AgentProcess) => () => `stdout:\n${a.stdout.slice(-5000)}\nstderr:\n${a.stderr}`;
-
 describe('bad input files', () => {
   it('ships random bytes with NUL and invalid UTF-8 unchanged: the records concatenate to the file (\\r\\n read as \\n)', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const parts: Buffer[] = [];
     for (let i = 0; i < 400; i++) {
       const b = randomBytes(1 + Math.floor(Math.random() * 300));
@@ -80,7 +56,7 @@ describe('bad input files', () => {
     // One call at a time keeps the destination's order the file's order.
     const agent = run(sub, [{ filePattern: log, stream, extra: ['maxInFlightRequests: 1'] }]);
     const expected = Buffer.from(bytes.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
-    await until(() => Buffer.concat(accepted(stream).map((e) => e.data)).length >= expected.length, 'all bytes', 30_000, out(agent));
+    await until(() => Buffer.concat(accepted(stream).map((e) => e.data)).length >= expected.length, 'all bytes', 30_000, agentOutput(agent));
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     const got = Buffer.concat(accepted(stream).map((e) => e.data));
     expect(got.equals(expected)).toBe(true);
@@ -88,7 +64,7 @@ describe('bad input files', () => {
   });
 
   it('runs binary garbage through a processor chain without stopping: every line sent or skipped, the checkpoint at the end', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const parts: Buffer[] = [];
     for (let i = 0; i < 300; i++) parts.push(randomBytes(1 + Math.floor(Math.random() * 200)), Buffer.from('\n'));
     parts.push(Buffer.from('127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326\n'));
@@ -112,14 +88,14 @@ describe('bad input files', () => {
         return 0;
       }
     };
-    await until(() => committed() === bytes.length, 'the checkpoint at the end of the file', 30_000, out(agent));
+    await until(() => committed() === bytes.length, 'the checkpoint at the end of the file', 30_000, agentOutput(agent));
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expect(accepted(stream).map((e) => e.data.toString()).filter((d) => d.includes('127.0.0.1') && d.includes('"origin":"h1"')).length, accepted(stream).map((e) => e.data.toString()).join('')).toBe(1);
     expect(agent.logLines().filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
   });
 
   it('ships whole lines when the writer writes them in fragments split anywhere', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const log = join(sub, 'frag.log');
     writeFileSync(log, '');
     const agent = run(sub, [{ filePattern: log, stream, extra: ['minTimeBetweenFilePollsMillis: 5'] }]);
@@ -132,20 +108,20 @@ describe('bad input files', () => {
       if (Math.random() < 0.3) await sleep(Math.floor(Math.random() * 15));
     }
     const lines = splitLines(numbered('frag', 0, 500));
-    await until(() => accepted(stream).length >= lines.length, 'every line', 30_000, out(agent));
+    await until(() => accepted(stream).length >= lines.length, 'every line', 30_000, agentOutput(agent));
     await sleep(1200);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), lines);
   });
 
   it('ships empty lines as records of one newline', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const log = join(sub, 'empty.log');
     const text = 'a\n\n\n\r\nb\n' + '\n'.repeat(200) + 'c\n';
     writeFileSync(log, text);
     const agent = run(sub, [{ filePattern: log, stream, extra: ['maxInFlightRequests: 1'] }]);
     const lines = splitLines(text.replaceAll('\r\n', '\n'));
-    await until(() => accepted(stream).length >= lines.length, 'every line', 30_000, out(agent));
+    await until(() => accepted(stream).length >= lines.length, 'every line', 30_000, agentOutput(agent));
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expect(accepted(stream).map((e) => e.data.toString())).toEqual(lines);
   });
@@ -157,8 +133,8 @@ describe('bad input files', () => {
     ['firehose', 1000 * 1024],
   ] as const) {
     it(`cuts a 10 MB line to the ${kind} record limit ending in the terminator, and goes on with the next lines`, async () => {
-      const { stream, sub } = newCase();
-      if (kind === 'firehose') server.createDeliveryStream(stream);
+      const { stream, sub } = suite.newCase();
+      if (kind === 'firehose') suite.server.createDeliveryStream(stream);
       const log = join(sub, 'huge.log');
       const huge = Buffer.alloc(10 * 1024 * 1024, 'h');
       huge.write('start-of-huge-line', 0);
@@ -166,8 +142,8 @@ describe('bad input files', () => {
       const after = numbered('after', 0, 50);
       writeFileSync(log, Buffer.concat([Buffer.from(before), huge, Buffer.from('\n'), Buffer.from(after)]));
       const agent = run(sub, [{ filePattern: log, stream, firehose: kind === 'firehose', extra: ['truncatedRecordTerminator: "<cut>\\n"'] }]);
-      const records = () => (kind === 'firehose' ? server.deliveryStreams.get(stream)! : accepted(stream));
-      await until(() => records().length >= 101, 'every record', 60_000, out(agent));
+      const records = () => (kind === 'firehose' ? suite.server.deliveryStreams.get(stream)! : accepted(stream));
+      await until(() => records().length >= 101, 'every record', 60_000, agentOutput(agent));
       expect((await agent.stop()).code, agent.stderr).toBe(0);
       const big = records().filter((e) => e.data.length > 1000);
       expect(big.length).toBe(1);
@@ -180,7 +156,7 @@ describe('bad input files', () => {
 
   // Past the open-file cap (1024) idle files give their descriptor back, so every file gets its turn.
   it('ships every line of 10,000 tiny files under one pattern', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const files = join(sub, 'many');
     mkdirSync(files);
     const expected: string[] = [];
@@ -190,13 +166,13 @@ describe('bad input files', () => {
       writeFileSync(join(files, `f${i}.log`), line);
     }
     const agent = run(sub, [{ filePattern: join(files, '*.log'), stream, extra: ['maxBufferAgeMillis: 1000', 'maxTimeBetweenFileTrackerRefreshMillis: 1000'] }]);
-    await until(() => accepted(stream).length >= expected.length, 'every file', 90_000, () => `${accepted(stream).length}/10000\n${out(agent)()}`);
+    await until(() => accepted(stream).length >= expected.length, 'every file', 90_000, () => `${accepted(stream).length}/10000\n${agentOutput(agent)()}`);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), expected);
   }, 120_000);
 
   it.skipIf(!isRoot)('logs a file it may not read once, ships the others, and reads it once permitted (run as nobody)', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     chmodSync(sub, 0o755);
     const logs = join(sub, 'logs');
     mkdirSync(logs, { mode: 0o755 });
@@ -210,20 +186,20 @@ describe('bad input files', () => {
     const open = join(logs, 'open.log');
     writeFileSync(open, numbered('open', 0, 100), { mode: 0o644 });
     const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 100'] }], [], DROP_TO_NOBODY);
-    await until(() => accepted(stream).length >= 100, 'the readable file', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 100, 'the readable file', 30_000, agentOutput(agent));
     // Rescans (every 100 ms) meet the denied file again and again meanwhile.
     for (let round = 1; round <= 3; round++) {
       appendFileSync(open, numbered('open', round * 100, round * 100 + 100));
-      await until(() => accepted(stream).length >= 100 + round * 100, 'more of the readable file', 30_000, out(agent));
+      await until(() => accepted(stream).length >= 100 + round * 100, 'more of the readable file', 30_000, agentOutput(agent));
       await sleep(300);
     }
     const about = agent.logLines().filter((l) => JSON.stringify(l).includes('secret.log'));
     // Once the permission is fixed, the file is read from its start.
     chmodSync(secret, 0o644);
-    await until(() => accepted(stream).length >= 401, 'the file once readable', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 401, 'the file once readable', 30_000, agentOutput(agent));
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), [...splitLines(numbered('open', 0, 400)), 'not for nobody\n']);
-    expect(about.length, out(agent)()).toBe(1);
+    expect(about.length, agentOutput(agent)()).toBe(1);
     expect(about[0]).toMatchObject({ level: 'warn' });
     expect(String(about[0]!.err)).toContain('EACCES');
   });
@@ -231,7 +207,7 @@ describe('bad input files', () => {
   // Found here (a file in a directory the agent may not enter was taken for
   // "gone" and skipped without a word, by a glob or a plain path).
   it.skipIf(!isRoot)('says once why it cannot see files in a directory it may not enter, and ships the rest (run as nobody)', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     chmodSync(sub, 0o755);
     const closed = join(sub, 'closed');
     mkdirSync(closed, { mode: 0o700 });
@@ -252,18 +228,18 @@ describe('bad input files', () => {
       [],
       DROP_TO_NOBODY,
     );
-    await until(() => accepted(stream).length >= 20, 'the readable file', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 20, 'the readable file', 30_000, agentOutput(agent));
     await sleep(1000);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     for (const flow of ['glob', 'plain']) {
       const about = agent.logLines().filter((l) => l.flow === flow && l.level === 'warn');
-      expect(about.length, `${flow}\n${out(agent)()}`).toBe(1);
+      expect(about.length, `${flow}\n${agentOutput(agent)()}`).toBe(1);
       expect(JSON.stringify(about[0])).toContain('EACCES');
     }
   });
 
   it('reads each version of a file renamed over again and again whole, never mixing versions', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('v0', 0, 10));
     const agent = run(sub, [{ filePattern: log, stream, extra: ['minTimeBetweenFilePollsMillis: 1', 'maxTimeBetweenFileTrackerRefreshMillis: 20'] }]);
@@ -283,7 +259,7 @@ describe('bad input files', () => {
       const got = new Set(accepted(stream).map((e) => e.data.toString()));
       return last.every((l) => got.has(l));
     };
-    await until(lastSeen, 'the last version', 30_000, out(agent));
+    await until(lastSeen, 'the last version', 30_000, agentOutput(agent));
     await sleep(1500);
     expect(agent.child.exitCode).toBeNull();
     expect((await agent.stop()).code, agent.stderr).toBe(0);
@@ -301,7 +277,7 @@ describe('bad input files', () => {
   });
 
   it('ships every line exactly once while the file is rotated by rename every 100 ms under constant writes', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'rot');
     mkdirSync(logs);
     const log = join(logs, 'app.log');
@@ -318,7 +294,7 @@ describe('bad input files', () => {
       await sleep(50);
     }
     const all = splitLines(numbered('rot', 0, written));
-    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${agentOutput(agent)()}`);
     await sleep(1200);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expect(rotations).toBeGreaterThan(20);
@@ -326,7 +302,7 @@ describe('bad input files', () => {
   });
 
   it('ships every line exactly once while the file is rotated by copy and truncate every 200 ms (no write between the two)', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'ct');
     mkdirSync(logs);
     const log = join(logs, 'app.log');
@@ -346,7 +322,7 @@ describe('bad input files', () => {
       await sleep(50);
     }
     const all = splitLines(numbered('ct', 0, written));
-    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 30_000, () => `${tally(accepted(stream), all).missing} missing\n${agentOutput(agent)()}`);
     await sleep(1200);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expect(rotations).toBeGreaterThan(10);
@@ -354,12 +330,12 @@ describe('bad input files', () => {
   });
 
   it('ships every line exactly once when copy-and-truncate rotations happen while the destination is down and reading is paused', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'ct-down');
     mkdirSync(logs);
     const log = join(logs, 'app.log');
     writeFileSync(log, '');
-    server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable' });
+    suite.server.setFaults({ kind: 'status', status: 503, type: 'ServiceUnavailable' });
     try {
       const agent = run(sub, [{ filePattern: join(logs, 'app.log*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200', 'maxQueueBytes: 1048576'] }]);
       await agent.waitForLog(hasMsg('agent started'));
@@ -379,19 +355,19 @@ describe('bad input files', () => {
         await sleep(100);
       }
       await sleep(500);
-      server.clearFaults();
-      await until(() => tally(accepted(stream), lines).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), lines).missing} missing\n${out(agent)()}`);
+      suite.server.clearFaults();
+      await until(() => tally(accepted(stream), lines).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), lines).missing} missing\n${agentOutput(agent)()}`);
       await sleep(1200);
       expect((await agent.stop()).code, agent.stderr).toBe(0);
       expectExactlyOnce(accepted(stream), lines);
     } finally {
-      server.clearFaults();
+      suite.server.clearFaults();
     }
   });
 
   /** SIGKILL the agent again and again while a writer appends and `rotate` turns the file over every 200 lines. */
   async function killLoopWhileRotating(prefix: string, rotate: (log: string, rotated: string) => void): Promise<void> {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, `${prefix}-kill`);
     mkdirSync(logs);
     const log = join(logs, 'app.log');
@@ -421,7 +397,7 @@ describe('bad input files', () => {
     }
     const agent = run(sub, flows);
     const all = splitLines(numbered(prefix, 0, written));
-    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), all).missing} missing\n${out(agent)()}`);
+    await until(() => tally(accepted(stream), all).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), all).missing} missing\n${agentOutput(agent)()}`);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     const t = tally(accepted(stream), all);
     expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
@@ -442,7 +418,7 @@ describe('bad input files', () => {
   }, 90_000);
 
   it('gives back the descriptors of deleted files (no descriptor leak)', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'fds');
     mkdirSync(logs);
     const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200'] }]);
@@ -455,33 +431,33 @@ describe('bad input files', () => {
       expected.push(line);
       writeFileSync(join(logs, `f${i}.log`), line);
     }
-    await until(() => accepted(stream).length >= 300, 'every file', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 300, 'every file', 30_000, agentOutput(agent));
     for (let i = 0; i < 300; i++) rmSync(join(logs, `f${i}.log`));
     // Deleted files are let go after the grace period (5 s) of quiet.
-    await until(() => fds() <= baseline + 5, `descriptors back near ${baseline}`, 20_000, () => `${fds()} open\n${out(agent)()}`);
+    await until(() => fds() <= baseline + 5, `descriptors back near ${baseline}`, 20_000, () => `${fds()} open\n${agentOutput(agent)()}`);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), expected);
   });
 
   it('picks up files again in a directory that was deleted and created again', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'logs');
     mkdirSync(logs);
     writeFileSync(join(logs, 'a.log'), numbered('first', 0, 100));
     const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 500'] }]);
-    await until(() => accepted(stream).length >= 100, 'the first generation', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 100, 'the first generation', 30_000, agentOutput(agent));
     rmSync(logs, { recursive: true });
     await sleep(700);
     mkdirSync(logs);
     writeFileSync(join(logs, 'a.log'), numbered('second', 0, 100));
     writeFileSync(join(logs, 'b.log'), numbered('third', 0, 100));
-    await until(() => accepted(stream).length >= 300, 'the files of the new directory', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 300, 'the files of the new directory', 30_000, agentOutput(agent));
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('first', 0, 100) + numbered('second', 0, 100) + numbered('third', 0, 100)));
   });
 
   it('ships files whose names hold spaces, quotes, glob characters, newlines and non-ASCII letters', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'odd names');
     mkdirSync(logs);
     const names = ['with space.log', "quote'd \"x\".log", 'brackets[1]{a,b}*?.log', 'new\nline.log', 'café-日本.log', '-dash.log'];
@@ -492,7 +468,7 @@ describe('bad input files', () => {
       writeFileSync(join(logs, name), text);
     });
     const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream }]);
-    await until(() => accepted(stream).length >= expected.length, 'every file', 30_000, () => `${accepted(stream).length}\n${out(agent)()}`);
+    await until(() => accepted(stream).length >= expected.length, 'every file', 30_000, () => `${accepted(stream).length}\n${agentOutput(agent)()}`);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), expected);
   });
@@ -500,7 +476,7 @@ describe('bad input files', () => {
   // Found here (such names came back from the listing with U+FFFD and were
   // skipped without a word); fixed in 393fb9e, read by their raw bytes.
   it('ships a file reachable through a symlink loop under a ** pattern once, and keeps going', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'logs');
     mkdirSync(join(logs, 'sub'), { recursive: true });
     symlinkSync(logs, join(logs, 'sub', 'loop'));
@@ -508,23 +484,23 @@ describe('bad input files', () => {
     const log = join(logs, 'sub', 'a.log');
     writeFileSync(log, numbered('loop', 0, 50));
     const agent = run(sub, [{ filePattern: join(logs, '**', '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 200'] }]);
-    await until(() => accepted(stream).length >= 50, 'the file', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 50, 'the file', 30_000, agentOutput(agent));
     appendFileSync(log, numbered('loop', 50, 100));
-    await until(() => accepted(stream).length >= 100, 'more of the file', 30_000, out(agent));
+    await until(() => accepted(stream).length >= 100, 'more of the file', 30_000, agentOutput(agent));
     await sleep(1000);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('loop', 0, 100)));
   });
 
   it('ships a file whose name is not valid UTF-8', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const logs = join(sub, 'latin1');
     mkdirSync(logs);
     writeFileSync(Buffer.concat([Buffer.from(`${logs}/caf`), Buffer.from([0xe9]), Buffer.from('.log')]), numbered('latin1', 0, 5));
     writeFileSync(join(logs, 'plain.log'), numbered('plain', 0, 5));
     const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream }]);
-    await until(() => accepted(stream).length >= 5, 'the plain file', 30_000, out(agent));
-    await until(() => accepted(stream).length >= 10, 'the latin1-named file', 5_000, out(agent));
+    await until(() => accepted(stream).length >= 5, 'the plain file', 30_000, agentOutput(agent));
+    await until(() => accepted(stream).length >= 10, 'the latin1-named file', 5_000, agentOutput(agent));
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('latin1', 0, 5) + numbered('plain', 0, 5)));
   });

@@ -4,52 +4,27 @@
  * is warned about, and no socket listens unless asked for.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
+import { describe, expect, it } from 'vitest';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
 import { freePort } from '../support/free-port.ts';
-import { agentYaml, hasMsg, numbered, tempDir, until, type FlowSpec } from './support.ts';
+import { agentYaml, hasMsg, numbered, until, type FlowSpec, useProtocolServer, agentOutput } from './support.ts';
 
-let server: AwsProtocolServer;
-let dir: string;
-let n = 0;
-const agents: AgentProcess[] = [];
-
-beforeAll(async () => {
-  server = await AwsProtocolServer.start();
-  dir = tempDir('sec');
-});
-afterEach(() => server.clearFaults());
-afterAll(async () => {
-  for (const a of agents) await a.stop('SIGKILL');
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function newCase(): { stream: string; sub: string } {
-  const stream = `sec-${++n}`;
-  server.createStream(stream, 1);
-  const sub = join(dir, stream);
-  mkdirSync(sub, { recursive: true });
-  return { stream, sub };
-}
+const suite = useProtocolServer('sec');
 
 function writeConfig(sub: string, flows: FlowSpec[], top: string[] = []): string {
   const config = join(sub, 'agent.yaml');
-  writeFileSync(config, agentYaml({ endpoint: server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows, top }), { mode: 0o600 });
+  writeFileSync(config, agentYaml({ endpoint: suite.server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows, top }), { mode: 0o600 });
   return config;
 }
 
 function start(config: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
   const a = AgentProcess.start(config, env);
-  agents.push(a);
+  suite.track(a);
   return a;
 }
-
-const out = (a: AgentProcess) => () => `stdout:\n${a.stdout.slice(-5000)}\nstderr:\n${a.stderr}`;
 
 const CONFIG_SECRET = 'SECRETVALUE123';
 const CONFIG_TOKEN = 'SESSIONTOKENVALUE456';
@@ -62,7 +37,7 @@ function expectNoSecret(text: string, where: string): void {
 
 describe('secrets never appear in output', () => {
   it('keeps config and environment secrets out of trace logs, /status, /metrics and errors while calls are denied and endpoints fail', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('sec', 0, 50));
     const port = await freePort();
@@ -83,14 +58,14 @@ describe('secrets never appear in output', () => {
         'shutdownTimeoutMillis: 1000',
       ],
     );
-    server.setFaults({ kind: 'userError', type: 'AccessDeniedException' });
+    suite.server.setFaults({ kind: 'userError', type: 'AccessDeniedException' });
     const agent = start(config, { KINESIS_AGENT_LOG_LEVEL: 'trace', AWS_SECRET_ACCESS_KEY: ENV_SECRET });
     await agent.waitForLog((l) => l.code === 'DESTINATION_ACCESS_DENIED');
     await agent.waitForLog((l) => l.flow === 'unresolvable' && l.level === 'warn');
-    server.setFaults({ kind: 'userError', type: 'UnrecognizedClientException' });
+    suite.server.setFaults({ kind: 'userError', type: 'UnrecognizedClientException' });
     await agent.waitForLog((l) => l.code === 'INVALID_CREDENTIALS');
     // The secrets went out where they belong: signing the calls.
-    const last = server.calls('PutRecords').at(-1)!;
+    const last = suite.server.calls('PutRecords').at(-1)!;
     expect(last.headers['x-amz-security-token']).toBe(CONFIG_TOKEN);
 
     const base = `http://127.0.0.1:${port}`;
@@ -100,8 +75,8 @@ describe('secrets never appear in output', () => {
     }
     const status = await runCli(['status', '-c', config]);
     expectNoSecret(status.stdout + status.stderr, 'the status command');
-    server.clearFaults();
-    await until(() => (server.streams.get(stream)?.entries.length ?? 0) >= 50, 'delivery after the fix', 30_000, out(agent));
+    suite.server.clearFaults();
+    await until(() => (suite.server.streams.get(stream)?.entries.length ?? 0) >= 50, 'delivery after the fix', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     expect(agent.logLines().some((l) => l.level === 'trace' || l.level === 'debug')).toBe(true);
     expectNoSecret(agent.stdout, 'stdout');
@@ -109,7 +84,7 @@ describe('secrets never appear in output', () => {
   });
 
   it('keeps secrets out of configuration errors and validate output', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream, extra: ['maxBufferSizeRecords: 900'] }], [
       'awsAccessKeyId: AKIATESTKEY000000000',
       `awsSecretAccessKey: ${CONFIG_SECRET}`,
@@ -128,7 +103,7 @@ describe('secrets never appear in output', () => {
   // Found here (a proxy URL that is not http(s) was quoted whole, password
   // included); fixed in ed53bcf.
   it('keeps the proxy password out of the error about a bad proxy URL', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     for (const proxy of [`ftp://user:${CONFIG_SECRET}@host:3128`, `http://user:${CONFIG_SECRET}@`]) {
       const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [`proxy: "${proxy}"`]);
       for (const args of [['-c', config], ['validate', config]]) {
@@ -141,14 +116,14 @@ describe('secrets never appear in output', () => {
   });
 
   it('keeps the environment secret out of everything when the default chain supplies it and calls are denied', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('env', 0, 20));
     const config = writeConfig(sub, [{ filePattern: log, stream }], ['log.level: trace', 'shutdownTimeoutMillis: 1000']);
-    server.setFaults({ kind: 'status', status: 403, type: 'InvalidSignatureException' });
+    suite.server.setFaults({ kind: 'status', status: 403, type: 'InvalidSignatureException' });
     const agent = start(config, { KINESIS_AGENT_LOG_LEVEL: 'trace', AWS_ACCESS_KEY_ID: 'AKIAENVKEY0000000000', AWS_SECRET_ACCESS_KEY: ENV_SECRET });
     await agent.waitForLog((l) => l.code === 'INVALID_CREDENTIALS');
-    await until(() => server.calls('PutRecords').filter((c) => c.body.StreamName === stream).length >= 2, 'a retry', 30_000, out(agent));
+    await until(() => suite.server.calls('PutRecords').filter((c) => c.body.StreamName === stream).length >= 2, 'a retry', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     expectNoSecret(agent.stdout + agent.stderr, 'output');
   });
@@ -157,7 +132,7 @@ describe('secrets never appear in output', () => {
 describe('secrets in crash output', () => {
   /** Runs an agent that throws an unexpected exception whose message carries `message` (as a bug formatting a request might). */
   async function crashWith(message: string): Promise<AgentProcess> {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const crasher = join(sub, 'crash.mjs');
     writeFileSync(crasher, `setTimeout(() => { throw new Error(${message}); }, 1500).unref();\n`);
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [
@@ -167,9 +142,9 @@ describe('secrets in crash output', () => {
     ]);
     const agent = start(config, { NODE_OPTIONS: `--import=${crasher}`, AWS_SECRET_ACCESS_KEY: ENV_SECRET, KINESIS_AGENT_LOG_LEVEL: 'trace' });
     const exit = await agent.exited;
-    expect(exit.code, out(agent)()).toBe(1);
+    expect(exit.code, agentOutput(agent)()).toBe(1);
     const fatal = agent.logLines().find((l) => l.level === 'fatal');
-    expect(JSON.stringify(fatal), out(agent)()).toContain('boom');
+    expect(JSON.stringify(fatal), agentOutput(agent)()).toContain('boom');
     return agent;
   }
 
@@ -187,12 +162,12 @@ describe('secrets in crash output', () => {
 
 describe('state and config file permissions', () => {
   it('creates the checkpoint directory 0700 and the checkpoint file 0600', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('perm', 0, 10));
     const config = writeConfig(sub, [{ filePattern: log, stream }]);
     const agent = start(config);
-    await until(() => (server.streams.get(stream)?.entries.length ?? 0) >= 10, 'delivery', 30_000, out(agent));
+    await until(() => (suite.server.streams.get(stream)?.entries.length ?? 0) >= 10, 'delivery', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     const state = join(sub, 'state');
     expect((statSync(state).mode & 0o777).toString(8)).toBe('700');
@@ -201,19 +176,19 @@ describe('state and config file permissions', () => {
 
   // Found missing here; added in ed53bcf.
   it('warns when a config file holding secrets can be read by others', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], ['awsAccessKeyId: AKIATESTKEY000000000', `awsSecretAccessKey: ${CONFIG_SECRET}`]);
     chmodSync(config, 0o644);
     const agent = start(config);
     await agent.waitForLog(hasMsg('agent started'));
     expect((await agent.stop()).code).toBe(0);
     const warning = agent.logLines().find((l) => l.level === 'warn' && JSON.stringify(l).includes(config));
-    expect(warning, out(agent)()).toBeDefined();
+    expect(warning, agentOutput(agent)()).toBeDefined();
     expectNoSecret(agent.stdout, 'stdout');
   });
 
   it('does not warn about a private config file holding secrets', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], ['awsAccessKeyId: AKIATESTKEY000000000', `awsSecretAccessKey: ${CONFIG_SECRET}`]);
     chmodSync(config, 0o600);
     const agent = start(config);
@@ -234,17 +209,17 @@ function listeningSockets(pid: number): string[] {
 
 describe('listening sockets', () => {
   it('opens no listening socket without http.listen', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, numbered('sock', 0, 10));
     const agent = start(writeConfig(sub, [{ filePattern: log, stream }]));
-    await until(() => (server.streams.get(stream)?.entries.length ?? 0) >= 10, 'delivery', 30_000, out(agent));
+    await until(() => (suite.server.streams.get(stream)?.entries.length ?? 0) >= 10, 'delivery', 30_000, agentOutput(agent));
     expect(listeningSockets(agent.child.pid!)).toEqual([]);
     expect((await agent.stop()).code).toBe(0);
   });
 
   it('keeps running and serving when the status port gets garbage, huge and half-open requests', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const port = await freePort();
     const agent = start(writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [`http.listen: ${port}`]));
     await agent.waitForLog(hasMsg('status server listening'));
@@ -270,7 +245,7 @@ describe('listening sockets', () => {
   });
 
   it('moves the status server on SIGHUP and closes it when http.listen is removed, leaving no socket behind', async () => {
-    const { stream, sub } = newCase();
+    const { stream, sub } = suite.newCase();
     const [a, b] = [await freePort(), await freePort()];
     const flows = [{ filePattern: join(sub, '*.log'), stream }];
     const config = writeConfig(sub, flows, [`http.listen: ${a}`]);
@@ -279,16 +254,16 @@ describe('listening sockets', () => {
     expect(listeningSockets(agent.child.pid!)).toEqual([`127.0.0.1:${a}`]);
     writeConfig(sub, flows, [`http.listen: ${b}`]);
     agent.child.kill('SIGHUP');
-    await until(() => listeningSockets(agent.child.pid!).join() === `127.0.0.1:${b}`, `only port ${b}`, 15_000, () => listeningSockets(agent.child.pid!).join() + out(agent)());
+    await until(() => listeningSockets(agent.child.pid!).join() === `127.0.0.1:${b}`, `only port ${b}`, 15_000, () => listeningSockets(agent.child.pid!).join() + agentOutput(agent)());
     writeConfig(sub, flows, []);
     agent.child.kill('SIGHUP');
-    await until(() => listeningSockets(agent.child.pid!).length === 0, 'no socket', 15_000, () => listeningSockets(agent.child.pid!).join() + out(agent)());
+    await until(() => listeningSockets(agent.child.pid!).length === 0, 'no socket', 15_000, () => listeningSockets(agent.child.pid!).join() + agentOutput(agent)());
     expect((await agent.stop()).code).toBe(0);
   });
 
   for (const form of ['port', ':port']) {
     it(`binds http.listen given as ${form} to loopback only`, async () => {
-      const { stream, sub } = newCase();
+      const { stream, sub } = suite.newCase();
       const port = await freePort();
       const agent = start(writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [`http.listen: "${form.replace('port', String(port))}"`]));
       await agent.waitForLog(hasMsg('status server listening'));

@@ -4,10 +4,11 @@
  * nothing was lost or sent twice.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { AgentProcess, CLI } from '../support/agent-process.ts';
 import { LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
 
@@ -23,6 +24,62 @@ export function numbered(prefix: string, from: number, to: number): string {
   for (let i = from; i < to; i++) s += `${prefix} ${String(i).padStart(7, '0')}\n`;
   return s;
 }
+
+export interface ProtocolSuite {
+  /** The protocol server, started before the file's first test. */
+  readonly server: AwsProtocolServer;
+  /** A temporary directory for the file's tests. */
+  readonly dir: string;
+  /** A new stream of `shards` shards and a directory of its own. */
+  newCase(shards?: number): { stream: string; sub: string };
+  /** Keeps an agent to be killed once the file's tests are done. */
+  track(agent: AgentProcess): AgentProcess;
+}
+
+/**
+ * A test file's protocol server, temporary directory and agents: started
+ * before its tests, faults cleared after each, all stopped and removed after
+ * the last.
+ */
+export function useProtocolServer(name: string, opts: { dirMode?: number } = {}): ProtocolSuite {
+  let server: AwsProtocolServer | undefined;
+  let dir = '';
+  let n = 0;
+  const agents: AgentProcess[] = [];
+  beforeAll(async () => {
+    server = await AwsProtocolServer.start();
+    dir = tempDir(name);
+    if (opts.dirMode !== undefined) chmodSync(dir, opts.dirMode);
+  });
+  afterEach(() => server?.clearFaults());
+  afterAll(async () => {
+    for (const a of agents) await a.stop('SIGKILL');
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get dir() {
+      return dir;
+    },
+    newCase(shards = 1) {
+      const stream = `${name}-${++n}`;
+      server!.createStream(stream, shards);
+      const sub = join(dir, stream);
+      mkdirSync(sub, { recursive: true });
+      return { stream, sub };
+    },
+    track(agent) {
+      agents.push(agent);
+      return agent;
+    },
+  };
+}
+
+/** An agent's output, for assertion messages. */
+export const agentOutput = (a: AgentProcess) => () => `stdout:\n${a.stdout.slice(-5000)}\nstderr:\n${a.stderr}`;
 
 export function splitLines(text: string): string[] {
   return text.split(/(?<=\n)/).filter(Boolean);
