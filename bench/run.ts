@@ -364,12 +364,17 @@ function agentConfig(dir: string, flow: Record<string, unknown>): string {
   return path;
 }
 
+/** The command line of an agent run: `cli` with the agent.json that runAgent writes into the run's directory. */
+function agentArgs(name: string, cli = CLI): string[] {
+  return [cli, '-c', join(BENCH_DIR, 'runs', name, 'agent.json')];
+}
+
 function agentRun(label: string, name: string, flow: Record<string, unknown>, expect: number, inputBytes: number, more: Partial<RunSpec> = {}): RunSpec {
   const dir = join(BENCH_DIR, 'runs', name);
   return {
     label,
     dir,
-    args: [CLI, '-c', join(dir, 'agent.json')],
+    args: agentArgs(name),
     nodeArgs: AGENT_NODE_ARGS,
     expect,
     inputBytes,
@@ -462,7 +467,7 @@ async function throughput(data: DataSet, r: Results): Promise<void> {
   if (RUNS && !RUNS.has('json')) return;
 
   // The same runs as `npm install` starts the agent: many ES modules, V8's default heap sizing.
-  const npm = (dir: string) => ({ args: [NPM_CLI, '-c', join(BENCH_DIR, 'runs', dir, 'agent.json')], nodeArgs: EXTRA_NODE_ARGS });
+  const npm = (name: string) => ({ args: agentArgs(name, NPM_CLI), nodeArgs: EXTRA_NODE_ARGS });
   r.plainNpm = await runAgent(agentRun('agent from npm (dist/cli.js), plain', 'agent-plain-npm', {}, n, bytes, npm('agent-plain-npm')), {
     filePattern: data.access,
   });
@@ -592,7 +597,7 @@ async function profiles(data: DataSet, r: Results): Promise<void> {
     rmSync(profDir, { recursive: true, force: true });
     // tsc's output rather than the bundle, so the profile names each module; same code, same flags.
     const spec = agentRun(`agent, ${label}, --cpu-prof`, name, {}, n, data.bytes.access, {
-      args: [argv.cli ? CLI : NPM_CLI, '-c', join(BENCH_DIR, 'runs', name, 'agent.json')],
+      args: agentArgs(name, argv.cli ? CLI : NPM_CLI),
       nodeArgs: [...AGENT_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${profDir}`],
     });
     await runAgent(spec, flow);

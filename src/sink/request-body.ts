@@ -27,17 +27,16 @@ function plain(s: string): boolean {
   return true;
 }
 
-/** A JSON string literal of `s` and its length in UTF-8 bytes. */
-function literal(s: string): { text: string; bytes: number; ascii: boolean } {
-  if (plain(s)) return { text: s, bytes: s.length + 2, ascii: true };
-  const text = JSON.stringify(s);
-  return { text, bytes: Buffer.byteLength(text), ascii: false };
+/** Bytes of `s` as a JSON string literal. */
+function literalBytes(s: string): number {
+  return plain(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s));
 }
 
-function writeLiteral(out: Buffer, at: number, lit: { text: string; ascii: boolean }): number {
-  if (!lit.ascii) return at + out.write(lit.text, at, 'utf8');
+/** Writes `s` as a JSON string literal; no object or string per plain key, the common case. */
+function writeLiteral(out: Buffer, at: number, s: string): number {
+  if (!plain(s)) return at + out.write(JSON.stringify(s), at, 'utf8');
   out[at++] = 0x22;
-  at += out.write(lit.text, at, 'latin1');
+  at += out.write(s, at, 'latin1');
   out[at++] = 0x22;
   return at;
 }
@@ -49,32 +48,20 @@ function writeLiteral(out: Buffer, at: number, lit: { text: string; ascii: boole
 export function recordsBody(field: TargetField, target: string, entries: readonly Entry[], keys: boolean): Buffer {
   const head = `{"${field}":${JSON.stringify(target)},"Records":[`;
   let size = Buffer.byteLength(head) + 2 + Math.max(0, entries.length - 1);
-  // One literal per distinct run of keys: KPL aggregates and constant keys repeat.
-  const lits: { text: string; bytes: number; ascii: boolean }[] = [];
-  let lastKey: string | undefined;
-  let lastLit: { text: string; bytes: number; ascii: boolean } | undefined;
   for (const e of entries) {
     size += DATA.length + base64Length(e.data.length);
-    if (keys) {
-      if (e.partitionKey !== lastKey || !lastLit) {
-        lastKey = e.partitionKey;
-        lastLit = literal(e.partitionKey);
-      }
-      lits.push(lastLit);
-      size += KEY.length + lastLit.bytes + 1;
-    } else {
-      size += DATA_ONLY_END.length;
-    }
+    size += keys ? KEY.length + literalBytes(e.partitionKey) + 1 : DATA_ONLY_END.length;
   }
   const out = Buffer.allocUnsafe(size);
   let at = out.write(head, 0, 'utf8');
   for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     if (i > 0) out[at++] = 0x2c;
     at += out.write(DATA, at, 'latin1');
-    at += out.write(entries[i]!.data.toString('base64'), at, 'latin1');
+    at += out.write(e.data.toString('base64'), at, 'latin1');
     if (keys) {
       at += out.write(KEY, at, 'latin1');
-      at = writeLiteral(out, at, lits[i]!);
+      at = writeLiteral(out, at, e.partitionKey);
       out[at++] = 0x7d;
     } else {
       at += out.write(DATA_ONLY_END, at, 'latin1');
