@@ -4,7 +4,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AgentConfig, FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
-import { credentialsFor } from './credentials.js';
+import { credentialsFor } from '../aws/credentials.js';
 import { DeliveryCore, type Delivery } from './delivery.js';
 import type { Destination } from './destination.js';
 import { resolveEndpoint } from './endpoint.js';
@@ -15,7 +15,7 @@ import { LinePacker } from './firehose-packer.js';
 import { KinesisDestination } from './kinesis.js';
 import { KplPacker } from './kpl-packer.js';
 import { partitionKeyFn, randomPartitionKey } from './partition-key.js';
-import { proxyFor, requestHandlerFor } from './transport.js';
+import { proxyFor, requestHandlerFor } from '../aws/transport.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';

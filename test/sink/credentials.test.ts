@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestHandlerFor } from '../../src/sink/transport.ts';
+import { requestHandlerFor } from '../../src/aws/transport.ts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { ForwardProxy } from '../servers/http-proxy.ts';
