@@ -7,7 +7,7 @@ import type { ProcessingOption } from '../process/options.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
-export type Destination =
+export type DestinationConfig =
   | { kind: 'kinesis'; streamName: string }
   | { kind: 'firehose'; streamName: string };
 
@@ -37,7 +37,7 @@ export interface FlowConfig {
   filePatterns: string[];
   /** Absolute glob patterns of files never to tail (`excludePatterns`). */
   excludePatterns: string[];
-  destination: Destination;
+  destination: DestinationConfig;
   /** Per-flow endpoint/region override (`kinesis.endpoint` etc. inside a flow); else the agent's. */
   endpoint?: string;
   region?: string;

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import { credentialsFor } from '../aws/credentials.js';
 import { DeliveryCore, type Delivery } from './delivery.js';
-import type { Destination } from './destination.js';
+import type { DestinationAdapter } from './adapter.js';
 import { resolveEndpoint } from './endpoint.js';
 import { PlainPacker, type Packer } from './entry.js';
 import type { DestinationContext } from './errors.js';
@@ -52,7 +52,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
   };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
 
-  let destination: Destination;
+  let destination: DestinationAdapter;
   let packer: Packer;
   let keyOf: (data: Buffer) => string;
   if (kind === 'kinesis') {
