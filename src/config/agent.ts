@@ -83,7 +83,7 @@ export type AgentTop = Omit<AgentConfig, 'configFile' | 'dropInFiles' | 'flows'>
 export function readTop(flat: FlatMap, problems: ProblemList, file: string, env: NodeJS.ProcessEnv, pos: { line: number; column: number } | undefined): AgentTop {
   const r = new Reader(flat, problems, '', pos);
   const warnings: string[] = [];
-  r.rejectUnknown([...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)]);
+  r.warnUnknown([...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)]);
   for (const [key, why] of Object.entries(TOP_NO_EFFECT)) {
     if (r.has(key)) warnings.push(`${problems.file}:${r.entry(key)?.keyPos?.line ?? '?'} ${key} has no effect here: ${why}`);
   }

@@ -104,7 +104,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   }
   const before = problems.problems.length;
   const r = new Reader(flatten(node, path, problems, ['filePattern', 'excludePatterns', 'dataProcessingOptions']), problems, path, node.pos);
-  r.rejectUnknown([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)]);
+  r.warnUnknown([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)]);
   for (const [key, why] of Object.entries(FLOW_NO_EFFECT)) {
     if (r.has(key)) {
       const e = r.entry(key)!;
