@@ -281,13 +281,14 @@ function readFlowEndpoint(r: Reader, kind: 'kinesis' | 'firehose'): { endpoint?:
     }
   }
   let endpoint: string | undefined;
-  const rawEndpoint = r.str(`${kind}.endpoint`);
-  if (rawEndpoint !== undefined) {
+  // Empty means the default endpoint, as in the Kinesis Agent's shipped config.
+  const rawEndpoint = r.str(`${kind}.endpoint`, { allowEmpty: true });
+  if (rawEndpoint !== undefined && rawEndpoint.trim() !== '') {
     const n = normalizeEndpoint(rawEndpoint);
     if (n.ok) endpoint = n.url;
     else r.fail(`${kind}.endpoint`, n.message, n.hint);
   }
-  let region = r.str(`${kind}.region`);
+  let region = r.str(`${kind}.region`, { allowEmpty: true }) || undefined;
   if (region !== undefined && !REGION_SHAPE.test(region)) {
     r.fail(`${kind}.region`, `\`${region}\` is not a region name`, 'write a region such as us-west-2');
     region = undefined;

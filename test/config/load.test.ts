@@ -190,17 +190,10 @@ flows:
     expect(c.flows[0]!.id).toBe('literal-${NOT_A_VAR}');
   });
 
-  it('reports an unset variable without default, naming the key', () => {
-    expect(() => parseConfigText('flows: [{filePattern: /a, kinesisStream: "${STREAM}"}]', 'a.yaml', { env: {} })).toThrow(ConfigError);
-    try {
-      parseConfigText('flows:\n  - filePattern: /a\n    kinesisStream: ${STREAM}\n', 'a.yaml', { env: {} });
-    } catch (e) {
-      const p = (e as ConfigError).problems[0]!;
-      expect(p.path).toBe('flows[0].kinesisStream');
-      expect(p.message).toMatch(/`STREAM` is not set/);
-      expect(p.line).toBe(3);
-      expect(p.column).toBe(20);
-    }
+  it('keeps an unset variable without default as written and warns, naming the key', () => {
+    const c = parseConfigText('flows:\n  - filePattern: /a\n    kinesisStream: s\n    name: ${STREAM}\n', 'a.yaml', { env: {} });
+    expect(c.flows[0]!.id).toBe('${STREAM}');
+    expect(c.warnings).toEqual(['a.yaml:4:11 flows[0].name: environment variable `STREAM` is not set; the text is kept as written (hint: set STREAM in the agent\'s environment, give a default (${STREAM:-value}), or write $${ for a literal ${)']);
   });
 });
 

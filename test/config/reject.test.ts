@@ -18,11 +18,6 @@ describe('rejections name the key and its position', () => {
     expect(problems[0]!.line).toBeDefined();
   });
 
-  it('reports duplicate keys', async () => {
-    const problems = await problemsOf('{"flows": [], "flows": []}', 'agent.json');
-    expect(problems[0]!.message).toMatch(/unique/);
-  });
-
   it('reports missing flows', async () => {
     const p = find(await problemsOf('cloudwatch.emitMetrics: false\n'), '');
     expect(p.message).toBe('has no `flows`');
