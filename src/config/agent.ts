@@ -74,6 +74,8 @@ export const TOP_NO_EFFECT: Record<string, string> = {
   userAgentOverride: 'requests carry the AWS SDK for JavaScript\'s user agent; it cannot be replaced',
   'userDefinedCredentialsProvider.classname': 'Java credential provider classes cannot be loaded; use the default chain (environment, profile, web identity, instance role) or assumeRoleARN',
   'userDefinedCredentialsProvider.location': 'Java credential provider classes cannot be loaded; use the default chain (environment, profile, web identity, instance role) or assumeRoleARN',
+  'checkpoints.queryTimeoutSeconds': 'checkpoints are one file replaced atomically (temp file, fsync, rename), not a SQLite database: there is no query to time out',
+  'checkpoints.connectionTimeoutSeconds': 'checkpoints are one file replaced atomically (temp file, fsync, rename), not a SQLite database: there is no connection to time out',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -83,7 +85,7 @@ export type AgentTop = Omit<AgentConfig, 'configFile' | 'dropInFiles' | 'flows'>
 export function readTop(flat: FlatMap, problems: ProblemList, file: string, env: NodeJS.ProcessEnv, pos: { line: number; column: number } | undefined): AgentTop {
   const r = new Reader(flat, problems, '', pos);
   const warnings: string[] = [];
-  r.rejectUnknown([...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)]);
+  r.warnUnknown([...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)]);
   for (const [key, why] of Object.entries(TOP_NO_EFFECT)) {
     if (r.has(key)) warnings.push(`${problems.file}:${r.entry(key)?.keyPos?.line ?? '?'} ${key} has no effect here: ${why}`);
   }
@@ -96,6 +98,8 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
   r.optInt('connectionTTLMillis', { min: -1 });
   r.optInt('log.maxBackupIndex', { min: -1 });
   r.optInt('log.maxFileSize', { min: -1 });
+  r.optInt('checkpoints.queryTimeoutSeconds', { min: 0 });
+  r.optInt('checkpoints.connectionTimeoutSeconds', { min: 0 });
   for (const k of ['useTcpKeepAlive', 'useHttpGzip', 'log.emitMetrics', 'log.emitInternalMetrics']) r.bool(k, false);
   for (const k of ['log.file', 'userAgent', 'userAgentOverride', 'userDefinedCredentialsProvider.classname', 'userDefinedCredentialsProvider.location']) r.str(k, { allowEmpty: true });
 
@@ -103,16 +107,17 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
   const checkpointRaw = r.str('checkpointFile') ?? DEFAULT_CHECKPOINT_FILE;
   const checkpointFile = isAbsolute(checkpointRaw) ? checkpointRaw : resolvePath(baseDir, checkpointRaw);
 
+  // The Kinesis Agent's own default config ships `"kinesis.endpoint": ""`: empty means the default endpoint.
   const endpoint = (key: string): string | undefined => {
-    const raw = r.str(key);
-    if (raw === undefined) return undefined;
+    const raw = r.str(key, { allowEmpty: true });
+    if (raw === undefined || raw.trim() === '') return undefined;
     const n = normalizeEndpoint(raw);
     if (n.ok) return n.url;
     r.fail(key, n.message, n.hint);
     return undefined;
   };
   const region = (key: string): string | undefined => {
-    const v = r.str(key);
+    const v = r.str(key, { allowEmpty: true }) || undefined;
     if (v !== undefined && !REGION_SHAPE.test(v)) {
       r.fail(key, `\`${v}\` is not a region name`, 'write a region such as us-west-2');
       return undefined;
