@@ -7,6 +7,8 @@ import { Reader } from './reader.js';
 import { normalizeEndpoint, resolveRegion, REGION_SHAPE } from './region.js';
 
 export const DEFAULT_CHECKPOINT_FILE = '/var/lib/kinesis-agent/checkpoints';
+/** The Kinesis Agent's default checkpointFile (its AgentConfiguration.java): imported from when present. */
+export const KINESIS_AGENT_CHECKPOINT_DB = '/var/run/aws-kinesis-agent/checkpoints';
 
 export const AGENT_DEFAULTS = {
   checkpointTimeToLiveDays: 7,
@@ -28,6 +30,7 @@ export const TOP_KEYS = [
   'flows',
   'checkpointFile',
   'checkpointTimeToLiveDays',
+  'importCheckpointsFrom',
   'shutdownTimeoutMillis',
   'kinesis.endpoint',
   'kinesis.region',
@@ -106,6 +109,13 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
   const baseDir = dirname(file);
   const checkpointRaw = r.str('checkpointFile') ?? DEFAULT_CHECKPOINT_FILE;
   const checkpointFile = isAbsolute(checkpointRaw) ? checkpointRaw : resolvePath(baseDir, checkpointRaw);
+  const importRaw = r.str('importCheckpointsFrom', { allowEmpty: true });
+  const importCheckpoints =
+    importRaw === undefined
+      ? { path: KINESIS_AGENT_CHECKPOINT_DB, explicit: false }
+      : importRaw === ''
+        ? undefined
+        : { path: isAbsolute(importRaw) ? importRaw : resolvePath(baseDir, importRaw), explicit: true };
 
   // The Kinesis Agent's own default config ships `"kinesis.endpoint": ""`: empty means the default endpoint.
   const endpoint = (key: string): string | undefined => {
@@ -202,6 +212,7 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
 
   const out: AgentTop = {
     checkpointFile,
+    importCheckpoints,
     checkpointTimeToLiveDays: r.int('checkpointTimeToLiveDays', AGENT_DEFAULTS.checkpointTimeToLiveDays, { min: 1 }),
     shutdownTimeoutMillis: r.int('shutdownTimeoutMillis', AGENT_DEFAULTS.shutdownTimeoutMillis, { min: 1 }),
     kinesis,

@@ -95,6 +95,13 @@ export interface AgentConfig {
 
   checkpointFile: string;
   checkpointTimeToLiveDays: number;
+  /**
+   * The Kinesis Agent's checkpoint database to take positions from, once per
+   * flow (src/migrate/). `explicit` when `importCheckpointsFrom` names it (a
+   * failure to read it then stops the start); else the Kinesis Agent's
+   * default path, read when it exists. undefined when set to "".
+   */
+  importCheckpoints?: { path: string; explicit: boolean } | undefined;
   shutdownTimeoutMillis: number;
 
   kinesis: { endpoint?: string; region?: string };

@@ -1,6 +1,6 @@
-import { ImdsClient, resolveImdsEndpoint, type InstanceMetadata } from './imds.js';
+import { ImdsClient, imdsDisabled, resolveImdsEndpoint, type InstanceMetadata } from '../aws/imds.js';
 import { parseObjectEntries } from './json-object.js';
-import { entriesToJson, layoutJson, type RawEntry } from './json-writer.js';
+import { entriesToJson, layoutJson, type JsonMember } from './json-writer.js';
 import { JSON_FORMAT_KEY, type OptionDefinition } from './option-table.js';
 import type { LogFormat, ProcessingOption } from './options.js';
 import { lineText, RecordConversionError, type Processor, type ProcessorContext } from './processor.js';
@@ -26,11 +26,11 @@ export function createAddEc2Metadata(opt: AddEc2MetadataOption, ctx: ProcessorCo
   const { log } = ctx;
   const explicit = ctx.ec2MetadataEndpoint;
   const endpoint = resolveImdsEndpoint(explicit);
-  const disabled = explicit === undefined && process.env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true';
+  const disabled = explicit === undefined && imdsDisabled();
   const client = new ImdsClient(endpoint);
   const abort = new AbortController();
   const ttlMs = Math.max(1, opt.metadataTTL) * 1000;
-  let entries: RawEntry[] | undefined;
+  let entries: JsonMember[] | undefined;
   let warned = false;
   let tagsWarned = false;
   let timer: NodeJS.Timeout | undefined;
@@ -114,10 +114,10 @@ export function metadataTimestamp(d: Date): string {
   );
 }
 
-function metadataEntries(md: InstanceMetadata, at: Date, withTags: boolean): RawEntry[] {
+function metadataEntries(md: InstanceMetadata, at: Date, withTags: boolean): JsonMember[] {
   const id = md.identity;
   const str = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : 'null');
-  const entries: RawEntry[] = [
+  const entries: JsonMember[] = [
     { key: 'privateIp', raw: str(id.privateIp) },
     { key: 'availabilityZone', raw: str(id.availabilityZone) },
     { key: 'instanceId', raw: str(id.instanceId) },
@@ -134,8 +134,8 @@ function metadataEntries(md: InstanceMetadata, at: Date, withTags: boolean): Raw
   return entries;
 }
 
-function dedupeLast(entries: RawEntry[]): RawEntry[] {
-  const out: RawEntry[] = [];
+function dedupeLast(entries: JsonMember[]): JsonMember[] {
+  const out: JsonMember[] = [];
   for (const e of entries) {
     const at = out.findIndex((x) => x.key === e.key);
     if (at === -1) out.push(e);

@@ -6,5 +6,5 @@ export { PROCESSORS, OPTION_NAMES, definitionOf, createProcessor } from './regis
 export type { KeyRow, KeyType, OptionDefinition, OptionReader } from './option-table.js';
 export { translateJavaRegex, literalOf } from './java-regex.js';
 export { LOG_FORMATS, type LogFormatSpec } from './log-formats.js';
-export { DEFAULT_IMDS_ENDPOINT, resolveImdsEndpoint } from './imds.js';
+export { DEFAULT_IMDS_ENDPOINT, resolveImdsEndpoint } from '../aws/imds.js';
 export type { ProcessingOption, OptionName, JsonFormat, LogFormat } from './options.js';

@@ -64,7 +64,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
     });
     destination = kinesis;
     if (flow.aggregation) {
-      packer = new KplPacker((key) => kinesis.route(key), kinesis.limits.bytesPerRecord, (group) => kinesis.isShard(group));
+      packer = new KplPacker((key) => kinesis.route(key), kinesis.limits.bytesPerRecord);
       // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
       keyOf = flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey);
     } else {
