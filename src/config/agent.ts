@@ -1,4 +1,5 @@
 /** The top level of a config file: everything but `flows`, into AgentConfig. */
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import type { AgentConfig } from './types.js';
 import type { FlatMap } from './flatten.js';
@@ -49,6 +50,7 @@ export const TOP_KEYS = [
   'assumeRoleARN',
   'assumeRoleExternalId',
   'proxy',
+  'tls.caFile',
   'log.level',
   'log.statusReportingPeriodSeconds',
   'http.listen',
@@ -188,6 +190,23 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
     }
   }
 
+  const caFileRaw = r.str('tls.caFile');
+  let caCertificates: string | undefined;
+  if (caFileRaw !== undefined) {
+    const caFile = isAbsolute(caFileRaw) ? caFileRaw : resolvePath(baseDir, caFileRaw);
+    const hint = 'give a PEM file of CA certificates (-----BEGIN CERTIFICATE-----), e.g. your TLS-inspecting proxy\'s root CA';
+    let text: string | undefined;
+    try {
+      text = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      r.fail('tls.caFile', `cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint);
+    }
+    if (text !== undefined) {
+      if (text.includes('-----BEGIN CERTIFICATE-----')) caCertificates = text;
+      else r.fail('tls.caFile', `${caFile} holds no PEM certificate`, hint);
+    }
+  }
+
   const levelRaw = r.str('log.level');
   let level: AgentConfig['log']['level'] = 'info';
   if (levelRaw !== undefined) {
@@ -228,6 +247,7 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
       connectionTimeoutMillis: r.int('connectionTimeoutMillis', AGENT_DEFAULTS.connectionTimeoutMillis, { min: 1 }),
       socketTimeoutMillis: r.int('socketTimeoutMillis', AGENT_DEFAULTS.socketTimeoutMillis, { min: 1 }),
       maxConnections: r.int('maxConnections', maxConnectionsDefault, { min: 1 }),
+      ...(caCertificates ? { caCertificates } : {}),
     },
     warnings,
   };

@@ -124,6 +124,11 @@ export interface AgentConfig {
     connectionTimeoutMillis: number;
     socketTimeoutMillis: number;
     maxConnections: number;
+    /**
+     * `tls.caFile`: PEM CA certificates trusted besides Node's own (a
+     * TLS-inspecting proxy's root, a private endpoint's CA), read at load.
+     */
+    caCertificates?: string;
   };
 
   flows: FlowConfig[];
