@@ -19,7 +19,7 @@ const UNIT = 'kinesis-agent.service';
 const MAIN = 'systemd-main';
 const EXTRA = 'systemd-extra';
 
-let reason = missing({ ...ROOTFS_TOOLS, nsenter: 'util-linux', 'dpkg-deb': 'dpkg' });
+const reason = missing({ ...ROOTFS_TOOLS, nsenter: 'util-linux', 'dpkg-deb': 'dpkg' });
 let work = '';
 let ov: Overlay | undefined;
 let system: BootedSystem | undefined;
