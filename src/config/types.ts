@@ -4,12 +4,15 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
+import type { DestinationKind } from '../sink/destinations.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
-export type DestinationConfig =
-  | { kind: 'kinesis'; streamName: string }
-  | { kind: 'firehose'; streamName: string };
+/** Where a flow sends: a destination of the registry (src/sink/destinations.ts) and the stream's name. */
+export interface DestinationConfig {
+  kind: DestinationKind;
+  streamName: string;
+}
 
 /**
  * RANDOM and DETERMINISTIC are the Kinesis Agent's; CONSTANT and FIELD are

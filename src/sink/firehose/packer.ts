@@ -3,8 +3,8 @@
  * whole, into records of about `aggregatedRecordSizeBytes`. A line is never
  * split; one longer than the target travels alone.
  */
-import type { SourceRecord } from '../pipeline/types.js';
-import type { Cost, Entry, Packer } from './entry.js';
+import type { SourceRecord } from '../../pipeline/types.js';
+import type { Cost, Entry, Packer } from '../entry.js';
 
 interface OpenPack {
   records: SourceRecord[];
