@@ -12,8 +12,8 @@ import type { DestinationAdapter } from './adapter.js';
 import type { Packer } from './entry.js';
 import type { DestinationContext } from './errors.js';
 import type { ApiLimits } from './limits.js';
-import type { requestHandlerFor } from './transport.js';
-import type { AwsCredentialIdentityProvider } from './credentials.js';
+import type { requestHandlerFor } from '../aws/transport.js';
+import type { AwsCredentialIdentityProvider } from '../aws/credentials.js';
 
 /** The flow settings a destination decides: partition keys and packing. */
 export interface DestinationOptions {

@@ -2,13 +2,13 @@
 import type { AgentConfig, FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
-import { credentialsFor } from './credentials.js';
+import { credentialsFor } from '../aws/credentials.js';
 import { DeliveryCore, type Delivery } from './delivery.js';
 import type { ClientConfig } from './descriptor.js';
 import { destinationOf } from './destinations.js';
 import { resolveEndpoint } from './endpoint.js';
 import type { DestinationContext } from './errors.js';
-import { proxyFor, requestHandlerFor } from './transport.js';
+import { proxyFor, requestHandlerFor } from '../aws/transport.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';

@@ -5,6 +5,8 @@
  * checkpoint tracker can tile the file with them.
  */
 
+import { footerTest, recordStartTest, type LineTest } from './line-match.js';
+
 export interface FramerOutput {
   /** A record covering file bytes [start, end). `data` may share memory with the chunk read. */
   record(data: Buffer, start: number, end: number, truncated: boolean): void;
@@ -18,7 +20,9 @@ export interface FramerOptions {
   truncatedRecordTerminator: string;
   /** Lines to drop at the start; 0 unless the file is read from offset 0. */
   skipHeaderLines: number;
+  /** Starts a record when it matches at a line's start (see recordStartTest). */
   multiLineStartPattern?: RegExp | undefined;
+  /** Ends the file at a line it matches whole, trimmed (see footerTest). */
   fileFooterPattern?: RegExp | undefined;
 }
 
@@ -34,8 +38,8 @@ export class Framer {
   private readonly out: FramerOutput;
   private readonly max: number;
   private readonly terminator: Buffer;
-  private readonly startPattern: RegExp | undefined;
-  private readonly footerPattern: RegExp | undefined;
+  private readonly isRecordStart: LineTest | undefined;
+  private readonly isFooter: LineTest | undefined;
   private headerLeft: number;
 
   // The incomplete last line: its start, its real length, and up to max+1
@@ -57,8 +61,8 @@ export class Framer {
     this.max = Math.max(1, opts.maxRecordBytes);
     this.terminator = Buffer.from(opts.truncatedRecordTerminator, 'utf8');
     if (this.terminator.length >= this.max) this.terminator = this.terminator.subarray(0, this.max - 1);
-    this.startPattern = opts.multiLineStartPattern;
-    this.footerPattern = opts.fileFooterPattern;
+    this.isRecordStart = opts.multiLineStartPattern && recordStartTest(opts.multiLineStartPattern);
+    this.isFooter = opts.fileFooterPattern && footerTest(opts.fileFooterPattern);
     this.headerLeft = Math.max(0, opts.skipHeaderLines);
     this.frontier = startOffset;
     this.lineStart = startOffset;
@@ -172,7 +176,7 @@ export class Framer {
       this.skipRange(start, end);
       return;
     }
-    if (this.footerPattern && this.footerPattern.test(src.toString('utf8', from, contentEnd))) {
+    if (this.isFooter?.(src.toString('utf8', from, contentEnd))) {
       this.flushMultiLine();
       this.footerSeen = true;
       this.skipRange(start, end);
@@ -189,8 +193,8 @@ export class Framer {
     }
     const truncated = overflow || data.length > this.max;
 
-    if (this.startPattern) {
-      if (this.mlStart < 0 || this.startPattern.test(src.toString('utf8', from, contentEnd))) {
+    if (this.isRecordStart) {
+      if (this.mlStart < 0 || this.isRecordStart(src.toString('utf8', from, contentEnd))) {
         this.flushMultiLine();
         this.mlStart = start;
       }
