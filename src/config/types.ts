@@ -90,7 +90,16 @@ export interface CloudWatchConfig {
   metricsBufferTimeMillis: number;
 }
 
-export interface AgentConfig {
+/** A service's endpoint and region (`<service>.endpoint`, `<service>.region`). */
+export interface ServiceEndpoint {
+  endpoint?: string;
+  region?: string;
+}
+
+/** One `<kind>.endpoint` / `<kind>.region` pair per destination of the registry. */
+export type DestinationEndpoints = { [K in DestinationKind]: ServiceEndpoint };
+
+export interface AgentConfig extends DestinationEndpoints {
   /** Absolute path of the main config file. */
   configFile: string;
   /** Absolute paths of the drop-in files read from agent.d/. */
@@ -100,8 +109,6 @@ export interface AgentConfig {
   checkpointTimeToLiveDays: number;
   shutdownTimeoutMillis: number;
 
-  kinesis: { endpoint?: string; region?: string };
-  firehose: { endpoint?: string; region?: string };
   sts: { endpoint?: string };
   cloudwatch: CloudWatchConfig;
   credentials: CredentialsConfig;
