@@ -133,9 +133,10 @@ export function nodeBinaryFor(arch: Arch): string {
 
 /** Strips symbols and debug info (about 15% of the binary) when a strip tool can handle the architecture. */
 function strip(file: string, arch: Arch): boolean {
-  const tools = arch === nativeArch()
-    ? ['strip', 'llvm-strip']
-    : ['llvm-strip', arch === 'arm64' ? 'aarch64-linux-gnu-strip' : 'x86_64-linux-gnu-strip'];
+  // The target's own GNU strip (binutils-<triplet>) serves the native
+  // architecture too: the container's build stage installs only those.
+  const gnu = arch === 'arm64' ? 'aarch64-linux-gnu-strip' : 'x86_64-linux-gnu-strip';
+  const tools = arch === nativeArch() ? ['strip', 'llvm-strip', gnu] : ['llvm-strip', gnu];
   const tool = which(...tools);
   if (!tool) {
     log(`no strip tool for ${arch} (${tools.join(', ')}): the binary keeps its symbols`);

@@ -2,6 +2,7 @@ import { CheckpointStore } from './checkpoint/index.js';
 import { loadConfig, secretsExposureWarning } from './config/index.js';
 import type { AgentConfig, FlowConfig } from './config/types.js';
 import { Flow } from './flow.js';
+import { importBeforeStart } from './migrate/at-start.js';
 import { registerConfigSecrets, type Logger } from './log.js';
 import { observe, startObservability, type Observability } from './metrics/index.js';
 
@@ -53,6 +54,7 @@ export class Agent {
 
   private async startFlow(flowConfig: FlowConfig): Promise<void> {
     if (!this.store) throw new Error('agent not started');
+    await importBeforeStart(this.store, flowConfig, this.config, this.log.child({ component: 'import', flow: flowConfig.id }));
     const flow = new Flow(flowConfig, this.config, this.store, this.log);
     this.flows.set(flowConfig.id, flow);
     await flow.start();

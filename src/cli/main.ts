@@ -3,6 +3,7 @@ import { HELP, parseCliArgs, type CliArgs } from './args.js';
 import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from '../config/index.js';
 import { AgentError, isAgentError } from '../errors.js';
 import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from '../log.js';
+import { importCheckpointsCommand } from '../migrate/command.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
 
@@ -110,6 +111,7 @@ export async function main(argv: string[], early: EarlySignals = { pending: [], 
   try {
     // `status` parses its own options (--url, --json).
     if (argv[0] === 'status') return await statusCommand(argv.slice(1));
+    if (argv[0] === 'import-checkpoints') return await importCheckpointsCommand(argv.slice(1));
     const args = parseCliArgs(argv);
     switch (args.command) {
       case 'help':

@@ -83,7 +83,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   }
   const before = problems.problems.length;
   const r = new Reader(flatten(node, path, problems, ['filePattern', 'excludePatterns', 'dataProcessingOptions']), problems, path, node.pos);
-  r.rejectUnknown([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)]);
+  r.warnUnknown([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)]);
   for (const [key, why] of Object.entries(FLOW_NO_EFFECT)) {
     if (r.has(key)) {
       const e = r.entry(key)!;
@@ -225,13 +225,14 @@ function readFlowEndpoint(r: Reader, descriptor: DestinationDescriptor): { endpo
     }
   }
   let endpoint: string | undefined;
-  const rawEndpoint = r.str(`${kind}.endpoint`);
-  if (rawEndpoint !== undefined) {
+  // Empty means the default endpoint, as in the Kinesis Agent's shipped config.
+  const rawEndpoint = r.str(`${kind}.endpoint`, { allowEmpty: true });
+  if (rawEndpoint !== undefined && rawEndpoint.trim() !== '') {
     const n = normalizeEndpoint(rawEndpoint);
     if (n.ok) endpoint = n.url;
     else r.fail(`${kind}.endpoint`, n.message, n.hint);
   }
-  let region = r.str(`${kind}.region`);
+  let region = r.str(`${kind}.region`, { allowEmpty: true }) || undefined;
   if (region !== undefined && !REGION_SHAPE.test(region)) {
     r.fail(`${kind}.region`, `\`${region}\` is not a region name`, 'write a region such as us-west-2');
     region = undefined;

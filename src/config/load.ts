@@ -87,12 +87,12 @@ export function parseConfigText(text: string, fileName: string, options: ConfigO
 export function checkSources(main: ConfigSource, dropIns: ConfigSource[], options: ConfigOptions = {}): CheckResult {
   const env = options.env ?? process.env;
   const problems: ConfigProblem[] = [];
-  const mainList = new ProblemList(main.file, problems);
+  const warnings: string[] = [];
+  const mainList = new ProblemList(main.file, problems, warnings);
   const mainAbs = resolvePath(main.file);
   const tree = parseTree(main.text, env, mainList);
 
   const flows: FlowConfig[] = [];
-  const warnings: string[] = [];
   let top: ReturnType<typeof readTop> | undefined;
   let declaredFlows = 0;
 
@@ -111,7 +111,7 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
 
   const dropInFiles: string[] = [];
   for (const src of dropIns) {
-    const list = new ProblemList(src.file, problems);
+    const list = new ProblemList(src.file, problems, warnings);
     const abs = resolvePath(src.file);
     dropInFiles.push(abs);
     const t = parseTree(src.text, env, list);
@@ -126,11 +126,11 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
     }
     const flat = flatten(t, '', list, ['flows']);
     for (const [key, e] of flat) {
-      if (key !== 'flows') list.add(key, e.keyPos, 'is not allowed in a drop-in file', 'agent.d/ files hold only `flows`; agent-wide settings belong in the main config');
+      if (key !== 'flows') list.warn(key, e.keyPos, 'is ignored in a drop-in file', 'agent.d/ files add `flows`; agent-wide settings belong in the main config');
     }
     const e = flat.get('flows');
     if (!e) {
-      list.add('', t.pos, 'has no `flows`', 'a drop-in file holds flows: [...]');
+      list.warn('', t.pos, 'has no `flows` and adds none', 'a drop-in file holds flows: [...]');
       continue;
     }
     declaredFlows += readFlowList(e.value, list, abs, flows, warnings);

@@ -107,6 +107,13 @@ export interface AgentConfig extends DestinationEndpoints {
 
   checkpointFile: string;
   checkpointTimeToLiveDays: number;
+  /**
+   * The Kinesis Agent's checkpoint database to take positions from, once per
+   * flow (src/migrate/). `explicit` when `importCheckpointsFrom` names it (a
+   * failure to read it then stops the start); else the Kinesis Agent's
+   * default path, read when it exists. undefined when set to "".
+   */
+  importCheckpoints?: { path: string; explicit: boolean } | undefined;
   shutdownTimeoutMillis: number;
 
   sts: { endpoint?: string };
@@ -127,6 +134,11 @@ export interface AgentConfig extends DestinationEndpoints {
     connectionTimeoutMillis: number;
     socketTimeoutMillis: number;
     maxConnections: number;
+    /**
+     * `tls.caFile`: PEM CA certificates trusted besides Node's own (a
+     * TLS-inspecting proxy's root, a private endpoint's CA), read at load.
+     */
+    caCertificates?: string;
   };
 
   flows: FlowConfig[];

@@ -6,8 +6,8 @@ import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
-import { readPrefix } from './fingerprint.js';
-import { displayPath, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
+import { matchesStored, readPrefix } from './fingerprint.js';
+import { displayPath, identityKey, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
 import { PatternSet } from './patterns.js';
 import type { TailedFileStatus } from './status.js';
 import { CopyTruncate } from './copytruncate.js';
@@ -409,7 +409,10 @@ export class FileSource {
     // Entries as they were before this scan placed anything: a file started
     // over below must not hide what its entry said from its copy.
     let known: CheckpointEntry[] | undefined;
-    for (const [key, f] of found) {
+    // At start-up, files with a checkpoint of their own first: a file that
+    // begins like one of them is a copy only if that one is no longer intact.
+    const order = this.firstScanDone ? [...found] : [...found].sort(([a], [b]) => Number(this.hasEntry(b)) - Number(this.hasEntry(a)));
+    for (const [key, f] of order) {
       if (this.tailers.has(key)) continue;
       known ??= this.store.entries(this.flow.id);
       if (this.stopped || !(await this.makeRoom())) {
@@ -476,8 +479,11 @@ export class FileSource {
    * when it must wait for more of the file. `checkpoints`: the flow's
    * entries before this scan placed anything (used at start-up only).
    */
-  private place(t: Tailer, st: FileStat, checkpoints: readonly CheckpointEntry[]): boolean {
+  private place(t: Tailer, st: FileStat, known: readonly CheckpointEntry[]): boolean {
     const running = this.firstScanDone;
+    // A checkpointed file still there with the content its checkpoint names
+    // was not truncated: one that begins like it is a look-alike, not its copy.
+    const checkpoints = running ? [] : known.filter((e) => !this.intact(e));
     const now = performance.now();
     const decision = decidePlacement({
       prefix: t.prefix,
@@ -514,6 +520,17 @@ export class FileSource {
     if (t.kind === 'reading') this.copies.reading(t);
     this.log.debug({ path: t.path, placement: decision.kind, at: t.kind === 'reading' ? t.readOffset : undefined }, 'placed');
     return true;
+  }
+
+  private hasEntry(key: string): boolean {
+    const [dev, ino] = key.split(':') as [string, string];
+    return this.store.get(this.flow.id, dev, ino) !== undefined;
+  }
+
+  /** Is the file of checkpoint `e` open here with the first bytes and at least the length the checkpoint names? */
+  private intact(e: CheckpointEntry): boolean {
+    const t = this.tailers.get(identityKey(e.dev, e.ino));
+    return t !== undefined && matchesStored(t.prefix, e.fingerprint, e.fingerprintBytes) && t.size >= e.offset;
   }
 
   private updateGauges(): void {

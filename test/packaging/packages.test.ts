@@ -124,7 +124,7 @@ describe('the systemd unit', () => {
   it('runs the agent as kinesis-agent with its state directory, reload by SIGHUP and a drain-length stop timeout', () => {
     expect(directives('User')).toEqual(['kinesis-agent']);
     expect(directives('ExecStart')).toEqual(['/usr/bin/kinesis-agent -c /etc/kinesis-agent/agent.yaml']);
-    expect(directives('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
+    expect(directives('ExecReload')).toEqual([`/bin/sh -c 'kill -HUP "$MAINPID"'`]);
     expect(directives('Restart')).toEqual(['on-failure']);
     // A configuration error (exit 2) is not retried in a loop.
     expect(directives('RestartPreventExitStatus')).toEqual(['2']);

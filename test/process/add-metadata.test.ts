@@ -9,11 +9,11 @@ describe('ADDMETADATA', () => {
     expect(run.text('hello world\n')).toBe('{"metadata":{"key":"value","foo":{"bar":"baz"}},"data":"hello world"}\n');
   });
 
-  it('adds "ts", the UTC time in milliseconds, last, when timestamp is true', () => {
+  it('adds "ts", the UTC time in milliseconds, first, when timestamp is true (AddMetadataConverter.java puts ts, metadata, data)', () => {
     const run = chainOf([{ optionName: 'ADDMETADATA', metadata: { env: 'prod' }, timestamp: true, jsonFormat: 'COMPACT' }]);
     const before = Date.now();
     const out = JSON.parse(run.text('x\n')!) as Record<string, string>;
-    expect(Object.keys(out)).toEqual(['metadata', 'data', 'ts']);
+    expect(Object.keys(out)).toEqual(['ts', 'metadata', 'data']);
     expect(out.ts).toMatch(ISO_MS);
     expect(Date.parse(out.ts!)).toBeGreaterThanOrEqual(before - 1);
   });

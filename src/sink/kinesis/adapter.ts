@@ -7,6 +7,7 @@ import { entryFailure, entryResults, type EntryResult } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import { RawExchange } from '../raw-exchange.js';
+import type { KplGroup } from '../kpl-packer.js';
 import { recordsBody } from '../request-body.js';
 import { ShardMap, type ShardRange } from '../shard-map.js';
 
@@ -61,12 +62,10 @@ export class KinesisAdapter implements DestinationAdapter {
    * Until shards are known (or when ListShards is denied), the key itself,
    * which is always correct, only packs less.
    */
-  route(key: string): string {
-    return this.shards?.shardOf(key) ?? `k:${key}`;
-  }
-
-  isShard(group: string): boolean {
-    return !group.startsWith('k:');
+  /** The KPL group of a partition key: its shard while the shard map is known, else the key itself. */
+  route(key: string): Exclude<KplGroup, { kind: 'random' }> {
+    const shardId = this.shards?.shardOf(key);
+    return shardId === undefined ? { kind: 'key', key } : { kind: 'shard', shardId };
   }
 
   invalidate(): void {

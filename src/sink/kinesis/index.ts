@@ -20,7 +20,7 @@ function create({ flow, context, clientConfig, log }: CreateAdapterOptions): Ada
   }
   return {
     adapter,
-    packer: new KplPacker((key) => adapter.route(key), adapter.limits.bytesPerRecord, (group) => adapter.isShard(group)),
+    packer: new KplPacker((key) => adapter.route(key), adapter.limits.bytesPerRecord),
     // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
     keyOf: flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey),
   };
