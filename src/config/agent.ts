@@ -1,7 +1,8 @@
 /** The top level of a config file: everything but `flows`, into AgentConfig. */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import type { AgentConfig } from './types.js';
+import { DESTINATION_LIST } from '../sink/destinations.js';
+import type { AgentConfig, DestinationEndpoints, ServiceEndpoint } from './types.js';
 import type { FlatMap } from './flatten.js';
 import type { ProblemList } from './problems.js';
 import { Reader } from './reader.js';
@@ -33,10 +34,7 @@ export const TOP_KEYS = [
   'checkpointTimeToLiveDays',
   'importCheckpointsFrom',
   'shutdownTimeoutMillis',
-  'kinesis.endpoint',
-  'kinesis.region',
-  'firehose.endpoint',
-  'firehose.region',
+  ...DESTINATION_LIST.flatMap((d) => [`${d.kind}.endpoint`, `${d.kind}.region`]),
   'sts.endpoint',
   'cloudwatch.emitMetrics',
   'cloudwatch.endpoint',
@@ -136,14 +134,13 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
     }
     return v;
   };
-  const service = (name: 'kinesis' | 'firehose') => {
+  const service = (name: string): ServiceEndpoint => {
     const ep = endpoint(`${name}.endpoint`);
-    const out: { endpoint?: string; region?: string } = { region: resolveRegion(region(`${name}.region`), ep, env) };
+    const out: ServiceEndpoint = { region: resolveRegion(region(`${name}.region`), ep, env) };
     if (ep) out.endpoint = ep;
     return out;
   };
-  const kinesis = service('kinesis');
-  const firehose = service('firehose');
+  const destinations = Object.fromEntries(DESTINATION_LIST.map((d) => [d.kind, service(d.kind)])) as DestinationEndpoints;
   const stsEndpoint = endpoint('sts.endpoint');
   const cwEndpoint = endpoint('cloudwatch.endpoint');
 
@@ -234,8 +231,7 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
     importCheckpoints,
     checkpointTimeToLiveDays: r.int('checkpointTimeToLiveDays', AGENT_DEFAULTS.checkpointTimeToLiveDays, { min: 1 }),
     shutdownTimeoutMillis: r.int('shutdownTimeoutMillis', AGENT_DEFAULTS.shutdownTimeoutMillis, { min: 1 }),
-    kinesis,
-    firehose,
+    ...destinations,
     sts: stsEndpoint ? { endpoint: stsEndpoint } : {},
     cloudwatch,
     credentials,

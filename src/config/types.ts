@@ -4,12 +4,15 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
+import type { DestinationKind } from '../sink/destinations.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
-export type DestinationConfig =
-  | { kind: 'kinesis'; streamName: string }
-  | { kind: 'firehose'; streamName: string };
+/** Where a flow sends: a destination of the registry (src/sink/destinations.ts) and the stream's name. */
+export interface DestinationConfig {
+  kind: DestinationKind;
+  streamName: string;
+}
 
 /**
  * RANDOM and DETERMINISTIC are the Kinesis Agent's; CONSTANT and FIELD are
@@ -87,7 +90,16 @@ export interface CloudWatchConfig {
   metricsBufferTimeMillis: number;
 }
 
-export interface AgentConfig {
+/** A service's endpoint and region (`<service>.endpoint`, `<service>.region`). */
+export interface ServiceEndpoint {
+  endpoint?: string;
+  region?: string;
+}
+
+/** One `<kind>.endpoint` / `<kind>.region` pair per destination of the registry. */
+export type DestinationEndpoints = { [K in DestinationKind]: ServiceEndpoint };
+
+export interface AgentConfig extends DestinationEndpoints {
   /** Absolute path of the main config file. */
   configFile: string;
   /** Absolute paths of the drop-in files read from agent.d/. */
@@ -104,8 +116,6 @@ export interface AgentConfig {
   importCheckpoints?: { path: string; explicit: boolean } | undefined;
   shutdownTimeoutMillis: number;
 
-  kinesis: { endpoint?: string; region?: string };
-  firehose: { endpoint?: string; region?: string };
   sts: { endpoint?: string };
   cloudwatch: CloudWatchConfig;
   credentials: CredentialsConfig;

@@ -1,9 +1,11 @@
+import type { DestinationConfig } from '../config/types.js';
+import { destinationOf } from '../sink/destinations.js';
 import type { FlowMetrics } from './flow-metrics.js';
 
 /** What the reporters see of a running flow. */
 export interface ObservedFlow {
   id: string;
-  destination: { kind: 'kinesis' | 'firehose'; streamName: string };
+  destination: DestinationConfig;
   metrics: FlowMetrics;
   /**
    * One record per tailed file (FileSource.status()): at least path, size,
@@ -14,7 +16,7 @@ export interface ObservedFlow {
 
 /** The Kinesis Agent's `Destination` dimension value. */
 export function destinationLabel(d: ObservedFlow['destination']): string {
-  return d.kind === 'kinesis' ? `KinesisStream:${d.streamName}` : `DeliveryStream:${d.streamName}`;
+  return destinationOf(d.kind).label(d.streamName);
 }
 
 /** The shape of src/flow.ts's Flow that the reporters need. */

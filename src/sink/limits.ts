@@ -1,8 +1,4 @@
-/** The service limits that shape every batch, per destination. */
-import type { DestinationConfig } from '../config/types.js';
-
-const KIB = 1024;
-const MIB = 1024 * KIB;
+/** The shape of a destination's service limits, which cut every batch; each destination's own are in sink/<kind>/limits.ts. */
 
 export interface ApiLimits {
   /** Entries one call may carry. */
@@ -15,38 +11,5 @@ export interface ApiLimits {
   countsPartitionKey: boolean;
 }
 
-/** Kinesis Data Streams PutRecords. */
-export const PUT_RECORDS: ApiLimits = {
-  recordsPerCall: 500,
-  bytesPerCall: 5 * MIB,
-  bytesPerRecord: 1 * MIB,
-  countsPartitionKey: true,
-};
-
-/** Firehose PutRecordBatch. */
-export const PUT_RECORD_BATCH: ApiLimits = {
-  recordsPerCall: 500,
-  bytesPerCall: 4 * MIB,
-  bytesPerRecord: 1000 * KIB,
-  countsPartitionKey: false,
-};
-
 /** Partition keys are at most 256 characters; our generated ones are ASCII. */
 export const MAX_PARTITION_KEY_CHARS = 256;
-
-export function limitsFor(kind: DestinationConfig['kind']): ApiLimits {
-  return kind === 'kinesis' ? PUT_RECORDS : PUT_RECORD_BATCH;
-}
-
-/**
- * The largest record data the destination takes, which the tailer uses to
- * cut over-long lines. For Streams the partition key shares the 1 MiB, so
- * room for the longest key is kept unless the caller knows better.
- */
-export function maxRecordBytes(
-  destination: DestinationConfig | DestinationConfig['kind'],
-  partitionKeyAllowance = MAX_PARTITION_KEY_CHARS,
-): number {
-  const limits = limitsFor(typeof destination === 'string' ? destination : destination.kind);
-  return limits.countsPartitionKey ? limits.bytesPerRecord - partitionKeyAllowance : limits.bytesPerRecord;
-}

@@ -10,8 +10,8 @@
  * processed records (whole multi-line entries) are packed and a record closes
  * before it would pass the size. docs/delivery.md gives the reasons.
  */
-import type { SourceRecord } from '../pipeline/types.js';
-import type { Cost, Entry, Packer } from './entry.js';
+import type { SourceRecord } from '../../pipeline/types.js';
+import type { Cost, Entry, Packer } from '../entry.js';
 
 interface OpenPack {
   records: SourceRecord[];

@@ -1,17 +1,17 @@
 /** Kinesis Data Streams: how to build a PutRecords call and read its answer. */
 import { KinesisClient, ListShardsCommand, PutRecordsCommand, type ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
-import type { Logger } from '../log.js';
-import type { DestinationAdapter, EntryFailure } from './adapter.js';
-import type { Entry } from './entry.js';
-import { entryFailure, entryResults, type EntryResult } from './answer.js';
-import type { DestinationContext } from './errors.js';
+import type { Logger } from '../../log.js';
+import type { DestinationAdapter, EntryFailure } from '../adapter.js';
+import type { Entry } from '../entry.js';
+import { entryFailure, entryResults, type EntryResult } from '../answer.js';
+import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
-import { RawExchange } from './raw-exchange.js';
-import type { KplGroup } from './kpl-packer.js';
-import { recordsBody } from './request-body.js';
-import { ShardMap, type ShardRange } from './shard-map.js';
+import { RawExchange } from '../raw-exchange.js';
+import type { KplGroup } from '../kpl-packer.js';
+import { recordsBody } from '../request-body.js';
+import { ShardMap, type ShardRange } from '../shard-map.js';
 
-export interface KinesisDestinationOptions {
+export interface KinesisAdapterOptions {
   client: KinesisClient;
   context: DestinationContext;
   log: Logger;
@@ -28,7 +28,7 @@ function streamTarget(name: string): { StreamName: string } | { StreamARN: strin
   return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
 }
 
-export class KinesisDestination implements DestinationAdapter {
+export class KinesisAdapter implements DestinationAdapter {
   readonly limits = PUT_RECORDS;
   readonly context: DestinationContext;
   private readonly client: KinesisClient;
@@ -43,7 +43,7 @@ export class KinesisDestination implements DestinationAdapter {
   private deferred: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
 
-  constructor(opts: KinesisDestinationOptions) {
+  constructor(opts: KinesisAdapterOptions) {
     this.client = opts.client;
     this.context = opts.context;
     this.log = opts.log;
