@@ -3,7 +3,7 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AgentConfig, FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import { credentialsFor } from '../aws/credentials.js';
 import { DeliveryCore, type Delivery } from './delivery.js';
 import type { Destination } from './destination.js';
@@ -33,7 +33,7 @@ export {
 export interface CreateDeliveryOptions {
   flow: FlowConfig;
   agent: AgentConfig;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   log: Logger;
 }
 
@@ -61,6 +61,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
       context,
       log,
       routing: flow.aggregation && (flow.partitionKey.kind === 'DETERMINISTIC' || flow.partitionKey.kind === 'FIELD'),
+      conditions: metrics.conditions,
     });
     destination = kinesis;
     if (flow.aggregation) {
