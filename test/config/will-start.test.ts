@@ -7,7 +7,7 @@ import { CheckpointStore } from '../../src/checkpoint/index.js';
 import { ConfigError, parseConfigText, type AgentConfig } from '../../src/config/index.js';
 import { main } from '../../src/cli/main.js';
 import { silentLogger } from '../../src/log.js';
-import { FlowMetrics } from '../../src/metrics/flow-metrics.js';
+import { FlowEvents } from '../../src/events/flow-events.js';
 import { ProcessStage } from '../../src/pipeline/process-stage.js';
 import { createProcessorChain } from '../../src/process/index.js';
 import { createDelivery, maxRecordBytes } from '../../src/sink/index.js';
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 async function buildEveryFlow(config: AgentConfig): Promise<void> {
   for (const flow of config.flows) {
-    const metrics = new FlowMetrics();
+    const metrics = new FlowEvents();
     const log = silentLogger();
     // A closed port: ADDEC2METADATA's first fetch fails at once, off EC2 as on it.
     const chain = createProcessorChain(flow.dataProcessingOptions, { metrics, log, ec2MetadataEndpoint: 'http://127.0.0.1:9' });
