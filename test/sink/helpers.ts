@@ -1,11 +1,11 @@
 /** Flows, agents and records for delivery tests; every endpoint is loopback. */
 import type { AgentConfig, FlowConfig } from '../../src/config/types.ts';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { createLogger, silentLogger, type Logger } from '../../src/log.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
 import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
 import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
 import { createDelivery, type Delivery } from '../../src/sink/index.ts';
+import { memoryLogger } from '../metrics/memory-log.ts';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { testFlowConfig } from '../support/flow-config.ts';
 import { LOCAL_AWS_ENV, TEST_CREDENTIALS, TEST_REGION } from '../support/kinesis-local.ts';
@@ -168,23 +168,7 @@ export async function until(check: () => boolean, timeoutMs = 20_000, everyMs = 
   return check();
 }
 
-/** A logger whose JSON lines the test can read back. */
+/** A debug logger whose JSON lines the test can read back. */
 export function captureLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination: stream });
-  return {
-    log,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  return memoryLogger('debug');
 }
