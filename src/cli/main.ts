@@ -46,6 +46,9 @@ export interface EarlySignals {
   handler: (signal: NodeJS.Signals) => void;
 }
 
+/** After the drain's deadline, this long for the checkpoint write and the last log lines; then the process ends regardless. */
+export const STOP_MARGIN_MS = 2000;
+
 async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const path = configPathOf(args);
   const config = await loadConfig(path);
@@ -54,37 +57,39 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const log = createLogger({ level: (args.logLevel as LogLevel | undefined) ?? levelFromEnv(config.log.level) });
   installCrashHandlers(log);
   const agent = new Agent(config, log);
-  let started: () => void = () => {};
-  const startedOnce = new Promise<void>((resolve) => (started = resolve));
+  // Stop signals act whatever the agent is doing (starting, reloading,
+  // stuck on a file system): the first drains within shutdownTimeoutMillis,
+  // and the process ends STOP_MARGIN_MS after that at the latest; a second
+  // ends it at once.
   const stopped = new Promise<void>((resolve) => {
     let signals = 0;
     const onStop = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals > 1) {
         log.warn({ signal }, 'second stop signal: exiting without waiting for in-flight records');
+        log.flush();
         process.exit(EXIT_RUNTIME);
       }
-      log.info({ signal }, 'stopping');
-      void agent.stop().then(resolve, (err: unknown) => {
-        log.error({ err }, 'error while stopping');
-        resolve();
-      });
+      log.info({ signal, state: agent.state }, 'stopping');
+      const limit = agent.currentConfig.shutdownTimeoutMillis + STOP_MARGIN_MS;
+      setTimeout(() => {
+        log.error({ afterMs: limit }, 'the drain did not end in time; exiting without it');
+        log.flush();
+        process.exit(EXIT_RUNTIME);
+      }, limit).unref();
+      void agent.stop().then(resolve);
     };
-    // Until the agent has started, stop signals wait in `early`; a stop
-    // asked for while starting is carried out once the start is done.
-    void startedOnce.then(() => {
-      process.off('SIGTERM', early.handler);
-      process.off('SIGINT', early.handler);
-      process.on('SIGTERM', onStop);
-      process.on('SIGINT', onStop);
-      for (const signal of early.pending.splice(0)) onStop(signal);
-    });
+    process.off('SIGTERM', early.handler);
+    process.off('SIGINT', early.handler);
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    for (const signal of early.pending.splice(0)) onStop(signal);
   });
   process.on('SIGHUP', () => {
-    void agent.reload(path).catch((err: unknown) => log.error({ err: describe(err) }, 'reload failed'));
+    void agent.reload(path);
   });
-  await agent.start();
-  started();
+  // A failed start ends the run with its error, unless a stop came first.
+  await Promise.race([agent.start(), stopped]);
   await stopped;
   return EXIT_OK;
 }

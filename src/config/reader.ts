@@ -214,7 +214,7 @@ export function compileRegex(source: string): Compiled {
     return {
       ok: false,
       message: (err as Error).message.replace(/^Invalid regular expression: /, ''),
-      hint: 'patterns are JavaScript regular expressions; in JSON and double-quoted YAML a backslash is written \\\\',
+      hint: 'patterns are Java regular expressions, as in the Kinesis Agent; in JSON and double-quoted YAML a backslash is written \\\\',
     };
   }
 }

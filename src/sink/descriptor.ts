@@ -7,6 +7,7 @@
  */
 import type { FlowConfig, PartitionKeySpec } from '../config/types.js';
 import type { Reader } from '../config/reader.js';
+import type { Conditions } from '../events/conditions.js';
 import type { Logger } from '../log.js';
 import type { DestinationAdapter } from './adapter.js';
 import type { Packer } from './entry.js';
@@ -43,6 +44,8 @@ export interface CreateAdapterOptions {
   context: DestinationContext;
   clientConfig: ClientConfig;
   log: Logger;
+  /** Where the adapter reports a condition that lasts (a failing ListShards); once per change. */
+  conditions: Conditions;
 }
 
 /** A flow's adapter with the packer that cuts its records into API entries, and the partition key of a record. */

@@ -1,7 +1,7 @@
 /** Delivery: records in, PutRecords / PutRecordBatch calls out, acknowledgements back. */
 import type { AgentConfig, FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import { credentialsFor } from '../aws/credentials.js';
 import { DeliveryCore, type Delivery } from './delivery.js';
 import type { ClientConfig } from './descriptor.js';
@@ -29,7 +29,7 @@ export {
 export interface CreateDeliveryOptions {
   flow: FlowConfig;
   agent: AgentConfig;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   log: Logger;
 }
 
@@ -47,6 +47,6 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
     requestHandler: requestHandlerFor({ endpoint, defaultHttp2: descriptor.defaultHttp2, connection: agent.connection, proxy: proxyFor(agent) }),
   };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
-  const { adapter, packer, keyOf } = descriptor.create({ flow, context, clientConfig, log });
+  const { adapter, packer, keyOf } = descriptor.create({ flow, context, clientConfig, log, conditions: metrics.conditions });
   return new DeliveryCore({ flow, destination: adapter, packer, keyOf, metrics, log, callTimeoutMs });
 }

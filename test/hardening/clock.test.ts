@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/index.ts';
 import { silentLogger } from '../../src/log.ts';
-import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
+import { FlowEvents } from '../../src/events/flow-events.ts';
 import { LogSampler } from '../../src/process/sampler.ts';
 import { DeliveryCore } from '../../src/sink/delivery.ts';
 import type { DestinationAdapter, EntryFailure } from '../../src/sink/adapter.ts';
@@ -61,7 +61,7 @@ function delivery(destination: DestinationAdapter) {
     destination,
     packer: new PlainPacker(true),
     keyOf: () => 'k',
-    metrics: new FlowMetrics(),
+    metrics: new FlowEvents(),
     log: silentLogger(),
     callTimeoutMs: 10_000,
   });

@@ -33,3 +33,29 @@ describe('ADDMETADATA', () => {
     expect(run.text('hi\n')).toBe('{\n  "metadata" : {\n    "foo" : {\n      "bar" : "baz"\n    },\n    "list" : [ 1, 2 ]\n  },\n  "data" : "hi"\n}\n');
   });
 });
+
+describe('ADDMETADATA output vectors (AddMetadataConverter.java: LinkedHashMap put ts, metadata, data; Jackson)', () => {
+  it('writes "metadata": null when the entry has no metadata', () => {
+    const run = chainOf([{ optionName: 'ADDMETADATA', metadata: null, timestamp: false, jsonFormat: 'COMPACT' }]);
+    expect(run.text('GET /index.html 200\n')).toBe('{"metadata":null,"data":"GET /index.html 200"}\n');
+  });
+
+  it('writes a non-map metadata value as given', () => {
+    const run = chainOf([{ optionName: 'ADDMETADATA', metadata: ['web', 3], timestamp: false, jsonFormat: 'COMPACT' }]);
+    expect(run.text('x\n')).toBe('{"metadata":["web",3],"data":"x"}\n');
+  });
+
+  it('puts "ts" (UTC, milliseconds, literal Z) before metadata and data, compact and pretty', () => {
+    const now = Date.UTC(2025, 0, 2, 3, 4, 5, 67);
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const compact = chainOf([{ optionName: 'ADDMETADATA', metadata: { app: 'web' }, timestamp: true, jsonFormat: 'COMPACT' }]);
+      expect(compact.text('hello\n')).toBe('{"ts":"2025-01-02T03:04:05.067Z","metadata":{"app":"web"},"data":"hello"}\n');
+      const pretty = chainOf([{ optionName: 'ADDMETADATA', metadata: { app: 'web' }, timestamp: true, jsonFormat: 'PRETTYPRINT' }]);
+      expect(pretty.text('hello\n')).toBe('{\n  "ts" : "2025-01-02T03:04:05.067Z",\n  "metadata" : {\n    "app" : "web"\n  },\n  "data" : "hello"\n}\n');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});

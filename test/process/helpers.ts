@@ -1,18 +1,18 @@
 import { silentLogger, type Logger } from '../../src/log.js';
-import { FlowMetrics } from '../../src/metrics/flow-metrics.js';
+import { FlowEvents } from '../../src/events/flow-events.js';
 import { createProcessorChain, type ProcessorChain } from '../../src/process/index.js';
 import type { ProcessingOption } from '../../src/process/options.js';
 import { memoryLogger } from '../metrics/memory-log.ts';
 
 export interface Run {
   chain: ProcessorChain;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   /** The record bytes a line becomes, as text; null when skipped. */
   text(input: string | Buffer): string | null;
 }
 
 export function chainOf(options: ProcessingOption[], log: Logger = silentLogger(), ec2MetadataEndpoint?: string): Run {
-  const metrics = new FlowMetrics();
+  const metrics = new FlowEvents();
   const ctx = ec2MetadataEndpoint === undefined ? { metrics, log } : { metrics, log, ec2MetadataEndpoint };
   const chain = createProcessorChain(options, ctx);
   return {

@@ -2,7 +2,8 @@
 import type { AgentConfig, FlowConfig } from '../../src/config/types.ts';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { silentLogger, type Logger } from '../../src/log.ts';
-import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
+import { Conditions } from '../../src/events/conditions.ts';
+import { FlowEvents } from '../../src/events/flow-events.ts';
 import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
 import { createDelivery, type Delivery } from '../../src/sink/index.ts';
 import { memoryLogger } from '../metrics/memory-log.ts';
@@ -90,12 +91,12 @@ export function makeRecords(count: number, acker: Acker, pad = 0, prefix = 'line
 
 export interface Harness {
   delivery: Delivery;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   flow: FlowConfig;
 }
 
 export function startDelivery(flow: FlowConfig, agent: AgentConfig, log: Logger = silentLogger()): Harness {
-  const metrics = new FlowMetrics();
+  const metrics = new FlowEvents(Conditions.detached(log));
   const delivery = createDelivery({ flow, agent, metrics, log });
   delivery.start();
   return { delivery, metrics, flow };

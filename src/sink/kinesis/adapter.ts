@@ -1,5 +1,6 @@
 /** Kinesis Data Streams: how to build a PutRecords call and read its answer. */
 import { KinesisClient, ListShardsCommand, PutRecordsCommand, type ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
+import { Conditions } from '../../events/conditions.js';
 import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
@@ -17,6 +18,8 @@ export interface KinesisAdapterOptions {
   log: Logger;
   /** Learn the shards, so KPL aggregates can be grouped by shard. */
   routing: boolean;
+  /** Where a ListShards failure is reported (once per change); default detached. */
+  conditions?: Conditions;
 }
 
 /** Refresh shards at least this often, to follow resharding that nothing else revealed. */
@@ -39,7 +42,7 @@ export class KinesisAdapter implements DestinationAdapter {
   private loading = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private warnedRouting = false;
+  private readonly conditions: Conditions;
   private deferred: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
 
@@ -48,6 +51,7 @@ export class KinesisAdapter implements DestinationAdapter {
     this.context = opts.context;
     this.log = opts.log;
     this.routing = opts.routing;
+    this.conditions = opts.conditions ?? Conditions.detached(opts.log);
   }
 
   start(): Promise<void> {
@@ -115,14 +119,14 @@ export class KinesisAdapter implements DestinationAdapter {
       } while (token);
       this.shards = new ShardMap(ranges);
       this.log.debug({ shards: ranges.length }, 'shard map loaded');
+      this.conditions.clear('ListShards');
     } catch (err) {
-      if (!this.warnedRouting) {
-        this.warnedRouting = true;
-        this.log.warn(
-          { err: (err as Error).message },
-          'cannot list shards; aggregating records per partition key instead of per shard (grant kinesis:ListShards to pack more)',
-        );
-      }
+      this.conditions.raise('ListShards', {
+        state: (err as Error).name ?? 'Error',
+        fields: { err: (err as Error).message },
+        message: 'cannot list shards; aggregating records per partition key instead of per shard (grant kinesis:ListShards to pack more)',
+        clearedMessage: 'shards listed again; aggregating per shard',
+      });
     } finally {
       this.loading = false;
     }

@@ -8,11 +8,12 @@ import { KinesisAdapter } from './adapter.js';
 import { PUT_RECORDS } from './limits.js';
 import { checkKinesisKeysElsewhere, readKinesisOptions } from './options.js';
 
-function create({ flow, context, clientConfig, log }: CreateAdapterOptions): AdapterParts {
+function create({ flow, context, clientConfig, log, conditions }: CreateAdapterOptions): AdapterParts {
   const adapter = new KinesisAdapter({
     client: new KinesisClient(clientConfig),
     context,
     log,
+    conditions,
     routing: flow.aggregation && (flow.partitionKey.kind === 'DETERMINISTIC' || flow.partitionKey.kind === 'FIELD'),
   });
   if (!flow.aggregation) {
