@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig, type AgentConfig } from '../../src/config/index.js';
-import { AwsProtocolServer, TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
+import { TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
 import { tempConfigDir } from '../config/helpers.ts';
-import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { makeRecords, pushAll, RecordingAcker, until, useProtocolServer } from './helpers.ts';
 
 /** The connection settings a real config file with `tls.caFile` loads into. */
 async function connectionWithCaFile(caFile: string): Promise<AgentConfig['connection']> {
@@ -15,25 +15,17 @@ async function connectionWithCaFile(caFile: string): Promise<AgentConfig['connec
 }
 
 describe('tls.caFile: a CA the endpoint certificate is verified against (TLS-inspecting proxies, private endpoints)', () => {
-  let server: AwsProtocolServer;
-  beforeAll(async () => {
-    server = await AwsProtocolServer.start({ tls: 'trusted' });
-    server.createStream('test', 2);
-    server.createDeliveryStream('fh');
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const aws = useProtocolServer({ kinesis: { test: 2 }, firehose: ['fh'], tls: 'trusted', per: 'suite' });
 
   it('Kinesis over HTTP/2 and TLS is delivered when the CA is given, and the certificate is verified', async () => {
     const connection = await connectionWithCaFile(TEST_CA_FILE);
     expect(connection.caCertificates).toContain('-----BEGIN CERTIFICATE-----');
     const acker = new RecordingAcker();
-    const { delivery } = startDelivery(makeFlow({ maxBufferSizeRecords: 50 }), makeAgent(server.endpoint, { connection }));
+    const { delivery } = aws.start({ maxBufferSizeRecords: 50 }, { agent: { connection } });
     await pushAll(delivery, makeRecords(500, acker));
     expect(await until(() => acker.acked.length === 500)).toBe(true);
     await delivery.close(1000);
-    const calls = server.calls('PutRecords');
+    const calls = aws.server.calls('PutRecords');
     expect(calls.length).toBeGreaterThanOrEqual(10);
     expect(calls.every((c) => c.headers[':scheme'] === 'https')).toBe(true);
   });
@@ -41,21 +33,21 @@ describe('tls.caFile: a CA the endpoint certificate is verified against (TLS-ins
   it('Firehose over HTTPS (HTTP/1.1) is delivered with the CA given', async () => {
     const connection = await connectionWithCaFile(TEST_CA_FILE);
     const acker = new RecordingAcker();
-    const { delivery } = startDelivery(makeFlow({ destination: { kind: 'firehose', streamName: 'fh' } }), makeAgent(server.endpoint, { connection }));
+    const { delivery } = aws.start({ destination: { kind: 'firehose', streamName: 'fh' } }, { agent: { connection } });
     await pushAll(delivery, makeRecords(200, acker));
     expect(await until(() => acker.acked.length === 200)).toBe(true);
     await delivery.close(1000);
-    expect(server.deliveryStreams.get('fh')!.length).toBe(200);
+    expect(aws.server.deliveryStreams.get('fh')!.length).toBe(200);
   });
 
   it('without the CA the certificate is refused: nothing reaches the server, nothing is acknowledged', async () => {
-    const before = server.calls('PutRecords').length;
+    const before = aws.server.calls('PutRecords').length;
     const acker = new RecordingAcker();
-    const { delivery } = startDelivery(makeFlow(), makeAgent(server.endpoint));
+    const { delivery } = aws.start();
     await pushAll(delivery, makeRecords(20, acker));
     expect(await until(() => acker.acked.length > 0, 1500)).toBe(false);
     await delivery.close(200);
-    expect(server.calls('PutRecords').length).toBe(before);
+    expect(aws.server.calls('PutRecords').length).toBe(before);
   });
 });
 
