@@ -29,13 +29,13 @@ function configPathOf(args: CliArgs): string {
 
 async function validate(args: CliArgs): Promise<number> {
   const path = configPathOf(args);
-  const { config, problems } = await checkConfig(path);
+  const { config, problems, warnings } = await checkConfig(path);
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
     process.stderr.write(`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
     return EXIT_CONFIG;
   }
-  for (const warning of config?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(`${path}: valid, ${config?.flows.length ?? 0} flow(s)\n`);
   return EXIT_OK;
 }
