@@ -5,6 +5,7 @@ import { AgentError, isAgentError } from '../errors.js';
 import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from '../log.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
+import { startMemoryRelease } from '../memory-release.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -84,7 +85,9 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   });
   await agent.start();
   started();
+  const stopReleasing = startMemoryRelease(log);
   await stopped;
+  stopReleasing();
   return EXIT_OK;
 }
 
