@@ -6,6 +6,7 @@ import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type
 import { importCheckpointsCommand } from '../migrate/command.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
+import { startMemoryRelease } from '../memory-release.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -90,7 +91,9 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   });
   // A failed start ends the run with its error, unless a stop came first.
   await Promise.race([agent.start(), stopped]);
+  const stopReleasing = startMemoryRelease(log);
   await stopped;
+  stopReleasing();
   return EXIT_OK;
 }
 
