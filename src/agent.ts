@@ -150,11 +150,6 @@ export class Agent {
     this.observability = await startObservability({ config, log: this.log, flows: () => this.observed(), conditions: this.board });
   }
 
-  /** The status server's base URL, when `http.listen` is set. */
-  get statusUrl(): string | undefined {
-    return this.observability?.statusUrl;
-  }
-
   /**
    * any -> stopping -> stopped. Idempotent: a second call waits for the same
    * drain. Never rejects. Ends within shutdownTimeoutMillis (plus the time
@@ -394,13 +389,6 @@ export class Agent {
     return out;
   }
 
-  status() {
-    return [...this.flows.values()].map((f) => f.status());
-  }
-
-  get flowList(): Flow[] {
-    return [...this.flows.values()];
-  }
 }
 
 function describe(err: unknown): string {

@@ -41,7 +41,7 @@ export interface FlowLike {
   status(): { files: readonly object[] };
 }
 
-/** Adapts a running Flow: `flows: () => agent.flowList.map(observe)`. */
+/** Adapts a Flow (src/flow.ts) for the reporters; its state is read live. */
 export function observe(flow: FlowLike): ObservedFlow {
   return {
     id: flow.config.id,
