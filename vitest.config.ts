@@ -33,6 +33,8 @@ export default defineConfig({
           name: 'system',
           include: SYSTEM,
           sequence: { groupOrder: 1 },
+          // Starts their shared debootstrap while the quick tests run.
+          globalSetup: ['test/packaging/support/prepare.ts'],
           // A debootstrap, a package build and an image build on a cold machine.
           hookTimeout: 900_000,
         },

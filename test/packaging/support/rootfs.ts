@@ -61,7 +61,8 @@ export async function debianRootfs(): Promise<string> {
     if (existsSync(ready)) return root;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    await shAsync('debootstrap', ['--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, SUITE, root, mirror]);
+    // Reniced: it may run beside the quick tests (support/prepare.ts).
+    await shAsync('nice', ['-n', '10', 'debootstrap', '--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, SUITE, root, mirror]);
     writeFileSync(ready, `${new Date().toISOString()} ${mirror}\n`);
     return root;
   } finally {
