@@ -216,8 +216,11 @@ export class CheckpointStore {
       if (code === 'ENOTDIR' || code === 'EEXIST') {
         throw new CheckpointPathError(this.path, `a part of ${dir} is not a directory`, { cause: err });
       }
-      // The parent is there and still no directory can be made in it (procfs, sysfs).
-      if (code === 'ENOENT') throw new CheckpointPathError(this.path, `${dir} cannot be created on that file system`, { cause: err });
+      // The parent is there and the file system still refuses a directory in
+      // it (procfs: ENOENT, sysfs: EPERM), or is read-only: no waiting fixes that.
+      if (code === 'ENOENT' || code === 'EPERM' || code === 'EROFS') {
+        throw new CheckpointPathError(this.path, `${dir} cannot be created on that file system (${code})`, { cause: err });
+      }
       // EACCES and the like may be fixed while we run: report, go on in memory.
       this.conditions.raise('write', {
         state: code ?? 'UNKNOWN',

@@ -6,6 +6,7 @@ import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type
 import { importCheckpointsCommand } from '../migrate/command.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
+import { startMemoryRelease } from '../memory-release.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -29,13 +30,13 @@ function configPathOf(args: CliArgs): string {
 
 async function validate(args: CliArgs): Promise<number> {
   const path = configPathOf(args);
-  const { config, problems } = await checkConfig(path);
+  const { config, problems, warnings } = await checkConfig(path);
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
     process.stderr.write(`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
     return EXIT_CONFIG;
   }
-  for (const warning of config?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(`${path}: valid, ${config?.flows.length ?? 0} flow(s)\n`);
   return EXIT_OK;
 }
@@ -90,7 +91,9 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   });
   // A failed start ends the run with its error, unless a stop came first.
   await Promise.race([agent.start(), stopped]);
+  const stopReleasing = startMemoryRelease(log);
   await stopped;
+  stopReleasing();
   return EXIT_OK;
 }
 

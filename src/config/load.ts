@@ -28,6 +28,8 @@ export interface ConfigSource {
 export interface CheckResult {
   config?: AgentConfig;
   problems: ConfigProblem[];
+  /** What was accepted but should be heard about (also in config.warnings when it loads); `validate` prints them either way. */
+  warnings: string[];
 }
 
 export const DROP_IN_DIR = 'agent.d';
@@ -48,7 +50,7 @@ export async function checkConfig(path: string, options: ConfigOptions = {}): Pr
     text = await readFile(path, 'utf8');
   } catch (err) {
     problems.push(readProblem(path, err, 'the config file'));
-    return { problems };
+    return { problems, warnings: [] };
   }
   const dropIns: ConfigSource[] = [];
   const dir = join(dirname(path), DROP_IN_DIR);
@@ -162,11 +164,13 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
     }
   }
 
-  if (problems.length > 0 || !top) return { problems: inReadingOrder(problems, [main.file, ...dropIns.map((d) => d.file)]) };
-  const { warnings: topWarnings, ...rest } = top;
+  const allWarnings = [...(top?.warnings ?? []), ...warnings];
+  if (problems.length > 0 || !top) return { problems: inReadingOrder(problems, [main.file, ...dropIns.map((d) => d.file)]), warnings: allWarnings };
+  const { warnings: _topWarnings, ...rest } = top;
   return {
     problems,
-    config: { configFile: mainAbs, dropInFiles, ...rest, flows, warnings: [...topWarnings, ...warnings] },
+    warnings: allWarnings,
+    config: { configFile: mainAbs, dropInFiles, ...rest, flows, warnings: allWarnings },
   };
 }
 

@@ -20,23 +20,21 @@ export class ProblemList {
 
   /** `agent.json:12:5 flows[0].foo: is not a known key and is ignored (hint: ...)` */
   warn(path: string, pos: Pos | undefined, message: string, hint?: string): void {
-    const p: ConfigProblem = { file: this.file, path, message };
-    if (pos) {
-      p.line = pos.line;
-      p.column = pos.column;
-    }
-    if (hint) p.hint = hint;
-    this.warnings.push(formatProblem(p));
+    this.warnings.push(formatProblem(this.problem(path, pos, message, hint)));
   }
 
   add(path: string, pos: Pos | undefined, message: string, hint?: string): void {
+    this.problems.push(this.problem(path, pos, message, hint));
+  }
+
+  private problem(path: string, pos: Pos | undefined, message: string, hint: string | undefined): ConfigProblem {
     const p: ConfigProblem = { file: this.file, path, message };
     if (pos) {
       p.line = pos.line;
       p.column = pos.column;
     }
     if (hint) p.hint = hint;
-    this.problems.push(p);
+    return p;
   }
 }
 

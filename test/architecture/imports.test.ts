@@ -34,6 +34,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   migrate: [...BASE, 'config', 'checkpoint', 'source'],
   // Wiring: the reload decision (pure) and the observability start-up (metrics + status).
   'reload-plan.ts': [...BASE, 'config'],
+  // Process-wide: gives memory back after a burst; knows no stage.
+  'memory-release.ts': [...BASE],
   'observability.ts': ['*'],
   'flow.ts': ['*'],
   'agent.ts': ['*'],

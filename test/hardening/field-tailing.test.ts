@@ -31,11 +31,21 @@ function accepted(stream: string) {
 }
 const texts = (stream: string) => accepted(stream).map((e) => e.data.toString());
 
-function start(sub: string, flows: FlowSpec[], top: string[] = []): AgentProcess {
+function start(sub: string, flows: FlowSpec[], top: string[] = [], env: NodeJS.ProcessEnv = {}): AgentProcess {
   const config = join(sub, 'agent.yaml');
   writeFileSync(config, agentYaml({ endpoint: suite.server.endpoint, checkpointFile: join(sub, 'state', 'cp'), flows, top }));
-  return suite.track(AgentProcess.start(config));
+  return suite.track(AgentProcess.start(config, env));
 }
+
+/** How long the agent held copy candidates, from its "not a copy" log lines (ms). */
+function heldMs(agent: AgentProcess): number[] {
+  return agent
+    .logLines()
+    .filter(hasMsg('not a copy'))
+    .map((l) => Number(l.heldMs));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Every expected line arrived as often as expected (a line written to two files twice), nothing else. */
 function expectCounts(stream: string, expected: string[], context = ''): void {
@@ -47,6 +57,15 @@ function expectCounts(stream: string, expected: string[], context = ''): void {
     .slice(0, 5)
     .map((l) => `${JSON.stringify(l)}: want ${want.get(l) ?? 0}, got ${got.get(l) ?? 0}`);
   expect({ wrong, total: accepted(stream).length }, context).toEqual({ wrong: [], total: expected.length });
+}
+
+/** Waits for every expected line, stops the agent cleanly and checks the counts. */
+async function expectAllOnce(agent: AgentProcess, stream: string, expected: string[], timeoutMs: number): Promise<void> {
+  await until(() => accepted(stream).length >= expected.length, 'every line', timeoutMs, agentOutput(agent));
+  // Anything sent twice would arrive by now.
+  await sleep(500);
+  expect((await agent.stop()).code, agent.stderr).toBe(0);
+  expectCounts(stream, expected);
 }
 
 /** Runs logrotate once with its own state file (forced, as cron's daily run would). */
@@ -89,10 +108,7 @@ describe.skipIf(!logrotate)('a new file at a path already tailed is opened at on
     }
     await write(300);
     expect(expected.length).toBe(30_300);
-    await until(() => accepted(stream).length >= expected.length, 'every line', 60_000, agentOutput(agent));
-    await sleep(500);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    expectCounts(stream, expected);
+    await expectAllOnce(agent, stream, expected, 60_000);
   });
 
   it('logrotate olddir with a writer that reopens 1 s after each rotation (postrotate), pattern json_log*: 3,250 of 3,250 once', async () => {
@@ -135,10 +151,7 @@ describe.skipIf(!logrotate)('a new file at a path already tailed is opened at on
     }
     closeSync(fd);
     expect(expected.length).toBe(3250);
-    await until(() => accepted(stream).length >= expected.length, 'every line', 30_000, agentOutput(agent));
-    await sleep(500);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    expectCounts(stream, expected);
+    await expectAllOnce(agent, stream, expected, 30_000);
   });
 
   it('a symlink swapped to a new file (no rescan for a minute) is followed within seconds, each file read whole once', async () => {
@@ -174,6 +187,36 @@ describe.skipIf(!logrotate)('a new file at a path already tailed is opened at on
     expectCounts(stream, expected);
     console.log(`symlink swap: new target opened after ${openedAfter.join(', ')} ms (rescan every 60 s)`);
   });
+
+  // The figure docs/tailing.md quotes: from a rename and create at a tailed
+  // path to the new file being tailed (on /status), with events and without.
+  for (const mode of ['events', 'poll'] as const) {
+    it(`opens a file created where a tailed file was renamed from, 15 times, well before any rescan (${mode})`, async () => {
+      const { stream, sub } = suite.newCase();
+      const log = join(sub, 'app.log');
+      writeFileSync(log, 'first\n');
+      const port = await freePort();
+      const agent = start(sub, [{ filePattern: log, stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }], [`http.listen: "127.0.0.1:${port}"`], mode === 'poll' ? { KINESIS_AGENT_WATCH: 'poll' } : {});
+      await agent.waitForLog(hasMsg('agent started'));
+      const expected = ['first\n'];
+      const openedAfter: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        renameSync(log, join(sub, `app.old.${i}`));
+        const line = `generation ${i}\n`;
+        writeFileSync(log, line);
+        expected.push(line);
+        const createdAt = performance.now();
+        const ino = String(statSync(log).ino);
+        await until(async () => (await tailedInodes(port)).includes(ino), `generation ${i} opened`, 5_000, agentOutput(agent));
+        openedAfter.push(Math.round(performance.now() - createdAt));
+        await sleep(50 + Math.random() * 200);
+      }
+      await until(() => accepted(stream).length >= expected.length, 'every line', 15_000, agentOutput(agent));
+      expect((await agent.stop()).code, agent.stderr).toBe(0);
+      expectCounts(stream, expected);
+      console.log(`${mode}: rename+create opened after median ${median(openedAfter)} ms, max ${Math.max(...openedAfter)} ms (${openedAfter.join(' ')})`);
+    });
+  }
 });
 
 /** The inodes the agent tails now, from /status. */
@@ -204,11 +247,8 @@ describe('files that appeared while the agent was stopped are read from their st
     writeFileSync(f18, numbered('e18', 0, 25));
     agent = start(sub, flows);
     const expected = [...splitLines(numbered('e17', 0, 30)), ...splitLines(numbered('e18', 0, 25))];
-    await until(() => accepted(stream).length >= expected.length, 'all 45 new lines', 15_000, agentOutput(agent));
-    await sleep(500);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
     // The 5 lines there before the flow's first run stay skipped (END_OF_FILE).
-    expectCounts(stream, expected);
+    await expectAllOnce(agent, stream, expected, 15_000);
   });
 
   it.skipIf(!logrotate)('logrotate create while stopped (pattern app.log*): the rest of the rotated file and the whole new file, once', async () => {
@@ -229,10 +269,7 @@ describe('files that appeared while the agent was stopped are read from their st
     appendFileSync(log, numbered('g2', 0, 40));
     agent = start(sub, flows);
     const expected = [...splitLines(numbered('g1', 0, 80)), ...splitLines(numbered('g2', 0, 40))];
-    await until(() => accepted(stream).length >= expected.length, 'every line', 15_000, agentOutput(agent));
-    await sleep(500);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    expectCounts(stream, expected);
+    await expectAllOnce(agent, stream, expected, 15_000);
   });
 });
 
@@ -262,7 +299,7 @@ describe('a new file that begins like another live file is held only briefly, th
     appendFileSync(kern, k3 + k4);
     const expected = [k1, k2, u1, fw, fw, k3, k4];
     await until(() => accepted(stream).length >= expected.length, 'all 7 lines', 15_000, agentOutput(agent));
-    console.log(`look-alike kern.log/ufw.log: all 7 lines at the destination ${Math.round(performance.now() - wroteAt)} ms after the write`);
+    console.log(`look-alike kern.log/ufw.log: all 7 lines at the destination ${Math.round(performance.now() - wroteAt)} ms after the write; held ${heldMs(agent).join(', ')} ms`);
     await sleep(500);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectCounts(stream, expected);
@@ -276,16 +313,17 @@ describe('a new file that begins like another live file is held only briefly, th
     await agent.waitForLog(hasMsg('agent started'));
     const expected: string[] = [];
     const startedAt = performance.now();
-    // Both files grow alike for 4 s: neither grows apart nor goes quiet.
-    for (let i = 0; i < 20; i++) {
-      const text = numbered('sshd[42]: Accepted publickey for deploy', i * 5, i * 5 + 5);
+    // Both files grow alike for 12 s: neither grows apart nor goes quiet,
+    // so only the bound on the hold (10 s) lets them be read.
+    for (let i = 0; i < 60; i++) {
+      const text = numbered('sshd[42]: Accepted publickey for deploy', i * 2, i * 2 + 2);
       appendFileSync(a, text);
       appendFileSync(b, text);
       expected.push(...splitLines(text), ...splitLines(text));
       await sleep(200);
     }
     await until(() => accepted(stream).length >= expected.length, 'both files whole', 30_000, agentOutput(agent));
-    console.log(`fan-out: both files whole at the destination ${Math.round(performance.now() - startedAt)} ms after the first write`);
+    console.log(`fan-out: both files whole at the destination ${Math.round(performance.now() - startedAt)} ms after the first write; held ${heldMs(agent).join(', ')} ms`);
     await sleep(500);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectCounts(stream, expected);
@@ -293,9 +331,20 @@ describe('a new file that begins like another live file is held only briefly, th
 });
 
 describe('multiLineStartPattern and fileFooterPattern as the Kinesis Agent reads them', () => {
-  it('multiLineStartPattern "ProjectName:ComponentName" matched at the line start only: 3 records, not 4', async () => {
+  /** Ships `text` with the flow keys in `extra` and expects exactly `records` at the destination. */
+  async function expectRecords(text: string, extra: string[], records: string[]): Promise<void> {
     const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
+    writeFileSync(log, text);
+    const agent = start(sub, [{ filePattern: log, stream, extra }]);
+    await until(() => accepted(stream).length >= records.length, `${records.length} records`, 15_000, agentOutput(agent));
+    // Longer than multiLineFlushMillis: a record split wrongly would show by now.
+    await sleep(1500);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expect(texts(stream)).toEqual(records);
+  }
+
+  it('multiLineStartPattern "ProjectName:ComponentName" matched at the line start only: 3 records, not 4', async () => {
     const records = [
       'ProjectName:ComponentName 2024-01-01 ERROR request failed\n' +
         'java.lang.IllegalStateException: handler for ProjectName:ComponentName is closed\n' +
@@ -303,34 +352,19 @@ describe('multiLineStartPattern and fileFooterPattern as the Kinesis Agent reads
       'ProjectName:ComponentName 2024-01-01 INFO retrying\n',
       'ProjectName:ComponentName 2024-01-01 INFO done\n',
     ];
-    writeFileSync(log, records.join(''));
-    const agent = start(sub, [{ filePattern: log, stream, extra: ['multiLineStartPattern: "ProjectName:ComponentName"'] }]);
-    await until(() => accepted(stream).length >= 3, '3 records', 15_000, agentOutput(agent));
-    await sleep(1500);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    expect(texts(stream)).toEqual(records);
+    await expectRecords(records.join(''), ['multiLineStartPattern: "ProjectName:ComponentName"'], records);
   });
 
   it('an alternation start pattern (INFO|ERROR) anchors every alternative: a stack line quoting ERROR stays in its record', async () => {
-    const { stream, sub } = suite.newCase();
-    const log = join(sub, 'app.log');
     const records = ['ERROR 1 failed\n  caused by: upstream said ERROR 503\n  INFO is not a start here\n', 'INFO 2 ok\n', 'ERROR 3 failed again\n'];
-    writeFileSync(log, records.join(''));
-    const agent = start(sub, [{ filePattern: log, stream, extra: ['multiLineStartPattern: "INFO|ERROR"'] }]);
-    await until(() => accepted(stream).length >= 3, '3 records', 15_000, agentOutput(agent));
-    await sleep(1500);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    expect(texts(stream)).toEqual(records);
+    await expectRecords(records.join(''), ['multiLineStartPattern: "INFO|ERROR"'], records);
   });
 
   it('fileFooterPattern END: SENDING is not a footer; a trimmed "  END " line is, and nothing after it is read', async () => {
-    const { stream, sub } = suite.newCase();
-    const log = join(sub, 'batch.log');
-    writeFileSync(log, 'START batch 7\nSENDING 3 items\nEND OF LINE is a record too\n  END \r\nafter the footer\n');
-    const agent = start(sub, [{ filePattern: log, stream, extra: ['fileFooterPattern: "END"'] }]);
-    await until(() => accepted(stream).length >= 3, 'the lines before the footer', 15_000, agentOutput(agent));
-    await sleep(1500);
-    expect((await agent.stop()).code, agent.stderr).toBe(0);
-    expect(texts(stream)).toEqual(['START batch 7\n', 'SENDING 3 items\n', 'END OF LINE is a record too\n']);
+    await expectRecords(
+      'START batch 7\nSENDING 3 items\nEND OF LINE is a record too\n  END \r\nafter the footer\n',
+      ['fileFooterPattern: "END"'],
+      ['START batch 7\n', 'SENDING 3 items\n', 'END OF LINE is a record too\n'],
+    );
   });
 });
