@@ -1,8 +1,8 @@
 /** The top level of a config file: everything but `flows`, into AgentConfig. */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import { DESTINATION_LIST } from '../sink/destinations.js';
-import type { AgentConfig, DestinationEndpoints, ServiceEndpoint } from './types.js';
+import { DESTINATION_LIST, perDestination } from '../sink/destinations.js';
+import type { AgentConfig, ServiceEndpoint } from './types.js';
 import type { FlatMap } from './flatten.js';
 import type { ProblemList } from './problems.js';
 import { Reader } from './reader.js';
@@ -140,7 +140,7 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
     if (ep) out.endpoint = ep;
     return out;
   };
-  const destinations = Object.fromEntries(DESTINATION_LIST.map((d) => [d.kind, service(d.kind)])) as DestinationEndpoints;
+  const destinations = perDestination((d) => service(d.kind));
   const stsEndpoint = endpoint('sts.endpoint');
   const cwEndpoint = endpoint('cloudwatch.endpoint');
 

@@ -28,6 +28,11 @@ export function destinationOf(kind: DestinationKind): DestinationDescriptor<Dest
   return DESTINATIONS[kind];
 }
 
+/** One value per destination, by kind: each one's endpoint settings, say. */
+export function perDestination<T>(valueOf: (d: DestinationDescriptor<DestinationKind>) => T): Record<DestinationKind, T> {
+  return Object.fromEntries(DESTINATION_LIST.map((d) => [d.kind, valueOf(d)])) as Record<DestinationKind, T>;
+}
+
 /**
  * The largest record data the destination takes, which the tailer uses to
  * cut over-long lines. Where partition keys count (Streams), room for the

@@ -15,7 +15,7 @@ export { DeliveryCore } from './delivery.js';
 export type { ApiLimits } from './limits.js';
 export { PUT_RECORDS } from './kinesis/limits.js';
 export { PUT_RECORD_BATCH } from './firehose/limits.js';
-export { DESTINATIONS, DESTINATION_LIST, destinationOf, maxRecordBytes, type DestinationKind } from './destinations.js';
+export { DESTINATIONS, DESTINATION_LIST, destinationOf, maxRecordBytes, perDestination, type DestinationKind } from './destinations.js';
 export {
   DeliveryUserError,
   DestinationNotFoundError,

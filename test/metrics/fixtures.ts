@@ -1,6 +1,7 @@
 import type { AgentConfig } from '../../src/config/types.ts';
 import { FlowEvents } from '../../src/events/flow-events.ts';
 import type { ObservedFlow } from '../../src/metrics/observed-flow.ts';
+import { perDestination, type DestinationKind } from '../../src/sink/destinations.ts';
 
 /** An AgentConfig with the defaults filled in, for the reporters' tests. */
 export function agentConfig(over: Partial<AgentConfig> = {}): AgentConfig {
@@ -10,8 +11,7 @@ export function agentConfig(over: Partial<AgentConfig> = {}): AgentConfig {
     checkpointFile: '/tmp/checkpoints',
     checkpointTimeToLiveDays: 7,
     shutdownTimeoutMillis: 10_000,
-    kinesis: { region: 'us-east-1' },
-    firehose: { region: 'us-east-1' },
+    ...perDestination(() => ({ region: 'us-east-1' })),
     sts: {},
     cloudwatch: { emitMetrics: true, namespace: 'AWSKinesisAgent', tagInstance: false, metricsBufferTimeMillis: 30_000, region: 'us-east-1' },
     credentials: { accessKeyId: 'AKIDTESTTESTTEST', secretAccessKey: 'test-secret-key' },
@@ -23,7 +23,7 @@ export function agentConfig(over: Partial<AgentConfig> = {}): AgentConfig {
   };
 }
 
-export function observedFlow(id: string, kind: 'kinesis' | 'firehose', streamName: string, files: Array<Record<string, unknown>> = []): ObservedFlow {
+export function observedFlow(id: string, kind: DestinationKind, streamName: string, files: Array<Record<string, unknown>> = []): ObservedFlow {
   return { id, destination: { kind, streamName }, metrics: new FlowEvents(), files: () => files };
 }
 

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../../src/log.ts';
 import { Conditions } from '../../src/events/conditions.ts';
 import { FlowEvents } from '../../src/events/flow-events.ts';
 import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
-import { createDelivery, type Delivery } from '../../src/sink/index.ts';
+import { createDelivery, perDestination, type Delivery } from '../../src/sink/index.ts';
 import { memoryLogger } from '../metrics/memory-log.ts';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { testFlowConfig } from '../support/flow-config.ts';
@@ -32,8 +32,7 @@ export function makeAgent(endpoint: string, overrides: Partial<AgentConfig> = {}
     checkpointFile: '/tmp/checkpoints',
     checkpointTimeToLiveDays: 7,
     shutdownTimeoutMillis: 10_000,
-    kinesis: { endpoint, region: TEST_REGION },
-    firehose: { endpoint, region: TEST_REGION },
+    ...perDestination(() => ({ endpoint, region: TEST_REGION })),
     sts: { endpoint },
     cloudwatch: { emitMetrics: false, endpoint, region: TEST_REGION, namespace: 'test', tagInstance: false, metricsBufferTimeMillis: 60_000 },
     credentials: { ...TEST_CREDENTIALS },
