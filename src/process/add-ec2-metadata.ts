@@ -1,7 +1,7 @@
 import { ImdsClient, imdsDisabled, resolveImdsEndpoint, type InstanceMetadata } from '../aws/imds.js';
 import { parseObjectEntries } from './json-object.js';
 import { entriesToJson, layoutJson, type JsonMember } from './json-writer.js';
-import { JSON_FORMAT_KEY, type OptionDefinition } from './option-table.js';
+import { JSON_FORMAT_KEY, readJsonFormat, type OptionDefinition } from './option-table.js';
 import type { LogFormat, ProcessingOption } from './options.js';
 import { lineText, RecordConversionError, type Processor, type ProcessorContext } from './processor.js';
 
@@ -171,7 +171,7 @@ export const ADDEC2METADATA: OptionDefinition<'ADDEC2METADATA'> = {
       optionName: 'ADDEC2METADATA',
       metadataTTL: readTtl(r),
       tags: r.bool('tags', true),
-      jsonFormat: r.enumOf('jsonFormat', ['COMPACT', 'PRETTYPRINT'] as const, 'COMPACT'),
+      jsonFormat: readJsonFormat(r),
     };
     const logFormat = r.enumOf('logFormat', LOG_FORMAT_VALUES);
     if (logFormat) opt.logFormat = logFormat;

@@ -1,5 +1,5 @@
 import { layoutJson } from './json-writer.js';
-import { JSON_FORMAT_KEY, type OptionDefinition } from './option-table.js';
+import { JSON_FORMAT_KEY, readJsonFormat, type OptionDefinition } from './option-table.js';
 import type { JsonFormat, ProcessingOption } from './options.js';
 import { lineText, type Processor } from './processor.js';
 
@@ -66,7 +66,7 @@ export const ADDMETADATA: OptionDefinition<'ADDMETADATA'> = {
   ],
   read(r) {
     const metadata = r.has('metadata') ? r.plain('metadata') : null;
-    return { optionName: 'ADDMETADATA', metadata, timestamp: readTimestamp(r), jsonFormat: r.enumOf('jsonFormat', ['COMPACT', 'PRETTYPRINT'] as const, 'COMPACT') };
+    return { optionName: 'ADDMETADATA', metadata, timestamp: readTimestamp(r), jsonFormat: readJsonFormat(r) };
   },
   create: (opt) => createAddMetadata(opt),
 };

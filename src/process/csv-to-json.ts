@@ -1,6 +1,6 @@
 import { dedupeFieldNames, FieldRecordWriter } from './json-writer.js';
 import { literalOf, translateJavaRegex } from './java-regex.js';
-import { JSON_FORMAT_KEY, type OptionDefinition, type OptionReader } from './option-table.js';
+import { JSON_FORMAT_KEY, readJsonFormat, type OptionDefinition, type OptionReader } from './option-table.js';
 import type { ProcessingOption } from './options.js';
 import { lineText, type Processor } from './processor.js';
 import { javaSplitter, quotedSplitter, type ColumnSplitter } from './csv-split.js';
@@ -62,7 +62,7 @@ export const CSVTOJSON: OptionDefinition<'CSVTOJSON'> = {
     const delimiter = r.str('delimiter', { allowEmpty: true }) ?? ',';
     const quoted = r.bool('quoted', false);
     checkDelimiter(r, delimiter, quoted);
-    return { optionName: 'CSVTOJSON', customFieldNames: fields ?? [], delimiter, quoted, jsonFormat: r.enumOf('jsonFormat', ['COMPACT', 'PRETTYPRINT'] as const, 'COMPACT') };
+    return { optionName: 'CSVTOJSON', customFieldNames: fields ?? [], delimiter, quoted, jsonFormat: readJsonFormat(r) };
   },
   create: (opt) => createCsvToJson(opt),
 };

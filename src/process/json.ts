@@ -1,6 +1,6 @@
 import { entriesToJson, layoutJson, minifyJson } from './json-writer.js';
 import { parseObjectEntries } from './json-object.js';
-import { JSON_FORMAT_KEY, type OptionDefinition } from './option-table.js';
+import { JSON_FORMAT_KEY, readJsonFormat, type OptionDefinition } from './option-table.js';
 import type { ProcessingOption } from './options.js';
 import { lineText, RecordConversionError, type Processor } from './processor.js';
 
@@ -54,7 +54,7 @@ export const JSON_OPTION: OptionDefinition<'JSON'> = {
     JSON_FORMAT_KEY,
   ],
   read(r) {
-    const opt: JsonOption = { optionName: 'JSON', jsonFormat: r.enumOf('jsonFormat', ['COMPACT', 'PRETTYPRINT'] as const, 'COMPACT') };
+    const opt: JsonOption = { optionName: 'JSON', jsonFormat: readJsonFormat(r) };
     const fields = r.strList('fields');
     if (fields) opt.fields = fields;
     return opt;

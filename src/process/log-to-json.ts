@@ -2,7 +2,7 @@ import { InvalidProcessingOptionError } from './errors.js';
 import { dedupeFieldNames, FieldRecordWriter } from './json-writer.js';
 import { groupCount, groupNames, LOG_FORMATS, wholeLine } from './log-formats.js';
 import type { LogFormat, ProcessingOption } from './options.js';
-import { JSON_FORMAT_KEY, type OptionDefinition } from './option-table.js';
+import { JSON_FORMAT_KEY, readJsonFormat, type OptionDefinition } from './option-table.js';
 import { lineText, type Processor, type ProcessorContext } from './processor.js';
 import { LogSampler } from './sampler.js';
 
@@ -142,7 +142,7 @@ export const LOGTOJSON: OptionDefinition<'LOGTOJSON'> = {
     const logFormat = r.enumOf('logFormat', LOG_FORMAT_NAMES);
     const matchPattern = r.regex('matchPattern');
     const customFieldNames = r.strList('customFieldNames');
-    const opt: LogToJsonOption = { optionName: 'LOGTOJSON', logFormat: logFormat ?? 'COMMONAPACHELOG', jsonFormat: r.enumOf('jsonFormat', ['COMPACT', 'PRETTYPRINT'] as const, 'COMPACT') };
+    const opt: LogToJsonOption = { optionName: 'LOGTOJSON', logFormat: logFormat ?? 'COMMONAPACHELOG', jsonFormat: readJsonFormat(r) };
     if (matchPattern) opt.matchPattern = matchPattern;
     if (customFieldNames) opt.customFieldNames = customFieldNames;
     if (logFormat !== undefined && (!r.has('matchPattern') || matchPattern)) {

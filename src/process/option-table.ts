@@ -7,7 +7,7 @@
  * The process stage never sees YAML or JSON: a reader works through
  * OptionReader, which src/config/ implements over the parsed file.
  */
-import type { OptionName, ProcessingOption } from './options.js';
+import type { JsonFormat, OptionName, ProcessingOption } from './options.js';
 import type { Processor, ProcessorContext } from './processor.js';
 
 export type KeyType = 'string' | 'int' | 'bool' | 'enum' | 'string-list' | 'enum-list' | 'map' | 'regex';
@@ -87,3 +87,8 @@ export const OPTION_NAME_KEY: KeyRow = {
   required: true,
   description: 'which processor this entry configures',
 };
+
+/** The `jsonFormat` key as every JSON-writing option reads it. */
+export function readJsonFormat(r: OptionReader): JsonFormat {
+  return r.enumOf('jsonFormat', ['COMPACT', 'PRETTYPRINT'] as const, 'COMPACT');
+}
