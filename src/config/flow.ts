@@ -7,6 +7,8 @@ import type { ProblemList } from './problems.js';
 import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
+import { CONTAINER_FORMATS } from '../source/container-format.js';
+import { MULTILINE_PRESETS } from '../source/multiline-presets.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -64,6 +66,8 @@ export const FLOW_KEYS = [
   'maxInFlightRequests',
   'skipHeaderLines',
   'multiLineStartPattern',
+  'multiLine',
+  'containerFormat',
   'fileFooterPattern',
   'truncatedRecordTerminator',
   'aggregatedRecordSizeBytes',
@@ -173,6 +177,8 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   const skipHeaderLines = r.int('skipHeaderLines', FLOW_DEFAULTS.skipHeaderLines, { min: 0 });
   const multiLineStartPattern = r.regex('multiLineStartPattern');
   const fileFooterPattern = r.regex('fileFooterPattern');
+  const multiLine = r.enumOf('multiLine', MULTILINE_PRESETS);
+  const containerFormat = r.enumOf('containerFormat', CONTAINER_FORMATS);
 
   let truncatedRecordTerminator = FLOW_DEFAULTS.truncatedRecordTerminator;
   if (r.has('truncatedRecordTerminator')) {
@@ -234,6 +240,8 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (region) flow.region = region;
   if (multiLineStartPattern) flow.multiLineStartPattern = multiLineStartPattern;
   if (fileFooterPattern) flow.fileFooterPattern = fileFooterPattern;
+  if (multiLine) flow.multiLine = multiLine;
+  if (containerFormat) flow.containerFormat = containerFormat;
   if (aggregatedRecordSizeBytes !== undefined) flow.aggregatedRecordSizeBytes = aggregatedRecordSizeBytes;
   return flow;
 }

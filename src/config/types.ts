@@ -4,6 +4,8 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
+import type { ContainerFormat } from '../source/container-format.js';
+import type { MultiLinePreset } from '../source/multiline-presets.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
@@ -63,6 +65,10 @@ export interface FlowConfig {
 
   skipHeaderLines: number;
   multiLineStartPattern?: RegExp;
+  /** Stack traces of this runtime travel as one record (`multiLine`). */
+  multiLine?: MultiLinePreset;
+  /** Lines are a container runtime's wrapper around the application's line (`containerFormat`). */
+  containerFormat?: ContainerFormat;
   fileFooterPattern?: RegExp;
   truncatedRecordTerminator: string;
   /** Firehose: pack whole lines into records of about this size. */

@@ -19,8 +19,16 @@ export interface FramerOptions {
   /** Lines to drop at the start; 0 unless the file is read from offset 0. */
   skipHeaderLines: number;
   multiLineStartPattern?: RegExp | undefined;
+  /** Stack traces of this runtime are one record (see multiline-presets.ts). */
+  multiLine?: MultiLinePreset | undefined;
+  /** Lines are wrapped by this container runtime (see container-format.ts). */
+  containerFormat?: ContainerFormat | undefined;
   fileFooterPattern?: RegExp | undefined;
 }
+
+import type { ContainerFormat } from './container-format.js';
+import { LineAssembler, needsAssembly } from './line-assembler.js';
+import type { MultiLinePreset } from './multiline-presets.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -34,7 +42,6 @@ export class Framer {
   private readonly out: FramerOutput;
   private readonly max: number;
   private readonly terminator: Buffer;
-  private readonly startPattern: RegExp | undefined;
   private readonly footerPattern: RegExp | undefined;
   private headerLeft: number;
 
@@ -45,19 +52,21 @@ export class Framer {
   private held: Buffer[] = [];
   private heldLen = 0;
 
-  // The multi-line record being gathered.
-  private mlParts: Buffer[] = [];
-  private mlLen = 0;
-  private mlStart = -1;
-  private mlEnd = 0;
-  private mlTruncated = false;
+  // Joins container partial lines and gathers multi-line records, when configured.
+  private readonly assembler: LineAssembler | undefined;
 
   constructor(opts: FramerOptions, out: FramerOutput, startOffset: number) {
     this.out = out;
     this.max = Math.max(1, opts.maxRecordBytes);
     this.terminator = Buffer.from(opts.truncatedRecordTerminator, 'utf8');
     if (this.terminator.length >= this.max) this.terminator = this.terminator.subarray(0, this.max - 1);
-    this.startPattern = opts.multiLineStartPattern;
+    if (needsAssembly(opts)) {
+      this.assembler = new LineAssembler(opts, (data, start, end, truncated) => {
+        const cut = truncated || data.length > this.max;
+        this.frontier = end;
+        this.out.record(cut ? this.cut(data) : data, start, end, cut);
+      });
+    }
     this.footerPattern = opts.fileFooterPattern;
     this.headerLeft = Math.max(0, opts.skipHeaderLines);
     this.frontier = startOffset;
@@ -66,11 +75,11 @@ export class Framer {
 
   /** Bytes read but not yet handed out (partial line, gathering multi-line record). */
   get pendingBytes(): number {
-    return this.lineLen + (this.mlStart >= 0 ? this.mlEnd - this.mlStart : 0);
+    return this.lineLen + (this.assembler?.pendingBytes ?? 0);
   }
 
   get hasPendingMultiLine(): boolean {
-    return this.mlStart >= 0;
+    return this.assembler?.pending ?? false;
   }
 
   /** Frames `chunk`, the file's bytes from `chunkStart`. The chunk may be modified in place. */
@@ -119,18 +128,7 @@ export class Framer {
 
   /** After a quiet period the gathered multi-line record is complete. */
   flushMultiLine(): void {
-    if (this.mlStart < 0) return;
-    let data = this.mlParts.length === 1 ? this.mlParts[0]! : Buffer.concat(this.mlParts, this.mlLen);
-    if (this.mlTruncated) data = this.cut(data);
-    const start = this.mlStart;
-    const end = this.mlEnd;
-    const truncated = this.mlTruncated;
-    this.mlParts = [];
-    this.mlLen = 0;
-    this.mlStart = -1;
-    this.mlTruncated = false;
-    this.frontier = end;
-    this.out.record(data, start, end, truncated);
+    this.assembler?.flush();
   }
 
   private hold(part: Buffer, offset: number): void {
@@ -189,31 +187,13 @@ export class Framer {
     }
     const truncated = overflow || data.length > this.max;
 
-    if (this.startPattern) {
-      if (this.mlStart < 0 || this.startPattern.test(src.toString('utf8', from, contentEnd))) {
-        this.flushMultiLine();
-        this.mlStart = start;
-      }
-      this.gather(data, truncated);
-      this.mlEnd = end;
+    if (this.assembler) {
+      this.assembler.line(data, start, end, truncated);
       return;
     }
 
     this.frontier = end;
     this.out.record(truncated ? this.cut(data) : data, start, end, truncated);
-  }
-
-  private gather(data: Buffer, truncated: boolean): void {
-    if (truncated) this.mlTruncated = true;
-    const room = this.max + 1 - this.mlLen;
-    if (room <= 0) {
-      this.mlTruncated = true;
-      return;
-    }
-    const kept = data.length > room ? data.subarray(0, room) : data;
-    this.mlParts.push(kept);
-    this.mlLen += kept.length;
-    if (this.mlLen > this.max) this.mlTruncated = true;
   }
 
   private cut(data: Buffer): Buffer {
@@ -225,7 +205,7 @@ export class Framer {
   }
 
   private skipRange(start: number, end: number): void {
-    if (this.mlStart < 0) this.frontier = end;
+    if (!this.hasPendingMultiLine) this.frontier = end;
     this.out.skip(start, end);
   }
 }
