@@ -4,7 +4,7 @@ import type { Logger } from './log.js';
 import { FlowMetrics } from './metrics/flow-metrics.js';
 import { ProcessStage } from './pipeline/process-stage.js';
 import { createProcessorChain, type ProcessorChain } from './process/index.js';
-import { createDelivery, maxRecordBytes, type Delivery } from './sink/index.js';
+import { createDelivery, maxSourceRecordBytes, type Delivery } from './sink/index.js';
 import { FileSource } from './source/index.js';
 
 /**
@@ -30,7 +30,7 @@ export class Flow {
       sink: new ProcessStage(this.chain, this.delivery),
       metrics: this.metrics,
       log: this.log,
-      maxRecordBytes: maxRecordBytes(config.destination),
+      maxRecordBytes: maxSourceRecordBytes(config),
     });
   }
 

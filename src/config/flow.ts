@@ -7,6 +7,7 @@ import type { ProblemList } from './problems.js';
 import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
+import { COMPRESSION_KINDS, compressionUnavailable } from '../sink/compression.js';
 import { CONTAINER_FORMATS } from '../source/container-format.js';
 import { MULTILINE_PRESETS } from '../source/multiline-presets.js';
 
@@ -68,6 +69,7 @@ export const FLOW_KEYS = [
   'multiLineStartPattern',
   'multiLine',
   'containerFormat',
+  'compression',
   'fileFooterPattern',
   'truncatedRecordTerminator',
   'aggregatedRecordSizeBytes',
@@ -179,6 +181,9 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   const fileFooterPattern = r.regex('fileFooterPattern');
   const multiLine = r.enumOf('multiLine', MULTILINE_PRESETS);
   const containerFormat = r.enumOf('containerFormat', CONTAINER_FORMATS);
+  const compression = r.enumOf('compression', COMPRESSION_KINDS);
+  const noCodec = compression && compressionUnavailable(compression);
+  if (noCodec) r.fail('compression', noCodec, 'use gzip, or run the agent on a newer Node');
 
   let truncatedRecordTerminator = FLOW_DEFAULTS.truncatedRecordTerminator;
   if (r.has('truncatedRecordTerminator')) {
@@ -242,6 +247,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (fileFooterPattern) flow.fileFooterPattern = fileFooterPattern;
   if (multiLine) flow.multiLine = multiLine;
   if (containerFormat) flow.containerFormat = containerFormat;
+  if (compression) flow.compression = compression;
   if (aggregatedRecordSizeBytes !== undefined) flow.aggregatedRecordSizeBytes = aggregatedRecordSizeBytes;
   return flow;
 }

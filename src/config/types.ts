@@ -4,6 +4,7 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
+import type { CompressionKind } from '../sink/compression.js';
 import type { ContainerFormat } from '../source/container-format.js';
 import type { MultiLinePreset } from '../source/multiline-presets.js';
 
@@ -71,6 +72,8 @@ export interface FlowConfig {
   containerFormat?: ContainerFormat;
   fileFooterPattern?: RegExp;
   truncatedRecordTerminator: string;
+  /** Each API record (a line, a KPL aggregate, a packed Firehose record) is compressed (`compression`). */
+  compression?: CompressionKind;
   /** Firehose: pack whole lines into records of about this size. */
   aggregatedRecordSizeBytes?: number;
   dataProcessingOptions: ProcessingOption[];

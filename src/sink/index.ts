@@ -9,6 +9,7 @@ import { DeliveryCore, type Delivery } from './delivery.js';
 import type { Destination } from './destination.js';
 import { resolveEndpoint } from './endpoint.js';
 import { PlainPacker, type Packer } from './entry.js';
+import { codecFor, CompressingPacker, maxInputFor } from './compression.js';
 import type { DestinationContext } from './errors.js';
 import { FirehoseDestination } from './firehose.js';
 import { LinePacker } from './firehose-packer.js';
@@ -19,7 +20,7 @@ import { proxyFor, requestHandlerFor } from './transport.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';
-export { maxRecordBytes, PUT_RECORDS, PUT_RECORD_BATCH, type ApiLimits } from './limits.js';
+export { maxRecordBytes, maxSourceRecordBytes, PUT_RECORDS, PUT_RECORD_BATCH, type ApiLimits } from './limits.js';
 export {
   DeliveryUserError,
   DestinationNotFoundError,
@@ -52,6 +53,9 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
   };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
 
+  const codec = flow.compression ? codecFor(flow.compression) : undefined;
+  // Aggregates and packed records are compressed whole: their bytes before compression must leave room for the worst case.
+  const packedLimit = (limit: number) => (codec ? maxInputFor(codec, limit) : limit);
   let destination: Destination;
   let packer: Packer;
   let keyOf: (data: Buffer) => string;
@@ -64,7 +68,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
     });
     destination = kinesis;
     if (flow.aggregation) {
-      packer = new KplPacker((key) => kinesis.route(key), kinesis.limits.bytesPerRecord, (group) => kinesis.isShard(group));
+      packer = new KplPacker((key) => kinesis.route(key), packedLimit(kinesis.limits.bytesPerRecord), (group) => kinesis.isShard(group));
       // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
       keyOf = flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey);
     } else {
@@ -75,9 +79,10 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
     const firehose = new FirehoseDestination(new FirehoseClient(clientConfig), context);
     destination = firehose;
     packer = flow.aggregatedRecordSizeBytes
-      ? new LinePacker(flow.aggregatedRecordSizeBytes, firehose.limits.bytesPerRecord)
+      ? new LinePacker(flow.aggregatedRecordSizeBytes, packedLimit(firehose.limits.bytesPerRecord))
       : new PlainPacker(false);
     keyOf = () => '';
   }
+  if (codec) packer = new CompressingPacker(packer, codec, packer instanceof PlainPacker);
   return new DeliveryCore({ flow, destination, packer, keyOf, metrics, log, callTimeoutMs });
 }

@@ -1,5 +1,6 @@
 /** The service limits that shape every batch, per destination. */
-import type { Destination } from '../config/types.js';
+import type { Destination, FlowConfig } from '../config/types.js';
+import { codecFor, maxInputFor } from './compression.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -49,4 +50,14 @@ export function maxRecordBytes(
 ): number {
   const limits = limitsFor(typeof destination === 'string' ? destination : destination.kind);
   return limits.countsPartitionKey ? limits.bytesPerRecord - partitionKeyAllowance : limits.bytesPerRecord;
+}
+
+/**
+ * The largest record the tailer hands on for a flow: the destination's
+ * limit, or with `compression` the largest input whose compressed form
+ * always fits in it.
+ */
+export function maxSourceRecordBytes(flow: FlowConfig): number {
+  const limit = maxRecordBytes(flow.destination);
+  return flow.compression ? maxInputFor(codecFor(flow.compression), limit) : limit;
 }
