@@ -1,5 +1,6 @@
 import { DEFAULT_CHECKPOINT_FILE } from '../config/agent.js';
 import { AgentError } from '../errors.js';
+import { CHECKPOINT_FORMAT_VERSION } from './codec.js';
 
 /** The checkpoint file can never be written where it is configured. */
 export class CheckpointPathError extends AgentError {
@@ -10,6 +11,22 @@ export class CheckpointPathError extends AgentError {
       `checkpointFile ${path} cannot be written: ${reason}`,
       `set checkpointFile to a file path in a writable directory (the default is ${DEFAULT_CHECKPOINT_FILE})`,
       options,
+    );
+  }
+}
+
+/** The checkpoint file is one this agent must not read or overwrite. */
+export class CheckpointFormatError extends AgentError {
+  constructor(path: string, problem: 'newer' | 'sqlite', version?: number) {
+    super(
+      // A CONFIG_ code: exit 2, so that systemd does not restart into the same refusal.
+      problem === 'newer' ? 'CONFIG_CHECKPOINT_VERSION' : 'CONFIG_CHECKPOINT_SQLITE',
+      problem === 'newer'
+        ? `checkpoint file ${path} has format version ${String(version)}, written by a newer kinesis-agent (this one reads up to ${String(CHECKPOINT_FORMAT_VERSION)})`
+        : `checkpointFile ${path} is the Kinesis Agent's SQLite checkpoint database`,
+      problem === 'newer'
+        ? 'run the newer kinesis-agent again, or move the file away to start without checkpoints'
+        : 'set checkpointFile to a new path for this agent; set importCheckpointsFrom to this database to take over its positions',
     );
   }
 }

@@ -1,8 +1,9 @@
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
-import { entryKey, parseEntry, type CheckpointEntry } from './entry.js';
-import { CheckpointPathError } from './errors.js';
+import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoints, encodeCheckpoints, type ImportMark } from './codec.js';
+import { entryKey, type CheckpointEntry } from './entry.js';
+import { CheckpointFormatError, CheckpointPathError } from './errors.js';
 
 export interface CheckpointStoreOptions {
   /** Entries not updated nor seen for this many days are dropped. */
@@ -12,7 +13,6 @@ export interface CheckpointStoreOptions {
   minWriteIntervalMillis?: number;
 }
 
-const FORMAT_VERSION = 1;
 const DAY_MS = 86_400_000;
 /** A live file's entry is re-stamped at most this often, so TTL only prunes the gone. */
 const TOUCH_INTERVAL_MS = 3_600_000;
@@ -26,6 +26,7 @@ const TOUCH_INTERVAL_MS = 3_600_000;
 export class CheckpointStore {
   readonly path: string;
   private readonly entriesByKey = new Map<string, CheckpointEntry>();
+  private readonly imported = new Map<string, ImportMark>();
   private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly minIntervalMs: number;
@@ -64,6 +65,22 @@ export class CheckpointStore {
 
   get size(): number {
     return this.entriesByKey.size;
+  }
+
+  /** Whether (and from where) this flow's Kinesis Agent checkpoints were imported. */
+  importedFrom(flowId: string): ImportMark | undefined {
+    return this.imported.get(flowId);
+  }
+
+  /**
+   * Records an import: its entries (ordinary entries of the flow from then
+   * on) and the mark that keeps it from happening twice. Written with the
+   * next write, entries and mark together.
+   */
+  recordImport(flowId: string, entries: Omit<CheckpointEntry, 'updatedAt'>[], mark: ImportMark): void {
+    for (const e of entries) this.entriesByKey.set(entryKey(e.flowId, e.dev, e.ino), { ...e, updatedAt: Date.now() });
+    this.imported.set(flowId, mark);
+    this.markDirty();
   }
 
   /** Records an entry; it reaches the disk with the next (coalesced) write. */
@@ -134,7 +151,7 @@ export class CheckpointStore {
   private async write(): Promise<void> {
     this.dirty = false;
     this.prune();
-    const body = JSON.stringify({ version: FORMAT_VERSION, entries: [...this.entriesByKey.values()] });
+    const body = encodeCheckpoints({ entries: [...this.entriesByKey.values()], imported: Object.fromEntries(this.imported) });
     const tmp = `${this.path}.tmp`;
     try {
       // The directory may not have existed, or been allowed, at open, or may
@@ -220,25 +237,23 @@ export class CheckpointStore {
       await this.moveAside(`unreadable (${code ?? String(err)})`);
       return;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      await this.moveAside('not valid JSON');
-      return;
+    const decoded = decodeCheckpoints(text);
+    switch (decoded.kind) {
+      case 'corrupt':
+        await this.moveAside(decoded.reason);
+        return;
+      case 'newer':
+        throw new CheckpointFormatError(this.path, 'newer', decoded.version);
+      case 'sqlite':
+        throw new CheckpointFormatError(this.path, 'sqlite');
+      case 'ok':
+        break;
     }
-    const list = (parsed as { entries?: unknown } | null)?.entries;
-    if (!Array.isArray(list)) {
-      await this.moveAside('no entries list');
-      return;
-    }
-    let bad = 0;
-    for (const raw of list) {
-      const e = parseEntry(raw);
-      if (e) this.entriesByKey.set(entryKey(e.flowId, e.dev, e.ino), e);
-      else bad++;
-    }
-    if (bad > 0) this.log.warn({ path: this.path, ignored: bad }, 'ignored malformed checkpoint entries');
+    for (const e of decoded.contents.entries) this.entriesByKey.set(entryKey(e.flowId, e.dev, e.ino), e);
+    for (const [flowId, mark] of Object.entries(decoded.contents.imported)) this.imported.set(flowId, mark);
+    if (decoded.malformedEntries > 0) this.log.warn({ path: this.path, ignored: decoded.malformedEntries }, 'ignored malformed checkpoint entries');
+    // An older format is rewritten in the current one at the next write.
+    if (decoded.version !== CHECKPOINT_FORMAT_VERSION) this.dirty = true;
     const before = this.entriesByKey.size;
     this.prune();
     if (this.entriesByKey.size !== before) this.dirty = true;

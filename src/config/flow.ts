@@ -1,6 +1,6 @@
 /** One `flows[]` entry to a FlowConfig, with the Kinesis Agent's defaults and ranges per destination. */
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
-import type { Destination, FlowConfig, InitialPosition, PartitionKeySpec } from './types.js';
+import type { DestinationConfig, FlowConfig, InitialPosition, PartitionKeySpec } from './types.js';
 import { flatten } from './flatten.js';
 import { readProcessingOptions } from './processing-options.js';
 import type { ProblemList } from './problems.js';
@@ -125,7 +125,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   // Destination first: ranges below depend on it.
   const kinesisStream = r.str('kinesisStream');
   const deliveryStream = r.str('deliveryStream');
-  let destination: Destination | undefined;
+  let destination: DestinationConfig | undefined;
   if (r.has('kinesisStream') && r.has('deliveryStream')) {
     r.failKey('deliveryStream', 'is given together with `kinesisStream`; a flow sends to exactly one destination', 'split it into two flows with the same filePattern');
   } else if (kinesisStream !== undefined) {

@@ -10,7 +10,7 @@ import type { MultiLinePreset } from '../source/multiline-presets.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
-export type Destination =
+export type DestinationConfig =
   | { kind: 'kinesis'; streamName: string }
   | { kind: 'firehose'; streamName: string };
 
@@ -40,7 +40,7 @@ export interface FlowConfig {
   filePatterns: string[];
   /** Absolute glob patterns of files never to tail (`excludePatterns`). */
   excludePatterns: string[];
-  destination: Destination;
+  destination: DestinationConfig;
   /** Per-flow endpoint/region override (`kinesis.endpoint` etc. inside a flow); else the agent's. */
   endpoint?: string;
   region?: string;

@@ -1,8 +1,8 @@
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { AgentConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import { credentialsFor } from '../sink/credentials.js';
-import { requestHandlerFor } from '../sink/transport.js';
+import { credentialsFor } from '../aws/credentials.js';
+import { requestHandlerFor } from '../aws/transport.js';
 import { DatumQueue } from './datum-queue.js';
 import { resolveInstanceId } from './instance-id.js';
 import type { ObservedFlow } from './observed-flow.js';

@@ -4,7 +4,7 @@
  * does not account for every entry is malformed as a whole; a result that
  * is neither a success nor an error fails its own entry, to be sent again.
  */
-import type { EntryFailure } from './destination.js';
+import type { EntryFailure } from './adapter.js';
 import { MalformedResponseError } from './errors.js';
 
 /** One result as the wire has it: `idField` on success, ErrorCode and ErrorMessage on failure. */

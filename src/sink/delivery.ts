@@ -15,7 +15,7 @@ import type { RecordSink, SourceRecord } from '../pipeline/types.js';
 import { backoffDelay } from './backoff.js';
 import { Batcher } from './batcher.js';
 import { AdaptiveConcurrency } from './concurrency.js';
-import type { Destination, EntryFailure } from './destination.js';
+import type { DestinationAdapter, EntryFailure } from './adapter.js';
 import type { Entry, Packer } from './entry.js';
 import { classifyCode, classifyError, type Failure } from './errors.js';
 
@@ -31,7 +31,7 @@ export interface Delivery extends RecordSink {
 
 export interface DeliveryCoreOptions {
   flow: FlowConfig;
-  destination: Destination;
+  destination: DestinationAdapter;
   packer: Packer;
   /** Partition key of a record's data ('' where the packer chooses). */
   keyOf: (data: Buffer) => string;
@@ -57,7 +57,7 @@ function userRecords(entries: Entry[]): number {
 
 export class DeliveryCore implements Delivery {
   private readonly flow: FlowConfig;
-  private readonly destination: Destination;
+  private readonly destination: DestinationAdapter;
   private readonly keyOf: (data: Buffer) => string;
   private readonly metrics: FlowMetrics;
   private readonly log: Logger;

@@ -4,9 +4,9 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AgentConfig, FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
-import { credentialsFor } from './credentials.js';
+import { credentialsFor } from '../aws/credentials.js';
 import { DeliveryCore, type Delivery } from './delivery.js';
-import type { Destination } from './destination.js';
+import type { DestinationAdapter } from './adapter.js';
 import { resolveEndpoint } from './endpoint.js';
 import { PlainPacker, type Packer } from './entry.js';
 import { codecFor, CompressingPacker, maxInputFor } from './compression.js';
@@ -16,7 +16,7 @@ import { LinePacker } from './firehose-packer.js';
 import { KinesisDestination } from './kinesis.js';
 import { KplPacker } from './kpl-packer.js';
 import { partitionKeyFn, randomPartitionKey } from './partition-key.js';
-import { proxyFor, requestHandlerFor } from './transport.js';
+import { proxyFor, requestHandlerFor } from '../aws/transport.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';
@@ -56,7 +56,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
   const codec = flow.compression ? codecFor(flow.compression) : undefined;
   // Aggregates and packed records are compressed whole: their bytes before compression must leave room for the worst case.
   const packedLimit = (limit: number) => (codec ? maxInputFor(codec, limit) : limit);
-  let destination: Destination;
+  let destination: DestinationAdapter;
   let packer: Packer;
   let keyOf: (data: Buffer) => string;
   if (kind === 'kinesis') {

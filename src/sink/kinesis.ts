@@ -1,7 +1,7 @@
 /** Kinesis Data Streams: how to build a PutRecords call and read its answer. */
 import { KinesisClient, ListShardsCommand, PutRecordsCommand, type ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../log.js';
-import type { Destination, EntryFailure } from './destination.js';
+import type { DestinationAdapter, EntryFailure } from './adapter.js';
 import type { Entry } from './entry.js';
 import { entryFailure, entryResults, type EntryResult } from './answer.js';
 import type { DestinationContext } from './errors.js';
@@ -27,7 +27,7 @@ function streamTarget(name: string): { StreamName: string } | { StreamARN: strin
   return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
 }
 
-export class KinesisDestination implements Destination {
+export class KinesisDestination implements DestinationAdapter {
   readonly limits = PUT_RECORDS;
   readonly context: DestinationContext;
   private readonly client: KinesisClient;

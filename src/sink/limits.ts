@@ -1,5 +1,5 @@
 /** The service limits that shape every batch, per destination. */
-import type { Destination, FlowConfig } from '../config/types.js';
+import type { DestinationConfig, FlowConfig } from '../config/types.js';
 import { codecFor, maxInputFor } from './compression.js';
 
 const KIB = 1024;
@@ -35,7 +35,7 @@ export const PUT_RECORD_BATCH: ApiLimits = {
 /** Partition keys are at most 256 characters; our generated ones are ASCII. */
 export const MAX_PARTITION_KEY_CHARS = 256;
 
-export function limitsFor(kind: Destination['kind']): ApiLimits {
+export function limitsFor(kind: DestinationConfig['kind']): ApiLimits {
   return kind === 'kinesis' ? PUT_RECORDS : PUT_RECORD_BATCH;
 }
 
@@ -45,7 +45,7 @@ export function limitsFor(kind: Destination['kind']): ApiLimits {
  * room for the longest key is kept unless the caller knows better.
  */
 export function maxRecordBytes(
-  destination: Destination | Destination['kind'],
+  destination: DestinationConfig | DestinationConfig['kind'],
   partitionKeyAllowance = MAX_PARTITION_KEY_CHARS,
 ): number {
   const limits = limitsFor(typeof destination === 'string' ? destination : destination.kind);

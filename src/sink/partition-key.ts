@@ -22,9 +22,23 @@ export function randomPartitionKey(): string {
   );
 }
 
-/** The same bytes always get the same key, so identical lines land on one shard. */
+/**
+ * The Kinesis Agent's DETERMINISTIC key: the MD5 of the record's bytes as
+ * sent (after dataProcessingOptions), as 32 lower-case hex characters, so a
+ * fleet half on the Java agent and half on this one puts equal records on
+ * the same shard. Source: awslabs/amazon-kinesis-agent,
+ * src/com/amazon/kinesis/streaming/agent/tailing/KinesisRecord.java,
+ * generatePartitionKey (Guava `Hashing.md5()` over `data.array()`, printed
+ * by `HashCode.toString()`, lower-case hex).
+ *
+ * One departure: without dataProcessingOptions the Java agent's record is a
+ * slice of its 1 MiB read buffer, and `data.array()` is that whole buffer, so
+ * its key there depends on the neighbouring lines, not on the record. That
+ * is not reproducible (nor useful); the record's own bytes are hashed here,
+ * which is what the Java agent does whenever a processor is configured.
+ */
 export function deterministicPartitionKey(data: Buffer): string {
-  return hash('sha1', data, 'hex');
+  return hash('md5', data, 'hex');
 }
 
 export function clampPartitionKey(key: string): string {

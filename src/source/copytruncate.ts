@@ -1,16 +1,32 @@
 import type { Logger } from '../log.js';
 import { readPrefix, samePrefix } from './fingerprint.js';
-import { statHandle } from './identity.js';
+import { pollHandle, statHandle, statPath } from './identity.js';
 import type { Epoch, Tailer } from './tailer.js';
 
 /** How long a truncated file's old content is remembered, for its copy to be found. */
 const EPOCH_MEMORY_MS = 120_000;
 
 /**
- * logrotate's copytruncate: a new file with the first bytes of one we read is
- * its copy. It waits until the original's truncation is seen, then reads
- * from where reading of the original stopped: lines not read from the
- * original come from the copy, none twice.
+ * How long a copy candidate is held, in monotonic ms. logrotate truncates
+ * right after copying, so a real copy is settled within moments of being
+ * written: a candidate that has not grown for COPY_QUIET_MS while its
+ * "original" was not truncated is a file of its own (two logs rotated
+ * together, a shared CSV header or banner, rsyslog writing one line to two
+ * files). One that keeps growing like its original is let go after
+ * COPY_HOLD_MAX_MS in all: at worst a copy written slower than that (a file
+ * of gigabytes) is read again from its start (duplicates, never a loss).
+ */
+export const COPY_QUIET_MS = 1_000;
+export const COPY_HOLD_MAX_MS = 10_000;
+
+/**
+ * logrotate's copytruncate: a new file with the first bytes of one we read
+ * may be its copy. It is held (nothing read, no checkpoint) until the
+ * original's truncation is seen, then read from where reading of the
+ * original stopped: lines not read from the original come from the copy,
+ * none twice. A candidate that grows apart from its original, or is not
+ * followed by a truncation soon (COPY_QUIET_MS, COPY_HOLD_MAX_MS), is read
+ * from its start as the new file it is.
  */
 export class CopyTruncate {
   private readonly tailers: Map<string, Tailer>;
@@ -18,9 +34,9 @@ export class CopyTruncate {
   /** Contents gone by truncation, kept a while for a copy found late. */
   private epochs: { at: number; epoch: Epoch }[] = [];
   /**
-   * Placed files by their first line: a copy shares at least that, so the
-   * original is found without comparing with every file. Built when needed,
-   * dropped whenever first bytes may have changed.
+   * Files being read, by their first line: a copy shares at least that, so
+   * the original is found without comparing with every file. Built when
+   * needed, dropped whenever first bytes may have changed.
    */
   private lineIndex: Map<string, Tailer[]> | undefined;
 
@@ -35,33 +51,46 @@ export class CopyTruncate {
     this.epochs = this.epochs.filter((e) => now - e.at < EPOCH_MEMORY_MS);
   }
 
-  /**
-   * Places `t` if it is a copy: waiting on a live original, or begun after a
-   * truncated one. False when it is a file of its own.
-   */
-  placeIfCopy(t: Tailer, size: number): boolean {
+  /** A live file being read that `t` begins like, if any. */
+  liveOriginalOf(t: Tailer): Tailer | undefined {
     const line = firstLine(t.prefix);
-    if (line === undefined) return false;
-    const index = this.index();
-    for (const other of index.get(line) ?? []) {
-      if (other.waitingFor || !other.placed || other.key === t.key || this.tailers.get(other.key) !== other) continue;
-      if (samePrefix(other.prefix, t.prefix)) {
-        t.waitingFor = other;
-        other.copies.push(t);
-        t.begin(0, 0, false);
-        return true;
-      }
+    if (line === undefined) return undefined;
+    for (const other of this.index().get(line) ?? []) {
+      if (!isPlaced(other) || other.key === t.key || this.tailers.get(other.key) !== other) continue;
+      if (samePrefix(other.prefix, t.prefix)) return other;
     }
+    return undefined;
+  }
+
+  /** The content of a file truncated a moment ago that `t` begins like, if any. */
+  truncatedOriginalOf(t: Tailer): Epoch | undefined {
     for (let i = this.epochs.length - 1; i >= 0; i--) {
-      const e = this.epochs[i]!;
-      if (samePrefix(e.epoch.prefix, t.prefix)) {
-        this.epochs.splice(i, 1);
-        this.begin(t, e.epoch, size);
-        return true;
-      }
+      const e = this.epochs[i]!.epoch;
+      if (samePrefix(e.prefix, t.prefix)) return e;
     }
-    index.set(line, [...(index.get(line) ?? []), t]);
-    return false;
+    return undefined;
+  }
+
+  /** `t` was placed to be read: later files may be copies of it. */
+  reading(t: Tailer): void {
+    const line = firstLine(t.prefix);
+    if (line === undefined || !this.lineIndex) return;
+    const list = this.lineIndex.get(line);
+    if (list) list.push(t);
+    else this.lineIndex.set(line, [t]);
+  }
+
+  /** Holds `t` as a possible copy of `original`. */
+  hold(t: Tailer, original: Tailer, now: number): void {
+    t.holdFor(original, now);
+    this.log.debug({ path: t.path, original: original.path }, 'begins like a file being read: held as a possible copy');
+  }
+
+  /** `t` is the copy of a file truncated a moment ago: read what the original had not given. */
+  continueFrom(t: Tailer, epoch: Epoch, size: number): void {
+    const i = this.epochs.findIndex((e) => e.epoch === epoch);
+    if (i >= 0) this.epochs.splice(i, 1);
+    this.begin(t, epoch, size);
   }
 
   /** `original` was truncated: remember what it was, and let its copies go on. */
@@ -78,35 +107,54 @@ export class CopyTruncate {
   }
 
   /**
-   * A waiting copy is watched: one that grows apart from its "original" (a
-   * new log that merely starts with the same line) is a file of its own,
-   * read from its start. 'gone' when it was deleted while waiting.
+   * One turn of a held candidate (`now` monotonic ms): 'own' once it is
+   * known to be a file of its own (it grew apart from its original, or no
+   * truncation followed in time) and is placed at 0; 'gone' when it left
+   * the patterns while held (its bytes are the original's); else 'held'.
    */
-  async recheck(t: Tailer): Promise<'waiting' | 'own' | 'gone'> {
-    const original = t.waitingFor;
-    if (!original || !t.fh) return 'waiting';
+  async recheck(t: Tailer, now: number): Promise<'held' | 'own' | 'gone'> {
+    const hold = t.hold;
+    if (!hold || !t.fh) return 'held';
     if (t.gone) {
-      unlink(original, t);
+      t.unhold();
       return 'gone';
     }
     const st = await statHandle(t.fh).catch(() => undefined);
-    if (!st || st.size === t.size) return 'waiting';
-    t.size = st.size;
-    t.mtimeMs = st.mtimeMs;
-    const prefix = await readPrefix(t.fh, st.size).catch(() => undefined);
-    if (!prefix) return 'waiting';
-    t.prefix = prefix;
-    if (samePrefix(original.prefix, prefix)) return 'waiting';
-    unlink(original, t);
-    t.begin(0);
-    this.lineIndex = undefined;
-    this.log.debug({ path: t.path }, 'not a copy after all: reading it from its start');
+    if (!st) return 'held';
+    if (st.size !== hold.size) {
+      t.size = st.size;
+      t.mtimeMs = st.mtimeMs;
+      t.grew(st.size, now);
+      const prefix = await readPrefix(t.fh, st.size).catch(() => undefined);
+      if (!prefix) return 'held';
+      t.prefix = prefix;
+      if (!samePrefix(hold.original.prefix, prefix)) return this.own(t, now, 'it grew apart from it');
+    }
+    const quiet = now - hold.grewAt >= COPY_QUIET_MS;
+    const tooLong = now - hold.since >= COPY_HOLD_MAX_MS;
+    if (!quiet && !tooLong) return 'held';
+    // The original may have been truncated without our having looked yet
+    // (reading paused behind a full queue): its own turn will release this
+    // copy from where it stopped, so wait for that.
+    if (await wasTruncated(hold.original)) {
+      hold.original.nudge();
+      return 'held';
+    }
+    return this.own(t, now, quiet ? `no truncation followed within ${COPY_QUIET_MS} ms` : `held ${COPY_HOLD_MAX_MS} ms`);
+  }
+
+  private own(t: Tailer, now: number, why: string): 'own' {
+    const hold = t.hold!;
+    t.unhold();
+    t.place(0);
+    this.reading(t);
+    this.log.info({ path: t.path, like: hold.original.path, heldMs: Math.round(now - hold.since), why }, 'not a copy: reading it from its start');
     return 'own';
   }
 
   private async release(original: Tailer, epoch: Epoch): Promise<void> {
-    for (const copy of original.copies.splice(0)) {
-      copy.waitingFor = undefined;
+    for (const copy of [...original.copies]) {
+      copy.unhold();
       if (!copy.fh) continue;
       let size = copy.size;
       try {
@@ -124,7 +172,7 @@ export class CopyTruncate {
     // copy only once the original's tracker has them acked.
     const committed = Math.min(epoch.tracker.committed, start);
     copy.size = size;
-    copy.begin(start, committed);
+    copy.place(start, committed);
     if (committed < start) {
       const tracker = copy.tracker;
       epoch.tracker.whenCommitted(start, () => tracker.ack(committed, start));
@@ -136,7 +184,7 @@ export class CopyTruncate {
     if (this.lineIndex) return this.lineIndex;
     const index = new Map<string, Tailer[]>();
     for (const t of this.tailers.values()) {
-      if (!t.placed || t.waitingFor) continue;
+      if (!isPlaced(t)) continue;
       const line = firstLine(t.prefix);
       if (line === undefined) continue;
       const list = index.get(line);
@@ -148,10 +196,26 @@ export class CopyTruncate {
   }
 }
 
-function unlink(original: Tailer, copy: Tailer): void {
-  const i = original.copies.indexOf(copy);
-  if (i >= 0) original.copies.splice(i, 1);
-  copy.waitingFor = undefined;
+/** Read from a decided place (reading, parked or finished): a file others may be copies of. */
+function isPlaced(t: Tailer): boolean {
+  return t.kind !== 'placing' && t.kind !== 'held';
+}
+
+/** Is `t` shorter than what was read of it, or do its first bytes differ from those it was known by? */
+async function wasTruncated(t: Tailer): Promise<boolean> {
+  if (!t.fh) {
+    // Parked: its path leads to it (or it would not be parked).
+    const st = await statPath(t.fsPath);
+    return st !== undefined && st.key === t.key && st.size < t.readOffset;
+  }
+  try {
+    const { size } = pollHandle(t.fh);
+    if (size < t.readOffset || size < t.prefix.length) return true;
+    if (t.prefix.length === 0) return false;
+    return !(await readPrefix(t.fh, t.prefix.length)).equals(t.prefix);
+  } catch {
+    return false;
+  }
 }
 
 /** The first line of a prefix, `\n` included, as a map key; undefined without one. */

@@ -35,8 +35,7 @@ export class DescriptorPool {
     if (this.open.size < this.max) return true;
     for (const t of this.open) {
       if (t === except || !t.parkable) continue;
-      t.parked = true;
-      t.wantsOpen = false;
+      t.park();
       await this.close(t);
       return true;
     }
@@ -53,19 +52,16 @@ export class DescriptorPool {
     try {
       fh = await open(t.fsPath, 'r');
     } catch {
-      t.wantsOpen = false;
+      t.reopenFailed();
       return 'moved';
     }
     const st = await statHandle(fh).catch(() => undefined);
     if (!st || st.key !== t.key) {
       await fh.close().catch(() => {});
-      t.wantsOpen = false;
+      t.reopenFailed();
       return 'moved';
     }
-    t.fh = fh;
-    t.parked = false;
-    t.wantsOpen = false;
-    t.changed = true;
+    t.reopened(fh);
     this.open.add(t);
     return 'open';
   }

@@ -6,12 +6,13 @@ import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
-import { hasWholeFirstLine, matchesStored, readPrefix } from './fingerprint.js';
+import { readPrefix } from './fingerprint.js';
 import { displayPath, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
 import { PatternSet } from './patterns.js';
 import type { TailedFileStatus } from './status.js';
 import { CopyTruncate } from './copytruncate.js';
 import { DescriptorPool } from './descriptors.js';
+import { decidePlacement } from './placement.js';
 import { Tailer, type TailerDeps } from './tailer.js';
 import { EventWatcher, watchModeFromEnv, type WatchMode } from './watch.js';
 
@@ -33,11 +34,25 @@ export interface FileSourceOptions {
   multiLineFlushMillis?: number;
   /** 'events' (chokidar + rescan, default) or 'poll' (rescan only); KINESIS_AGENT_WATCH=poll also sets it. */
   watchMode?: WatchMode;
+  /**
+   * Has this flow run before? Then `initialPosition` no longer applies and a
+   * file without a checkpoint is read from its start (DESIGN invariant 6).
+   * Default: the store holds a checkpoint of this flow when start() is called
+   * (its own, or imported from the Kinesis Agent before that).
+   */
+  flowHasRun?: boolean;
 }
 
 /** With events on, a file quiet this long is polled only every IDLE_POLL_MS. */
 const LONG_IDLE_MS = 5_000;
 const IDLE_POLL_MS = 1_000;
+/**
+ * What a tailed path leads to is looked at (one stat) at most this often
+ * per file, more often only when an event says the file changed: a file
+ * created where a tailed one was is opened within about this long even when
+ * no event tells of it.
+ */
+const PATH_CHECK_MS = 200;
 
 
 /**
@@ -69,6 +84,8 @@ export class FileSource {
   /** Size at the first scan of files found then but opened later (over the cap): where END_OF_FILE starts them. */
   private readonly initialSizes = new Map<string, number>();
   private firstScanDone = false;
+  private readonly flowHasRunGiven: boolean | undefined;
+  private flowHasRun = false;
   /** Monotonic, like every interval here. */
   private lastScanAt = -Infinity;
   private capHit = false;
@@ -96,6 +113,7 @@ export class FileSource {
     this.pollMs = Math.max(1, opts.flow.minTimeBetweenFilePollsMillis);
     this.rescanMs = Math.max(10, opts.flow.maxTimeBetweenFileTrackerRefreshMillis);
     this.watchMode = watchModeFromEnv(opts.watchMode);
+    this.flowHasRunGiven = opts.flowHasRun;
     this.deps = {
       flowId: opts.flow.id,
       store: opts.store,
@@ -120,6 +138,7 @@ export class FileSource {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.flowHasRun = this.flowHasRunGiven ?? this.store.entries(this.flow.id).length > 0;
     await this.scan();
     if (this.watchMode === 'events') {
       this.watcher = new EventWatcher(
@@ -168,7 +187,7 @@ export class FileSource {
       bytesBehind: Math.max(0, t.size - t.tracker.committed),
       lastReadAt: t.lastReadAt,
       lastSendAt: t.lastCommitAt,
-      state: t.waitingFor || !t.placed ? 'waiting' : t.gone ? 'gone' : t.rotated ? 'rotated' : 'active',
+      state: t.kind === 'placing' || t.kind === 'held' ? 'waiting' : t.gone ? 'gone' : t.renamed ? 'rotated' : 'active',
     }));
   }
 
@@ -181,8 +200,8 @@ export class FileSource {
     let known = false;
     for (const t of this.tailers.values()) {
       if (t.path === path) {
-        t.changed = true;
-        if (t.parked) t.wantsOpen = true;
+        t.nudge();
+        t.wantOpen();
         known = true;
       }
     }
@@ -201,7 +220,7 @@ export class FileSource {
       const order = [...this.tailers.values()].sort((a, b) => a.mtimeMs - b.mtimeMs);
       for (const t of order) {
         if (this.stopped) break;
-        if (!t.fh && !(t.parked && t.wantsOpen)) continue;
+        if (!t.wantsService) continue;
         if (await this.service(t, now)) progressed = true;
         if (this.backpressured) await this.waitForRoom();
       }
@@ -213,28 +232,40 @@ export class FileSource {
 
   /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
   private async service(t: Tailer, now: number): Promise<boolean> {
-    if (!t.fh && !(await this.reopen(t))) return false;
-    if (t.waitingFor) {
-      if ((await this.copies.recheck(t)) === 'gone') {
-        this.tailers.delete(t.key);
-        await this.fds.close(t);
-      }
-      return false;
-    }
-    if (!t.placed) {
-      try {
-        if (!(await this.tryPlace(t))) return false;
-      } catch (err) {
-        this.warnOnce(`read:${t.key}`, { path: t.path, err: String(err) }, 'cannot read file; will retry');
-        return false;
-      }
-    }
+    if (t.kind === 'parked' && !(await this.reopen(t))) return false;
+    if (!t.fh) return false;
     // An idle file is polled at most every minTimeBetweenFilePollsMillis;
     // with events on, one idle for a while only every second (an event
     // still makes it read at once), to keep many quiet files cheap.
     const longIdle = this.watchMode === 'events' && t.eofSince >= 0 && now - t.eofSince > LONG_IDLE_MS;
     const spacing = longIdle ? Math.max(this.pollMs, IDLE_POLL_MS) : this.pollMs;
-    if (t.caughtUp && !t.changed && now - t.lastPollAt < spacing) {
+    // A new file where this one was found (a rename and create seen as one
+    // `change`, a symlink swapped, or no event at all): look for it now.
+    if ((t.nudged || now - t.pathCheckedAt >= Math.max(spacing, PATH_CHECK_MS)) && t.pathChanged(now)) {
+      this.log.debug({ path: t.path }, 'path leads to another file now: rescanning');
+      this.requestScan();
+    }
+    if (t.kind === 'held') {
+      try {
+        if ((await this.copies.recheck(t, now)) === 'gone') {
+          this.tailers.delete(t.key);
+          await this.fds.close(t);
+        }
+      } catch (err) {
+        this.warnOnce(`read:${t.key}`, { path: t.path, err: String(err) }, 'cannot read file; will retry');
+      }
+      return false;
+    }
+    if (t.kind === 'placing') {
+      try {
+        // Placed: read from the next turn on.
+        return await this.tryPlace(t);
+      } catch (err) {
+        this.warnOnce(`read:${t.key}`, { path: t.path, err: String(err) }, 'cannot read file; will retry');
+        return false;
+      }
+    }
+    if (t.caughtUp && !t.nudged && now - t.lastPollAt < spacing) {
       this.checkQuiet(t, now);
       return false;
     }
@@ -261,12 +292,15 @@ export class FileSource {
     if (t.framer.hasPendingMultiLine && quiet >= this.multiLineFlushMs) t.framer.flushMultiLine();
     // Let go only after a stat later than the end was reached said no more came.
     const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
-    if ((t.gone || t.rotated || t.framer.footerSeen) && quiet >= this.graceMs && confirmed) {
+    if ((t.gone || t.renamed || t.framer.footerSeen) && quiet >= this.graceMs && confirmed) {
       t.flushEnd();
       if (t.gone) void this.release(t);
-      // Finished by its footer: the descriptor goes; the entry stays so the
-      // file is not taken up again while it is there.
-      else if (t.framer.footerSeen) void this.fds.close(t);
+      else if (t.framer.footerSeen) {
+        // Finished by its footer: the descriptor goes; the entry stays so the
+        // file is not taken up again while it is there.
+        t.finish();
+        void this.fds.close(t);
+      }
     }
   }
 
@@ -298,7 +332,7 @@ export class FileSource {
   }
 
   private async reopen(t: Tailer): Promise<boolean> {
-    if (!t.parked || !t.wantsOpen || this.stopped) return false;
+    if (!t.wantsService || this.stopped) return false;
     const r = await this.fds.reopen(t);
     if (r === 'moved') this.scanRequested = true;
     return r === 'open';
@@ -365,21 +399,12 @@ export class FileSource {
         continue;
       }
       if (!f) {
-        if (!t.gone) {
-          t.gone = true;
-          t.changed = true;
-          this.log.debug({ path: t.path }, 'file gone from the patterns; reading it to its end');
-        }
+        if (t.vanished()) this.log.debug({ path: t.path }, 'file gone from the patterns; reading it to its end');
         continue;
       }
-      t.gone = false;
-      if (!f.paths.some((p) => displayPath(p) === t.path)) {
-        t.fsPath = f.paths[0]!;
-        t.path = displayPath(t.fsPath);
-        t.rotated = true;
-        t.changed = true;
-      }
-      if (t.parked && (f.st.size !== t.readOffset || f.st.mtimeMs !== t.mtimeMs)) t.wantsOpen = true;
+      t.reappeared();
+      if (!f.paths.some((p) => displayPath(p) === t.path)) t.moved(f.paths[0]!);
+      if (t.kind === 'parked' && (f.st.size !== t.readOffset || f.st.mtimeMs !== t.mtimeMs)) t.wantOpen();
       this.store.touch(this.flow.id, t.dev, t.ino);
     }
 
@@ -429,11 +454,8 @@ export class FileSource {
       const t = new Tailer(this.deps, fsPath, real, fh, prefix);
       this.tailers.set(t.key, t);
       this.fds.add(t);
-      // Files there at the first scan are placed at once (initialPosition
-      // applies to them); later ones once they hold a whole line, because
-      // their first bytes tell a fresh file from a copy being written.
-      if (!this.firstScanDone || hasWholeFirstLine(prefix, real.size)) this.place(t, real, known);
-      this.log.debug({ path, from: t.placed ? (t.waitingFor ? 'copy' : t.readOffset) : 'pending' }, 'tailing file');
+      this.place(t, real, known);
+      this.log.debug({ path, from: t.kind === 'reading' ? t.readOffset : t.kind }, 'tailing file');
     } catch (err) {
       await fh.close().catch(() => {});
       this.warnOnce(`open:${path}`, { path, err: String(err) }, 'cannot read file; will retry');
@@ -448,51 +470,52 @@ export class FileSource {
     t.size = st.size;
     t.mtimeMs = st.mtimeMs;
     t.prefix = await readPrefix(t.fh, st.size);
-    if (!hasWholeFirstLine(t.prefix, st.size) && !t.gone) return false;
-    this.place(t, st, this.store.entries(this.flow.id));
-    return true;
+    return this.place(t, st, []);
   }
 
-  private place(t: Tailer, st: FileStat, known: CheckpointEntry[]): void {
-    t.placed = true;
-    const entry = this.store.get(this.flow.id, t.dev, t.ino);
-    if (entry && matchesStored(t.prefix, entry.fingerprint, entry.fingerprintBytes)) {
-      // Known: resume. A file now shorter than the checkpoint was truncated while we were away.
-      t.begin(entry.offset <= st.size ? entry.offset : 0);
-      return;
+  /**
+   * Decides where reading of `t` starts (placement.ts) and acts on it; false
+   * when it must wait for more of the file. `checkpoints`: the flow's
+   * entries before this scan placed anything (used at start-up only).
+   */
+  private place(t: Tailer, st: FileStat, checkpoints: readonly CheckpointEntry[]): boolean {
+    const running = this.firstScanDone;
+    const now = performance.now();
+    const decision = decidePlacement({
+      prefix: t.prefix,
+      size: st.size,
+      atStartup: !running,
+      gone: t.gone,
+      entry: this.store.get(this.flow.id, t.dev, t.ino),
+      checkpoints,
+      liveOriginal: running ? this.copies.liveOriginalOf(t) : undefined,
+      truncatedOriginal: running ? this.copies.truncatedOriginalOf(t) : undefined,
+      flowHasRun: this.flowHasRun,
+      initialPosition: this.flow.initialPosition,
+      sizeAtStartup: this.initialSizes.get(t.key),
+    });
+    switch (decision.kind) {
+      case 'wait':
+        return false;
+      case 'hold':
+        this.copies.hold(t, decision.original, now);
+        break;
+      case 'after-truncated':
+        this.copies.continueFrom(t, decision.epoch, st.size);
+        break;
+      case 'start':
+        t.place(0);
+        break;
+      case 'resume':
+      case 'end':
+      case 'copy-of-checkpoint':
+        t.place(decision.offset);
+        break;
     }
-    if (entry && entry.fingerprintBytes === 0 && entry.offset === 0) {
-      t.begin(0);
-      return;
-    }
-    // A copytruncate copy: the same first bytes as a file we read, a new
-    // inode. (At start, files are placed by their checkpoints or by
-    // initialPosition; one found then is never taken for a copy of another.)
-    if (this.firstScanDone && this.copies.placeIfCopy(t, st.size)) return;
-    // At start only: a copy made while we were not running is known by the
-    // fingerprint its original left in the checkpoint. Later, copies are
-    // found through live files (above), which is stricter.
-    for (const e of this.firstScanDone ? [] : known) {
-      if (e.dev === t.dev && e.ino === t.ino) continue;
-      if (matchesStored(t.prefix, e.fingerprint, e.fingerprintBytes)) {
-        t.begin(Math.min(e.offset, st.size));
-        return;
-      }
-    }
-    if (entry) {
-      // A known inode with other content: truncated or reused while we were away.
-      t.begin(0);
-      return;
-    }
-    const firstSize = this.initialSizes.get(t.key);
     this.initialSizes.delete(t.key);
-    if (this.flow.initialPosition === 'END_OF_FILE' && (!this.firstScanDone || firstSize !== undefined)) {
-      // Present at start: its end as it was then (a file opened late because
-      // of the open-file cap still gets what was appended since).
-      t.begin(Math.min(firstSize ?? st.size, st.size));
-      return;
-    }
-    t.begin(0);
+    if (t.kind === 'reading') this.copies.reading(t);
+    this.log.debug({ path: t.path, placement: decision.kind, at: t.kind === 'reading' ? t.readOffset : undefined }, 'placed');
+    return true;
   }
 
   private updateGauges(): void {

@@ -5,6 +5,11 @@
  * checkpoint tracker can tile the file with them.
  */
 
+import type { ContainerFormat } from './container-format.js';
+import { LineAssembler, needsAssembly } from './line-assembler.js';
+import { footerTest, type LineTest } from './line-match.js';
+import type { MultiLinePreset } from './multiline-presets.js';
+
 export interface FramerOutput {
   /** A record covering file bytes [start, end). `data` may share memory with the chunk read. */
   record(data: Buffer, start: number, end: number, truncated: boolean): void;
@@ -18,17 +23,15 @@ export interface FramerOptions {
   truncatedRecordTerminator: string;
   /** Lines to drop at the start; 0 unless the file is read from offset 0. */
   skipHeaderLines: number;
+  /** Starts a record when it matches at a line's start (see recordStartTest). */
   multiLineStartPattern?: RegExp | undefined;
   /** Stack traces of this runtime are one record (see multiline-presets.ts). */
   multiLine?: MultiLinePreset | undefined;
   /** Lines are wrapped by this container runtime (see container-format.ts). */
   containerFormat?: ContainerFormat | undefined;
+  /** Ends the file at a line it matches whole, trimmed (see footerTest). */
   fileFooterPattern?: RegExp | undefined;
 }
-
-import type { ContainerFormat } from './container-format.js';
-import { LineAssembler, needsAssembly } from './line-assembler.js';
-import type { MultiLinePreset } from './multiline-presets.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -42,7 +45,7 @@ export class Framer {
   private readonly out: FramerOutput;
   private readonly max: number;
   private readonly terminator: Buffer;
-  private readonly footerPattern: RegExp | undefined;
+  private readonly isFooter: LineTest | undefined;
   private headerLeft: number;
 
   // The incomplete last line: its start, its real length, and up to max+1
@@ -67,7 +70,7 @@ export class Framer {
         this.out.record(cut ? this.cut(data) : data, start, end, cut);
       });
     }
-    this.footerPattern = opts.fileFooterPattern;
+    this.isFooter = opts.fileFooterPattern && footerTest(opts.fileFooterPattern);
     this.headerLeft = Math.max(0, opts.skipHeaderLines);
     this.frontier = startOffset;
     this.lineStart = startOffset;
@@ -170,7 +173,7 @@ export class Framer {
       this.skipRange(start, end);
       return;
     }
-    if (this.footerPattern && this.footerPattern.test(src.toString('utf8', from, contentEnd))) {
+    if (this.isFooter?.(src.toString('utf8', from, contentEnd))) {
       this.flushMultiLine();
       this.footerSeen = true;
       this.skipRange(start, end);

@@ -1,4 +1,4 @@
-import { fstatSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -85,4 +85,18 @@ export async function statAll(paths: FilePath[]): Promise<(FileStat | undefined)
   };
   await Promise.all(Array.from({ length: Math.min(32, paths.length) }, worker));
   return out;
+}
+
+/**
+ * The identity key a path leads to now (symlinks followed), or undefined
+ * when it leads nowhere. Synchronous, like pollHandle: it is part of the
+ * poll of a tailed file and costs one stat without a thread-pool round trip.
+ */
+export function pathIdentitySync(path: FilePath): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return st ? identityKey(st.dev.toString(), st.ino.toString()) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -11,6 +11,8 @@
  * printed.
  */
 
+import { recordStartTest } from './line-match.js';
+
 export type MultiLinePreset = 'java' | 'python' | 'go' | 'ruby';
 export const MULTILINE_PRESETS: readonly MultiLinePreset[] = ['java', 'python', 'go', 'ruby'];
 
@@ -130,7 +132,7 @@ export type StartRule = (line: string) => boolean;
 /**
  * The start rule of a flow:
  * - pattern only (the Kinesis Agent's `multiLineStartPattern`): a line starts
- *   a record when the pattern matches it;
+ *   a record when the pattern matches at its start (line-match.ts);
  * - preset only: a trace (from its header line) is one record, every other
  *   line is a record of its own;
  * - both: a line starts a record when it matches the pattern and is not part
@@ -140,14 +142,15 @@ export type StartRule = (line: string) => boolean;
 export function startRule(pattern: RegExp | undefined, preset: MultiLinePreset | undefined): StartRule {
   if (!preset) {
     if (!pattern) return () => true;
-    return (line) => pattern.test(line);
+    return recordStartTest(pattern);
   }
   const machine = MACHINES[preset];
+  const matches = pattern && recordStartTest(pattern);
   let state = machine.initial;
   return (line) => {
     const { kind, next } = machine.step(state, line);
     state = next;
-    if (pattern) return kind === 'other' && pattern.test(line);
+    if (matches) return kind === 'other' && matches(line);
     return kind !== 'trace';
   };
 }

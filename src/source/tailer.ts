@@ -5,7 +5,7 @@ import type { FlowMetrics } from '../metrics/flow-metrics.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
-import { displayPath, pollHandle, type FilePath, type FileStat } from './identity.js';
+import { displayPath, pathIdentitySync, pollHandle, type FilePath, type FileStat } from './identity.js';
 
 export interface TailerDeps {
   flowId: string;
@@ -28,6 +28,46 @@ export interface Epoch {
 
 export type ReadResult = 'read' | 'idle' | 'truncated';
 
+/** Where the file is as the patterns see it. */
+export type Whereabouts =
+  /** At the path it was found at. */
+  | { at: 'path' }
+  /** Renamed to another matching path (`app.log` -> `app.log.1`): it will not be written much longer. */
+  | { at: 'renamed' }
+  /** No longer matched (deleted, moved out of the patterns): read to its end through the descriptor. */
+  | { at: 'gone'; was: 'path' | 'renamed' };
+
+/** A held copytruncate candidate: what it waits for, since when (monotonic ms), and its growth. */
+export interface Hold {
+  original: Tailer;
+  since: number;
+  grewAt: number;
+  size: number;
+}
+
+/**
+ * A tailed file's life, one state at a time. Named transitions below move
+ * it; nothing else writes it.
+ *
+ *   placing --place--> reading --park--> parked --reopened--> reading
+ *      |                  ^   \--finish--> finished (footer: descriptor closed)
+ *      +--hold--> held --place (as a copy, or as a file of its own)
+ */
+type TailState =
+  /** Open; where reading starts is not decided yet (FileSource, placement.ts). */
+  | { kind: 'placing'; where: Whereabouts }
+  /** Begins like another live file: maybe its copy (copytruncate.ts); nothing read. */
+  | { kind: 'held'; where: Whereabouts; hold: Hold }
+  | { kind: 'reading'; where: Whereabouts }
+  /** Descriptor given back over the open-file cap; reopened by path when it changes. Only files at their path park. */
+  | { kind: 'parked'; wantsOpen: boolean }
+  /** Its footer line was read: nothing after it is, and its descriptor is closed. */
+  | { kind: 'finished'; where: Whereabouts };
+
+export type TailKind = TailState['kind'];
+
+const AT_PATH: Whereabouts = { at: 'path' };
+
 /**
  * One file being tailed, through one open descriptor, from one offset: the
  * descriptor follows the file through renames and deletion, so what is
@@ -49,15 +89,7 @@ export class Tailer {
   readOffset: number;
   framer!: Framer;
   tracker!: CheckpointTracker;
-
-  /** No longer matched by the patterns (deleted, or moved out of them). */
-  gone = false;
-  /** Renamed since it was found: it will not be written much longer. */
-  rotated = false;
-  /** Where reading starts is decided (see FileSource.place). */
-  placed = false;
-  /** A copytruncate copy that waits to learn where its original stopped. */
-  waitingFor: Tailer | undefined;
+  /** Held copies waiting to learn where this file stopped. */
   readonly copies: Tailer[] = [];
   /**
    * Monotonic ms (performance.now()) since which the file is caught up; -1
@@ -71,14 +103,15 @@ export class Tailer {
   lastCommitAt = 0;
   /** Monotonic ms of the last stat. */
   lastPollAt = -Infinity;
-  /** A watch event said the file changed: poll it at once. */
-  changed = true;
-  /** Descriptor given back over the open-file cap; reopened by path when the file changes. */
-  parked = false;
-  /** A parked file that the rescan or an event saw change. */
-  wantsOpen = false;
-  endFlushed = false;
+  /** Monotonic ms of the last look at what the path leads to. */
+  pathCheckedAt = -Infinity;
 
+  private state: TailState = { kind: 'placing', where: AT_PATH };
+  /** A watch event said the file changed: poll it at once (a hint, not a state). */
+  private pollNow = true;
+  /** The identity the path led to at the last look ('' when missing): a change is news once. */
+  private pathSeen: string;
+  private endFlushed = false;
   private readonly deps: TailerDeps;
   private commitQueued = false;
   private hashCache: { len: number; hash: string } = { len: -1, hash: '' };
@@ -95,12 +128,158 @@ export class Tailer {
     this.size = st.size;
     this.mtimeMs = st.mtimeMs;
     this.readOffset = 0;
-    // A placeholder until FileSource.place decides where to start.
+    this.pathSeen = st.key;
+    // A placeholder until FileSource decides where to start.
     this.begin(0, 0, false);
   }
 
+  get kind(): TailKind {
+    return this.state.kind;
+  }
+
+  /** Where the file is; a parked file is at its path. */
+  get where(): Whereabouts {
+    return this.state.kind === 'parked' ? AT_PATH : this.state.where;
+  }
+
+  get gone(): boolean {
+    return this.where.at === 'gone';
+  }
+
+  /** Renamed since it was found (and maybe gone since). */
+  get renamed(): boolean {
+    const w = this.where;
+    return w.at === 'renamed' || (w.at === 'gone' && w.was === 'renamed');
+  }
+
+  /** The hold of a copy candidate; undefined unless held. */
+  get hold(): Hold | undefined {
+    return this.state.kind === 'held' ? this.state.hold : undefined;
+  }
+
+  /** Has a turn in the loop: open, or parked and wanting to be reopened. */
+  get wantsService(): boolean {
+    if (this.state.kind === 'parked') return this.state.wantsOpen;
+    return this.fh !== undefined;
+  }
+
+  /** An event or the rescan saw a change: poll at the next turn. */
+  get nudged(): boolean {
+    return this.pollNow;
+  }
+
+  // --- transitions -------------------------------------------------------
+
+  /** Reading starts at `offset` (placing, held -> reading); bytes below `committed` are done. */
+  place(offset: number, committed = offset): void {
+    const s = this.state;
+    if (s.kind !== 'placing' && s.kind !== 'held') throw new Error(`cannot place a ${s.kind} file`);
+    this.state = { kind: 'reading', where: s.where };
+    this.begin(offset, committed);
+  }
+
+  /** placing -> held: begins like `original`; nothing is read until that is settled. */
+  holdFor(original: Tailer, now: number): void {
+    if (this.state.kind !== 'placing') throw new Error(`cannot hold a ${this.state.kind} file`);
+    this.state = { kind: 'held', where: this.state.where, hold: { original, since: now, grewAt: now, size: this.size } };
+    original.copies.push(this);
+  }
+
+  /** A held candidate grew to `size` at `now`. */
+  grew(size: number, now: number): void {
+    if (this.state.kind !== 'held') return;
+    this.state.hold.size = size;
+    this.state.hold.grewAt = now;
+  }
+
+  /** held -> placing: no longer a candidate of its original (the caller places it next). */
+  unhold(): void {
+    const s = this.state;
+    if (s.kind !== 'held') return;
+    const i = s.hold.original.copies.indexOf(this);
+    if (i >= 0) s.hold.original.copies.splice(i, 1);
+    this.state = { kind: 'placing', where: s.where };
+  }
+
+  /** The rescan found it at another matching path. */
+  moved(fsPath: FilePath): void {
+    this.fsPath = fsPath;
+    this.path = displayPath(fsPath);
+    this.pathSeen = this.key;
+    if (this.state.kind !== 'parked') this.state = { ...this.state, where: { at: 'renamed' } };
+    this.pollNow = true;
+  }
+
+  /** The rescan did not find it: read it to its end. False when it was already gone. */
+  vanished(): boolean {
+    const s = this.state;
+    if (s.kind === 'parked' || s.where.at === 'gone') return false;
+    this.state = { ...s, where: { at: 'gone', was: s.where.at } };
+    this.pollNow = true;
+    return true;
+  }
+
+  /** The rescan found it again after it had vanished (a listing that failed for a moment). */
+  reappeared(): void {
+    const s = this.state;
+    if (s.kind === 'parked' || s.where.at !== 'gone') return;
+    this.state = { ...s, where: { at: s.where.was } };
+  }
+
+  /** reading -> parked: its descriptor is given back (the pool closes it). */
+  park(): void {
+    if (!this.parkable) throw new Error('cannot park a busy file');
+    this.state = { kind: 'parked', wantsOpen: false };
+  }
+
+  /** A parked file changed: reopen it at the next turn. */
+  wantOpen(): void {
+    if (this.state.kind === 'parked') this.state.wantsOpen = true;
+  }
+
+  /** A parked file's path no longer leads to it: wait for the rescan to say where it went. */
+  reopenFailed(): void {
+    if (this.state.kind === 'parked') this.state.wantsOpen = false;
+  }
+
+  /** parked -> reading, through a new descriptor of the same inode. */
+  reopened(fh: FileHandle): void {
+    if (this.state.kind !== 'parked') throw new Error(`cannot reopen a ${this.state.kind} file`);
+    this.fh = fh;
+    this.state = { kind: 'reading', where: AT_PATH };
+    this.pollNow = true;
+  }
+
+  /** reading -> finished: its footer was read; the caller closes the descriptor. */
+  finish(): void {
+    if (this.state.kind === 'reading') this.state = { kind: 'finished', where: this.state.where };
+  }
+
+  /** Poll at the next turn (an event said it changed). */
+  nudge(): void {
+    this.pollNow = true;
+  }
+
+  /**
+   * Does the path this file was found at now lead to another file (or to
+   * none)? That is how a file created where a tailed one was (a rename and
+   * create coalesced into one `change` event, a swapped symlink, no event at
+   * all) is noticed between rescans. True once per change: the caller
+   * rescans. One synchronous stat of the path.
+   */
+  pathChanged(now: number): boolean {
+    this.pathCheckedAt = now;
+    if (this.fh === undefined || this.where.at === 'gone') return false;
+    const seen = pathIdentitySync(this.fsPath) ?? '';
+    if (seen === this.pathSeen) return false;
+    this.pathSeen = seen;
+    return seen !== this.key;
+  }
+
+  // -----------------------------------------------------------------------
+
   /** Begins (or begins again) reading at `offset`; bytes below `committed` are done. */
-  begin(offset: number, committed = offset, save = true): void {
+  private begin(offset: number, committed = offset, save = true): void {
     this.readOffset = offset;
     this.eofSince = -1;
     this.endFlushed = false;
@@ -153,14 +332,14 @@ export class Tailer {
   /** Reads up to `maxBytes` of new data and frames it; `now` is monotonic (performance.now()). */
   async read(maxBytes: number, now: number): Promise<ReadResult> {
     const fh = this.fh;
-    if (!fh || this.waitingFor) return 'idle';
+    if (!fh || this.state.kind !== 'reading') return 'idle';
     if (this.framer.footerSeen) {
       if (this.eofSince < 0) this.eofSince = now;
       return 'idle';
     }
     let rewritten = false;
-    if (this.readOffset >= this.size || this.changed) {
-      this.changed = false;
+    if (this.readOffset >= this.size || this.pollNow) {
+      this.pollNow = false;
       this.lastPollAt = now;
       const st = pollHandle(fh);
       // Modified without growing: truncated and written again to the very
@@ -190,7 +369,7 @@ export class Tailer {
     if (head && !head.equals(this.prefix)) return 'truncated';
     if (bytesRead === 0) {
       this.size = this.readOffset;
-      this.changed = true;
+      this.pollNow = true;
       return 'idle';
     }
     const chunk = bytesRead === want ? buf : buf.subarray(0, bytesRead);
@@ -212,13 +391,11 @@ export class Tailer {
    */
   get parkable(): boolean {
     return (
-      this.placed &&
+      this.state.kind === 'reading' &&
+      this.state.where.at === 'path' &&
       this.fh !== undefined &&
       this.eofSince >= 0 &&
       this.readOffset >= this.size &&
-      !this.gone &&
-      !this.rotated &&
-      !this.waitingFor &&
       this.copies.length === 0 &&
       !this.framer.hasPendingMultiLine &&
       !this.framer.footerSeen

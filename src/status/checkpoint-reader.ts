@@ -1,4 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
+import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoints } from '../checkpoint/codec.js';
+import { StatusUnavailableError } from './errors.js';
 
 /** One checkpoint entry, with where its file stands now. */
 export interface CheckpointRow {
@@ -16,10 +18,11 @@ export interface CheckpointRow {
 }
 
 /**
- * Reads the checkpoint file as src/checkpoint/store.ts writes it
- * ({version, entries: [...]}), or a bare list of entries. Only reads: a
- * running agent may replace it at any moment (atomically), which is fine.
- * undefined when there is no file.
+ * Reads the checkpoint file through the store's codec
+ * (src/checkpoint/codec.ts), so `status` reads exactly what the agent
+ * would. Only reads: a running agent may replace it at any moment
+ * (atomically), which is fine. undefined when there is no file; throws
+ * StatusUnavailableError when the file is not one this agent can read.
  */
 export async function readCheckpointFile(path: string): Promise<CheckpointRow[] | undefined> {
   let text: string;
@@ -29,23 +32,23 @@ export async function readCheckpointFile(path: string): Promise<CheckpointRow[] 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const parsed = JSON.parse(text) as unknown;
-  const list = Array.isArray(parsed) ? parsed : (parsed as { entries?: unknown } | null)?.entries;
-  if (!Array.isArray(list)) return [];
+  const decoded = decodeCheckpoints(text);
+  switch (decoded.kind) {
+    case 'corrupt':
+      throw new StatusUnavailableError(`checkpoint file ${path} is corrupt (${decoded.reason})`, 'the agent moves a corrupt file aside at its next start');
+    case 'newer':
+      throw new StatusUnavailableError(
+        `checkpoint file ${path} has format version ${String(decoded.version)}, newer than this kinesis-agent reads (${String(CHECKPOINT_FORMAT_VERSION)})`,
+        'run `status` of the kinesis-agent version that wrote it',
+      );
+    case 'sqlite':
+      throw new StatusUnavailableError(`${path} is the Kinesis Agent's SQLite checkpoint database`, 'point checkpointFile at this agent\'s own checkpoint file');
+    case 'ok':
+      break;
+  }
   const rows: CheckpointRow[] = [];
-  for (const raw of list) {
-    if (typeof raw !== 'object' || raw === null) continue;
-    const r = raw as Record<string, unknown>;
-    if (typeof r.path !== 'string' || typeof r.offset !== 'number') continue;
-    const row: CheckpointRow = {
-      flowId: String(r.flowId ?? ''),
-      path: r.path,
-      dev: String(r.dev ?? ''),
-      ino: String(r.ino ?? ''),
-      offset: r.offset,
-      updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : 0,
-      file: 'gone',
-    };
+  for (const e of decoded.contents.entries) {
+    const row: CheckpointRow = { flowId: e.flowId, path: e.path, dev: e.dev, ino: e.ino, offset: e.offset, updatedAt: e.updatedAt, file: 'gone' };
     try {
       const st = await stat(row.path, { bigint: true });
       if (String(st.dev) === row.dev && String(st.ino) === row.ino) {

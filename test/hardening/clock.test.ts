@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/log.ts';
 import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
 import { LogSampler } from '../../src/process/sampler.ts';
 import { DeliveryCore } from '../../src/sink/delivery.ts';
-import type { Destination, EntryFailure } from '../../src/sink/destination.ts';
+import type { DestinationAdapter, EntryFailure } from '../../src/sink/adapter.ts';
 import { PlainPacker, type Entry } from '../../src/sink/entry.ts';
 import { KinesisDestination } from '../../src/sink/kinesis.ts';
 import { PUT_RECORDS } from '../../src/sink/limits.ts';
@@ -40,7 +40,7 @@ async function settle(): Promise<void> {
 }
 
 /** A destination that answers from a script: 'fail' (the call fails), 'partial' (every entry fails), 'ok'. */
-class ScriptedDestination implements Destination {
+class ScriptedDestination implements DestinationAdapter {
   readonly context = { kind: 'kinesis' as const, streamName: 's', region: 'us-east-1', flowIndex: 0 };
   readonly limits = PUT_RECORDS;
   calls = 0;
@@ -54,7 +54,7 @@ class ScriptedDestination implements Destination {
   close(): void {}
 }
 
-function delivery(destination: Destination) {
+function delivery(destination: DestinationAdapter) {
   const flow = makeFlow({ retryInitialBackoffMillis: 100, retryMaxBackoffMillis: 1000, maxBufferAgeMillis: 1000, maxBufferSizeRecords: 10 });
   const core = new DeliveryCore({
     flow,

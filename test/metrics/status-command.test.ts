@@ -102,13 +102,17 @@ describe('kinesis-agent status', () => {
     expect(out).toMatch(/old\.log +gone +10 +-/);
   });
 
-  it('tolerates a checkpoint file that is a bare list of entries', async () => {
+  it('reads the file through the store\'s codec: a newer format or a corrupt file is reported, never misread', async () => {
     const dir = await tempDir();
-    await writeFile(join(dir, 'checkpoints'), JSON.stringify([{ flowId: 'web', path: '/nonexistent/a.log', dev: '1', ino: '2', offset: 7, updatedAt: Date.now() }]));
-    const c = capture();
-    expect(await statusCommand(['-c', await writeConfig(dir)], c.io)).toBe(0);
-    expect(c.out()).toMatch(/no http\.listen in the configuration/);
-    expect(c.out()).toMatch(/\/nonexistent\/a\.log +gone +7/);
+    await writeFile(join(dir, 'checkpoints'), JSON.stringify({ version: 99, entries: [], somethingNew: {} }));
+    let c = capture();
+    expect(await statusCommand(['-c', await writeConfig(dir)], c.io)).toBe(1);
+    expect(c.err()).toMatch(/format version 99, newer than this kinesis-agent reads \(2\) \(hint: /);
+    // A bare list is not a checkpoint file: the agent would move it aside.
+    await writeFile(join(dir, 'checkpoints'), JSON.stringify([{ flowId: 'web', path: '/a.log', offset: 7 }]));
+    c = capture();
+    expect(await statusCommand(['-c', await writeConfig(dir)], c.io)).toBe(1);
+    expect(c.err()).toMatch(/is corrupt \(not a JSON object\)/);
   });
 
   it('fails with a hint when there is neither a running agent nor a checkpoint file', async () => {

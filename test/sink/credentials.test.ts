@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestHandlerFor } from '../../src/sink/transport.ts';
+import { requestHandlerFor } from '../../src/aws/transport.ts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { ForwardProxy } from '../servers/http-proxy.ts';
@@ -17,7 +17,7 @@ describe('credentials and transport', () => {
     await server.stop();
   });
 
-  it('assumeRoleARN is assumed through STS at sts.endpoint and its temporary credentials sign the calls', async () => {
+  it('assumeRoleARN is assumed through STS at sts.endpoint as session AWSKinesisAgent, and its temporary credentials sign the calls', async () => {
     server.handle('query:AssumeRole', (r) => ({
       status: 200,
       contentType: 'text/xml',
@@ -40,6 +40,9 @@ describe('credentials and transport', () => {
     expect(assume.length).toBe(1);
     expect(assume[0]!.body.RoleArn).toBe('arn:aws:iam::000000000000:role/shipper');
     expect(assume[0]!.body.ExternalId).toBe('ext-1');
+    // The Kinesis Agent's session name and length (AgentConfiguration.java): IAM conditions on it keep matching.
+    expect(assume[0]!.body.RoleSessionName).toBe('AWSKinesisAgent');
+    expect(assume[0]!.body.DurationSeconds).toBe('3600');
     expect(String(assume[0]!.headers.authorization)).toContain('Credential=base/');
     const put = server.calls('PutRecords')[0]!;
     expect(String(put.headers.authorization)).toContain('Credential=ASIAASSUMED/');

@@ -18,6 +18,15 @@ describe('partition keys', () => {
     expect(det(data)).not.toBe(det(Buffer.from('other\n')));
   });
 
+  it('DETERMINISTIC is the Kinesis Agent\'s key: MD5 hex of the record bytes (vectors from md5sum)', () => {
+    const det = partitionKeyFn({ kind: 'DETERMINISTIC' });
+    // printf '...' | md5sum
+    expect(det(Buffer.from('hello\n'))).toBe('b1946ac92492d2347c6235b4d2611184');
+    expect(det(Buffer.alloc(0))).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(det(Buffer.from('{"user":"alice","n":7}\n'))).toBe('0957c63ddd445fdd9354ae3580f9cb78');
+    expect(det(Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9, 0x20, 0xff, 0x00, 0x0a]))).toBe('59ea931cc597a69f7ea510dd51db6e81');
+  });
+
   it('CONSTANT is the configured key (random if empty, which Kinesis would reject)', () => {
     expect(partitionKeyFn({ kind: 'CONSTANT', value: 'k1' })(data)).toBe('k1');
     expect(partitionKeyFn({ kind: 'CONSTANT', value: '' })(data)).toHaveLength(16);

@@ -96,6 +96,29 @@ describe('Framer', () => {
     tiles(out, 0);
   });
 
+  it('starts a multi-line record only where the pattern matches at the line start (Java lookingAt), not mid-line', () => {
+    const text =
+      'ProjectName:ComponentName 1 start\n' +
+      'java.lang.IllegalStateException: bad state in ProjectName:ComponentName handler\n' +
+      '  at x\n' +
+      'ProjectName:ComponentName 2\n' +
+      'ProjectName:ComponentName 3\n';
+    const { out } = frame([text], { multiLineStartPattern: /ProjectName:ComponentName/ }, true);
+    expect(out.records.map((r) => r.text.split('\n').length - 1)).toEqual([3, 1, 1]);
+    // Alternatives anchor too, and flags are kept.
+    const alt = frame(['b x\nfoo a\nA y\n'], { multiLineStartPattern: /a|b/i }, true).out;
+    expect(alt.records.map((r) => r.text)).toEqual(['b x\nfoo a\n', 'A y\n']);
+  });
+
+  it('takes a line for the footer only when the pattern matches the whole trimmed line (Java matches)', () => {
+    const { out, framer } = frame(['SENDING\nEND \r\nafter\n'], { fileFooterPattern: /END/ });
+    expect(out.records.map((r) => r.text)).toEqual(['SENDING\n']);
+    expect(framer.footerSeen).toBe(true);
+    // Backtracking finds the whole-line alternative.
+    expect(frame(['ab\nc\n'], { fileFooterPattern: /a|ab/ }).framer.footerSeen).toBe(true);
+    expect(frame(['xab\n'], { fileFooterPattern: /a|ab/ }).framer.footerSeen).toBe(false);
+  });
+
   it('cuts records over maxRecordBytes to the limit, ending in the terminator, and goes on', () => {
     const long = 'x'.repeat(50);
     const { out } = frame([`ok\n${long}\nnext\n`], { maxRecordBytes: 20, truncatedRecordTerminator: '...\n' });

@@ -10,6 +10,17 @@ import { requestHandlerFor, proxyFor } from './transport.js';
 
 export type AwsCredentialIdentityProvider = ReturnType<typeof fromNodeProviderChain>;
 
+/**
+ * The session name and length the Kinesis Agent asks STS for: IAM policies
+ * and CloudTrail queries written for it (`sts:RoleSessionName`,
+ * `aws:userid` ending in `:AWSKinesisAgent`) keep matching. Source:
+ * awslabs/amazon-kinesis-agent, src/com/amazon/kinesis/streaming/agent/
+ * config/AgentConfiguration.java (ASSUME_ROLE_SESSION,
+ * DEFAULT_ASSUME_ROLE_DURATION_SECONDS = one hour), used in AgentContext.java.
+ */
+export const ASSUME_ROLE_SESSION_NAME = 'AWSKinesisAgent';
+export const ASSUME_ROLE_DURATION_SECONDS = 3600;
+
 // One provider per agent config, shared by its flows: one AssumeRole, one refresh.
 const cache = new WeakMap<AgentConfig, AwsCredentialIdentityProvider>();
 
@@ -28,7 +39,8 @@ export function credentialsFor(agent: AgentConfig, region: string): AwsCredentia
       masterCredentials: base,
       params: {
         RoleArn: assumeRoleARN,
-        RoleSessionName: `kinesis-agent-${process.pid}`,
+        RoleSessionName: ASSUME_ROLE_SESSION_NAME,
+        DurationSeconds: ASSUME_ROLE_DURATION_SECONDS,
         ...(assumeRoleExternalId ? { ExternalId: assumeRoleExternalId } : {}),
       },
       clientConfig: {

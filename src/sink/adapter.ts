@@ -1,4 +1,4 @@
-/** What the delivery core needs from a destination: send entries, report which failed. */
+/** What the delivery core needs from a destination's API: send entries, report which failed. */
 import type { Entry } from './entry.js';
 import type { ApiLimits } from './limits.js';
 import type { DestinationContext } from './errors.js';
@@ -10,7 +10,7 @@ export interface EntryFailure {
   message: string;
 }
 
-export interface Destination {
+export interface DestinationAdapter {
   readonly context: DestinationContext;
   readonly limits: ApiLimits;
   /**
