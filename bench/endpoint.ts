@@ -17,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { compressedAggregate } from './features-endpoint.ts';
 
 export type Mode = 'ok' | 'unavailable' | 'throttle';
 
@@ -226,7 +227,11 @@ export class BenchEndpoint {
       // "84maw" is the base64 of the KPL magic's first bytes.
       const aggregated =
         end - start > 8 && body[start] === 0x38 && body[start + 1] === 0x34 && body[start + 2] === 0x6d && body[start + 3] === 0x61;
-      if (aggregated || inspect) {
+      const unpacked = !aggregated && compressedAggregate(body, start, end);
+      if (unpacked) {
+        stats.aggregates++;
+        this.walkAggregate(unpacked, inspect);
+      } else if (aggregated || inspect) {
         const data = Buffer.from(body.toString("latin1", start, end), 'base64');
         if (isAggregate(data)) {
           stats.aggregates++;

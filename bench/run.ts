@@ -9,7 +9,7 @@
  *
  * --quick: small data and short phases (for development; writes to
  * .bench-data/BENCHMARKS.quick.md unless --out is given).
- * --only: throughput,latency,idle,outage,profile (default: all).
+ * --only: throughput,latency,idle,outage,profile,features (default: all).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { LOCAL_AWS_ENV } from '../test/support/kinesis-local.ts';
 import { markdown, summarizeFile, type ProfileSummary } from './cpuprofile.ts';
 import type { ControlMessage, EndpointMessage, EndpointStats, Mode, RunOptions } from './endpoint.ts';
+import { featureReport, featureScenarios, type FeatureResults } from './features.ts';
 import { ACCESS_LINE_BYTES, ensureData, type DataSet, type DataSizes } from './generate.ts';
 import { bundle, BUNDLE, NODE_FLAGS } from '../scripts/package-sea.ts';
 
@@ -58,7 +59,7 @@ const EXTRA_NODE_ARGS = argv['agent-node-args']?.split(' ').filter(Boolean) ?? [
 const AGENT_NODE_ARGS = [...(argv.cli ? [] : NODE_FLAGS), ...EXTRA_NODE_ARGS];
 /** Extra flow keys for every agent run (experiments, e.g. '{"maxQueueBytes":4194304}'). */
 const FLOW_EXTRA = JSON.parse(argv['flow-json'] ?? '{}') as Record<string, unknown>;
-const ONLY = new Set((argv.only ?? 'throughput,latency,idle,outage,profile').split(','));
+const ONLY = new Set((argv.only ?? 'throughput,latency,idle,outage,profile,features').split(','));
 
 const SIZES: DataSizes = QUICK
   ? { accessLines: 50_000, jsonLines: 25_000, stackEntries: 5_000, smallFiles: 1000, smallFileLines: 20 }
@@ -807,16 +808,18 @@ const data = ensureData(join(BENCH_DIR, QUICK ? 'data-quick' : 'data-full'), SIZ
 const endpoint = await EndpointProcess.start();
 log(`endpoint at ${endpoint.url}`);
 const results: Results = { profiles: [], reps: {} };
+let features: FeatureResults | undefined;
 try {
   if (ONLY.has('throughput')) await throughput(data, results);
   if (ONLY.has('latency')) await latency(results);
   if (ONLY.has('idle')) await idle(data, results);
   if (ONLY.has('outage')) await outage(data, results);
   if (ONLY.has('profile')) await profiles(data, results);
+  if (ONLY.has('features')) features = await featureScenarios({ data, log, run: (label, name, flow, n, bytes) => runAgent(agentRun(label, name, {}, n, bytes), flow) });
 } finally {
   endpoint.stop();
 }
 const seconds = (Date.now() - startedAt.getTime()) / 1000;
-writeFileSync(OUT, `${report(results, data, startLoad, startedAt, seconds)}\n`);
+writeFileSync(OUT, `${[report(results, data, startLoad, startedAt, seconds), ...(features ? featureReport(features) : [])].join('\n')}\n`);
 log(`wrote ${relative(ROOT, OUT)} in ${(seconds / 60).toFixed(1)} min`);
 process.exit(0);
