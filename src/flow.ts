@@ -17,26 +17,31 @@ export class Flow {
   private readonly log: Logger;
   private readonly chain: ProcessorChain;
   private readonly delivery: Delivery;
-  private readonly source: FileSource;
+  private readonly store: CheckpointStore;
+  /** Made at start, once the destination's record size limit is known. */
+  private source: FileSource | undefined;
 
   constructor(config: FlowConfig, agent: AgentConfig, store: CheckpointStore, log: Logger) {
     this.config = config;
+    this.store = store;
     this.log = log.child({ flow: config.id });
     this.chain = createProcessorChain(config.dataProcessingOptions, { metrics: this.metrics, log: this.log });
     this.delivery = createDelivery({ flow: config, agent, metrics: this.metrics, log: this.log });
-    this.source = new FileSource({
-      flow: config,
-      store,
-      sink: new ProcessStage(this.chain, this.delivery),
-      metrics: this.metrics,
-      log: this.log,
-      maxRecordBytes: maxSourceRecordBytes(config),
-    });
   }
 
   async start(): Promise<void> {
     // ADDEC2METADATA's first fetch, so the first records carry the metadata too.
     await this.chain.ready();
+    // A stream may take records up to 10 MiB: lines are cut at what it takes.
+    const limits = await this.delivery.learnLimits();
+    this.source ??= new FileSource({
+      flow: this.config,
+      store: this.store,
+      sink: new ProcessStage(this.chain, this.delivery),
+      metrics: this.metrics,
+      log: this.log,
+      maxRecordBytes: maxSourceRecordBytes(this.config, limits),
+    });
     this.delivery.start();
     await this.source.start();
     this.log.info({ patterns: this.config.filePatterns, destination: this.config.destination }, 'flow started');
@@ -49,13 +54,13 @@ export class Flow {
    * `deadline` is monotonic ms (performance.now()).
    */
   async stop(deadline: number): Promise<void> {
-    await this.source.stop();
+    await this.source?.stop();
     await this.delivery.close(Math.max(0, deadline - performance.now()));
     this.chain.close();
     this.log.info('flow stopped');
   }
 
   status() {
-    return { id: this.config.id, destination: this.config.destination, files: this.source.status() };
+    return { id: this.config.id, destination: this.config.destination, files: this.source?.status() ?? [] };
   }
 }

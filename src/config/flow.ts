@@ -8,6 +8,7 @@ import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
 import { COMPRESSION_KINDS, compressionUnavailable } from '../sink/compression.js';
+import { MAX_RECORD_KIB, MIN_RECORD_KIB } from '../sink/record-size.js';
 import { CONTAINER_FORMATS } from '../source/container-format.js';
 import { MULTILINE_PRESETS } from '../source/multiline-presets.js';
 
@@ -70,6 +71,7 @@ export const FLOW_KEYS = [
   'multiLine',
   'containerFormat',
   'compression',
+  'maxRecordSizeKiB',
   'fileFooterPattern',
   'truncatedRecordTerminator',
   'aggregatedRecordSizeBytes',
@@ -184,6 +186,11 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   const compression = r.enumOf('compression', COMPRESSION_KINDS);
   const noCodec = compression && compressionUnavailable(compression);
   if (noCodec) r.fail('compression', noCodec, 'use gzip, or run the agent on a newer Node');
+  let maxRecordSizeKiB: number | undefined;
+  if (r.has('maxRecordSizeKiB')) {
+    maxRecordSizeKiB = r.int('maxRecordSizeKiB', MIN_RECORD_KIB, { min: MIN_RECORD_KIB, max: MAX_RECORD_KIB });
+    if (kind === 'firehose') r.failKey('maxRecordSizeKiB', 'applies to Kinesis Data Streams flows only', 'Firehose records are at most 1,000 KiB; remove it');
+  }
 
   let truncatedRecordTerminator = FLOW_DEFAULTS.truncatedRecordTerminator;
   if (r.has('truncatedRecordTerminator')) {
@@ -248,6 +255,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (multiLine) flow.multiLine = multiLine;
   if (containerFormat) flow.containerFormat = containerFormat;
   if (compression) flow.compression = compression;
+  if (maxRecordSizeKiB !== undefined) flow.maxRecordSizeKiB = maxRecordSizeKiB;
   if (aggregatedRecordSizeBytes !== undefined) flow.aggregatedRecordSizeBytes = aggregatedRecordSizeBytes;
   return flow;
 }

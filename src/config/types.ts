@@ -72,6 +72,8 @@ export interface FlowConfig {
   containerFormat?: ContainerFormat;
   fileFooterPattern?: RegExp;
   truncatedRecordTerminator: string;
+  /** Streams: the stream's MaxRecordSizeInKiB (`maxRecordSizeKiB`), for an agent without DescribeStreamSummary permission. */
+  maxRecordSizeKiB?: number;
   /** Each API record (a line, a KPL aggregate, a packed Firehose record) is compressed (`compression`). */
   compression?: CompressionKind;
   /** Firehose: pack whole lines into records of about this size. */

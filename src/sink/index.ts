@@ -65,6 +65,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
       context,
       log,
       routing: flow.aggregation && (flow.partitionKey.kind === 'DETERMINISTIC' || flow.partitionKey.kind === 'FIELD'),
+      maxRecordSizeKiB: flow.maxRecordSizeKiB,
     });
     destination = kinesis;
     if (flow.aggregation) {
@@ -72,7 +73,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
       // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
       keyOf = flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey);
     } else {
-      packer = new PlainPacker(true, kinesis.limits.bytesPerRecord, randomPartitionKey);
+      packer = new PlainPacker(true, () => kinesis.limits.bytesPerRecord, randomPartitionKey);
       keyOf = partitionKeyFn(flow.partitionKey);
     }
   } else {

@@ -54,10 +54,10 @@ export function maxRecordBytes(
 
 /**
  * The largest record the tailer hands on for a flow: the destination's
- * limit, or with `compression` the largest input whose compressed form
+ * limit (`limits`, as learned at start for a stream with larger records), or with `compression` the largest input whose compressed form
  * always fits in it.
  */
-export function maxSourceRecordBytes(flow: FlowConfig): number {
-  const limit = maxRecordBytes(flow.destination);
+export function maxSourceRecordBytes(flow: FlowConfig, limits: ApiLimits = limitsFor(flow.destination.kind)): number {
+  const limit = limits.countsPartitionKey ? limits.bytesPerRecord - MAX_PARTITION_KEY_CHARS : limits.bytesPerRecord;
   return flow.compression ? maxInputFor(codecFor(flow.compression), limit) : limit;
 }
