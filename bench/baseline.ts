@@ -3,7 +3,9 @@
  * ship a file to Kinesis with the same SDK. It streams the file, splits it
  * into lines (newline kept, as the agent sends them), gives each a random
  * partition key and sends PutRecords of 500 records, 8 calls in flight,
- * through @aws-sdk/client-kinesis with a keep-alive NodeHttpHandler. No
+ * through @aws-sdk/client-kinesis: over https:// with the client's HTTP/2
+ * handler, calls sharing a session (the SDK's Kinesis default, less its
+ * session per call); over http:// with a keep-alive NodeHttpHandler. No
  * checkpoints, no retries of failed records, no metrics, no backpressure
  * beyond the 8 calls.
  *
@@ -16,7 +18,7 @@
 import { createReadStream } from 'node:fs';
 import { Agent } from 'node:http';
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 
 // The agent's own encoder, from the build (the agent runs the same code).
 const KPL_JS = new URL('../dist/sink/kpl.js', import.meta.url).href;
@@ -37,7 +39,9 @@ const IN_FLIGHT = 8;
 const client = new KinesisClient({
   endpoint,
   region: process.env.AWS_REGION ?? 'us-east-1',
-  requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }) }),
+  requestHandler: endpoint.startsWith('https:')
+    ? new NodeHttp2Handler({ disableConcurrentStreams: false, sessionTimeout: 60_000 })
+    : new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }) }),
 });
 
 function randomKey(): string {

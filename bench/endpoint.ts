@@ -1,6 +1,9 @@
 /**
  * A fast local Kinesis / Firehose endpoint for the benchmark (not a test
- * server: see test/servers/ for those). HTTP/1.1 keep-alive, AWS JSON 1.1.
+ * server: see test/servers/ for those). AWS JSON 1.1 on two ports: TLS with
+ * HTTP/2 and HTTP/1.1 chosen by ALPN (the path production takes, with
+ * flow-control windows as large as a real service's: `H2_SETTINGS`), and
+ * plain HTTP/1.1 keep-alive.
  * It answers PutRecords, PutRecordBatch, ListShards and DescribeStreamSummary
  * at once with success, and counts what arrives without a JSON parse: it
  * scans the body for `"Data":"...` values, takes plain record sizes from the
@@ -12,12 +15,30 @@
  * `verify` (each user record holds `seq=<n>`; distinct n are counted, so
  * duplicates and losses show).
  *
- * Run by bench/run.ts as a forked child and controlled over IPC; or alone:
- *   npx node bench/endpoint.ts [port]      (prints counts every second)
+ * Run by bench/run.ts as a forked child and controlled over IPC, with the
+ * certificate and key bench/tls.ts made; or alone:
+ *   npx node bench/endpoint.ts [port] [cert.pem key.pem]  (prints counts every second)
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Settings } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { compressedAggregate } from './features-endpoint.ts';
+
+/**
+ * HTTP/2 settings the TLS port announces. Node's defaults are the protocol's
+ * (a 64 KiB window), far smaller than what services and proxies in front of
+ * them announce (1 MiB and more per stream); a small window would measure the
+ * window, not the agent. The connection window is raised in `onSession`.
+ */
+export const H2_SETTINGS: Settings = { initialWindowSize: 1 << 20, maxFrameSize: 1 << 16, maxConcurrentStreams: 128 };
+const H2_CONNECTION_WINDOW = 16 << 20;
+
+/** Where the TLS port's certificate and key are (PEM files). */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
 
 export type Mode = 'ok' | 'unavailable' | 'throttle';
 
@@ -43,6 +64,8 @@ export interface EndpointStats {
   bytes: number;
   /** Request body bytes received. */
   wireBytes: number;
+  /** Requests by how they came: `http` (plain port), `h2` or `https/1.1` (TLS port). */
+  protocols: Record<string, number>;
   firstAt: number;
   lastAt: number;
   doneAt: number;
@@ -65,6 +88,8 @@ const SEQ = Buffer.from('seq=');
 
 export class BenchEndpoint {
   port = 0;
+  /** The TLS port (HTTP/2 and HTTP/1.1), 0 when no certificate was given. */
+  tlsPort = 0;
   private opts: Required<RunOptions> = { expect: Infinity, mode: 'ok', latency: false, verify: 0 };
   private stats = BenchEndpoint.fresh();
   private seen: Uint8Array | undefined;
@@ -72,6 +97,7 @@ export class BenchEndpoint {
   private readonly kinesisAnswers = new Map<number, Buffer>();
   private readonly firehoseAnswers = new Map<number, Buffer>();
   private readonly server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0 }, (req, res) => this.serve(req, res));
+  private tlsServer: Http2SecureServer | undefined;
 
   private static fresh(): EndpointStats {
     return {
@@ -82,6 +108,7 @@ export class BenchEndpoint {
       records: 0,
       bytes: 0,
       wireBytes: 0,
+      protocols: {},
       firstAt: 0,
       lastAt: 0,
       doneAt: 0,
@@ -90,19 +117,37 @@ export class BenchEndpoint {
     };
   }
 
-  async listen(port = 0): Promise<number> {
+  async listen(port = 0, tls?: TlsFiles): Promise<number> {
     this.server.headersTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, '127.0.0.1', resolve);
     });
     this.port = (this.server.address() as AddressInfo).port;
+    if (tls) {
+      const server = createSecureServer(
+        { cert: readFileSync(tls.cert), key: readFileSync(tls.key), allowHTTP1: true, settings: H2_SETTINGS },
+        (req, res) => this.serve(req, res),
+      );
+      server.on('session', (session) => {
+        session.once('connect', () => session.setLocalWindowSize(H2_CONNECTION_WINDOW));
+      });
+      // HTTP/1.1 over TLS: keep connections open as the plain port does.
+      (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      this.tlsServer = server;
+      this.tlsPort = (server.address() as AddressInfo).port;
+    }
     return this.port;
   }
 
   close(): void {
     this.server.closeAllConnections();
     this.server.close();
+    this.tlsServer?.close();
   }
 
   reset(opts: RunOptions, onDone?: (s: EndpointStats) => void): void {
@@ -123,7 +168,9 @@ export class BenchEndpoint {
     return { ...this.stats, cpuMs: (u.user + u.system) / 1000 };
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse): void {
+  private serve(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    const protocol = 'stream' in req ? 'h2' : (req.socket as { encrypted?: boolean }).encrypted ? 'https/1.1' : 'http';
+    this.stats.protocols[protocol] = (this.stats.protocols[protocol] ?? 0) + 1;
     const chunks: Buffer[] = [];
     let len = 0;
     req.on('data', (c: Buffer) => {
@@ -137,18 +184,18 @@ export class BenchEndpoint {
     });
   }
 
-  private reply(res: ServerResponse, status: number, body: Buffer | string, errorType?: string): void {
+  private reply(res: ServerResponse | Http2ServerResponse, status: number, body: Buffer | string, errorType?: string): void {
     const headers: Record<string, string | number> = {
       'content-type': 'application/x-amz-json-1.1',
       'content-length': Buffer.byteLength(body),
       'x-amzn-requestid': 'bench',
     };
     if (errorType) headers['x-amzn-errortype'] = errorType;
-    res.writeHead(status, headers);
+    (res as ServerResponse).writeHead(status, headers);
     res.end(body);
   }
 
-  private handle(target: string, body: Buffer, res: ServerResponse): void {
+  private handle(target: string, body: Buffer, res: ServerResponse | Http2ServerResponse): void {
     const op = target.slice(target.indexOf('.') + 1);
     const stats = this.stats;
     stats.requests++;
@@ -360,14 +407,15 @@ export type ControlMessage =
   | { type: 'stats' }
   | { type: 'exit' };
 export type EndpointMessage =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; tlsPort: number }
   | { type: 'ready' }
   | { type: 'done'; stats: EndpointStats }
   | { type: 'stats'; stats: EndpointStats };
 
 if (import.meta.main) {
   const endpoint = new BenchEndpoint();
-  const port = await endpoint.listen(Number(process.argv[2] ?? 0));
+  const [portArg, cert, key] = process.argv.slice(2);
+  const port = await endpoint.listen(Number(portArg ?? 0), cert && key ? { cert, key } : undefined);
   if (process.send) {
     const send = (m: EndpointMessage) => process.send!(m);
     process.on('message', (m: ControlMessage) => {
@@ -389,10 +437,10 @@ if (import.meta.main) {
       }
     });
     process.on('disconnect', () => process.exit(0));
-    send({ type: 'listening', port });
+    send({ type: 'listening', port, tlsPort: endpoint.tlsPort });
   } else {
     endpoint.reset({ expect: Infinity });
-    console.log(`bench endpoint on http://127.0.0.1:${port}`);
+    console.log(`bench endpoint on http://127.0.0.1:${port}${endpoint.tlsPort ? ` and https://127.0.0.1:${endpoint.tlsPort}` : ''}`);
     let last = 0;
     setInterval(() => {
       const s = endpoint.snapshot();

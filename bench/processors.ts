@@ -23,7 +23,7 @@ registerHooks({
 });
 
 const { createProcessorChain } = await import('../src/process/index.ts');
-const { FlowMetrics } = await import('../src/metrics/flow-metrics.ts');
+const { FlowEvents } = await import('../src/events/flow-events.ts');
 type ProcessingOption = import('../src/process/options.ts').ProcessingOption;
 
 const N = Number(process.argv[2] ?? 200_000);
@@ -93,7 +93,7 @@ const rows: string[][] = [];
 for (const c of CASES) {
   let lines = pool.get(c.lines);
   if (!lines) pool.set(c.lines, (lines = buffers(c.lines)));
-  const metrics = new FlowMetrics();
+  const metrics = new FlowEvents();
   const chain = createProcessorChain(c.options, { metrics, log: pino({ level: 'silent' }) });
   const run = (n: number): number => {
     let out = 0;

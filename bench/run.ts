@@ -1,27 +1,31 @@
 /**
- * `npm run bench`: builds, generates data under .bench-data/, starts the
- * bench endpoint (bench/endpoint.ts) in a child process, runs the real CLI
- * (dist/cli.js) and the bare baseline script (bench/baseline.ts) on it as
- * children, measures them from outside (/proc/<pid>/stat and status; the
- * endpoint's counts and clock), and writes BENCHMARKS.md.
+ * `npm run bench`: builds, generates data under .bench-data/, makes a CA and
+ * certificate (bench/tls.ts), starts the bench endpoint (bench/endpoint.ts:
+ * TLS with HTTP/2 and HTTP/1.1, and plain HTTP) in a child process, runs the
+ * real CLI, the bare baseline script (bench/baseline.ts) and Fluent Bit on
+ * it as children, measures them from outside (/proc/<pid>/stat and status;
+ * the endpoint's counts and clock), and writes BENCHMARKS.md.
  *
- *   node bench/run.ts [--quick] [--reps N] [--out FILE] [--only a,b,...]
+ *   node bench/run.ts [--quick] [--reps N] [--out FILE] [--only a,b,...] [--fluent-bit PATH]
  *
  * --quick: small data and short phases (for development; writes to
  * .bench-data/BENCHMARKS.quick.md unless --out is given).
- * --only: throughput,latency,idle,outage,profile,features (default: all).
+ * --only: throughput,latency,rest,idle,outage,profile,features (default: all).
+ * --fluent-bit: the Fluent Bit to compare with (else FLUENT_BIT, else
+ * ../shared/peers/fluent-bit beside the project; left out when none).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOCAL_AWS_ENV } from '../test/support/kinesis-local.ts';
 import { markdown, summarizeFile, type ProfileSummary } from './cpuprofile.ts';
-import type { ControlMessage, EndpointMessage, EndpointStats, Mode, RunOptions } from './endpoint.ts';
+import { H2_SETTINGS, type ControlMessage, type EndpointMessage, type EndpointStats, type Mode, type RunOptions } from './endpoint.ts';
 import { featureReport, featureScenarios, type FeatureResults } from './features.ts';
 import { ACCESS_LINE_BYTES, ensureData, type DataSet, type DataSizes } from './generate.ts';
-import { bundle, BUNDLE, NODE_FLAGS } from '../scripts/package-sea.ts';
+import { bundle, BUNDLE, MALLOC_ENV, NODE_FLAGS } from '../scripts/package-sea.ts';
+import { ensureTls, type BenchTls } from './tls.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BASELINE = join(ROOT, 'bench', 'baseline.ts');
@@ -39,6 +43,7 @@ const { values: argv } = parseArgs({
     'agent-node-args': { type: 'string' },
     cli: { type: 'string' },
     'flow-json': { type: 'string' },
+    'fluent-bit': { type: 'string' },
   },
 });
 /**
@@ -57,9 +62,31 @@ const RUNS = argv.runs ? new Set(argv.runs.split(',')) : undefined;
 /** Extra Node flags for the agent only (experiments, e.g. "--max-semi-space-size=8"). */
 const EXTRA_NODE_ARGS = argv['agent-node-args']?.split(' ').filter(Boolean) ?? [];
 const AGENT_NODE_ARGS = [...(argv.cli ? [] : NODE_FLAGS), ...EXTRA_NODE_ARGS];
+/** The environment the unit and container set (malloc settings); for --cli builds too, so an A/B compares code alone. */
+const PACKAGED_ENV = { ...MALLOC_ENV };
 /** Extra flow keys for every agent run (experiments, e.g. '{"maxQueueBytes":4194304}'). */
 const FLOW_EXTRA = JSON.parse(argv['flow-json'] ?? '{}') as Record<string, unknown>;
-const ONLY = new Set((argv.only ?? 'throughput,latency,idle,outage,profile,features').split(','));
+const ONLY = new Set((argv.only ?? 'throughput,latency,rest,idle,outage,profile,features').split(','));
+/**
+ * The Fluent Bit the agent is measured against, run on the same data and
+ * endpoint in the same run: --fluent-bit, else FLUENT_BIT, else
+ * ../shared/peers/fluent-bit beside the project (see its README there).
+ */
+const FLUENT_BIT = ((): string | undefined => {
+  const given = argv['fluent-bit'] ?? process.env.FLUENT_BIT;
+  if (given) {
+    if (!existsSync(given)) throw new Error(`Fluent Bit not found at ${given} (--fluent-bit or FLUENT_BIT)`);
+    return resolve(given);
+  }
+  const beside = resolve(ROOT, '..', 'shared', 'peers', 'fluent-bit');
+  return existsSync(beside) ? beside : undefined;
+})();
+/** After a burst, how long the process is left idle before its RSS is read (ms). */
+const AFTER_BURST_MS = QUICK ? 10_000 : 30_000;
+/** The "at rest" run: flows × files per flow (the first of the small files). */
+const REST_FLOWS = 10;
+const REST_FILES_PER_FLOW = 10;
+const REST_SECONDS = QUICK ? 5 : 15;
 
 const SIZES: DataSizes = QUICK
   ? { accessLines: 50_000, jsonLines: 25_000, stackEntries: 5_000, smallFiles: 1000, smallFileLines: 20 }
@@ -147,12 +174,18 @@ class EndpointProcess {
     });
   }
 
-  static async start(): Promise<EndpointProcess> {
-    const child = fork(join(ROOT, 'bench', 'endpoint.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** TLS port: HTTP/2 and HTTP/1.1 over TLS with the bench's certificate. */
+  tlsUrl = '';
+  tlsPort = 0;
+
+  static async start(tls: BenchTls): Promise<EndpointProcess> {
+    const child = fork(join(ROOT, 'bench', 'endpoint.ts'), ['0', tls.cert, tls.key], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ep = new EndpointProcess(child);
     const m = await ep.next();
     if (m.type !== 'listening') throw new Error('endpoint did not start');
     ep.url = `http://127.0.0.1:${m.port}`;
+    ep.tlsPort = m.tlsPort;
+    ep.tlsUrl = `https://127.0.0.1:${m.tlsPort}`;
     return ep;
   }
 
@@ -230,13 +263,17 @@ interface Measured {
 
 interface RunSpec {
   label: string;
+  /** The program (default: this Node); `nodeArgs` then `args` follow it. */
+  command?: string;
+  /** Environment added to childEnv for this process. */
+  env?: Record<string, string>;
   args: string[];
   nodeArgs?: string[];
   expect: number;
   inputBytes: number;
   ep?: Partial<RunOptions>;
-  /** Is the process the agent (whose last partial batch waits maxBufferAgeMillis)? */
-  agent: boolean;
+  /** Does the process send its last partial batch on a timer (the agent's maxBufferAgeMillis, Fluent Bit's Flush)? */
+  timedFlush: boolean;
   timeoutMs: number;
   dir: string;
   /** Called after the run directory is cleaned, before spawning. */
@@ -247,7 +284,7 @@ interface RunSpec {
   after?: (pid: number, sampler: Sampler, extra: Record<string, number | string>) => Promise<void>;
 }
 
-const childEnv = { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'warn' };
+const childEnv: NodeJS.ProcessEnv = { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'warn' };
 
 async function measure(spec: RunSpec): Promise<Measured> {
   rmSync(spec.dir, { recursive: true, force: true });
@@ -259,8 +296,8 @@ async function measure(spec: RunSpec): Promise<Measured> {
   const self0 = process.cpuUsage();
   const out = openSync(join(spec.dir, 'output.log'), 'w');
   const t0 = now();
-  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...spec.args], {
-    env: childEnv,
+  const child = spawn(spec.command ?? process.execPath, [...(spec.nodeArgs ?? []), ...spec.args], {
+    env: { ...childEnv, ...spec.env },
     stdio: ['ignore', out, out],
     cwd: spec.dir,
   });
@@ -305,7 +342,7 @@ async function measure(spec: RunSpec): Promise<Measured> {
   let measuredRecords = stats.records;
   let tailExcluded = false;
   const tl = stats.timeline;
-  if (spec.agent && tl.length >= 2) {
+  if (spec.timedFlush && tl.length >= 2) {
     const [lastT] = tl[tl.length - 1]!;
     const [prevT, prevRecords] = tl[tl.length - 2]!;
     if (lastT - prevT > AGE_MS / 2) {
@@ -346,20 +383,37 @@ async function measure(spec: RunSpec): Promise<Measured> {
   };
   log(
     `${m.label}: ${m.ok ? '' : `FAILED (${m.problem}) `}${fmtInt(m.linesPerSec)} lines/s, ${m.mbPerSec.toFixed(1)} MB/s, ` +
-      `${m.cpuSecPerGB.toFixed(1)} CPU s/GB, peak RSS ${m.peakRssMB.toFixed(0)} MB, ${m.requests} calls, first ack after ${m.firstAckMs.toFixed(0)} ms` +
+      `${m.cpuSecPerGB.toFixed(1)} CPU s/GB, peak RSS ${m.peakRssMB.toFixed(0)} MB, ${m.requests} calls (${protocols(m.stats)}), first ack after ${m.firstAckMs.toFixed(0)} ms` +
       (m.tailExcluded ? ' (last age-flushed call excluded)' : ''),
   );
   return m;
 }
 
-function agentConfig(dir: string, flow: Record<string, unknown>): string {
+/** How a run's calls came: e.g. "h2 1,000" or "https/1.1 980, http 20". */
+function protocols(stats: EndpointStats): string {
+  return Object.entries(stats.protocols)
+    .map(([p, n]) => `${p} ${fmtInt(n)}`)
+    .join(', ');
+}
+
+/** Flow keys of an agent run: one flow, or several (the at-rest run). */
+type Flows = Record<string, unknown> | Record<string, unknown>[];
+
+/** The agent.json of a run; `url` is the endpoint (default: the TLS port, which the agent trusts through NODE_EXTRA_CA_CERTS). */
+function agentConfig(dir: string, flows: Flows, url = endpoint.tlsUrl): string {
   const path = join(dir, 'agent.json');
   const config = {
-    'kinesis.endpoint': endpoint.url,
+    'kinesis.endpoint': url,
     'cloudwatch.emitMetrics': false,
     checkpointFile: join(dir, 'checkpoints'),
     'log.level': 'warn',
-    flows: [{ kinesisStream: 'bench', initialPosition: 'START_OF_FILE', maxBufferAgeMillis: AGE_MS, ...flow, ...FLOW_EXTRA }],
+    flows: (Array.isArray(flows) ? flows : [flows]).map((flow) => ({
+      kinesisStream: 'bench',
+      initialPosition: 'START_OF_FILE',
+      maxBufferAgeMillis: AGE_MS,
+      ...flow,
+      ...FLOW_EXTRA,
+    })),
   };
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
@@ -377,27 +431,90 @@ function agentRun(label: string, name: string, flow: Record<string, unknown>, ex
     dir,
     args: agentArgs(name),
     nodeArgs: AGENT_NODE_ARGS,
+    env: PACKAGED_ENV,
     expect,
     inputBytes,
-    agent: true,
+    timedFlush: true,
     timeoutMs: 300_000,
     ...more,
   };
 }
 
 /** An agent run: its agent.json (with a fresh checkpoint file) is written into the cleaned run directory. */
-async function runAgent(spec: RunSpec, flow: Record<string, unknown>): Promise<Measured> {
-  return measure({ ...spec, prepare: () => void agentConfig(spec.dir, flow) });
+async function runAgent(spec: RunSpec, flows: Flows, url?: string): Promise<Measured> {
+  return measure({ ...spec, prepare: () => void agentConfig(spec.dir, flows, url) });
+}
+
+/** One tail input and its kinesis_streams output in Fluent Bit's configuration. */
+interface FluentBitFlow {
+  path: string;
+}
+
+/**
+ * Fluent Bit's configuration for a run, as /work/shared/peers/README.md says
+ * to run it fairly: TLS verified against the bench CA (its Kinesis outputs
+ * always speak TLS), the raw line as the record (`Log_Key log`), 2 workers per
+ * output, 256 KiB tail buffers, a checkpoint database, Flush 1 (its batching
+ * clock, as the agent's maxBufferAgeMillis is).
+ */
+function fluentBitConfig(dir: string, flows: FluentBitFlow[]): string {
+  const path = join(dir, 'fluent-bit.conf');
+  const lines = ['[SERVICE]', '    Flush        1', '    Grace        1', '    Log_Level    warn'];
+  flows.forEach((f, i) => {
+    lines.push(
+      '[INPUT]',
+      '    Name              tail',
+      `    Tag               flow${i}`,
+      `    Path              ${f.path}`,
+      '    Read_from_Head    true',
+      `    DB                ${join(dir, 'tail.db')}`,
+      '    Buffer_Chunk_Size 256k',
+      '    Buffer_Max_Size   256k',
+    );
+  });
+  flows.forEach((_f, i) => {
+    lines.push(
+      '[OUTPUT]',
+      '    Name        kinesis_streams',
+      `    Match       flow${i}`,
+      '    Region      us-east-1',
+      '    Stream      bench',
+      '    Endpoint    127.0.0.1',
+      `    Port        ${endpoint.tlsPort}`,
+      `    tls.ca_file ${tls.ca}`,
+      '    Log_Key     log',
+      '    Workers     2',
+    );
+  });
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** A Fluent Bit run over the same endpoint (TLS, HTTP/1.1: its Kinesis output does not speak HTTP/2). */
+function fluentBitRun(label: string, name: string, flows: FluentBitFlow[], expect: number, inputBytes: number, more: Partial<RunSpec> = {}): RunSpec {
+  const dir = join(BENCH_DIR, 'runs', name);
+  return {
+    label,
+    dir,
+    command: FLUENT_BIT,
+    args: ['-c', join(dir, 'fluent-bit.conf')],
+    expect,
+    inputBytes,
+    timedFlush: true,
+    timeoutMs: 300_000,
+    prepare: () => void fluentBitConfig(dir, flows),
+    ...more,
+  };
 }
 
 function baselineRun(label: string, name: string, file: string, expect: number, inputBytes: number, aggregate: boolean): RunSpec {
   return {
     label,
     dir: join(BENCH_DIR, 'runs', name),
-    args: [BASELINE, file, endpoint.url, ...(aggregate ? ['--aggregate'] : [])],
+    args: [BASELINE, file, endpoint.tlsUrl, ...(aggregate ? ['--aggregate'] : [])],
     expect,
     inputBytes,
-    agent: false,
+    timedFlush: false,
     timeoutMs: 300_000,
   };
 }
@@ -421,7 +538,11 @@ const L2J = [{ optionName: 'LOGTOJSON', logFormat: 'COMBINEDAPACHELOG' }];
 interface Results {
   baselinePlain?: Measured;
   baselineKpl?: Measured;
+  /** Fluent Bit, tail -> kinesis_streams, on the same file and endpoint. */
+  fluentBit?: Measured;
   plain?: Measured;
+  /** The agent over the plain-HTTP port (HTTP/1.1), the one figure not over TLS. */
+  plainHttp?: Measured;
   kpl?: Measured;
   l2j?: Measured;
   kplL2j?: Measured;
@@ -430,19 +551,85 @@ interface Results {
   json?: Measured;
   multiline?: Measured;
   small?: Measured;
-  latency?: { p50: number; p90: number; p99: number; max: number; count: number; run: Measured };
+  /** RSS after a burst: the first plain run and the first Fluent Bit run, left idle afterwards. */
+  afterBurst: Partial<Record<'agent' | 'fluentBit', AfterBurst>>;
+  latency: Partial<Record<'agent' | 'fluentBit', Steady>>;
+  rest: Partial<Record<'agent' | 'fluentBit', AtRest>>;
   idle?: { percent: number; seconds: number; rssMB: number; run: Measured };
   outage?: { run: Measured; rssAtRecoveryMB: number; peakDuringOutageMB: number; distinct: number; duplicates: number; drainMs: number; refused: number };
   profiles: { label: string; file: string; summary: ProfileSummary }[];
   reps: Record<string, Measured[]>;
 }
 
+interface AfterBurst {
+  /** [seconds after the last acknowledgement, RSS MB], the last one at AFTER_BURST_MS. */
+  series: [number, number][];
+  rssMB: number;
+  anonMB: number;
+}
+
+/** At 1,000 lines/s: latency quantiles and the CPU spent per GB written while lines were appended. */
+interface Steady {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  count: number;
+  cpuSecPerGB: number;
+  /** CPU as a percentage of one core over the steady window. */
+  cpuPercent: number;
+  run: Measured;
+}
+
+interface AtRest {
+  rssMB: number;
+  anonMB: number;
+  /** CPU over the quiet window, % of one core. */
+  cpuPercent: number;
+  run: Measured;
+}
+
+/** Leaves the process idle after its burst and reads its RSS every few seconds up to AFTER_BURST_MS. */
+function afterBurst(into: (a: AfterBurst) => void): RunSpec['after'] {
+  return async (pid) => {
+    const series: [number, number][] = [];
+    const t0 = now();
+    let last: ProcSample | undefined;
+    for (const at of new Set([1000, 3000, 10_000, 20_000, AFTER_BURST_MS].filter((t) => t <= AFTER_BURST_MS))) {
+      await sleep(Math.max(0, t0 + at - now()));
+      last = procSample(pid);
+      if (last) series.push([at / 1000, last.rssKB / 1024]);
+    }
+    log(`after the burst: RSS ${series.map(([t, mb]) => `${t} s ${mb.toFixed(0)} MB`).join(', ')}; private ${((last?.anonKB ?? NaN) / 1024).toFixed(0)} MB`);
+    into({ series, rssMB: (last?.rssKB ?? NaN) / 1024, anonMB: (last?.anonKB ?? NaN) / 1024 });
+  };
+}
+
 async function throughput(data: DataSet, r: Results): Promise<void> {
   const n = data.sizes.accessLines;
   const bytes = data.bytes.access;
-  const specs: { key: keyof Results & string; make: () => Promise<Measured> }[] = [
+  const plainFlow = { filePattern: data.access };
+  const specs: { key: keyof Results & string; make: (rep: number) => Promise<Measured> }[] = [
     { key: 'baselinePlain', make: () => measure(baselineRun('baseline, plain', 'baseline-plain', data.access, n, bytes, false)) },
-    { key: 'plain', make: () => runAgent(agentRun('agent, plain', 'agent-plain', {}, n, bytes), { filePattern: data.access }) },
+    {
+      key: 'plain',
+      make: (rep) =>
+        runAgent(
+          agentRun('agent, plain', 'agent-plain', {}, n, bytes, rep === 0 ? { after: afterBurst((a) => (r.afterBurst.agent = a)) } : {}),
+          plainFlow,
+        ),
+    },
+    ...(FLUENT_BIT
+      ? [
+          {
+            key: 'fluentBit' as const,
+            make: (rep: number) =>
+              measure(
+                fluentBitRun('Fluent Bit', 'fluent-bit', [{ path: data.access }], n, bytes, rep === 0 ? { after: afterBurst((a) => (r.afterBurst.fluentBit = a)) } : {}),
+              ),
+          },
+        ]
+      : []),
     { key: 'baselineKpl', make: () => measure(baselineRun('baseline, KPL', 'baseline-kpl', data.access, n, bytes, true)) },
     { key: 'kpl', make: () => runAgent(agentRun('agent, KPL', 'agent-kpl', {}, n, bytes), { filePattern: data.access, aggregation: true }) },
     {
@@ -458,20 +645,19 @@ async function throughput(data: DataSet, r: Results): Promise<void> {
           dataProcessingOptions: L2J,
         }),
     },
+    { key: 'plainHttp', make: () => runAgent(agentRun('agent, plain, over plain HTTP', 'agent-plain-http', {}, n, bytes), plainFlow, endpoint.url) },
   ];
   const chosen = specs.filter((s) => !RUNS || RUNS.has(s.key));
   for (let rep = 0; rep < REPS; rep++) {
     log(`throughput, repetition ${rep + 1} of ${REPS}`);
-    for (const s of chosen) (r.reps[s.key] ??= []).push(await s.make());
+    for (const s of chosen) (r.reps[s.key] ??= []).push(await s.make(rep));
   }
   for (const s of chosen) (r as unknown as Record<string, Measured>)[s.key] = median(r.reps[s.key]!);
   if (RUNS && !RUNS.has('json')) return;
 
   // The same runs as `npm install` starts the agent: many ES modules, V8's default heap sizing.
-  const npm = (name: string) => ({ args: agentArgs(name, NPM_CLI), nodeArgs: EXTRA_NODE_ARGS });
-  r.plainNpm = await runAgent(agentRun('agent from npm (dist/cli.js), plain', 'agent-plain-npm', {}, n, bytes, npm('agent-plain-npm')), {
-    filePattern: data.access,
-  });
+  const npm = (name: string) => ({ args: agentArgs(name, NPM_CLI), nodeArgs: EXTRA_NODE_ARGS, env: {} });
+  r.plainNpm = await runAgent(agentRun('agent from npm (dist/cli.js), plain', 'agent-plain-npm', {}, n, bytes, npm('agent-plain-npm')), plainFlow);
   r.kplNpm = await runAgent(agentRun('agent from npm (dist/cli.js), KPL', 'agent-kpl-npm', {}, n, bytes, npm('agent-kpl-npm')), {
     filePattern: data.access,
     aggregation: true,
@@ -486,20 +672,29 @@ async function throughput(data: DataSet, r: Results): Promise<void> {
   });
 }
 
-async function latency(r: Results): Promise<void> {
+/**
+ * Appends LATENCY_RATE lines a second to an empty file for LATENCY_SECONDS,
+ * each starting with its append time, while `who` tails it: latency quantiles,
+ * and CPU per GB from the first append to the last acknowledgement.
+ */
+async function steadyRun(who: 'agent' | 'fluentBit'): Promise<Steady> {
   const total = LATENCY_SECONDS * LATENCY_RATE;
-  const dir = join(BENCH_DIR, 'runs', 'latency-files');
+  const dir = join(BENCH_DIR, 'runs', `latency-files-${who}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'latency.log');
   writeFileSync(file, '');
-  const spec = agentRun('agent, latency at 1,000 lines/s', 'agent-latency', {}, total, total * ACCESS_LINE_BYTES, {
+  let cpuAtStart = NaN;
+  let startedAt = NaN;
+  const more: Partial<RunSpec> = {
     ep: { latency: true },
     timeoutMs: (LATENCY_SECONDS + 60) * 1000,
-    during: async () => {
+    during: async (pid) => {
       await sleep(2000);
+      cpuAtStart = procSample(pid)?.cpuMs ?? NaN;
       const fd = openSync(file, 'a');
       const start = now();
+      startedAt = start;
       let written = 0;
       const filler = 'x'.repeat(ACCESS_LINE_BYTES);
       while (written < total) {
@@ -518,12 +713,70 @@ async function latency(r: Results): Promise<void> {
       }
       closeSync(fd);
     },
-  });
-  const run = await runAgent(spec, { filePattern: file });
+  };
+  const label = `${who === 'agent' ? 'agent' : 'Fluent Bit'}, ${fmtInt(LATENCY_RATE)} lines/s`;
+  const run =
+    who === 'agent'
+      ? await runAgent(agentRun(label, 'agent-latency', {}, total, total * ACCESS_LINE_BYTES, more), { filePattern: file })
+      : await measure(fluentBitRun(label, 'fluent-bit-latency', [{ path: file }], total, total * ACCESS_LINE_BYTES, more));
   const lat = (run.stats.latencies ?? []).sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-  r.latency = { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: lat[lat.length - 1] ?? NaN, count: lat.length, run };
-  log(`latency: p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms over ${lat.length} lines`);
+  const cpuSec = (run.cpuMs - cpuAtStart) / 1000;
+  const windowSec = ((run.stats.doneAt || run.stats.lastAt) - startedAt) / 1000;
+  const steady: Steady = {
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: lat[lat.length - 1] ?? NaN,
+    count: lat.length,
+    cpuSecPerGB: cpuSec / ((total * ACCESS_LINE_BYTES) / 1e9),
+    cpuPercent: (100 * cpuSec) / Math.max(windowSec, LATENCY_SECONDS),
+    run,
+  };
+  log(`${label}: p50 ${fmt(steady.p50, 0)} ms, p99 ${fmt(steady.p99, 0)} ms, ${fmt(steady.cpuSecPerGB)} CPU s/GB (${fmt(steady.cpuPercent, 2)} % of a core)`);
+  return steady;
+}
+
+async function latency(r: Results): Promise<void> {
+  r.latency.agent = await steadyRun('agent');
+  if (FLUENT_BIT) r.latency.fluentBit = await steadyRun('fluentBit');
+}
+
+/**
+ * REST_FLOWS flows of REST_FILES_PER_FLOW small files each: all lines
+ * shipped, then IDLE_SETTLE_MS quiet, then RSS and CPU read over REST_SECONDS
+ * of nothing being written.
+ */
+async function restRun(data: DataSet, who: 'agent' | 'fluentBit'): Promise<AtRest> {
+  const flows = Array.from({ length: REST_FLOWS }, (_, f) => join(data.smallDir, `app-00${f}?.log`));
+  const n = REST_FLOWS * REST_FILES_PER_FLOW * data.sizes.smallFileLines;
+  const inputBytes = n * ACCESS_LINE_BYTES;
+  let rest: Omit<AtRest, 'run'> = { rssMB: NaN, anonMB: NaN, cpuPercent: NaN };
+  const more: Partial<RunSpec> = {
+    after: async (pid) => {
+      await sleep(IDLE_SETTLE_MS);
+      const a = procSample(pid);
+      const t = now();
+      await sleep(REST_SECONDS * 1000);
+      const b = procSample(pid);
+      if (a && b) rest = { rssMB: b.rssKB / 1024, anonMB: b.anonKB / 1024, cpuPercent: (100 * (b.cpuMs - a.cpuMs)) / (now() - t) };
+    },
+  };
+  const label = `${who === 'agent' ? 'agent' : 'Fluent Bit'}, ${REST_FLOWS} flows of ${REST_FILES_PER_FLOW} files, then at rest`;
+  const run =
+    who === 'agent'
+      ? await runAgent(
+          agentRun(label, 'agent-rest', {}, n, inputBytes, more),
+          flows.map((filePattern) => ({ filePattern })),
+        )
+      : await measure(fluentBitRun(label, 'fluent-bit-rest', flows.map((path) => ({ path })), n, inputBytes, more));
+  log(`${label}: RSS ${fmt(rest.rssMB, 0)} MB, CPU ${fmt(rest.cpuPercent, 2)} % of a core`);
+  return { ...rest, run };
+}
+
+async function restPhase(data: DataSet, r: Results): Promise<void> {
+  r.rest.agent = await restRun(data, 'agent');
+  if (FLUENT_BIT) r.rest.fluentBit = await restRun(data, 'fluentBit');
 }
 
 async function idle(data: DataSet, r: Results): Promise<void> {
@@ -631,6 +884,11 @@ function fmtInt(n: number): string {
 function fmt(n: number | undefined, digits = 1): string {
   return n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }
+/** A figure with `digits` decimals (0: thousands separated), empty when not measured. */
+function num(n: number | undefined, digits: number): string {
+  if (n === undefined || !Number.isFinite(n)) return '';
+  return digits === 0 ? fmtInt(n) : n.toFixed(digits);
+}
 function ratio(a: number | undefined, b: number | undefined): string {
   return a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '';
 }
@@ -650,69 +908,83 @@ function machine(): string[] {
 function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date, seconds: number): string {
   const out: string[] = [];
   const rows: string[] = [];
-  const row = (figure: string, agent: string, base: string, rat: string, target: string, ok: string) =>
-    rows.push(`| ${figure} | ${agent} | ${base} | ${rat} | ${target} | ${ok} |`);
-  const n = data.sizes.accessLines;
-  const { plain, kpl, l2j, kplL2j, baselinePlain: bp, baselineKpl: bk } = r;
-  const ok = (m: Measured | undefined, cond: boolean) => (m ? m.ok && cond : undefined);
-
-  if (plain && bp) {
-    row('Plain PutRecords: lines/s', fmtInt(plain.linesPerSec), fmtInt(bp.linesPerSec), ratio(plain.linesPerSec, bp.linesPerSec), '≥ 1.0x baseline', met(ok(plain, plain.linesPerSec >= bp.linesPerSec)));
-    row('Plain: MB/s', fmt(plain.mbPerSec), fmt(bp.mbPerSec), ratio(plain.mbPerSec, bp.mbPerSec), '', '');
-    row('Plain: CPU s/GB', fmt(plain.cpuSecPerGB), fmt(bp.cpuSecPerGB), ratio(plain.cpuSecPerGB, bp.cpuSecPerGB), '', '');
-    row('Plain: peak RSS (MB)', fmt(plain.peakRssMB, 0), fmt(bp.peakRssMB, 0), ratio(plain.peakRssMB, bp.peakRssMB), '< 100 MB', met(ok(plain, plain.peakRssMB < 100)));
-    row('Plain: peak private memory, RssAnon (MB)', fmt(plain.peakAnonMB, 0), fmt(bp.peakAnonMB, 0), ratio(plain.peakAnonMB, bp.peakAnonMB), '', '');
-  }
-  if (kpl && bk) {
-    row(
-      'KPL aggregation: lines/s',
-      fmtInt(kpl.linesPerSec),
-      fmtInt(bk.linesPerSec),
-      ratio(kpl.linesPerSec, bk.linesPerSec),
-      '≥ 1.0x baseline and ≥ 300,000',
-      met(ok(kpl, kpl.linesPerSec >= bk.linesPerSec && kpl.linesPerSec >= 300_000)) +
-        ` (${kpl.linesPerSec >= bk.linesPerSec ? 'ratio met' : 'ratio not met'}, ${kpl.linesPerSec >= 300_000 ? '300k met' : '300k not met'})`,
+  /** One figure: ours, Fluent Bit's and the bare script's, with our ratio to each. */
+  const row = (figure: string, ours: number | undefined, fb: number | undefined, script: number | undefined, digits: number, target = '', ok = '') =>
+    rows.push(
+      `| ${figure} | ${num(ours, digits)} | ${num(fb, digits)} | ${ratio(ours, fb)} | ${num(script, digits)} | ${ratio(ours, script)} | ${target} | ${ok} |`,
     );
-    row('KPL: MB/s', fmt(kpl.mbPerSec), fmt(bk.mbPerSec), ratio(kpl.mbPerSec, bk.mbPerSec), '', '');
-    row('KPL: CPU s/GB', fmt(kpl.cpuSecPerGB), fmt(bk.cpuSecPerGB), ratio(kpl.cpuSecPerGB, bk.cpuSecPerGB), '', '');
-    row('KPL: peak RSS (MB)', fmt(kpl.peakRssMB, 0), fmt(bk.peakRssMB, 0), ratio(kpl.peakRssMB, bk.peakRssMB), '< 100 MB', met(ok(kpl, kpl.peakRssMB < 100)));
-    row('KPL: peak private memory, RssAnon (MB)', fmt(kpl.peakAnonMB, 0), fmt(bk.peakAnonMB, 0), ratio(kpl.peakAnonMB, bk.peakAnonMB), '', '');
+  const n = data.sizes.accessLines;
+  const { plain, kpl, l2j, kplL2j, baselinePlain: bp, baselineKpl: bk, fluentBit: fb, plainHttp } = r;
+  const ok = (m: Measured | undefined, cond: boolean) => (m ? m.ok && cond : undefined);
+  const vsFb = (m: Measured | undefined, cond: (fb: Measured) => boolean) => (m && fb ? m.ok && fb.ok && cond(fb) : undefined);
+
+  if (plain) {
+    row('Plain PutRecords over TLS: lines/s', plain.linesPerSec, fb?.linesPerSec, bp?.linesPerSec, 0, '≥ 1.0x Fluent Bit', met(vsFb(plain, (f) => plain.linesPerSec >= f.linesPerSec)));
+    row('Plain: CPU s/GB', plain.cpuSecPerGB, fb?.cpuSecPerGB, bp?.cpuSecPerGB, 1, '≤ 1.0x Fluent Bit', met(vsFb(plain, (f) => plain.cpuSecPerGB <= f.cpuSecPerGB)));
+    row('Plain: MB/s', plain.mbPerSec, fb?.mbPerSec, bp?.mbPerSec, 1);
+    row('Plain: peak RSS (MB)', plain.peakRssMB, fb?.peakRssMB, bp?.peakRssMB, 0, '≤ 150 MB', met(ok(plain, plain.peakRssMB <= 150)));
+    row('Plain: peak private memory, RssAnon (MB)', plain.peakAnonMB, fb?.peakAnonMB, bp?.peakAnonMB, 0);
+    row('Time to start: spawn → first acknowledgement (ms)', plain.firstAckMs, fb?.firstAckMs, bp?.firstAckMs, 0);
+  }
+  if (kpl) {
+    row('KPL aggregation over TLS: lines/s (Fluent Bit: plain, it has no KPL)', kpl.linesPerSec, fb?.linesPerSec, bk?.linesPerSec, 0, '≥ 1.5x Fluent Bit', met(vsFb(kpl, (f) => kpl.linesPerSec >= 1.5 * f.linesPerSec)));
+    row('KPL: CPU s/GB', kpl.cpuSecPerGB, fb?.cpuSecPerGB, bk?.cpuSecPerGB, 1);
+    row('KPL: peak RSS (MB)', kpl.peakRssMB, fb?.peakRssMB, bk?.peakRssMB, 0, '≤ 150 MB', met(ok(kpl, kpl.peakRssMB <= 150)));
+    row('KPL: peak private memory, RssAnon (MB)', kpl.peakAnonMB, fb?.peakAnonMB, bk?.peakAnonMB, 0);
   }
   if (l2j) {
-    row('LOGTOJSON COMBINEDAPACHELOG: lines/s', fmtInt(l2j.linesPerSec), bp ? `${fmtInt(bp.linesPerSec)} (plain)` : '', ratio(l2j.linesPerSec, bp?.linesPerSec), '≥ 150,000', met(ok(l2j, l2j.linesPerSec >= 150_000)));
-    row('LOGTOJSON: MB/s (of input)', fmt(l2j.mbPerSec), '', '', '', '');
-    row('LOGTOJSON: CPU s/GB (of input)', fmt(l2j.cpuSecPerGB), '', '', '', '');
-    row('LOGTOJSON: peak RSS (MB)', fmt(l2j.peakRssMB, 0), '', '', '< 100 MB', met(ok(l2j, l2j.peakRssMB < 100)));
+    row('LOGTOJSON COMBINEDAPACHELOG: lines/s', l2j.linesPerSec, fb?.linesPerSec, bp?.linesPerSec, 0, '≥ 150,000', met(ok(l2j, l2j.linesPerSec >= 150_000)));
+    row('LOGTOJSON: CPU s/GB (of input)', l2j.cpuSecPerGB, fb?.cpuSecPerGB, bp?.cpuSecPerGB, 1);
+    row('LOGTOJSON: peak RSS (MB)', l2j.peakRssMB, fb?.peakRssMB, bp?.peakRssMB, 0, '≤ 150 MB', met(ok(l2j, l2j.peakRssMB <= 150)));
   }
   if (kplL2j) {
-    row('KPL + LOGTOJSON: lines/s', fmtInt(kplL2j.linesPerSec), bk ? `${fmtInt(bk.linesPerSec)} (KPL)` : '', ratio(kplL2j.linesPerSec, bk?.linesPerSec), '≥ 150,000', met(ok(kplL2j, kplL2j.linesPerSec >= 150_000)));
-    row('KPL + LOGTOJSON: peak RSS (MB)', fmt(kplL2j.peakRssMB, 0), '', '', '< 100 MB', met(ok(kplL2j, kplL2j.peakRssMB < 100)));
+    row('KPL + LOGTOJSON: lines/s', kplL2j.linesPerSec, fb?.linesPerSec, bk?.linesPerSec, 0, '≥ 150,000', met(ok(kplL2j, kplL2j.linesPerSec >= 150_000)));
+    row('KPL + LOGTOJSON: peak RSS (MB)', kplL2j.peakRssMB, fb?.peakRssMB, bk?.peakRssMB, 0, '≤ 150 MB', met(ok(kplL2j, kplL2j.peakRssMB <= 150)));
   }
-  if (r.latency) {
+  if (plainHttp) {
+    row('Plain over plain HTTP (HTTP/1.1, no TLS): lines/s', plainHttp.linesPerSec, fb?.linesPerSec, bp?.linesPerSec, 0);
+    row('Plain over plain HTTP: CPU s/GB', plainHttp.cpuSecPerGB, fb?.cpuSecPerGB, bp?.cpuSecPerGB, 1);
+  }
+  const ab = r.afterBurst;
+  if (ab.agent) {
+    row(`RSS ${AFTER_BURST_MS / 1000} s after a burst (MB)`, ab.agent.rssMB, ab.fluentBit?.rssMB, undefined, 0, '≤ 60 MB', met(plain?.ok && ab.agent.rssMB <= 60));
+    row(`Private memory ${AFTER_BURST_MS / 1000} s after a burst, RssAnon (MB)`, ab.agent.anonMB, ab.fluentBit?.anonMB, undefined, 0);
+  }
+  const rest = r.rest;
+  if (rest.agent) {
+    row(`RSS at rest, ${REST_FLOWS} flows of ${REST_FILES_PER_FLOW} files (MB)`, rest.agent.rssMB, rest.fluentBit?.rssMB, undefined, 0);
+    row(`CPU at rest, ${REST_FLOWS} flows of ${REST_FILES_PER_FLOW} files (% of one core)`, rest.agent.cpuPercent, rest.fluentBit?.cpuPercent, undefined, 2);
+  }
+  const lat = r.latency;
+  if (lat.agent) {
+    const a = lat.agent;
+    const f = lat.fluentBit;
+    row(`At ${fmtInt(LATENCY_RATE)} lines/s: CPU s/GB`, a.cpuSecPerGB, f?.cpuSecPerGB, undefined, 1, '≤ 1.5x Fluent Bit', met(f ? a.run.ok && f.run.ok && a.cpuSecPerGB <= 1.5 * f.cpuSecPerGB : undefined));
+    row(`At ${fmtInt(LATENCY_RATE)} lines/s: CPU (% of one core)`, a.cpuPercent, f?.cpuPercent, undefined, 2);
+    row(`At ${fmtInt(LATENCY_RATE)} lines/s: latency p50 (ms)`, a.p50, f?.p50, undefined, 0);
     const limit = AGE_MS + 100;
-    row('Latency at 1,000 lines/s: p50 (ms)', fmt(r.latency.p50, 0), '', '', '', '');
-    row(`Latency at 1,000 lines/s: p99 (ms)`, fmt(r.latency.p99, 0), '', '', `≤ ${limit} (maxBufferAgeMillis ${AGE_MS} + 100)`, met(r.latency.run.ok && r.latency.p99 <= limit));
+    row(`At ${fmtInt(LATENCY_RATE)} lines/s: latency p99 (ms)`, a.p99, f?.p99, undefined, 0, `≤ ${limit} (maxBufferAgeMillis ${AGE_MS} + 100)`, met(a.run.ok && a.p99 <= limit));
   }
   if (r.idle) {
-    row(`${data.sizes.smallFiles} idle tailed files: CPU (% of one core)`, fmt(r.idle.percent, 2), '', '', '< 2%', met(r.idle.run.ok && r.idle.percent < 2));
+    row(`${data.sizes.smallFiles} idle tailed files: CPU (% of one core)`, r.idle.percent, undefined, undefined, 2, '< 2%', met(r.idle.run.ok && r.idle.percent < 2));
   }
   if (r.outage) {
     const o = r.outage;
-    row(`Long outage (${OUTAGE_SECONDS} s): peak RSS during the outage (MB)`, fmt(o.peakDuringOutageMB, 0), '', '', '< 150 MB', met(o.run.ok && o.peakDuringOutageMB < 150));
-    row('Long outage: peak RSS including the full-speed catch-up after it (MB)', fmt(o.run.peakRssMB, 0), '', '', '< 150 MB', met(o.run.ok && o.run.peakRssMB < 150));
-    row('Long outage: distinct lines delivered', `${fmtInt(o.distinct)} of ${fmtInt(n)}`, '', '', 'all', met(o.distinct === n));
+    row(`Long outage (${OUTAGE_SECONDS} s): peak RSS during the outage (MB)`, o.peakDuringOutageMB, undefined, undefined, 0, '≤ 150 MB', met(o.run.ok && o.peakDuringOutageMB <= 150));
+    row('Long outage: peak RSS including the full-speed catch-up after it (MB)', o.run.peakRssMB, undefined, undefined, 0, '≤ 150 MB', met(o.run.ok && o.run.peakRssMB <= 150));
+    rows.push(`| Long outage: distinct lines delivered | ${fmtInt(o.distinct)} of ${fmtInt(n)} | | | | | all | ${met(o.distinct === n)} |`);
   }
   for (const [m, base, name] of [
     [r.plainNpm, bp, 'Plain'],
     [r.kplNpm, bk, 'KPL'],
   ] as const) {
     if (!m) continue;
-    row(`${name}, installed from npm (\`dist/cli.js\`, Node's default flags): lines/s`, fmtInt(m.linesPerSec), fmtInt(base?.linesPerSec ?? NaN), ratio(m.linesPerSec, base?.linesPerSec), '', '');
-    row(`${name}, installed from npm: peak RSS (MB)`, fmt(m.peakRssMB, 0), fmt(base?.peakRssMB, 0), ratio(m.peakRssMB, base?.peakRssMB), '', '');
+    row(`${name}, installed from npm (\`dist/cli.js\`, Node's default flags): lines/s`, m.linesPerSec, fb?.linesPerSec, base?.linesPerSec, 0);
+    row(`${name}, installed from npm: peak RSS (MB)`, m.peakRssMB, fb?.peakRssMB, base?.peakRssMB, 0);
   }
   const extraRuns = [r.json, r.multiline, r.small].filter((m): m is Measured => !!m);
   for (const m of extraRuns) {
-    row(`${m.label.replace(/^agent, /, '')}: records/s`, `${fmtInt(m.linesPerSec)} (${fmt(m.mbPerSec)} MB/s, ${fmt(m.peakRssMB, 0)} MB RSS)`, '', '', '', m.ok ? 'all delivered' : `**${m.problem}**`);
+    rows.push(`| ${m.label.replace(/^agent, /, '')}: records/s | ${fmtInt(m.linesPerSec)} (${fmt(m.mbPerSec)} MB/s, ${fmt(m.peakRssMB, 0)} MB RSS) | | | | | | ${m.ok ? 'all delivered' : `**${m.problem}**`} |`);
   }
 
   out.push(
@@ -726,9 +998,13 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     ...machine(),
     argv.cli
       ? `- Agent: \`${relative(ROOT, CLI)}\` (given with --cli)${EXTRA_NODE_ARGS.length ? `, node ${EXTRA_NODE_ARGS.join(' ')}` : ''}`
-      : `- Agent: as the .deb, .rpm and container ship it, the bundle inside the executable (\`${relative(ROOT, CLI)}\`) run with the executable's Node flags (\`${AGENT_NODE_ARGS.join(' ')}\`); the "installed from npm" rows run \`dist/cli.js\` with Node's defaults`,
+      : `- Agent: as the .deb, .rpm and container ship it, the bundle inside the executable (\`${relative(ROOT, CLI)}\`) run with the executable's Node flags (\`${AGENT_NODE_ARGS.join(' ')}\`) and the environment its systemd unit and container set (\`${Object.entries(PACKAGED_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}\`); the "installed from npm" rows run \`dist/cli.js\` with Node's defaults`,
+    FLUENT_BIT
+      ? `- Fluent Bit: \`${FLUENT_BIT}\` (${fluentBitVersion()}), tail → kinesis_streams, \`Log_Key log\`, \`Workers 2\`, \`Flush 1\`, 256k tail buffers, TLS verified with \`tls.ca_file\``
+      : '- Fluent Bit: not found (give --fluent-bit PATH or FLUENT_BIT); its columns are empty',
+    `- Endpoint: bench/endpoint.ts, TLS (a CA and certificate the bench made, trusted by the agent and the bare script through NODE_EXTRA_CA_CERTS and by Fluent Bit through tls.ca_file) with HTTP/2 and HTTP/1.1 by ALPN, HTTP/2 windows ${H2_SETTINGS.initialWindowSize! >> 10} KiB per stream; how each run's calls came is in "Every run"`,
     `- Load average (1, 5, 15 min) at start: ${startLoad.map((l) => l.toFixed(2)).join(', ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`,
-    `- CPU used by other processes during the throughput runs (cores, median of runs): ${fmt(medianOf([bp, plain, bk, kpl, l2j, kplL2j].filter((m): m is Measured => !!m).map((m) => m.otherCores)), 2)}`,
+    `- CPU used by other processes during the throughput runs (cores, median of runs): ${fmt(medianOf([bp, plain, fb, bk, kpl, l2j, kplL2j].filter((m): m is Measured => !!m).map((m) => m.otherCores)), 2)}`,
     '',
     '## Data',
     '',
@@ -739,29 +1015,61 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     '',
     '## Results',
     '',
-    `Throughput rows are the median of ${REPS} run${REPS === 1 ? '' : 's'} (peak RSS: the worst run). The ratio is agent ÷ baseline: above 1 is better for lines/s and MB/s, below 1 is better for CPU and memory.`,
+    `Every throughput figure is over TLS (the agent and the bare script speak HTTP/2, Fluent Bit HTTP/1.1), but the one row marked plain HTTP. Throughput rows are the median of ${REPS} run${REPS === 1 ? '' : 's'} (peak RSS: the worst run). Ratios are agent ÷ Fluent Bit and agent ÷ bare script: above 1 is better for lines/s and MB/s, below 1 is better for CPU, memory and time.`,
     '',
-    '| Figure | kinesis-agent | Baseline (bench/baseline.ts) | Ratio | Target | Met |',
-    '| --- | ---: | ---: | ---: | --- | --- |',
+    '| Figure | kinesis-agent | Fluent Bit | ÷ Fluent Bit | Bare script (bench/baseline.ts) | ÷ script | Target | Met |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows,
     '',
   );
 
-  out.push('## Every run', '', '| Run | records | spawn → first ack (s) | spawn → last ack (s) | rate window (s) | lines/s | MB/s | CPU s | CPU s/GB | peak RSS MB | peak private MB | calls | endpoint CPU s | others (cores) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push(
+    '## Every run',
+    '',
+    '| Run | records | spawn → first ack (s) | spawn → last ack (s) | rate window (s) | lines/s | MB/s | CPU s | CPU s/GB | peak RSS MB | peak private MB | calls | protocol | endpoint CPU s | others (cores) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+  );
   for (const [, runs] of Object.entries(r.reps)) for (const m of runs) out.push(runLine(m));
   // r.small is the idle run's shipping phase: one row for both.
-  for (const m of [r.plainNpm, r.kplNpm, r.json, r.multiline, r.small, r.latency?.run, r.outage?.run]) if (m) out.push(runLine(m));
+  for (const m of [r.plainNpm, r.kplNpm, r.json, r.multiline, r.small, r.latency.agent?.run, r.latency.fluentBit?.run, r.rest.agent?.run, r.rest.fluentBit?.run, r.outage?.run]) if (m) out.push(runLine(m));
   out.push(
     '',
-    'Rates run from spawning the process to the endpoint\'s last acknowledgement. When the agent\'s last call came after a pause longer than half of `maxBufferAgeMillis` (its final, partial batch waiting for its age, which the baseline does not do) that call is left out, both its records and its wait, and the run is marked *. "others" is the CPU the rest of the machine (other engineers\' work) used meanwhile, in cores of 2.',
+    'Rates run from spawning the process to the endpoint\'s last acknowledgement. When the last call of the agent or Fluent Bit came after a pause longer than half of `maxBufferAgeMillis` (the final, partial batch waiting for its age or the next flush, which the bare script does not do) that call is left out, both its records and its wait, and the run is marked *. "others" is the CPU the rest of the machine (other engineers\' work) used meanwhile, in cores of 2.',
     '',
   );
-  if (r.latency) {
-    const l = r.latency;
+  if (ab.agent) {
+    const times = ab.agent.series.map(([t]) => t);
+    const at = (a: AfterBurst | undefined, t: number) => fmt(a?.series.find(([s]) => s === t)?.[1], 0);
     out.push(
-      '## Latency',
+      '## After a burst',
       '',
-      `${fmtInt(l.count)} lines appended at ${LATENCY_RATE} lines/s for ${LATENCY_SECONDS} s, each with its append time; latency is the endpoint's arrival time minus that. maxBufferAgeMillis ${AGE_MS}. p50 ${fmt(l.p50, 0)} ms, p90 ${fmt(l.p90, 0)} ms, p99 ${fmt(l.p99, 0)} ms, max ${fmt(l.max, 0)} ms.`,
+      `RSS (MB) of the first plain run and the first Fluent Bit run, left running with nothing more to read, by seconds after the last acknowledgement.`,
+      '',
+      `| | ${times.map((t) => `${t} s`).join(' | ')} |`,
+      `| --- | ${times.map(() => '---:').join(' | ')} |`,
+      `| kinesis-agent | ${times.map((t) => at(ab.agent, t)).join(' | ')} |`,
+      ...(ab.fluentBit ? [`| Fluent Bit | ${times.map((t) => at(ab.fluentBit, t)).join(' | ')} |`] : []),
+      '',
+    );
+  }
+  if (lat.agent) {
+    const line = (who: string, l: Steady) =>
+      `- ${who}: p50 ${fmt(l.p50, 0)} ms, p90 ${fmt(l.p90, 0)} ms, p99 ${fmt(l.p99, 0)} ms, max ${fmt(l.max, 0)} ms over ${fmtInt(l.count)} lines; ${fmt(l.cpuSecPerGB)} CPU s/GB, ${fmt(l.cpuPercent, 2)} % of one core`;
+    out.push(
+      `## At ${fmtInt(LATENCY_RATE)} lines/s`,
+      '',
+      `Lines appended to an empty file at ${fmtInt(LATENCY_RATE)} lines/s for ${LATENCY_SECONDS} s, each starting with its append time; latency is the endpoint's arrival time minus that. CPU is the process's from the first append to the last acknowledgement, per GB appended. The agent's maxBufferAgeMillis is ${AGE_MS}; Fluent Bit's Flush is 1 s.`,
+      '',
+      line('kinesis-agent', lat.agent),
+      ...(lat.fluentBit ? [line('Fluent Bit', lat.fluentBit)] : []),
+      '',
+    );
+  }
+  if (rest.agent) {
+    out.push(
+      '## At rest',
+      '',
+      `${REST_FLOWS} flows, each tailing ${REST_FILES_PER_FLOW} of the small files (${fmtInt(REST_FLOWS * REST_FILES_PER_FLOW * data.sizes.smallFileLines)} lines in all); once all were acknowledged, ${IDLE_SETTLE_MS / 1000} s of quiet, then RSS and CPU over ${REST_SECONDS} s of nothing being written. Fluent Bit: ${REST_FLOWS} tail inputs and ${REST_FLOWS} kinesis_streams outputs.`,
       '',
     );
   }
@@ -783,10 +1091,18 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     );
   }
   if (r.profiles.length > 0) {
-    out.push('## CPU profiles', '', `\`node --cpu-prof\` on \`dist/cli.js\`, one run each on access.log; summarized by \`bench/cpuprofile.ts\` (self time, idle excluded). The .cpuprofile files are in \`${relative(ROOT, join(BENCH_DIR, 'profiles'))}/\`.`, '');
+    out.push('## CPU profiles', '', `\`node --cpu-prof\` on \`dist/cli.js\`, one run each on access.log over TLS; summarized by \`bench/cpuprofile.ts\` (self time, idle excluded). The .cpuprofile files are in \`${relative(ROOT, join(BENCH_DIR, 'profiles'))}/\`.`, '');
     for (const p of r.profiles) out.push(`### ${p.label}`, '', markdown(p.summary), '');
   }
   return out.join('\n');
+}
+
+function fluentBitVersion(): string {
+  try {
+    return /Fluent Bit v[\d.]+/.exec(execFileSync(FLUENT_BIT!, ['--version'], { encoding: 'utf8' }))?.[0] ?? 'version unknown';
+  } catch {
+    return 'version unknown';
+  }
 }
 
 function medianOf(xs: number[]): number {
@@ -795,7 +1111,7 @@ function medianOf(xs: number[]): number {
 }
 
 function runLine(m: Measured): string {
-  return `| ${m.label}${m.ok ? '' : ` **(${m.problem})**`} | ${fmtInt(m.records)} | ${fmt(m.firstAckMs / 1000, 2)} | ${fmt(m.totalMs / 1000, 2)} | ${fmt(m.measuredMs / 1000, 2)}${m.tailExcluded ? '*' : ''} | ${fmtInt(m.linesPerSec)} | ${fmt(m.mbPerSec)} | ${fmt(m.cpuMs / 1000, 2)} | ${fmt(m.cpuSecPerGB)} | ${fmt(m.peakRssMB, 0)} | ${fmt(m.peakAnonMB, 0)} | ${fmtInt(m.requests)} | ${fmt(m.endpointCpuMs / 1000, 2)} | ${fmt(m.otherCores, 2)} |`;
+  return `| ${m.label}${m.ok ? '' : ` **(${m.problem})**`} | ${fmtInt(m.records)} | ${fmt(m.firstAckMs / 1000, 2)} | ${fmt(m.totalMs / 1000, 2)} | ${fmt(m.measuredMs / 1000, 2)}${m.tailExcluded ? '*' : ''} | ${fmtInt(m.linesPerSec)} | ${fmt(m.mbPerSec)} | ${fmt(m.cpuMs / 1000, 2)} | ${fmt(m.cpuSecPerGB)} | ${fmt(m.peakRssMB, 0)} | ${fmt(m.peakAnonMB, 0)} | ${fmtInt(m.requests)} | ${protocols(m.stats)} | ${fmt(m.endpointCpuMs / 1000, 2)} | ${fmt(m.otherCores, 2)} |`;
 }
 
 // ---------------------------------------------------------------- main
@@ -805,13 +1121,17 @@ const startLoad = loadavg();
 if (!argv.cli) await bundle();
 for (const cli of [CLI, NPM_CLI]) if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does)`);
 const data = ensureData(join(BENCH_DIR, QUICK ? 'data-quick' : 'data-full'), SIZES, log);
-const endpoint = await EndpointProcess.start();
-log(`endpoint at ${endpoint.url}`);
-const results: Results = { profiles: [], reps: {} };
+const tls = ensureTls(join(BENCH_DIR, 'tls'));
+// The agent and the bare script trust the bench CA as a user's NODE_EXTRA_CA_CERTS would make them.
+childEnv.NODE_EXTRA_CA_CERTS = tls.ca;
+const endpoint = await EndpointProcess.start(tls);
+log(`endpoint at ${endpoint.tlsUrl} (TLS: HTTP/2, HTTP/1.1) and ${endpoint.url}; Fluent Bit: ${FLUENT_BIT ?? 'not found, its rows are left out'}`);
+const results: Results = { profiles: [], reps: {}, afterBurst: {}, latency: {}, rest: {} };
 let features: FeatureResults | undefined;
 try {
   if (ONLY.has('throughput')) await throughput(data, results);
   if (ONLY.has('latency')) await latency(results);
+  if (ONLY.has('rest')) await restPhase(data, results);
   if (ONLY.has('idle')) await idle(data, results);
   if (ONLY.has('outage')) await outage(data, results);
   if (ONLY.has('profile')) await profiles(data, results);

@@ -44,6 +44,23 @@ export const NOTICES = join(SEA_DIR, 'THIRD-PARTY-NOTICES.txt');
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
+/**
+ * The environment the systemd unit (`Environment=`) and the container
+ * (`ENV`) start the executable with: glibc malloc settings read at process
+ * start, which an executable cannot set for itself. Node's Buffers are
+ * malloc'd; by default glibc raises its mmap threshold as large blocks are
+ * freed and then keeps freed memory in its arenas, so after a burst ~80 MB
+ * stayed resident though V8 had freed it. A fixed 64 KiB mmap threshold (256
+ * KiB file chunks and request bodies are mapped and unmapped), a 128 KiB trim
+ * threshold and two arenas return it (docs/performance.md, Memory). The
+ * benchmark runs the agent with these too.
+ */
+export const MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '65536',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+};
+
 /** Bundles src/cli.ts into one CommonJS file with no file-system dependencies. */
 export async function bundle(): Promise<void> {
   mkdirSync(SEA_DIR, { recursive: true });
@@ -133,9 +150,10 @@ export function nodeBinaryFor(arch: Arch): string {
 
 /** Strips symbols and debug info (about 15% of the binary) when a strip tool can handle the architecture. */
 function strip(file: string, arch: Arch): boolean {
-  const tools = arch === nativeArch()
-    ? ['strip', 'llvm-strip']
-    : ['llvm-strip', arch === 'arm64' ? 'aarch64-linux-gnu-strip' : 'x86_64-linux-gnu-strip'];
+  // The target's own GNU strip (binutils-<triplet>) serves the native
+  // architecture too: the container's build stage installs only those.
+  const gnu = arch === 'arm64' ? 'aarch64-linux-gnu-strip' : 'x86_64-linux-gnu-strip';
+  const tools = arch === nativeArch() ? ['strip', 'llvm-strip', gnu] : ['llvm-strip', gnu];
   const tool = which(...tools);
   if (!tool) {
     log(`no strip tool for ${arch} (${tools.join(', ')}): the binary keeps its symbols`);

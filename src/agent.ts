@@ -1,11 +1,43 @@
 import { CheckpointStore } from './checkpoint/index.js';
 import { loadConfig, secretsExposureWarning } from './config/index.js';
 import type { AgentConfig, FlowConfig } from './config/types.js';
+import { isAgentError } from './errors.js';
+import { ConditionBoard, type Conditions } from './events/conditions.js';
+import { FlowEvents } from './events/flow-events.js';
 import { Flow } from './flow.js';
+import { importBeforeStart } from './migrate/at-start.js';
 import { registerConfigSecrets, type Logger } from './log.js';
-import { observe, startObservability, type Observability } from './metrics/index.js';
+import { observe, type ObservedFlow } from './metrics/index.js';
+import { startObservability, type Observability } from './observability.js';
+import { agentSettingsChanged, planReload } from './reload-plan.js';
 
 const CHECKPOINT_WRITE_INTERVAL_MS = 200;
+
+/**
+ * Where the agent stands. Named transitions:
+ * - start():   created -> starting -> running
+ * - reload():  running -> reloading -> running (a reload asked for while one
+ *              runs is done right after it; one asked for while starting,
+ *              right after the start)
+ * - stop():    any -> stopping -> stopped (waits for a start or reload under
+ *              way until the shutdown deadline at most, then drains)
+ * A failure inside a reload never leaves this machine anywhere but running.
+ */
+type Lifecycle =
+  | { kind: 'created' }
+  | { kind: 'starting'; work: Promise<void>; reloadAfter: string | undefined }
+  | { kind: 'running' }
+  | { kind: 'reloading'; work: Promise<void>; again: string | undefined }
+  | { kind: 'stopping'; done: Promise<void> }
+  | { kind: 'stopped' };
+
+/** A configured flow that is not running: it failed to build or start, or was lost in a reload. */
+interface FailedFlow {
+  config: FlowConfig;
+  since: number;
+  reason: string;
+  events: FlowEvents;
+}
 
 /**
  * The daemon: one checkpoint store shared by every flow, and one Flow per
@@ -14,35 +46,79 @@ const CHECKPOINT_WRITE_INTERVAL_MS = 200;
  */
 export class Agent {
   private readonly flows = new Map<string, Flow>();
+  private readonly failed = new Map<string, FailedFlow>();
+  private readonly board = new ConditionBoard();
+  private readonly conditions: Conditions;
+  private life: Lifecycle = { kind: 'created' };
   private store: CheckpointStore | undefined;
-  private stopping: Promise<void> | undefined;
-  private reloading: Promise<void> = Promise.resolve();
   private observability: Observability | undefined;
 
   constructor(
     private config: AgentConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.conditions = this.board.scope('agent', log);
+  }
 
   get currentConfig(): AgentConfig {
     return this.config;
   }
 
+  /** created, starting, running, reloading, stopping or stopped. */
+  get state(): Lifecycle['kind'] {
+    return this.life.kind;
+  }
+
+  /**
+   * created -> starting -> running. Throws what makes the agent unable to
+   * run (CheckpointPathError, StatusListenError, FlowBuildError); a stop
+   * asked for meanwhile wins: what was started is stopped by it.
+   */
   async start(): Promise<void> {
+    // A stop asked for before the start wins: nothing is started.
+    if (this.life.kind === 'stopping' || this.life.kind === 'stopped') return;
+    if (this.life.kind !== 'created') throw new Error(`the agent cannot start: it is ${this.life.kind}`);
+    const work = this.startUp();
+    const life: Lifecycle = { kind: 'starting', work: work.catch(() => undefined), reloadAfter: undefined };
+    this.life = life;
+    try {
+      await work;
+    } catch (err) {
+      // Nothing to drain that matters: the process exits on this error.
+      if (this.life === life) this.life = { kind: 'stopped' };
+      throw err;
+    }
+    if (this.life !== life) return;
+    this.life = { kind: 'running' };
+    if (life.reloadAfter !== undefined) void this.reload(life.reloadAfter);
+  }
+
+  private async startUp(): Promise<void> {
     this.store = await CheckpointStore.open(this.config.checkpointFile, {
       ttlDays: this.config.checkpointTimeToLiveDays,
       log: this.log.child({ component: 'checkpoint' }),
       // After a crash, everything acknowledged since the last write is sent
       // again: a short interval keeps those duplicates near what was in flight.
       minWriteIntervalMillis: CHECKPOINT_WRITE_INTERVAL_MS,
+      conditions: this.board.scope('checkpoint', this.log.child({ component: 'checkpoint' })),
     });
     this.warnAboutConfig();
-    for (const flowConfig of this.config.flows) await this.startFlow(flowConfig);
-    await this.startObservability();
+    for (const flowConfig of this.config.flows) {
+      if (this.stopAsked) return;
+      const flow = this.buildFlow(flowConfig, this.config);
+      this.flows.set(flowConfig.id, flow);
+      await this.launch(flow, this.config);
+    }
+    if (this.stopAsked) return;
+    await this.startObservability(this.config);
     this.log.info(
       { flows: this.flows.size, checkpointFile: this.config.checkpointFile, node: process.version, nodeFlags: process.execArgv },
       'agent started',
     );
+  }
+
+  private get stopAsked(): boolean {
+    return this.life.kind === 'stopping' || this.life.kind === 'stopped';
   }
 
   private warnAboutConfig(): void {
@@ -51,19 +127,27 @@ export class Agent {
     if (exposure) this.log.warn({ configFile: this.config.configFile }, exposure);
   }
 
-  private async startFlow(flowConfig: FlowConfig): Promise<void> {
+  /** Throws FlowBuildError; nothing runs until start(). */
+  private buildFlow(flowConfig: FlowConfig, agent: AgentConfig): Flow {
     if (!this.store) throw new Error('agent not started');
-    const flow = new Flow(flowConfig, this.config, this.store, this.log);
-    this.flows.set(flowConfig.id, flow);
+    const log = this.log;
+    return new Flow(flowConfig, { agent, store: this.store, log, conditions: this.board.scope(`flow ${flowConfig.id}`, log.child({ flow: flowConfig.id })) });
+  }
+
+  /**
+   * Starts a built flow; first, once, the Kinesis Agent's checkpoints for it
+   * when the config asks for an import (src/migrate/).
+   * @throws KinesisAgentDbError when `importCheckpointsFrom` cannot be read
+   */
+  private async launch(flow: Flow, agent: AgentConfig): Promise<void> {
+    if (!this.store) throw new Error('agent not started');
+    const log = this.log.child({ component: 'import', flow: flow.config.id });
+    await importBeforeStart(this.store, flow.config, agent, log);
     await flow.start();
   }
 
-  private async startObservability(): Promise<void> {
-    this.observability = await startObservability({
-      config: this.config,
-      log: this.log,
-      flows: () => this.flowList.map(observe),
-    });
+  private async startObservability(config: AgentConfig): Promise<void> {
+    this.observability = await startObservability({ config, log: this.log, flows: () => this.observed(), conditions: this.board });
   }
 
   /** The status server's base URL, when `http.listen` is set. */
@@ -71,67 +155,243 @@ export class Agent {
     return this.observability?.statusUrl;
   }
 
-  /** Idempotent: a second signal while draining waits for the same drain. */
+  /**
+   * any -> stopping -> stopped. Idempotent: a second call waits for the same
+   * drain. Never rejects. Ends within shutdownTimeoutMillis (plus the time
+   * to write the checkpoint file), whatever the agent was doing.
+   */
   stop(): Promise<void> {
-    this.stopping ??= this.reloading.then(() => this.drain());
-    return this.stopping;
+    const life = this.life;
+    switch (life.kind) {
+      case 'stopping':
+        return life.done;
+      case 'stopped':
+        return Promise.resolve();
+      case 'created':
+        this.life = { kind: 'stopped' };
+        return Promise.resolve();
+      case 'starting':
+      case 'reloading':
+      case 'running': {
+        const underWay = life.kind === 'running' ? Promise.resolve() : life.work;
+        const done = this.drain(underWay);
+        this.life = { kind: 'stopping', done };
+        return done;
+      }
+    }
   }
 
-  private async drain(): Promise<void> {
+  private async drain(underWay: Promise<void>): Promise<void> {
     // Monotonic: a wall clock stepped back must not stretch the drain.
     const deadline = performance.now() + this.config.shutdownTimeoutMillis;
+    // A start or reload under way finishes its step (it starts nothing new
+    // once a stop is asked), but may not hold the drain past the deadline.
+    await Promise.race([underWay, delay(deadline - performance.now())]);
     // Metrics stop beside the flows, not before them: a CloudWatch endpoint
     // that does not answer must not eat the flows' drain time.
-    const observabilityStopped = this.observability?.stop() ?? Promise.resolve();
+    const observabilityStopped = this.observability?.stop().catch(() => undefined) ?? Promise.resolve();
     await Promise.all([...this.flows.values()].map((f) => f.stop(deadline)));
-    await this.store?.close();
-    await Promise.race([observabilityStopped, delay(Math.max(0, deadline - performance.now()))]);
+    try {
+      await this.store?.close();
+    } catch (err) {
+      this.log.error({ err: describe(err) }, 'cannot write the checkpoint file at stop');
+    }
+    await Promise.race([observabilityStopped, delay(deadline - performance.now())]);
+    this.life = { kind: 'stopped' };
     this.log.info('agent stopped');
   }
 
   /**
    * SIGHUP: flows whose configuration is unchanged keep running and keep
-   * their place; removed and changed flows drain and stop; new and changed
-   * flows start from their checkpoints. A config with errors leaves the
-   * running one in place. Reloads are serialised.
+   * their place; new and changed flows are built first (a flow that cannot
+   * be built leaves everything as it was), then changed and removed flows
+   * drain and stop, then the new ones start from their checkpoints. A start
+   * that fails stops the new flows and starts the previous ones again from
+   * their checkpoints. Any failure is logged once, as an error naming what
+   * failed, and listed on /status `problems` until a reload works. Never
+   * rejects; resolves when this reload (and any asked for meanwhile) is done.
    */
   reload(path: string): Promise<void> {
-    this.reloading = this.reloading.then(() => this.applyReload(path));
-    return this.reloading;
+    const life = this.life;
+    switch (life.kind) {
+      case 'running': {
+        const next: Lifecycle = { kind: 'reloading', work: Promise.resolve(), again: path };
+        this.life = next;
+        next.work = this.reloadWhileAsked(next);
+        return next.work;
+      }
+      case 'reloading':
+        life.again = path;
+        return life.work;
+      case 'starting':
+        life.reloadAfter = path;
+        return life.work;
+      case 'created':
+      case 'stopping':
+      case 'stopped':
+        this.log.info({ state: life.kind }, 'reload ignored: the agent is not running');
+        return Promise.resolve();
+    }
+  }
+
+  private async reloadWhileAsked(life: Extract<Lifecycle, { kind: 'reloading' }>): Promise<void> {
+    while (life.again !== undefined && this.life === life) {
+      const path = life.again;
+      life.again = undefined;
+      try {
+        await this.applyReload(path);
+      } catch (err) {
+        // applyReload handles its failures; this is a bug, and still must not wedge the agent.
+        this.reloadFailed('unexpected', err, 'reload failed unexpectedly; the flows that ran before are kept where possible');
+      }
+    }
+    if (this.life === life) this.life = { kind: 'running' };
   }
 
   private async applyReload(path: string): Promise<void> {
-    if (this.stopping) return;
     let next: AgentConfig;
     try {
       next = await loadConfig(path);
     } catch (err) {
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload: configuration has errors; keeping the running one');
-      return;
+      return this.reloadFailed('load', err, 'reload: configuration has errors; keeping the running one');
     }
     registerConfigSecrets(next);
-    const agentChanged = fingerprint(withoutFlows(next)) !== fingerprint(withoutFlows(this.config));
-    const nextById = new Map(next.flows.map((f) => [f.id, f]));
-    const stopping: Flow[] = [];
-    for (const [id, flow] of this.flows) {
-      const wanted = nextById.get(id);
-      if (!wanted || agentChanged || fingerprint(flowShape(wanted)) !== fingerprint(flowShape(flow.config))) stopping.push(flow);
+    const running = new Map([...this.flows].map(([id, f]) => [id, f.config]));
+    const plan = planReload(this.config, running, next);
+    const agentChanged = agentSettingsChanged(this.config, next);
+
+    // 1. Build every new flow while the old ones still run.
+    const built: Flow[] = [];
+    try {
+      for (const flowConfig of plan.start) built.push(this.buildFlow(flowConfig, next));
+    } catch (err) {
+      const now = performance.now();
+      await Promise.all(built.map((f) => f.stop(now)));
+      return this.reloadFailed('build', err, 'reload: a flow of the new configuration cannot be built; keeping the running ones');
     }
-    const deadline = performance.now() + next.shutdownTimeoutMillis;
-    await Promise.all(stopping.map((f) => f.stop(deadline)));
-    for (const f of stopping) this.flows.delete(f.config.id);
+    if (this.stopAsked) return void (await Promise.all(built.map((f) => f.stop(performance.now()))));
+
+    // 2. Drain and stop the flows that change or go.
+    const previous = this.config;
+    const outgoing = plan.stop.map((id) => this.flows.get(id)!);
+    const deadline = performance.now() + previous.shutdownTimeoutMillis;
+    if (agentChanged) await this.stopObservability();
+    await Promise.all(outgoing.map((f) => f.stop(deadline)));
+    for (const f of outgoing) this.flows.delete(f.config.id);
     await this.store?.flush();
-    if (agentChanged) await this.observability?.stop();
-    this.config = next;
-    if (agentChanged) this.warnAboutConfig();
-    let started = 0;
-    for (const flowConfig of next.flows) {
-      if (this.flows.has(flowConfig.id)) continue;
-      await this.startFlow(flowConfig);
-      started += 1;
+
+    // 3. Start the new ones; on failure put the previous ones back.
+    try {
+      for (const flow of built) {
+        if (this.stopAsked) break;
+        this.flows.set(flow.config.id, flow);
+        this.failed.delete(flow.config.id);
+        await this.launch(flow, next);
+      }
+    } catch (err) {
+      const undo = performance.now() + previous.shutdownTimeoutMillis;
+      await Promise.all(built.map((f) => f.stop(undo)));
+      for (const f of built) if (this.flows.get(f.config.id) === f) this.flows.delete(f.config.id);
+      await this.store?.flush();
+      await this.restoreFlows(outgoing.map((f) => f.config), previous);
+      if (agentChanged) await this.restartObservability(previous);
+      return this.reloadFailed('start', err, 'reload: a flow of the new configuration failed to start; the previous flows were started again from their checkpoints');
     }
-    if (agentChanged) await this.startObservability();
-    this.log.info({ stopped: stopping.length, started, running: this.flows.size }, 'configuration reloaded');
+    if (this.stopAsked) return;
+
+    this.config = next;
+    for (const id of this.failed.keys()) if (!next.flows.some((f) => f.id === id)) this.failed.delete(id);
+    if (agentChanged) {
+      this.warnAboutConfig();
+      await this.restartObservability(next);
+    }
+    this.conditions.clear('reload', { configFile: path });
+    this.log.info({ stopped: outgoing.length, started: built.length, running: this.flows.size }, 'configuration reloaded');
+  }
+
+  /** Starts flows again from their checkpoints; one that cannot start is recorded as failed (unhealthy). */
+  private async restoreFlows(configs: FlowConfig[], agent: AgentConfig): Promise<void> {
+    for (const flowConfig of configs) {
+      let flow: Flow | undefined;
+      try {
+        flow = this.buildFlow(flowConfig, agent);
+        this.flows.set(flowConfig.id, flow);
+        await this.launch(flow, agent);
+      } catch (err) {
+        if (flow) {
+          await flow.stop(performance.now());
+          this.flows.delete(flowConfig.id);
+        }
+        this.markFailed(flowConfig, err);
+      }
+    }
+  }
+
+  private markFailed(config: FlowConfig, err: unknown): void {
+    const reason = describe(err);
+    this.failed.set(config.id, { config, since: Date.now(), reason, events: new FlowEvents() });
+    this.log.error({ flow: config.id, err: reason }, 'flow lost: it could not be started again; a reload with a configuration that works restarts it');
+  }
+
+  private async stopObservability(): Promise<void> {
+    const o = this.observability;
+    this.observability = undefined;
+    await o?.stop().catch(() => undefined);
+  }
+
+  /** After a reload: a status server that cannot listen leaves the agent running without it, and says so. */
+  private async restartObservability(config: AgentConfig): Promise<void> {
+    await this.stopObservability();
+    try {
+      await this.startObservability(config);
+      this.conditions.clear('observability');
+    } catch (err) {
+      this.conditions.raise('observability', {
+        state: isAgentError(err) ? err.code : 'ERROR',
+        level: 'error',
+        fields: { err: describe(err) },
+        message: 'cannot start /metrics, /healthz and /status after the reload; running without them until a reload works',
+      });
+    }
+  }
+
+  /** One error line naming what failed, and a /status problem until a reload works. */
+  private reloadFailed(step: 'load' | 'build' | 'start' | 'unexpected', err: unknown, message: string): void {
+    // Each failed SIGHUP gets its line, even the same failure again: the
+    // operator just asked for it (a retry loop would not come through here).
+    this.conditions.forget('reload');
+    this.conditions.raise('reload', {
+      state: `${step}:${isAgentError(err) ? err.code : 'ERROR'}`,
+      level: 'error',
+      fields: { step, err: describe(err) },
+      message,
+      clearedMessage: 'reload works again',
+    });
+  }
+
+  /** Every configured flow, running or not, in configuration order. */
+  private observed(): ObservedFlow[] {
+    const out: ObservedFlow[] = [];
+    for (const flowConfig of this.config.flows) {
+      const flow = this.flows.get(flowConfig.id);
+      if (flow) {
+        out.push(observe(flow));
+        continue;
+      }
+      const failed = this.failed.get(flowConfig.id);
+      if (failed) {
+        out.push({
+          id: flowConfig.id,
+          destination: flowConfig.destination,
+          metrics: failed.events,
+          state: { kind: 'failed', since: failed.since, reason: failed.reason },
+          files: () => [],
+        });
+      }
+    }
+    // Flows of a reload under way that the current configuration does not list yet.
+    for (const [id, flow] of this.flows) if (!this.config.flows.some((f) => f.id === id)) out.push(observe(flow));
+    return out;
   }
 
   status() {
@@ -143,22 +403,10 @@ export class Agent {
   }
 }
 
-function withoutFlows(config: AgentConfig): Omit<AgentConfig, 'flows' | 'dropInFiles'> {
-  const { flows: _flows, dropInFiles: _dropIns, ...rest } = config;
-  return rest;
+function describe(err: unknown): string {
+  return isAgentError(err) ? err.toLine() : err instanceof Error ? err.message : String(err);
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** What a flow does, without where it stands in the file. */
-function flowShape(flow: FlowConfig): Omit<FlowConfig, 'index' | 'definedIn'> {
-  const { index: _index, definedIn: _definedIn, ...rest } = flow;
-  return rest;
-}
-
-/** A comparable form of a config: regular expressions by their source. */
-function fingerprint(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
 }

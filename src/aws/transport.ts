@@ -5,9 +5,14 @@
  * HTTP/1.1 agent too; Node's own agents (>= 24.5) send through it or tunnel
  * with CONNECT (`proxyEnv`, honouring NO_PROXY), so no proxy library is needed. Otherwise the SDK's default handler is kept, with
  * the agent's timeouts.
+ *
+ * `tls.caFile` (connection.caCertificates) adds CA certificates to the ones
+ * Node trusts, on every TLS connection the agent opens: HTTP/2 sessions,
+ * HTTPS agents, and the TLS inside a proxy's CONNECT tunnel.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import * as tls from 'node:tls';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AgentConfig } from '../config/types.js';
 
@@ -29,6 +34,28 @@ export function proxyFor(agent: AgentConfig, _env?: NodeJS.ProcessEnv): string |
   return agent.proxy;
 }
 
+const trusted = new Map<string, string[]>();
+
+/**
+ * The CA list for TLS connections when `tls.caFile` is given: Node's default
+ * trust (its bundled roots, plus NODE_EXTRA_CA_CERTS and the system store
+ * when Node is told to use them) and the file's certificates. Node's `ca`
+ * option replaces the defaults, so they are listed too. Undefined: keep
+ * Node's defaults.
+ */
+export function caFor(connection: AgentConfig['connection']): string[] | undefined {
+  const extra = connection.caCertificates;
+  if (!extra) return undefined;
+  let list = trusted.get(extra);
+  if (!list) {
+    // getCACertificates is Node >= 22.15; before it, the bundled roots are the default.
+    const defaults = typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : tls.rootCertificates;
+    list = [...defaults, extra];
+    trusted.set(extra, list);
+  }
+  return list;
+}
+
 function envProxy(plainHttp: boolean, env: NodeJS.ProcessEnv): string | undefined {
   const value = plainHttp ? (env.HTTP_PROXY ?? env.http_proxy) : (env.HTTPS_PROXY ?? env.https_proxy);
   return value || undefined;
@@ -42,6 +69,7 @@ export function requestHandlerFor(opts: TransportOptions): NodeHttpHandler | Rec
   const proxy = opts.proxy ?? envProxy(plainHttp, env);
   const noProxy = env.NO_PROXY ?? env.no_proxy;
   const timeouts = { connectionTimeout: connection.connectionTimeoutMillis, requestTimeout: connection.socketTimeoutMillis };
+  const ca = caFor(connection);
   if (plainHttp) {
     return new NodeHttpHandler({
       ...timeouts,
@@ -59,6 +87,7 @@ export function requestHandlerFor(opts: TransportOptions): NodeHttpHandler | Rec
         keepAlive: true,
         maxSockets: connection.maxConnections,
         proxyEnv: { HTTPS_PROXY: proxy, NO_PROXY: noProxy },
+        ...(ca ? { ca } : {}),
       }),
     });
   }
@@ -67,7 +96,12 @@ export function requestHandlerFor(opts: TransportOptions): NodeHttpHandler | Rec
     // a TLS handshake per PutRecords (aws-sdk-js-v3 #8279); the handler's
     // pooled sessions are sound since @smithy/node-http-handler 4.6, so calls
     // share sessions, closed after a minute idle.
-    return { requestTimeout: connection.socketTimeoutMillis, sessionTimeout: 60_000, disableConcurrentStreams: false };
+    return {
+      requestTimeout: connection.socketTimeoutMillis,
+      sessionTimeout: 60_000,
+      disableConcurrentStreams: false,
+      ...(ca ? { nodeHttp2ConnectOptions: { ca } } : {}),
+    };
   }
-  return { ...timeouts, httpsAgent: { keepAlive: true, maxSockets: connection.maxConnections } };
+  return { ...timeouts, httpsAgent: { keepAlive: true, maxSockets: connection.maxConnections, ...(ca ? { ca } : {}) } };
 }

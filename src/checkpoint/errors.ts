@@ -1,4 +1,3 @@
-import { DEFAULT_CHECKPOINT_FILE } from '../config/agent.js';
 import { AgentError } from '../errors.js';
 import { CHECKPOINT_FORMAT_VERSION } from './codec.js';
 
@@ -9,7 +8,7 @@ export class CheckpointPathError extends AgentError {
       // A CONFIG_ code: the user must change the configuration (exit 2, no restart loop).
       'CONFIG_CHECKPOINT_PATH',
       `checkpointFile ${path} cannot be written: ${reason}`,
-      `set checkpointFile to a file path in a writable directory (the default is ${DEFAULT_CHECKPOINT_FILE})`,
+      'set checkpointFile to a file path in a writable directory, or remove it to use the default',
       options,
     );
   }

@@ -1,7 +1,9 @@
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { open, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Conditions } from '../events/conditions.js';
 import type { Logger } from '../log.js';
 import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoints, encodeCheckpoints, type ImportMark } from './codec.js';
+import { makeDirectory } from './directory.js';
 import { entryKey, type CheckpointEntry } from './entry.js';
 import { CheckpointFormatError, CheckpointPathError } from './errors.js';
 
@@ -11,6 +13,8 @@ export interface CheckpointStoreOptions {
   log: Logger;
   /** Writes are coalesced to at most one per this interval (default 1000 ms). */
   minWriteIntervalMillis?: number;
+  /** Where a failing write is reported (once per change; /status problems); default detached. */
+  conditions?: Conditions;
 }
 
 const DAY_MS = 86_400_000;
@@ -35,7 +39,7 @@ export class CheckpointStore {
   private writing: Promise<void> | undefined;
   /** Monotonic (performance.now()): a wall clock stepped back must not delay writes. */
   private lastWriteAt = -Infinity;
-  private failing: string | undefined;
+  private readonly conditions: Conditions;
   private closed = false;
 
   private constructor(path: string, opts: CheckpointStoreOptions) {
@@ -43,6 +47,7 @@ export class CheckpointStore {
     this.log = opts.log;
     this.ttlMs = Math.max(0, opts.ttlDays) * DAY_MS;
     this.minIntervalMs = Math.max(0, opts.minWriteIntervalMillis ?? 1000);
+    this.conditions = opts.conditions ?? Conditions.detached(opts.log);
   }
 
   static async open(path: string, opts: CheckpointStoreOptions): Promise<CheckpointStore> {
@@ -156,7 +161,7 @@ export class CheckpointStore {
     try {
       // The directory may not have existed, or been allowed, at open, or may
       // have been removed since (a tmpfs cleaned): made again on each try.
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      await makeDirectory(dirname(this.path));
       const fh = await open(tmp, 'w', 0o600);
       try {
         await fh.writeFile(body);
@@ -167,20 +172,16 @@ export class CheckpointStore {
       await rename(tmp, this.path);
       await this.syncDirectory();
       this.lastWriteAt = performance.now();
-      if (this.failing !== undefined) {
-        this.log.info({ path: this.path }, 'checkpoint file written again');
-        this.failing = undefined;
-      }
+      this.conditions.clear('write', { path: this.path });
     } catch (err) {
       this.dirty = true;
       const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
-      if (this.failing !== code) {
-        this.log.warn(
-          { path: this.path, err: String(err), code },
-          'cannot write the checkpoint file; will retry (progress is kept in memory meanwhile)',
-        );
-        this.failing = code;
-      }
+      this.conditions.raise('write', {
+        state: code,
+        fields: { path: this.path, err: String(err), code },
+        message: 'cannot write the checkpoint file; will retry (progress is kept in memory meanwhile)',
+        clearedMessage: 'checkpoint file written again',
+      });
       this.lastWriteAt = performance.now();
     }
   }
@@ -209,14 +210,24 @@ export class CheckpointStore {
   private async prepareDirectory(): Promise<void> {
     const dir = dirname(this.path);
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await makeDirectory(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'EEXIST') {
         throw new CheckpointPathError(this.path, `a part of ${dir} is not a directory`, { cause: err });
       }
+      // The parent is there and the file system still refuses a directory in
+      // it (procfs: ENOENT, sysfs: EPERM), or is read-only: no waiting fixes that.
+      if (code === 'ENOENT' || code === 'EPERM' || code === 'EROFS') {
+        throw new CheckpointPathError(this.path, `${dir} cannot be created on that file system (${code})`, { cause: err });
+      }
       // EACCES and the like may be fixed while we run: report, go on in memory.
-      this.log.warn({ path: this.path, err: String(err) }, 'cannot create the checkpoint directory; will retry');
+      this.conditions.raise('write', {
+        state: code ?? 'UNKNOWN',
+        fields: { path: this.path, err: String(err), code },
+        message: 'cannot create the checkpoint directory; will retry (progress is kept in memory meanwhile)',
+        clearedMessage: 'checkpoint file written again',
+      });
       return;
     }
     try {

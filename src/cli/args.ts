@@ -63,6 +63,9 @@ Usage:
   kinesis-agent status [-c FILE] [--url URL] [--json]
                                     tailed files and their progress, from the running
                                     agent's status server or else the checkpoint file
+  kinesis-agent import-checkpoints FILE [-c FILE]
+                                    take each flow's positions from the Kinesis Agent's
+                                    checkpoint database FILE, once (stop both agents first)
   kinesis-agent --version
   kinesis-agent --help
 

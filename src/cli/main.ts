@@ -3,8 +3,10 @@ import { HELP, parseCliArgs, type CliArgs } from './args.js';
 import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from '../config/index.js';
 import { AgentError, isAgentError } from '../errors.js';
 import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from '../log.js';
+import { importCheckpointsCommand } from '../migrate/command.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
+import { startMemoryRelease } from '../memory-release.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -28,13 +30,13 @@ function configPathOf(args: CliArgs): string {
 
 async function validate(args: CliArgs): Promise<number> {
   const path = configPathOf(args);
-  const { config, problems } = await checkConfig(path);
+  const { config, problems, warnings } = await checkConfig(path);
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
     process.stderr.write(`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
     return EXIT_CONFIG;
   }
-  for (const warning of config?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(`${path}: valid, ${config?.flows.length ?? 0} flow(s)\n`);
   return EXIT_OK;
 }
@@ -45,6 +47,9 @@ export interface EarlySignals {
   handler: (signal: NodeJS.Signals) => void;
 }
 
+/** After the drain's deadline, this long for the checkpoint write and the last log lines; then the process ends regardless. */
+export const STOP_MARGIN_MS = 2000;
+
 async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const path = configPathOf(args);
   const config = await loadConfig(path);
@@ -53,38 +58,42 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const log = createLogger({ level: (args.logLevel as LogLevel | undefined) ?? levelFromEnv(config.log.level) });
   installCrashHandlers(log);
   const agent = new Agent(config, log);
-  let started: () => void = () => {};
-  const startedOnce = new Promise<void>((resolve) => (started = resolve));
+  // Stop signals act whatever the agent is doing (starting, reloading,
+  // stuck on a file system): the first drains within shutdownTimeoutMillis,
+  // and the process ends STOP_MARGIN_MS after that at the latest; a second
+  // ends it at once.
   const stopped = new Promise<void>((resolve) => {
     let signals = 0;
     const onStop = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals > 1) {
         log.warn({ signal }, 'second stop signal: exiting without waiting for in-flight records');
+        log.flush();
         process.exit(EXIT_RUNTIME);
       }
-      log.info({ signal }, 'stopping');
-      void agent.stop().then(resolve, (err: unknown) => {
-        log.error({ err }, 'error while stopping');
-        resolve();
-      });
+      log.info({ signal, state: agent.state }, 'stopping');
+      const limit = agent.currentConfig.shutdownTimeoutMillis + STOP_MARGIN_MS;
+      setTimeout(() => {
+        log.error({ afterMs: limit }, 'the drain did not end in time; exiting without it');
+        log.flush();
+        process.exit(EXIT_RUNTIME);
+      }, limit).unref();
+      void agent.stop().then(resolve);
     };
-    // Until the agent has started, stop signals wait in `early`; a stop
-    // asked for while starting is carried out once the start is done.
-    void startedOnce.then(() => {
-      process.off('SIGTERM', early.handler);
-      process.off('SIGINT', early.handler);
-      process.on('SIGTERM', onStop);
-      process.on('SIGINT', onStop);
-      for (const signal of early.pending.splice(0)) onStop(signal);
-    });
+    process.off('SIGTERM', early.handler);
+    process.off('SIGINT', early.handler);
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    for (const signal of early.pending.splice(0)) onStop(signal);
   });
   process.on('SIGHUP', () => {
-    void agent.reload(path).catch((err: unknown) => log.error({ err: describe(err) }, 'reload failed'));
+    void agent.reload(path);
   });
-  await agent.start();
-  started();
+  // A failed start ends the run with its error, unless a stop came first.
+  await Promise.race([agent.start(), stopped]);
+  const stopReleasing = startMemoryRelease(log);
   await stopped;
+  stopReleasing();
   return EXIT_OK;
 }
 
@@ -110,6 +119,7 @@ export async function main(argv: string[], early: EarlySignals = { pending: [], 
   try {
     // `status` parses its own options (--url, --json).
     if (argv[0] === 'status') return await statusCommand(argv.slice(1));
+    if (argv[0] === 'import-checkpoints') return await importCheckpointsCommand(argv.slice(1));
     const args = parseCliArgs(argv);
     switch (args.command) {
       case 'help':

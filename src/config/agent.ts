@@ -1,12 +1,16 @@
 /** The top level of a config file: everything but `flows`, into AgentConfig. */
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import type { AgentConfig } from './types.js';
+import { DESTINATION_LIST } from '../sink/destinations.js';
+import type { AgentConfig, DestinationEndpoints, ServiceEndpoint } from './types.js';
 import type { FlatMap } from './flatten.js';
 import type { ProblemList } from './problems.js';
 import { Reader } from './reader.js';
 import { normalizeEndpoint, resolveRegion, REGION_SHAPE } from './region.js';
 
 export const DEFAULT_CHECKPOINT_FILE = '/var/lib/kinesis-agent/checkpoints';
+/** The Kinesis Agent's default checkpointFile (its AgentConfiguration.java): imported from when present. */
+export const KINESIS_AGENT_CHECKPOINT_DB = '/var/run/aws-kinesis-agent/checkpoints';
 
 export const AGENT_DEFAULTS = {
   checkpointTimeToLiveDays: 7,
@@ -28,11 +32,9 @@ export const TOP_KEYS = [
   'flows',
   'checkpointFile',
   'checkpointTimeToLiveDays',
+  'importCheckpointsFrom',
   'shutdownTimeoutMillis',
-  'kinesis.endpoint',
-  'kinesis.region',
-  'firehose.endpoint',
-  'firehose.region',
+  ...DESTINATION_LIST.flatMap((d) => [`${d.kind}.endpoint`, `${d.kind}.region`]),
   'sts.endpoint',
   'cloudwatch.emitMetrics',
   'cloudwatch.endpoint',
@@ -46,6 +48,7 @@ export const TOP_KEYS = [
   'assumeRoleARN',
   'assumeRoleExternalId',
   'proxy',
+  'tls.caFile',
   'log.level',
   'log.statusReportingPeriodSeconds',
   'http.listen',
@@ -74,6 +77,8 @@ export const TOP_NO_EFFECT: Record<string, string> = {
   userAgentOverride: 'requests carry the AWS SDK for JavaScript\'s user agent; it cannot be replaced',
   'userDefinedCredentialsProvider.classname': 'Java credential provider classes cannot be loaded; use the default chain (environment, profile, web identity, instance role) or assumeRoleARN',
   'userDefinedCredentialsProvider.location': 'Java credential provider classes cannot be loaded; use the default chain (environment, profile, web identity, instance role) or assumeRoleARN',
+  'checkpoints.queryTimeoutSeconds': 'checkpoints are one file replaced atomically (temp file, fsync, rename), not a SQLite database: there is no query to time out',
+  'checkpoints.connectionTimeoutSeconds': 'checkpoints are one file replaced atomically (temp file, fsync, rename), not a SQLite database: there is no connection to time out',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -83,7 +88,7 @@ export type AgentTop = Omit<AgentConfig, 'configFile' | 'dropInFiles' | 'flows'>
 export function readTop(flat: FlatMap, problems: ProblemList, file: string, env: NodeJS.ProcessEnv, pos: { line: number; column: number } | undefined): AgentTop {
   const r = new Reader(flat, problems, '', pos);
   const warnings: string[] = [];
-  r.rejectUnknown([...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)]);
+  r.warnUnknown([...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)]);
   for (const [key, why] of Object.entries(TOP_NO_EFFECT)) {
     if (r.has(key)) warnings.push(`${problems.file}:${r.entry(key)?.keyPos?.line ?? '?'} ${key} has no effect here: ${why}`);
   }
@@ -96,37 +101,46 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
   r.optInt('connectionTTLMillis', { min: -1 });
   r.optInt('log.maxBackupIndex', { min: -1 });
   r.optInt('log.maxFileSize', { min: -1 });
+  r.optInt('checkpoints.queryTimeoutSeconds', { min: 0 });
+  r.optInt('checkpoints.connectionTimeoutSeconds', { min: 0 });
   for (const k of ['useTcpKeepAlive', 'useHttpGzip', 'log.emitMetrics', 'log.emitInternalMetrics']) r.bool(k, false);
   for (const k of ['log.file', 'userAgent', 'userAgentOverride', 'userDefinedCredentialsProvider.classname', 'userDefinedCredentialsProvider.location']) r.str(k, { allowEmpty: true });
 
   const baseDir = dirname(file);
   const checkpointRaw = r.str('checkpointFile') ?? DEFAULT_CHECKPOINT_FILE;
   const checkpointFile = isAbsolute(checkpointRaw) ? checkpointRaw : resolvePath(baseDir, checkpointRaw);
+  const importRaw = r.str('importCheckpointsFrom', { allowEmpty: true });
+  const importCheckpoints =
+    importRaw === undefined
+      ? { path: KINESIS_AGENT_CHECKPOINT_DB, explicit: false }
+      : importRaw === ''
+        ? undefined
+        : { path: isAbsolute(importRaw) ? importRaw : resolvePath(baseDir, importRaw), explicit: true };
 
+  // The Kinesis Agent's own default config ships `"kinesis.endpoint": ""`: empty means the default endpoint.
   const endpoint = (key: string): string | undefined => {
-    const raw = r.str(key);
-    if (raw === undefined) return undefined;
+    const raw = r.str(key, { allowEmpty: true });
+    if (raw === undefined || raw.trim() === '') return undefined;
     const n = normalizeEndpoint(raw);
     if (n.ok) return n.url;
     r.fail(key, n.message, n.hint);
     return undefined;
   };
   const region = (key: string): string | undefined => {
-    const v = r.str(key);
+    const v = r.str(key, { allowEmpty: true }) || undefined;
     if (v !== undefined && !REGION_SHAPE.test(v)) {
       r.fail(key, `\`${v}\` is not a region name`, 'write a region such as us-west-2');
       return undefined;
     }
     return v;
   };
-  const service = (name: 'kinesis' | 'firehose') => {
+  const service = (name: string): ServiceEndpoint => {
     const ep = endpoint(`${name}.endpoint`);
-    const out: { endpoint?: string; region?: string } = { region: resolveRegion(region(`${name}.region`), ep, env) };
+    const out: ServiceEndpoint = { region: resolveRegion(region(`${name}.region`), ep, env) };
     if (ep) out.endpoint = ep;
     return out;
   };
-  const kinesis = service('kinesis');
-  const firehose = service('firehose');
+  const destinations = Object.fromEntries(DESTINATION_LIST.map((d) => [d.kind, service(d.kind)])) as DestinationEndpoints;
   const stsEndpoint = endpoint('sts.endpoint');
   const cwEndpoint = endpoint('cloudwatch.endpoint');
 
@@ -173,6 +187,23 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
     }
   }
 
+  const caFileRaw = r.str('tls.caFile');
+  let caCertificates: string | undefined;
+  if (caFileRaw !== undefined) {
+    const caFile = isAbsolute(caFileRaw) ? caFileRaw : resolvePath(baseDir, caFileRaw);
+    const hint = 'give a PEM file of CA certificates (-----BEGIN CERTIFICATE-----), e.g. your TLS-inspecting proxy\'s root CA';
+    let text: string | undefined;
+    try {
+      text = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      r.fail('tls.caFile', `cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint);
+    }
+    if (text !== undefined) {
+      if (text.includes('-----BEGIN CERTIFICATE-----')) caCertificates = text;
+      else r.fail('tls.caFile', `${caFile} holds no PEM certificate`, hint);
+    }
+  }
+
   const levelRaw = r.str('log.level');
   let level: AgentConfig['log']['level'] = 'info';
   if (levelRaw !== undefined) {
@@ -197,10 +228,10 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
 
   const out: AgentTop = {
     checkpointFile,
+    importCheckpoints,
     checkpointTimeToLiveDays: r.int('checkpointTimeToLiveDays', AGENT_DEFAULTS.checkpointTimeToLiveDays, { min: 1 }),
     shutdownTimeoutMillis: r.int('shutdownTimeoutMillis', AGENT_DEFAULTS.shutdownTimeoutMillis, { min: 1 }),
-    kinesis,
-    firehose,
+    ...destinations,
     sts: stsEndpoint ? { endpoint: stsEndpoint } : {},
     cloudwatch,
     credentials,
@@ -212,6 +243,7 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
       connectionTimeoutMillis: r.int('connectionTimeoutMillis', AGENT_DEFAULTS.connectionTimeoutMillis, { min: 1 }),
       socketTimeoutMillis: r.int('socketTimeoutMillis', AGENT_DEFAULTS.socketTimeoutMillis, { min: 1 }),
       maxConnections: r.int('maxConnections', maxConnectionsDefault, { min: 1 }),
+      ...(caCertificates ? { caCertificates } : {}),
     },
     warnings,
   };

@@ -1,35 +1,22 @@
-/** One `flows[]` entry to a FlowConfig, with the Kinesis Agent's defaults and ranges per destination. */
+/**
+ * One `flows[]` entry to a FlowConfig, with the Kinesis Agent's defaults and
+ * ranges per destination. The keys, limits and rules that differ by
+ * destination come from its descriptor (src/sink/destinations.ts).
+ */
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
-import type { DestinationConfig, FlowConfig, InitialPosition, PartitionKeySpec } from './types.js';
+import type { DestinationConfig, FlowConfig, InitialPosition } from './types.js';
 import { flatten } from './flatten.js';
 import { readProcessingOptions } from './processing-options.js';
 import type { ProblemList } from './problems.js';
+import { DESTINATION_LIST, destinationOf } from '../sink/destinations.js';
+import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
-import { COMPRESSION_KINDS, compressionUnavailable } from '../sink/compression.js';
-import { MAX_RECORD_KIB, MIN_RECORD_KIB } from '../sink/record-size.js';
-import { CONTAINER_FORMATS } from '../source/container-format.js';
-import { MULTILINE_PRESETS } from '../source/multiline-presets.js';
+import { COMPRESSION_KINDS, compressionUnavailable, CONTAINER_FORMATS, MAX_RECORD_KIB, MIN_RECORD_KIB, MULTILINE_PRESETS } from './flow-options.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
-
-/** API limits the agent's ranges come from, per destination. */
-export const LIMITS = {
-  kinesis: {
-    /** PutRecords: 500 records, 5 MiB a call; 1 MiB a record. */
-    maxBufferSizeRecords: 500,
-    maxBufferSizeBytes: 5 * MIB,
-    maxRecordSizeBytes: 1 * MIB,
-  },
-  firehose: {
-    /** PutRecordBatch: 500 records, 4 MiB a call; 1,000 KiB a record. */
-    maxBufferSizeRecords: 500,
-    maxBufferSizeBytes: 4 * MIB,
-    maxRecordSizeBytes: 1000 * KIB,
-  },
-} as const;
 
 export const FLOW_DEFAULTS = {
   initialPosition: 'END_OF_FILE' as InitialPosition,
@@ -49,13 +36,7 @@ export const FLOW_KEYS = [
   'name',
   'filePattern',
   'excludePatterns',
-  'kinesisStream',
-  'deliveryStream',
   'initialPosition',
-  'partitionKeyOption',
-  'partitionKey.constant',
-  'partitionKey.field',
-  'aggregation',
   'maxBufferAgeMillis',
   'maxBufferSizeRecords',
   'maxBufferSizeBytes',
@@ -74,13 +55,10 @@ export const FLOW_KEYS = [
   'maxRecordSizeKiB',
   'fileFooterPattern',
   'truncatedRecordTerminator',
-  'aggregatedRecordSizeBytes',
   'dataProcessingOptions',
-  'kinesis.endpoint',
-  'kinesis.region',
-  'firehose.endpoint',
-  'firehose.region',
-] as const;
+  // Each destination's: its stream key, the keys it owns, its endpoint and region.
+  ...DESTINATION_LIST.flatMap((d) => [d.streamKey, ...d.flowKeys, `${d.kind}.endpoint`, `${d.kind}.region`]),
+];
 
 /** Kinesis Agent flow keys accepted so that its agent.json loads, which change nothing here. */
 export const FLOW_NO_EFFECT: Record<string, string> = {
@@ -89,9 +67,6 @@ export const FLOW_NO_EFFECT: Record<string, string> = {
   waitOnFullRetryQueueMillis: 'failed records are retried in place with backoff; there is no separate retry queue',
   'log.emitInternalMetrics': 'per-flow counters are always kept and served on /metrics and /status',
 };
-
-const STREAM_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-const MAX_PARTITION_KEY = 256;
 
 export interface FlowContext {
   problems: ProblemList;
@@ -107,12 +82,13 @@ export interface FlowContext {
 export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefined {
   const { problems, path } = ctx;
   if (node.kind !== 'map') {
-    problems.add(path, node.pos, `expects a map describing one flow, got ${describe(node)}`, 'a flow has at least filePattern and kinesisStream (or deliveryStream)');
+    const [first, ...others] = DESTINATION_LIST.map((d) => d.streamKey);
+    problems.add(path, node.pos, `expects a map describing one flow, got ${describe(node)}`, `a flow has at least filePattern and ${first} (or ${others.join(', or ')})`);
     return undefined;
   }
   const before = problems.problems.length;
   const r = new Reader(flatten(node, path, problems, ['filePattern', 'excludePatterns', 'dataProcessingOptions']), problems, path, node.pos);
-  r.rejectUnknown([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)]);
+  r.warnUnknown([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)]);
   for (const [key, why] of Object.entries(FLOW_NO_EFFECT)) {
     if (r.has(key)) {
       const e = r.entry(key)!;
@@ -125,23 +101,11 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (r.has('log.emitInternalMetrics')) r.bool('log.emitInternalMetrics', false);
 
   // Destination first: ranges below depend on it.
-  const kinesisStream = r.str('kinesisStream');
-  const deliveryStream = r.str('deliveryStream');
-  let destination: DestinationConfig | undefined;
-  if (r.has('kinesisStream') && r.has('deliveryStream')) {
-    r.failKey('deliveryStream', 'is given together with `kinesisStream`; a flow sends to exactly one destination', 'split it into two flows with the same filePattern');
-  } else if (kinesisStream !== undefined) {
-    destination = { kind: 'kinesis', streamName: kinesisStream };
-  } else if (deliveryStream !== undefined) {
-    destination = { kind: 'firehose', streamName: deliveryStream };
-  } else if (!r.has('kinesisStream') && !r.has('deliveryStream')) {
-    r.failHere('has no destination', 'add kinesisStream: <Kinesis data stream> or deliveryStream: <Firehose stream>');
-  }
-  if (destination && !STREAM_NAME.test(destination.streamName)) {
-    r.fail(destination.kind === 'kinesis' ? 'kinesisStream' : 'deliveryStream', `\`${destination.streamName}\` is not a valid stream name`, 'stream names are 1..128 characters of letters, digits, _ . and -');
-  }
-  const kind = destination?.kind ?? 'kinesis';
-  const limits = LIMITS[kind];
+  const destination = readDestination(r);
+  // Without a valid destination (already reported), the first one's ranges serve to go on checking.
+  const descriptor = destinationOf(destination?.kind ?? DESTINATION_LIST[0]!.kind);
+  const limits = descriptor.limits;
+  const warnings = keyWarnings(ctx);
 
   const baseDir = dirname(ctx.definedIn);
   const absolute = (patterns: string[] | undefined): string[] =>
@@ -155,19 +119,12 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
 
   const initialPosition = r.enumOf('initialPosition', ['START_OF_FILE', 'END_OF_FILE'] as const, FLOW_DEFAULTS.initialPosition);
 
-  const partitionKey = readPartitionKey(r, kind, ctx);
-
-  let aggregation = false;
-  if (r.has('aggregation')) {
-    aggregation = r.bool('aggregation', false);
-    if (kind === 'firehose' && aggregation) {
-      r.fail('aggregation', 'applies to Kinesis Data Streams flows only', 'for Firehose, aggregatedRecordSizeBytes packs lines into larger records');
-    }
-  }
+  const { partitionKey, aggregation, aggregatedRecordSizeBytes } = descriptor.readOptions(r, warnings);
+  for (const other of DESTINATION_LIST) if (other !== descriptor) other.checkForeignKeys(r, descriptor, warnings);
 
   const maxBufferAgeMillis = r.int('maxBufferAgeMillis', FLOW_DEFAULTS.maxBufferAgeMillis, { min: 1000, max: 900_000 });
-  const maxBufferSizeRecords = r.int('maxBufferSizeRecords', limits.maxBufferSizeRecords, { min: 1, max: limits.maxBufferSizeRecords });
-  const maxBufferSizeBytes = r.int('maxBufferSizeBytes', limits.maxBufferSizeBytes, { min: 1, max: limits.maxBufferSizeBytes });
+  const maxBufferSizeRecords = r.int('maxBufferSizeRecords', limits.recordsPerCall, { min: 1, max: limits.recordsPerCall });
+  const maxBufferSizeBytes = r.int('maxBufferSizeBytes', limits.bytesPerCall, { min: 1, max: limits.bytesPerCall });
   const minTimeBetweenFilePollsMillis = r.int('minTimeBetweenFilePollsMillis', FLOW_DEFAULTS.minTimeBetweenFilePollsMillis, { min: 1 });
   const maxTimeBetweenFileTrackerRefreshMillis = r.int('maxTimeBetweenFileTrackerRefreshMillis', FLOW_DEFAULTS.maxTimeBetweenFileTrackerRefreshMillis, { min: 1 });
   const retryInitialBackoffMillis = r.int('retryInitialBackoffMillis', FLOW_DEFAULTS.retryInitialBackoffMillis, { min: 0 });
@@ -189,32 +146,22 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   let maxRecordSizeKiB: number | undefined;
   if (r.has('maxRecordSizeKiB')) {
     maxRecordSizeKiB = r.int('maxRecordSizeKiB', MIN_RECORD_KIB, { min: MIN_RECORD_KIB, max: MAX_RECORD_KIB });
-    if (kind === 'firehose') r.failKey('maxRecordSizeKiB', 'applies to Kinesis Data Streams flows only', 'Firehose records are at most 1,000 KiB; remove it');
+    if (descriptor.kind === 'firehose') r.failKey('maxRecordSizeKiB', 'applies to Kinesis Data Streams flows only', 'Firehose records are at most 1,000 KiB; remove it');
   }
 
   let truncatedRecordTerminator = FLOW_DEFAULTS.truncatedRecordTerminator;
   if (r.has('truncatedRecordTerminator')) {
     const t = r.str('truncatedRecordTerminator', { allowEmpty: true });
     if (t !== undefined) {
-      if (Buffer.byteLength(t) >= limits.maxRecordSizeBytes) {
-        r.fail('truncatedRecordTerminator', `is ${Buffer.byteLength(t)} bytes, not less than the record size limit ${limits.maxRecordSizeBytes}`);
+      if (Buffer.byteLength(t) >= limits.bytesPerRecord) {
+        r.fail('truncatedRecordTerminator', `is ${Buffer.byteLength(t)} bytes, not less than the record size limit ${limits.bytesPerRecord}`);
       } else {
         truncatedRecordTerminator = t;
       }
     }
   }
 
-  let aggregatedRecordSizeBytes: number | undefined;
-  if (r.has('aggregatedRecordSizeBytes')) {
-    const n = r.int('aggregatedRecordSizeBytes', 0, { min: 0, max: LIMITS.firehose.maxRecordSizeBytes });
-    if (kind === 'kinesis') {
-      ctx.warnings.push(`${problems.file}:${r.entry('aggregatedRecordSizeBytes')?.keyPos?.line ?? '?'} ${r.path('aggregatedRecordSizeBytes')} has no effect on a Kinesis Data Streams flow: it packs Firehose records; use \`aggregation: true\` for KPL aggregation`);
-    } else if (n > 0) {
-      aggregatedRecordSizeBytes = n;
-    }
-  }
-
-  const { endpoint, region } = readFlowEndpoint(r, kind);
+  const { endpoint, region } = readFlowEndpoint(r, descriptor);
 
   const dpo = r.entry('dataProcessingOptions');
   const dataProcessingOptions = dpo ? readProcessingOptions(dpo.value, r.path('dataProcessingOptions'), problems) : [];
@@ -260,56 +207,51 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   return flow;
 }
 
-function readPartitionKey(r: Reader, kind: 'kinesis' | 'firehose', ctx: FlowContext): PartitionKeySpec {
-  const hasOption = r.has('partitionKeyOption');
-  const hasConstant = r.has('partitionKey.constant');
-  const hasField = r.has('partitionKey.field');
-  if (kind === 'firehose') {
-    if (hasOption) {
-      r.enumOf('partitionKeyOption', ['RANDOM', 'DETERMINISTIC'] as const, 'RANDOM');
-      ctx.warnings.push(`${ctx.problems.file}:${r.entry('partitionKeyOption')?.keyPos?.line ?? '?'} ${r.path('partitionKeyOption')} has no effect on a Firehose flow: Firehose records have no partition key`);
-    }
-    if (hasConstant || hasField) {
-      r.failKey(hasConstant ? 'partitionKey.constant' : 'partitionKey.field', 'applies to Kinesis Data Streams flows only', 'Firehose records have no partition key; remove it');
-    }
-    return { kind: 'RANDOM' };
+/** The one destination a flow names by its stream key; reports none, two, or a bad stream name. */
+function readDestination(r: Reader): DestinationConfig | undefined {
+  const given = DESTINATION_LIST.filter((d) => r.has(d.streamKey));
+  // Each is read, so that a stream name of the wrong type is reported too.
+  const names = given.map((d) => r.str(d.streamKey));
+  if (given.length > 1) {
+    r.failKey(given[1]!.streamKey, `is given together with \`${given[0]!.streamKey}\`; a flow sends to exactly one destination`, 'split it into two flows with the same filePattern');
+    return undefined;
   }
-  if (hasConstant && hasField) {
-    r.failKey('partitionKey.field', 'is given together with `partitionKey.constant`', 'a partition key is either a constant or a field, not both');
-    return { kind: 'RANDOM' };
+  if (given.length === 0) {
+    r.failHere('has no destination', `add ${DESTINATION_LIST.map((d) => `${d.streamKey}: <${d.streamNoun}>`).join(' or ')}`);
+    return undefined;
   }
-  if ((hasConstant || hasField) && hasOption) {
-    r.failKey('partitionKeyOption', 'is given together with `partitionKey`', 'use partitionKeyOption (RANDOM | DETERMINISTIC) or partitionKey ({constant: ...} | {field: ...}), not both');
-    return { kind: 'RANDOM' };
-  }
-  if (hasConstant) {
-    const v = r.str('partitionKey.constant');
-    if (v === undefined) return { kind: 'RANDOM' };
-    if (v.length > MAX_PARTITION_KEY) r.fail('partitionKey.constant', `is ${v.length} characters; Kinesis allows ${MAX_PARTITION_KEY}`);
-    return { kind: 'CONSTANT', value: v };
-  }
-  if (hasField) {
-    const v = r.str('partitionKey.field');
-    return v === undefined ? { kind: 'RANDOM' } : { kind: 'FIELD', field: v };
-  }
-  return { kind: r.enumOf('partitionKeyOption', ['RANDOM', 'DETERMINISTIC'] as const, 'RANDOM') };
+  const d = given[0]!;
+  const streamName = names[0];
+  if (streamName === undefined) return undefined;
+  if (!d.streamName.pattern.test(streamName)) r.fail(d.streamKey, `\`${streamName}\` is not a valid stream name`, d.streamName.hint);
+  return { kind: d.kind, streamName };
 }
 
-function readFlowEndpoint(r: Reader, kind: 'kinesis' | 'firehose'): { endpoint?: string; region?: string } {
-  const other = kind === 'kinesis' ? 'firehose' : 'kinesis';
-  for (const k of [`${other}.endpoint`, `${other}.region`]) {
-    if (r.has(k)) {
-      r.failKey(k, `does not apply to a ${kind === 'kinesis' ? 'Kinesis Data Streams' : 'Firehose'} flow`, `use ${kind}.${k.split('.')[1]} in this flow`);
+function keyWarnings(ctx: FlowContext): KeyWarnings {
+  return {
+    noEffect(r, key, text) {
+      ctx.warnings.push(`${ctx.problems.file}:${r.entry(key)?.keyPos?.line ?? '?'} ${r.path(key)} ${text}`);
+    },
+  };
+}
+
+function readFlowEndpoint(r: Reader, descriptor: DestinationDescriptor): { endpoint?: string; region?: string } {
+  const kind = descriptor.kind;
+  for (const other of DESTINATION_LIST) {
+    if (other === descriptor) continue;
+    for (const k of [`${other.kind}.endpoint`, `${other.kind}.region`]) {
+      if (r.has(k)) r.failKey(k, `does not apply to a ${descriptor.title} flow`, `use ${kind}.${k.split('.')[1]} in this flow`);
     }
   }
   let endpoint: string | undefined;
-  const rawEndpoint = r.str(`${kind}.endpoint`);
-  if (rawEndpoint !== undefined) {
+  // Empty means the default endpoint, as in the Kinesis Agent's shipped config.
+  const rawEndpoint = r.str(`${kind}.endpoint`, { allowEmpty: true });
+  if (rawEndpoint !== undefined && rawEndpoint.trim() !== '') {
     const n = normalizeEndpoint(rawEndpoint);
     if (n.ok) endpoint = n.url;
     else r.fail(`${kind}.endpoint`, n.message, n.hint);
   }
-  let region = r.str(`${kind}.region`);
+  let region = r.str(`${kind}.region`, { allowEmpty: true }) || undefined;
   if (region !== undefined && !REGION_SHAPE.test(region)) {
     r.fail(`${kind}.region`, `\`${region}\` is not a region name`, 'write a region such as us-west-2');
     region = undefined;

@@ -28,6 +28,8 @@ export interface ConfigSource {
 export interface CheckResult {
   config?: AgentConfig;
   problems: ConfigProblem[];
+  /** What was accepted but should be heard about (also in config.warnings when it loads); `validate` prints them either way. */
+  warnings: string[];
 }
 
 export const DROP_IN_DIR = 'agent.d';
@@ -48,7 +50,7 @@ export async function checkConfig(path: string, options: ConfigOptions = {}): Pr
     text = await readFile(path, 'utf8');
   } catch (err) {
     problems.push(readProblem(path, err, 'the config file'));
-    return { problems };
+    return { problems, warnings: [] };
   }
   const dropIns: ConfigSource[] = [];
   const dir = join(dirname(path), DROP_IN_DIR);
@@ -87,12 +89,12 @@ export function parseConfigText(text: string, fileName: string, options: ConfigO
 export function checkSources(main: ConfigSource, dropIns: ConfigSource[], options: ConfigOptions = {}): CheckResult {
   const env = options.env ?? process.env;
   const problems: ConfigProblem[] = [];
-  const mainList = new ProblemList(main.file, problems);
+  const warnings: string[] = [];
+  const mainList = new ProblemList(main.file, problems, warnings);
   const mainAbs = resolvePath(main.file);
   const tree = parseTree(main.text, env, mainList);
 
   const flows: FlowConfig[] = [];
-  const warnings: string[] = [];
   let top: ReturnType<typeof readTop> | undefined;
   let declaredFlows = 0;
 
@@ -111,7 +113,7 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
 
   const dropInFiles: string[] = [];
   for (const src of dropIns) {
-    const list = new ProblemList(src.file, problems);
+    const list = new ProblemList(src.file, problems, warnings);
     const abs = resolvePath(src.file);
     dropInFiles.push(abs);
     const t = parseTree(src.text, env, list);
@@ -126,11 +128,11 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
     }
     const flat = flatten(t, '', list, ['flows']);
     for (const [key, e] of flat) {
-      if (key !== 'flows') list.add(key, e.keyPos, 'is not allowed in a drop-in file', 'agent.d/ files hold only `flows`; agent-wide settings belong in the main config');
+      if (key !== 'flows') list.warn(key, e.keyPos, 'is ignored in a drop-in file', 'agent.d/ files add `flows`; agent-wide settings belong in the main config');
     }
     const e = flat.get('flows');
     if (!e) {
-      list.add('', t.pos, 'has no `flows`', 'a drop-in file holds flows: [...]');
+      list.warn('', t.pos, 'has no `flows` and adds none', 'a drop-in file holds flows: [...]');
       continue;
     }
     declaredFlows += readFlowList(e.value, list, abs, flows, warnings);
@@ -162,11 +164,13 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
     }
   }
 
-  if (problems.length > 0 || !top) return { problems: inReadingOrder(problems, [main.file, ...dropIns.map((d) => d.file)]) };
-  const { warnings: topWarnings, ...rest } = top;
+  const allWarnings = [...(top?.warnings ?? []), ...warnings];
+  if (problems.length > 0 || !top) return { problems: inReadingOrder(problems, [main.file, ...dropIns.map((d) => d.file)]), warnings: allWarnings };
+  const { warnings: _topWarnings, ...rest } = top;
   return {
     problems,
-    config: { configFile: mainAbs, dropInFiles, ...rest, flows, warnings: [...topWarnings, ...warnings] },
+    warnings: allWarnings,
+    config: { configFile: mainAbs, dropInFiles, ...rest, flows, warnings: allWarnings },
   };
 }
 

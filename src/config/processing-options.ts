@@ -1,47 +1,19 @@
 /**
- * `dataProcessingOptions` entries validated into the process stage's
- * ProcessingOption type. The processors trust what comes out of here.
+ * `dataProcessingOptions` entries read into the process stage's
+ * ProcessingOption type. Which keys an option takes, and how they are read,
+ * belongs to the option (its OptionDefinition in src/process/); this file
+ * only finds the definition by optionName and gives it a reader.
  */
-import type { JsonFormat, LogFormat, OptionName, ProcessingOption } from '../process/options.js';
+import { OPTION_NAMES, PROCESSORS } from '../process/registry.js';
+import type { KeyRow, OptionReader } from '../process/option-table.js';
+import type { OptionName, ProcessingOption } from '../process/options.js';
 import { shallow } from './flatten.js';
 import { joinIndex, type ProblemList } from './problems.js';
 import { Reader, describe } from './reader.js';
 import { closest } from './suggest.js';
-import { toPlain, type RawNode } from './tree.js';
+import type { RawNode } from './tree.js';
 
-export const OPTION_NAMES: readonly OptionName[] = [
-  'SINGLELINE',
-  'CSVTOJSON',
-  'LOGTOJSON',
-  'JSON',
-  'ADDMETADATA',
-  'ADDEC2METADATA',
-  'ADDBRACKETS',
-];
-
-export const LOG_FORMATS: readonly LogFormat[] = [
-  'COMMONAPACHELOG',
-  'COMBINEDAPACHELOG',
-  'APACHEERRORLOG',
-  'SYSLOG',
-  'RFC3339SYSLOG',
-  'RFC5424SYSLOG',
-];
-
-export const JSON_FORMATS: readonly JsonFormat[] = ['COMPACT', 'PRETTYPRINT'];
-
-/** The Kinesis Agent refreshes EC2 metadata hourly unless told otherwise. */
-export const DEFAULT_METADATA_TTL_SECONDS = 3600;
-
-const KEYS: Record<OptionName, readonly string[]> = {
-  SINGLELINE: ['optionName'],
-  CSVTOJSON: ['optionName', 'customFieldNames', 'delimiter', 'quoted', 'jsonFormat'],
-  LOGTOJSON: ['optionName', 'logFormat', 'matchPattern', 'customFieldNames', 'jsonFormat'],
-  JSON: ['optionName', 'fields', 'jsonFormat'],
-  ADDMETADATA: ['optionName', 'metadata', 'timestamp', 'jsonFormat'],
-  ADDEC2METADATA: ['optionName', 'metadataTTL', 'tags', 'jsonFormat'],
-  ADDBRACKETS: ['optionName'],
-};
+export { OPTION_NAMES };
 
 export function readProcessingOptions(node: RawNode, path: string, problems: ProblemList): ProcessingOption[] {
   if (node.kind === 'scalar' && node.value === null) return [];
@@ -80,72 +52,35 @@ function readOne(node: RawNode, path: string, problems: ProblemList): Processing
     );
     return undefined;
   }
-  r.rejectUnknown(KEYS[name], (key) => `${name} takes ${KEYS[name].filter((k) => k !== 'optionName').join(', ') || 'no other keys'}; \`${key}\` is not one of them`);
-  const jsonFormat = (): JsonFormat => r.enumOf('jsonFormat', JSON_FORMATS, 'COMPACT');
-  let opt: ProcessingOption | undefined;
-  switch (name) {
-    case 'SINGLELINE':
-    case 'ADDBRACKETS':
-      opt = { optionName: name };
-      break;
-    case 'CSVTOJSON': {
-      const fields = r.strList('customFieldNames', { single: false });
-      if (!r.has('customFieldNames')) r.failHere('CSVTOJSON needs `customFieldNames`', 'list the field names, in column order: customFieldNames: [time, level, message]');
-      else if (fields && fields.length === 0) r.fail('customFieldNames', 'is empty', 'list at least one field name');
-      const delimiter = unescapeDelimiter(r.str('delimiter', { allowEmpty: true }) ?? ',');
-      if (delimiter === '') r.fail('delimiter', 'is empty', 'leave delimiter out for a comma, or write "\\t" for a tab');
-      opt = { optionName: name, customFieldNames: fields ?? [], delimiter, quoted: r.bool('quoted', false), jsonFormat: jsonFormat() };
-      break;
-    }
-    case 'LOGTOJSON': {
-      if (!r.has('logFormat')) r.failHere('LOGTOJSON needs `logFormat`', `logFormat is one of ${LOG_FORMATS.join(', ')}`);
-      const logFormat = r.enumOf('logFormat', LOG_FORMATS);
-      const matchPattern = r.regex('matchPattern');
-      const customFieldNames = r.strList('customFieldNames', { single: false });
-      if (matchPattern && !customFieldNames && !/\(\?<[A-Za-z_]/.test(matchPattern.source)) {
-        r.fail('matchPattern', 'has no named groups and no `customFieldNames` to name its groups', 'add customFieldNames: [...] in group order, or name the groups: (?<host>\\S+)');
-      }
-      opt = { optionName: name, logFormat: logFormat ?? 'COMMONAPACHELOG', jsonFormat: jsonFormat() };
-      if (matchPattern) opt.matchPattern = matchPattern;
-      if (customFieldNames) opt.customFieldNames = customFieldNames;
-      break;
-    }
-    case 'JSON': {
-      const fields = r.strList('fields', { single: false });
-      opt = { optionName: name, jsonFormat: jsonFormat() };
-      if (fields) opt.fields = fields;
-      break;
-    }
-    case 'ADDMETADATA': {
-      const e = r.entry('metadata');
-      let metadata: unknown = {};
-      if (!e || (e.value.kind === 'scalar' && e.value.value === null)) {
-        r.failHere('ADDMETADATA needs `metadata`', 'metadata: {env: prod, app: web} is added to every JSON record');
-      } else if (e.value.kind !== 'map') {
-        r.fail('metadata', `expects a map of fields to add, got ${describe(e.value)}`);
-      } else {
-        metadata = toPlain(e.value);
-      }
-      opt = { optionName: name, metadata, timestamp: r.bool('timestamp', false), jsonFormat: jsonFormat() };
-      break;
-    }
-    case 'ADDEC2METADATA':
-      opt = {
-        optionName: name,
-        metadataTTL: r.int('metadataTTL', DEFAULT_METADATA_TTL_SECONDS, { min: 1 }),
-        tags: r.bool('tags', true),
-        jsonFormat: jsonFormat(),
-      };
-      break;
-  }
+  const opt = readWith(name, r);
   return problems.problems.length === before ? opt : undefined;
 }
 
-/**
- * The agent's docs write a tab delimiter as "\\t" in JSON, which arrives here
- * as backslash-t; a backslash before punctuation (a regex-style escape such as
- * `\|`) means the character itself.
- */
-export function unescapeDelimiter(d: string): string {
-  return d.replace(/\\(t|n|r|\\|[^A-Za-z0-9])/g, (_m, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c));
+function readWith<K extends OptionName>(name: K, r: Reader): ProcessingOption {
+  const def = PROCESSORS[name];
+  const keys: readonly KeyRow[] = def.keys;
+  const names = keys.map((k) => k.name);
+  r.warnUnknown(['optionName', ...names], (key) => `${name} takes ${names.join(', ') || 'no other keys'}; \`${key}\` is not one of them`);
+  for (const k of keys) {
+    if (k.noEffect && r.has(k.name)) r.warn(k.name, `has no effect here: ${k.noEffect}`);
+  }
+  return def.read(optionReader(r));
+}
+
+/** The process stage's view of a Reader: typed reads only. */
+function optionReader(r: Reader): OptionReader {
+  return {
+    has: (key) => r.has(key),
+    str: (key, opts) => r.str(key, opts),
+    int: (key, def, range) => r.int(key, def, range),
+    bool: (key, def) => r.bool(key, def),
+    enumOf: ((key: string, values: readonly string[], def?: string) => (def === undefined ? r.enumOf(key, values) : r.enumOf(key, values, def))) as OptionReader['enumOf'],
+    strList: (key) => r.strList(key, { single: false }),
+    regex: (key) => r.regex(key),
+    plain: (key) => r.plain(key),
+    kind: (key) => r.kind(key),
+    fail: (key, message, hint) => r.fail(key, message, hint),
+    failHere: (message, hint) => r.failHere(message, hint),
+    warn: (key, message, hint) => r.warn(key, message, hint),
+  };
 }

@@ -2,10 +2,11 @@
  * Typed reads of one (flattened) map, each reporting its own problem with the
  * key path and position and then carrying on with the default.
  */
+import { translateJavaRegex } from '../process/java-regex.js';
 import { closest } from './suggest.js';
 import { joinKey, type Pos, type ProblemList } from './problems.js';
 import type { FlatEntry, FlatMap } from './flatten.js';
-import type { RawNode } from './tree.js';
+import { toPlain, type RawNode } from './tree.js';
 
 export interface IntRange {
   min?: number;
@@ -52,6 +53,25 @@ export class Reader {
     this.problems.add(this.prefix, this.pos, message, hint);
   }
 
+  /** A warning about a key: accepted, but the user should know. */
+  warn(key: string, message: string, hint?: string): void {
+    const e = this.map.get(key);
+    this.problems.warn(this.path(key), e?.keyPos ?? this.pos, message, hint);
+  }
+
+  /** The value as plain data; undefined when absent or null. */
+  plain(key: string): unknown {
+    const e = this.map.get(key);
+    if (!e || (e.value.kind === 'scalar' && e.value.value === null)) return undefined;
+    return toPlain(e.value);
+  }
+
+  kind(key: string): 'map' | 'seq' | 'scalar' | undefined {
+    const e = this.map.get(key);
+    if (!e || (e.value.kind === 'scalar' && e.value.value === null)) return undefined;
+    return e.value.kind;
+  }
+
   private scalar(key: string): { value: unknown; node: RawNode } | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
@@ -88,7 +108,7 @@ export class Reader {
     if (!s) return undefined;
     let n: number | undefined;
     if (typeof s.value === 'number' && Number.isSafeInteger(s.value)) n = s.value;
-    else if (typeof s.value === 'string' && /^\s*[-+]?\d+\s*$/.test(s.value)) n = Number(s.value.trim());
+    else if (typeof s.value === 'string') n = decodeInteger(s.value);
     if (n === undefined || !Number.isSafeInteger(n)) {
       this.fail(key, `expects a whole number, got ${describe(s.node)}`, rangeHint(key, range, def));
       return undefined;
@@ -104,16 +124,17 @@ export class Reader {
     return n;
   }
 
+  /** A boolean as the Kinesis Agent's BooleanConverter.java reads one: true/false, yes/no, t/f, y/n, 1/0, any case. */
   bool(key: string, def: boolean): boolean {
     const s = this.scalar(key);
     if (!s) return def;
     if (typeof s.value === 'boolean') return s.value;
-    if (typeof s.value === 'string') {
-      const t = s.value.trim().toLowerCase();
-      if (t === 'true') return true;
-      if (t === 'false') return false;
+    if (typeof s.value === 'string' || typeof s.value === 'number') {
+      const t = String(s.value).trim().toLowerCase();
+      if (TRUE_WORDS.has(t)) return true;
+      if (FALSE_WORDS.has(t)) return false;
     }
-    this.fail(key, `expects true or false, got ${describe(s.node)}`);
+    this.fail(key, `expects true or false, got ${describe(s.node)}`, 'write true or false (the Kinesis Agent\'s yes/no, y/n, t/f and 1/0 work too)');
     return def;
   }
 
@@ -166,44 +187,34 @@ export class Reader {
     return out;
   }
 
-  /** Reports every key not in `known`, suggesting the nearest known one. */
-  rejectUnknown(known: readonly string[], extraHint?: (key: string) => string | undefined): void {
+  /**
+   * Warns about every key not in `known`, suggesting the nearest known one.
+   * The Kinesis Agent ignores keys it does not read, so they are not refused.
+   */
+  warnUnknown(known: readonly string[], extraHint?: (key: string) => string | undefined): void {
     const set = new Set(known);
     for (const [key, e] of this.map) {
       if (set.has(key)) continue;
       const near = closest(key, known);
       const hint = near ? `did you mean \`${near}\`?` : (extraHint?.(key) ?? undefined);
-      this.problems.add(this.path(key), e.keyPos, 'is not a known key', hint);
+      this.problems.warn(this.path(key), e.keyPos, 'is not a known key and is ignored', hint);
     }
   }
 }
 
 export type Compiled = { ok: true; regex: RegExp } | { ok: false; message: string; hint: string };
 
-/**
- * The Kinesis Agent compiles Java patterns; JavaScript reads nearly all of
- * them the same. A leading inline flag group such as `(?i)` is Java-only, so
- * it becomes the equivalent JavaScript flag.
- */
+/** A Kinesis Agent (Java) pattern, translated (see translateJavaRegex) and compiled. */
 export function compileRegex(source: string): Compiled {
-  let body = source;
-  let flags = '';
-  const inline = /^\(\?([imsx]+)\)/.exec(body);
-  if (inline) {
-    const f = inline[1]!;
-    if (f.includes('x')) {
-      return { ok: false, message: 'the (?x) comments flag is not supported', hint: 'remove (?x) and the whitespace/comments it allowed' };
-    }
-    flags = [...new Set(f)].join('');
-    body = body.slice(inline[0].length);
-  }
+  const t = translateJavaRegex(source);
+  if (!t.ok) return t;
   try {
-    return { ok: true, regex: new RegExp(body, flags) };
+    return { ok: true, regex: new RegExp(t.source, t.flags) };
   } catch (err) {
     return {
       ok: false,
       message: (err as Error).message.replace(/^Invalid regular expression: /, ''),
-      hint: 'patterns are JavaScript regular expressions; in JSON and double-quoted YAML a backslash is written \\\\',
+      hint: 'patterns are Java regular expressions, as in the Kinesis Agent; in JSON and double-quoted YAML a backslash is written \\\\',
     };
   }
 }
@@ -226,4 +237,24 @@ function rangeHint(key: string, range: IntRange, def: number | undefined): strin
   const hi = range.max ?? '';
   const r = range.max === undefined ? `${lo} or more` : `${lo}..${hi}`;
   return `\`${key}\` takes ${r}${def !== undefined ? ` (default ${def})` : ''}`;
+}
+
+const TRUE_WORDS = new Set(['true', 'yes', 't', 'y', '1']);
+const FALSE_WORDS = new Set(['false', 'no', 'f', 'n', '0']);
+
+/**
+ * A whole number written as text, read as Java's Integer.decode / Long.decode
+ * read it (Guava's Ints/Longs.stringConverter, the Kinesis Agent's number
+ * converters): an optional sign, then `0x`, `0X` or `#` for hexadecimal, a
+ * leading `0` for octal, else decimal. Surrounding spaces are allowed here.
+ */
+export function decodeInteger(text: string): number | undefined {
+  const m = /^([-+]?)(0[xX]|#|0(?=[0-7]))?([0-9A-Fa-f]+)$/.exec(text.trim());
+  if (!m) return undefined;
+  const radix = m[2] === undefined ? 10 : m[2] === '0' ? 8 : 16;
+  const digits = m[3]!;
+  const valid = radix === 16 ? /^[0-9A-Fa-f]+$/ : radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+  if (!valid.test(digits)) return undefined;
+  const n = parseInt(digits, radix);
+  return m[1] === '-' ? -n : n;
 }

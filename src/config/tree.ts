@@ -1,7 +1,10 @@
 /**
  * YAML/JSON text to a small tree that remembers where each key and value
  * came from. Environment references are expanded here, once, with the key
- * path at hand for messages.
+ * path at hand for messages. As the Kinesis Agent's parser (Jackson, with
+ * comments allowed) reads JSON: `//` and `/* *\/` comments are allowed in a
+ * JSON-style document, and a key given twice in one map takes its last
+ * value, with a warning.
  */
 import {
   LineCounter,
@@ -13,7 +16,8 @@ import {
   type Document,
   type Node as YamlNode,
 } from 'yaml';
-import { substituteEnv } from './env.js';
+import { blankJsonComments } from './comments.js';
+import { NO_ENV_KEYS, substituteEnv } from './env.js';
 import { joinIndex, joinKey, type Pos, type ProblemList } from './problems.js';
 
 export type RawNode =
@@ -35,7 +39,7 @@ export function parseTree(text: string, env: NodeJS.ProcessEnv, problems: Proble
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    doc = parseDocument(blankJsonComments(text), { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   } catch (err) {
     problems.add('', undefined, `cannot be parsed: ${(err as Error).message}`);
     return undefined;
@@ -53,17 +57,19 @@ export function parseTree(text: string, env: NodeJS.ProcessEnv, problems: Proble
     return undefined;
   }
   let count = 0;
-  const convert = (node: unknown, path: string, depth: number): RawNode => {
+  /** `key` is the map key the node is the value of (or, for list items, the list's key). */
+  const convert = (node: unknown, path: string, depth: number, key: string): RawNode => {
     if (++count > MAX_NODES || depth > MAX_DEPTH) {
       throw new TreeTooLarge();
     }
     if (isAlias(node)) {
       const target = node.resolve(doc);
-      return target ? convert(target, path, depth + 1) : { kind: 'scalar', pos: posAt(node.range?.[0]), value: null };
+      return target ? convert(target, path, depth + 1, key) : { kind: 'scalar', pos: posAt(node.range?.[0]), value: null };
     }
     const pos = posAt((node as YamlNode | null)?.range?.[0]);
     if (isMap(node)) {
       const entries: RawEntry[] = [];
+      const at = new Map<string, number>();
       for (const pair of node.items) {
         const keyNode = pair.key as YamlNode | null;
         const keyValue = isScalar(keyNode) ? keyNode.value : keyNode;
@@ -72,27 +78,35 @@ export function parseTree(text: string, env: NodeJS.ProcessEnv, problems: Proble
         const valuePath = joinKey(path, key);
         const value = pair.value === null || pair.value === undefined
           ? { kind: 'scalar' as const, pos: keyPos, value: null }
-          : convert(pair.value, valuePath, depth + 1);
-        entries.push({ key, keyPos, value });
+          : convert(pair.value, valuePath, depth + 1, key);
+        const seen = at.get(key);
+        if (seen === undefined) {
+          at.set(key, entries.length);
+          entries.push({ key, keyPos, value });
+        } else {
+          // Jackson's map keeps the first place and the last value.
+          problems.warn(valuePath, keyPos, `is given twice (also at line ${entries[seen]!.keyPos?.line ?? '?'}); the last value is used, as the Kinesis Agent uses it`, 'remove one of them');
+          entries[seen] = { key, keyPos, value };
+        }
       }
       return { kind: 'map', pos, entries };
     }
     if (isSeq(node)) {
-      return { kind: 'seq', pos, items: node.items.map((item, i) => convert(item, joinIndex(path, i), depth + 1)) };
+      return { kind: 'seq', pos, items: node.items.map((item, i) => convert(item, joinIndex(path, i), depth + 1, key)) };
     }
     if (isScalar(node)) {
       let value = node.value;
-      if (typeof value === 'string') {
+      if (typeof value === 'string' && !NO_ENV_KEYS.has(key)) {
         const s = substituteEnv(value, env);
-        if (s.ok) value = s.value;
-        else problems.add(path, pos, s.message, s.hint);
+        value = s.value;
+        if (s.kept) problems.warn(path, pos, s.kept.message, s.kept.hint);
       }
       return { kind: 'scalar', pos, value };
     }
     return { kind: 'scalar', pos, value: null };
   };
   try {
-    return doc.contents === null ? { kind: 'scalar', pos: undefined, value: null } : convert(doc.contents, '', 0);
+    return doc.contents === null ? { kind: 'scalar', pos: undefined, value: null } : convert(doc.contents, '', 0, '');
   } catch (err) {
     if (err instanceof TreeTooLarge) {
       problems.add('', undefined, `is too large or too deeply nested (over ${MAX_NODES} values or ${MAX_DEPTH} levels, aliases expanded)`);
@@ -106,8 +120,6 @@ class TreeTooLarge extends Error {}
 
 function syntaxHint(code: string): string | undefined {
   switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'each key may appear once in a map';
     case 'MULTIPLE_DOCS':
       return 'a config file holds one document; put further flows in agent.d/';
     case 'TAB_AS_INDENT':

@@ -4,15 +4,16 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
-import type { CompressionKind } from '../sink/compression.js';
-import type { ContainerFormat } from '../source/container-format.js';
-import type { MultiLinePreset } from '../source/multiline-presets.js';
+import type { CompressionKind, ContainerFormat, MultiLinePreset } from './flow-options.js';
+import type { DestinationKind } from '../sink/destinations.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
-export type DestinationConfig =
-  | { kind: 'kinesis'; streamName: string }
-  | { kind: 'firehose'; streamName: string };
+/** Where a flow sends: a destination of the registry (src/sink/destinations.ts) and the stream's name. */
+export interface DestinationConfig {
+  kind: DestinationKind;
+  streamName: string;
+}
 
 /**
  * RANDOM and DETERMINISTIC are the Kinesis Agent's; CONSTANT and FIELD are
@@ -98,7 +99,16 @@ export interface CloudWatchConfig {
   metricsBufferTimeMillis: number;
 }
 
-export interface AgentConfig {
+/** A service's endpoint and region (`<service>.endpoint`, `<service>.region`). */
+export interface ServiceEndpoint {
+  endpoint?: string;
+  region?: string;
+}
+
+/** One `<kind>.endpoint` / `<kind>.region` pair per destination of the registry. */
+export type DestinationEndpoints = { [K in DestinationKind]: ServiceEndpoint };
+
+export interface AgentConfig extends DestinationEndpoints {
   /** Absolute path of the main config file. */
   configFile: string;
   /** Absolute paths of the drop-in files read from agent.d/. */
@@ -106,10 +116,15 @@ export interface AgentConfig {
 
   checkpointFile: string;
   checkpointTimeToLiveDays: number;
+  /**
+   * The Kinesis Agent's checkpoint database to take positions from, once per
+   * flow (src/migrate/). `explicit` when `importCheckpointsFrom` names it (a
+   * failure to read it then stops the start); else the Kinesis Agent's
+   * default path, read when it exists. undefined when set to "".
+   */
+  importCheckpoints?: { path: string; explicit: boolean } | undefined;
   shutdownTimeoutMillis: number;
 
-  kinesis: { endpoint?: string; region?: string };
-  firehose: { endpoint?: string; region?: string };
   sts: { endpoint?: string };
   cloudwatch: CloudWatchConfig;
   credentials: CredentialsConfig;
@@ -128,6 +143,11 @@ export interface AgentConfig {
     connectionTimeoutMillis: number;
     socketTimeoutMillis: number;
     maxConnections: number;
+    /**
+     * `tls.caFile`: PEM CA certificates trusted besides Node's own (a
+     * TLS-inspecting proxy's root, a private endpoint's CA), read at load.
+     */
+    caCertificates?: string;
   };
 
   flows: FlowConfig[];

@@ -1,4 +1,4 @@
-import type { FlowMetrics } from './flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 
 /**
  * The per-flow metrics sent to CloudWatch. The first five are the Kinesis
@@ -8,7 +8,7 @@ import type { FlowMetrics } from './flow-metrics.js';
  */
 export interface CloudWatchMetric {
   name: string;
-  field: keyof FlowMetrics;
+  field: keyof FlowEvents;
   unit: 'Count' | 'Bytes';
   kind: 'counter' | 'gauge';
 }

@@ -1,5 +1,6 @@
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { AgentConfig } from '../config/types.js';
+import { Conditions } from '../events/conditions.js';
 import type { Logger } from '../log.js';
 import { credentialsFor } from '../aws/credentials.js';
 import { requestHandlerFor } from '../aws/transport.js';
@@ -7,12 +8,13 @@ import { DatumQueue } from './datum-queue.js';
 import { resolveInstanceId } from './instance-id.js';
 import type { ObservedFlow } from './observed-flow.js';
 import { Sampler } from './sampler.js';
-import { OK, StateLog } from './state-log.js';
 
 export interface CloudWatchReporterOptions {
   config: AgentConfig;
   flows: () => ObservedFlow[];
   log: Logger;
+  /** Where an outage or a refusal is reported (once per change, listed on /status); default detached. */
+  conditions?: Conditions;
   /** How often counters are read into the statistic sets; default min(1 s, metricsBufferTimeMillis). */
   sampleIntervalMillis?: number;
   /** Datums kept while CloudWatch is unreachable; beyond, the oldest are dropped. */
@@ -47,7 +49,7 @@ const INVALID_INPUT = /InvalidParameter|MissingParameter|MissingRequiredParamete
  */
 export class CloudWatchReporter {
   private readonly queue: DatumQueue;
-  private readonly states = new StateLog();
+  private readonly conditions: Conditions;
   private readonly timers: NodeJS.Timeout[] = [];
   private pumping: Promise<void> | undefined;
   private abort = new AbortController();
@@ -63,6 +65,7 @@ export class CloudWatchReporter {
     private readonly sampler: Sampler,
   ) {
     this.queue = new DatumQueue(opts.maxQueuedDatums ?? 10_000);
+    this.conditions = opts.conditions ?? Conditions.detached(opts.log);
   }
 
   static async start(opts: CloudWatchReporterOptions): Promise<CloudWatchReporter> {
@@ -122,7 +125,7 @@ export class CloudWatchReporter {
         abortSignal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.opts.callTimeoutMillis ?? CALL_TIMEOUT_MS)]),
       });
       this.stats0.datumsSent += batch.length;
-      this.states.report('put', OK, (_s, previous) => log.info({ was: previous }, 'CloudWatch accepts metrics again'));
+      this.conditions.clear('PutMetricData');
       return 'ok';
     } catch (err) {
       this.stats0.failedCalls += 1;
@@ -135,29 +138,32 @@ export class CloudWatchReporter {
         return 'dropped';
       }
       const state = `${name}${status ? ` (HTTP ${status})` : ''}`;
-      this.states.report('put', state, () =>
-        log.warn(
-          { code: name, status, err: e.message, namespace: config.cloudwatch.namespace },
-          /denied|unauthori[sz]ed|forbidden|credential|security ?token|signature/i.test(`${name} ${e.message ?? ''}`)
-            ? 'CloudWatch refuses metrics; they are kept (up to a bound) and retried each period. Hint: allow cloudwatch:PutMetricData for the agent\'s credentials, or set cloudwatch.emitMetrics: false'
-            : 'cannot send metrics to CloudWatch; they are kept (up to a bound) and retried each period',
-        ),
-      );
+      const denied = /denied|unauthori[sz]ed|forbidden|credential|security ?token|signature/i.test(`${name} ${e.message ?? ''}`);
+      this.conditions.raise('PutMetricData', {
+        state,
+        fields: { code: name, status, err: e.message, namespace: config.cloudwatch.namespace },
+        message: denied
+          ? 'CloudWatch refuses metrics; they are kept (up to a bound) and retried each period. Hint: allow cloudwatch:PutMetricData for the agent\'s credentials, or set cloudwatch.emitMetrics: false'
+          : 'cannot send metrics to CloudWatch; they are kept (up to a bound) and retried each period',
+        clearedMessage: 'CloudWatch accepts metrics again',
+      });
       return 'retry';
     }
   }
 
   /** Logs the start and end of dropping, not each drop. */
   private noteDrops(): void {
-    const { log } = this.opts;
     const dropped = this.queue.dropped;
     if (dropped > this.droppedLogged) {
-      this.states.report('drop', 'dropping', () =>
-        log.warn({ dropped, capacity: this.queue.capacity }, 'CloudWatch metrics queue is full; dropping the oldest datums'),
-      );
+      this.conditions.raise('queue', {
+        state: 'dropping',
+        fields: { dropped, capacity: this.queue.capacity },
+        message: 'CloudWatch metrics queue is full; dropping the oldest datums',
+        clearedMessage: 'CloudWatch metrics queue drained; no longer dropping',
+      });
       this.droppedLogged = dropped;
     } else if (this.queue.length === 0) {
-      this.states.report('drop', OK, () => log.info({ dropped }, 'CloudWatch metrics queue drained; no longer dropping'));
+      this.conditions.clear('queue', { dropped });
     }
   }
 

@@ -1,10 +1,26 @@
-import type { FlowMetrics } from './flow-metrics.js';
+import type { DestinationConfig } from '../config/types.js';
+import type { FlowEvents } from '../events/flow-events.js';
+import { destinationOf } from '../sink/destinations.js';
 
-/** What the reporters see of a running flow. */
+/**
+ * Where a configured flow stands. `failed`: it could not be built or
+ * started (at a reload), or was lost when a reload had to put it back; it
+ * ships nothing until a reload that works.
+ */
+export type FlowState =
+  | { kind: 'starting'; since: number }
+  | { kind: 'running'; since: number }
+  | { kind: 'stopping'; since: number }
+  | { kind: 'stopped'; since: number }
+  | { kind: 'failed'; since: number; reason: string };
+
+/** What the reporters see of a configured flow. */
 export interface ObservedFlow {
   id: string;
-  destination: { kind: 'kinesis' | 'firehose'; streamName: string };
-  metrics: FlowMetrics;
+  destination: DestinationConfig;
+  metrics: FlowEvents;
+  /** Where the flow stands; a flow without one is taken as running since the epoch. */
+  state?: FlowState;
   /**
    * One record per tailed file (FileSource.status()): at least path, size,
    * committed offset and bytes behind; anything else is passed through.
@@ -14,13 +30,14 @@ export interface ObservedFlow {
 
 /** The Kinesis Agent's `Destination` dimension value. */
 export function destinationLabel(d: ObservedFlow['destination']): string {
-  return d.kind === 'kinesis' ? `KinesisStream:${d.streamName}` : `DeliveryStream:${d.streamName}`;
+  return destinationOf(d.kind).label(d.streamName);
 }
 
 /** The shape of src/flow.ts's Flow that the reporters need. */
 export interface FlowLike {
   config: { id: string; destination: ObservedFlow['destination'] };
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
+  state?: FlowState;
   status(): { files: readonly object[] };
 }
 
@@ -30,6 +47,9 @@ export function observe(flow: FlowLike): ObservedFlow {
     id: flow.config.id,
     destination: flow.config.destination,
     metrics: flow.metrics,
+    get state() {
+      return flow.state;
+    },
     files: () => flow.status().files as Array<Record<string, unknown>>,
   };
 }

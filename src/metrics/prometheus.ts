@@ -1,11 +1,11 @@
 /**
  * The Prometheus text exposition format (version 0.0.4), written by hand:
- * every value already lives in a FlowMetrics object, so a scrape is one pass
+ * every value already lives in a FlowEvents object, so a scrape is one pass
  * over a few numbers per flow. prom-client would keep a second copy of each
  * in its own registry and add its start-up cost and memory to a daemon that
  * is meant to be small.
  */
-import type { FlowMetrics } from './flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import { destinationLabel, type ObservedFlow } from './observed-flow.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -15,7 +15,7 @@ interface Family {
   type: 'counter' | 'gauge';
   help: string;
   /** undefined leaves the sample out (a time that never happened). */
-  value: (m: FlowMetrics, now: number) => number | undefined;
+  value: (m: FlowEvents, now: number) => number | undefined;
 }
 
 const seconds = (ms: number) => ms / 1000;

@@ -1,23 +1,23 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CLOUDWATCH_METRICS } from './catalog.js';
-import type { FlowMetrics } from './flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import { destinationLabel, type ObservedFlow } from './observed-flow.js';
 import { StatisticSet } from './statistic-set.js';
 
 interface FlowState {
   /** The object the last values came from: a restarted flow gets a new one, and counts from zero. */
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   last: number[];
   sets: StatisticSet[];
   dimension: string;
 }
 
 /**
- * The values last counted, per FlowMetrics object and across reporters: a
+ * The values last counted, per FlowEvents object and across reporters: a
  * reporter restarted by a reload must not report a running flow's totals a
  * second time.
  */
-const counted = new WeakMap<FlowMetrics, number[]>();
+const counted = new WeakMap<FlowEvents, number[]>();
 
 /**
  * Reads every flow's counters on each sample() and folds the change since

@@ -1,10 +1,11 @@
+import type { OptionDefinition } from './option-table.js';
 import type { Processor } from './processor.js';
 
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
 
 /**
- * ADDBRACKETS, the Kinesis Agent's example converter: `{` + record + `}`.
+ * ADDBRACKETS, the Kinesis Agent's example converter (BracketsDataConverter.java): `{` + record + `}`.
  * The record's own newline stays inside, just before the `}`, exactly as the
  * agent sends it.
  */
@@ -19,3 +20,12 @@ export function createAddBrackets(): Processor {
     },
   };
 }
+
+export const ADDBRACKETS: OptionDefinition<'ADDBRACKETS'> = {
+  optionName: 'ADDBRACKETS',
+  javaSource: 'BracketsDataConverter.java',
+  summary: 'writes { before and } after each record',
+  keys: [],
+  read: () => ({ optionName: 'ADDBRACKETS' }),
+  create: () => createAddBrackets(),
+};

@@ -3,22 +3,6 @@ import { RecordConversionError } from './processor.js';
 /** Turns one record's text into its columns. */
 export type ColumnSplitter = (line: string) => string[];
 
-/**
- * The config loader has already turned the agent's escapes into text ("\\t"
- * is a tab, "\\|" a pipe), so a delimiter is plain text, which is what every
- * sane agent.json meant. One that still holds a backslash was written as a
- * regular expression class (`\\s+`) and is used as one, as Java's
- * String.split would.
- */
-export function delimiterRegex(delimiter: string): RegExp | undefined {
-  if (!delimiter.includes('\\')) return undefined;
-  try {
-    return new RegExp(delimiter, 'g');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Java's rule for split(regex) with no limit: trailing empty columns are dropped. */
 function dropTrailingEmpty(cols: string[]): string[] {
   let n = cols.length;
@@ -28,19 +12,20 @@ function dropTrailingEmpty(cols: string[]): string[] {
 }
 
 /**
- * String.split(delimiter) with Java's semantics: no match gives the whole
- * text as the only column, trailing empty columns are dropped, and a
- * zero-width match at the very start never yields an empty first column.
+ * Java's String.split(delimiter) with no limit, the way CSVToJSONDataConverter.java
+ * splits: no match gives the whole text as the only column, trailing empty
+ * columns are dropped, and a zero-width match at the very start never yields
+ * an empty first column. `delimiter` is a plain text (found with indexOf)
+ * or a regular expression (already translated from Java's syntax).
  */
-export function javaSplitter(delimiter: string): ColumnSplitter {
-  const re = delimiterRegex(delimiter);
-  if (re === undefined) {
-    if (delimiter.length === 0) return (line) => [line];
+export function javaSplitter(delimiter: string | RegExp): ColumnSplitter {
+  if (typeof delimiter === 'string' && delimiter.length > 0) {
     return (line) => {
       const cols = line.split(delimiter);
       return cols.length === 1 ? cols : dropTrailingEmpty(cols);
     };
   }
+  const re = typeof delimiter === 'string' ? /(?:)/g : new RegExp(delimiter.source, delimiter.flags.includes('g') ? delimiter.flags : delimiter.flags + 'g');
   return (line) => {
     re.lastIndex = 0;
     const cols: string[] = [];
@@ -55,7 +40,7 @@ export function javaSplitter(delimiter: string): ColumnSplitter {
       cols.push(line.slice(index, start));
       index = end;
     }
-    if (index === 0) return [line];
+    if (index === 0 && cols.length === 0) return [line];
     cols.push(line.slice(index));
     return dropTrailingEmpty(cols);
   };

@@ -1,4 +1,4 @@
-import { minifyJson, skipString, type RawEntry } from './json-writer.js';
+import { minifyJson, skipString, type JsonMember } from './json-writer.js';
 
 /**
  * The top-level entries of a record that is one JSON object, each value kept
@@ -7,7 +7,7 @@ import { minifyJson, skipString, type RawEntry } from './json-writer.js';
  * value, as Jackson's LinkedHashMap does. Null when the text is not a JSON
  * object.
  */
-export function parseObjectEntries(text: string): RawEntry[] | null {
+export function parseObjectEntries(text: string): JsonMember[] | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -17,7 +17,7 @@ export function parseObjectEntries(text: string): RawEntry[] | null {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
 
   const min = minifyJson(text.trim());
-  const entries: RawEntry[] = [];
+  const entries: JsonMember[] = [];
   const index = new Map<string, number>();
   let i = 1;
   while (i < min.length && min[i] !== '}') {

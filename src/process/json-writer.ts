@@ -185,14 +185,14 @@ export function layoutJson(min: string, format: JsonFormat): string {
   return format === 'PRETTYPRINT' ? prettyJson(min) : min;
 }
 
-/** A key and the minified JSON text of its value. */
-export interface RawEntry {
+/** One member of a JSON object: its key and the minified JSON text of its value (config/tree.ts has the YAML map entries). */
+export interface JsonMember {
   key: string;
   raw: string;
 }
 
 /** The minified text of an object made of these entries, in order. */
-export function entriesToJson(entries: readonly RawEntry[]): string {
+export function entriesToJson(entries: readonly JsonMember[]): string {
   let out = '{';
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;

@@ -1,5 +1,6 @@
 import { entriesToJson, layoutJson, minifyJson } from './json-writer.js';
 import { parseObjectEntries } from './json-object.js';
+import { JSON_FORMAT_KEY, type OptionDefinition } from './option-table.js';
 import type { ProcessingOption } from './options.js';
 import { lineText, RecordConversionError, type Processor } from './processor.js';
 
@@ -44,3 +45,19 @@ export function createJson(opt: JsonOption): Processor {
     },
   };
 }
+
+export const JSON_OPTION: OptionDefinition<'JSON'> = {
+  optionName: 'JSON',
+  summary: 're-lays out a JSON object record, optionally keeping only some top-level fields (ours)',
+  keys: [
+    { name: 'fields', type: 'string-list', ours: true, description: 'the top-level fields to keep, in this order; all when absent' },
+    JSON_FORMAT_KEY,
+  ],
+  read(r) {
+    const opt: JsonOption = { optionName: 'JSON', jsonFormat: r.enumOf('jsonFormat', ['COMPACT', 'PRETTYPRINT'] as const, 'COMPACT') };
+    const fields = r.strList('fields');
+    if (fields) opt.fields = fields;
+    return opt;
+  },
+  create: (opt) => createJson(opt),
+};

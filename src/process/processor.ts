@@ -1,9 +1,9 @@
 import type { Logger } from '../log.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 
 /** What every processor may use: the flow's counters and logger. */
 export interface ProcessorContext {
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   log: Logger;
   /** IMDS base URL for ADDEC2METADATA; tests point it at a loopback server. */
   ec2MetadataEndpoint?: string;

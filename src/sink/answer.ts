@@ -5,7 +5,7 @@
  * is neither a success nor an error fails its own entry, to be sent again.
  */
 import type { EntryFailure } from './adapter.js';
-import { MalformedResponseError } from './errors.js';
+import { MalformedResponseError } from './malformed-response.js';
 
 /** One result as the wire has it: `idField` on success, ErrorCode and ErrorMessage on failure. */
 export type EntryResult = Record<string, unknown>;

@@ -13,8 +13,9 @@ import * as zlib from 'node:zlib';
 import type { SourceRecord } from '../pipeline/types.js';
 import type { Cost, Entry, Packer } from './entry.js';
 
-export type CompressionKind = 'gzip' | 'zstd';
-export const COMPRESSION_KINDS: readonly CompressionKind[] = ['gzip', 'zstd'];
+import { compressionUnavailable, type CompressionKind } from '../config/flow-options.js';
+
+export type { CompressionKind } from '../config/flow-options.js';
 
 export interface Codec {
   kind: CompressionKind;
@@ -39,17 +40,6 @@ function zstdBound(n: number): number {
 }
 
 type ZstdZlib = typeof zlib & { zstdCompressSync?: (data: Buffer) => Buffer };
-
-/**
- * Why `kind` cannot be used on this Node, or undefined when it can. zstd
- * came into node:zlib in Node 23.8 and 22.15.
- */
-export function compressionUnavailable(kind: CompressionKind, z: { zstdCompressSync?: unknown } = zlib, version = process.version): string | undefined {
-  if (kind === 'zstd' && typeof z.zstdCompressSync !== 'function') {
-    return `zstd needs Node 22.15, 23.8 or later; this is Node ${version}`;
-  }
-  return undefined;
-}
 
 /** The codec of a kind; throws when this Node has no such codec (config validation reports it first). */
 export function codecFor(kind: CompressionKind): Codec {

@@ -10,7 +10,7 @@
  */
 import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink, SourceRecord } from '../pipeline/types.js';
 import { backoffDelay } from './backoff.js';
 import { Batcher } from './batcher.js';
@@ -22,7 +22,9 @@ import { classifyCode, classifyError, type Failure } from './errors.js';
 
 export interface Delivery extends RecordSink {
   start(): void;
-  /** Learns the destination's limits (a stream's record size, see record-size.ts) before records flow. */
+  /** The destination's limits as known now. */
+  readonly limits: ApiLimits;
+  /** Learns the destination's limits (a stream's record size, see kinesis/record-size.ts) before records flow. */
   learnLimits(): Promise<ApiLimits>;
   /**
    * Stops taking records, sends what is buffered and waits for calls in
@@ -38,7 +40,7 @@ export interface DeliveryCoreOptions {
   packer: Packer;
   /** Partition key of a record's data ('' where the packer chooses). */
   keyOf: (data: Buffer) => string;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   log: Logger;
   /** Upper bound on one call, a backstop behind the SDK's own timeouts. */
   callTimeoutMs: number;
@@ -62,7 +64,7 @@ export class DeliveryCore implements Delivery {
   private readonly flow: FlowConfig;
   private readonly destination: DestinationAdapter;
   private readonly keyOf: (data: Buffer) => string;
-  private readonly metrics: FlowMetrics;
+  private readonly metrics: FlowEvents;
   private readonly log: Logger;
   private readonly callTimeoutMs: number;
   private readonly batcher: Batcher;
@@ -84,8 +86,6 @@ export class DeliveryCore implements Delivery {
   private pausedUntil = 0;
   private callFailures = 0;
   private lastFailTicket = 0;
-  /** 'ok' or what is failing; a log line is written only when it changes. */
-  private state = 'ok';
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
 
@@ -122,6 +122,10 @@ export class DeliveryCore implements Delivery {
   }
 
   /** Resolves when start-up work and any later shard refresh are done. */
+  get limits(): ApiLimits {
+    return this.destination.limits;
+  }
+
   async learnLimits(): Promise<ApiLimits> {
     await this.destination.learnLimits?.();
     return this.destination.limits;
@@ -401,31 +405,31 @@ export class DeliveryCore implements Delivery {
   private healthy(now: number): void {
     this.metrics.lastSendAt = now;
     this.callFailures = 0;
-    if (this.state !== 'ok') {
-      this.log.info(
-        { destination: this.destination.context.streamName, failingForMs: this.metrics.failingSince ? now - this.metrics.failingSince : 0 },
-        'delivery resumed',
-      );
-      this.state = 'ok';
-    }
+    const failingForMs = this.metrics.failingSince ? now - this.metrics.failingSince : 0;
+    this.metrics.conditions.clear('delivery', { destination: this.destination.context.streamName, failingForMs });
     this.metrics.failingSince = 0;
   }
 
+  /** Reported once per change of what fails (conditions.ts), and listed on /status while it lasts. */
   private failing(f: Failure, now: number): void {
     if (this.metrics.failingSince === 0) this.metrics.failingSince = now;
     const state = f.userError ? f.userError.code : `${f.kind}:${f.code}`;
-    if (state === this.state) return;
-    this.state = state;
-    if (f.userError) {
-      this.log.error(
-        { code: f.userError.code, awsError: f.code, hint: f.userError.hint, detail: f.message },
-        `${f.userError.message}; retrying every ${this.flow.retryMaxBackoffMillis} ms`,
-      );
-    } else {
-      this.log.warn(
-        { destination: this.destination.context.streamName, error: f.code, detail: f.message, ...(f.hint ? { hint: f.hint } : {}) },
-        f.kind === 'throttle' ? 'destination is throttling; slowing down and retrying' : 'delivery failing; retrying',
-      );
-    }
+    this.metrics.conditions.raise(
+      'delivery',
+      f.userError
+        ? {
+            state,
+            level: 'error',
+            fields: { code: f.userError.code, awsError: f.code, hint: f.userError.hint, detail: f.message },
+            message: `${f.userError.message}; retrying every ${this.flow.retryMaxBackoffMillis} ms`,
+            clearedMessage: 'delivery resumed',
+          }
+        : {
+            state,
+            fields: { destination: this.destination.context.streamName, error: f.code, detail: f.message, ...(f.hint ? { hint: f.hint } : {}) },
+            message: f.kind === 'throttle' ? 'destination is throttling; slowing down and retrying' : 'delivery failing; retrying',
+            clearedMessage: 'delivery resumed',
+          },
+    );
   }
 }

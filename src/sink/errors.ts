@@ -5,9 +5,13 @@
  * Nothing here ever means "drop the data".
  */
 import { AgentError } from '../errors.js';
+import { destinationOf, type DestinationKind } from './destinations.js';
+import { MalformedResponseError } from './malformed-response.js';
+
+export { MalformedResponseError };
 
 export interface DestinationContext {
-  kind: 'kinesis' | 'firehose';
+  kind: DestinationKind;
   streamName: string;
   region: string;
   /** Index of the flow in flows[], for naming its keys. */
@@ -15,15 +19,16 @@ export interface DestinationContext {
 }
 
 function streamKey(ctx: DestinationContext): string {
-  return `flows[${ctx.flowIndex}].${ctx.kind === 'kinesis' ? 'kinesisStream' : 'deliveryStream'}`;
+  return `flows[${ctx.flowIndex}].${destinationOf(ctx.kind).streamKey}`;
 }
 
-function permission(ctx: DestinationContext): string {
-  return ctx.kind === 'kinesis' ? 'kinesis:PutRecords' : 'firehose:PutRecordBatch';
+function permissions(ctx: DestinationContext): string {
+  const { put, also } = destinationOf(ctx.kind).permissions;
+  return also ? `${put} (and ${also})` : put;
 }
 
 function what(ctx: DestinationContext): string {
-  return `${ctx.kind === 'kinesis' ? 'Kinesis stream' : 'Firehose delivery stream'} \`${ctx.streamName}\``;
+  return `${destinationOf(ctx.kind).streamNoun} \`${ctx.streamName}\``;
 }
 
 /** A delivery failure only the user can fix; delivery keeps retrying until they do. */
@@ -45,7 +50,7 @@ export class DestinationAccessDeniedError extends DeliveryUserError {
     super(
       'DESTINATION_ACCESS_DENIED',
       `access denied writing to ${what(ctx)}: ${detail}`,
-      `grant ${permission(ctx)}${ctx.kind === 'kinesis' ? ' (and kinesis:ListShards with aggregation)' : ''} on it to the agent's IAM identity (or assumeRoleARN); delivery resumes by itself`,
+      `grant ${permissions(ctx)} on it to the agent's IAM identity (or assumeRoleARN); delivery resumes by itself`,
       { cause },
     );
   }
@@ -92,14 +97,6 @@ export class InvalidRequestError extends DeliveryUserError {
       `check ${streamKey(ctx)} and the endpoint; if records are too large, lower maxBufferSizeBytes`,
       { cause },
     );
-  }
-}
-
-/** The destination answered, but not with anything a PutRecords/PutRecordBatch answer looks like. */
-export class MalformedResponseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MalformedResponseError';
   }
 }
 

@@ -1,26 +1,23 @@
 /** Delivery: records in, PutRecords / PutRecordBatch calls out, acknowledgements back. */
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AgentConfig, FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import { credentialsFor } from '../aws/credentials.js';
 import { DeliveryCore, type Delivery } from './delivery.js';
-import type { DestinationAdapter } from './adapter.js';
+import type { ClientConfig } from './descriptor.js';
+import { destinationOf } from './destinations.js';
 import { resolveEndpoint } from './endpoint.js';
-import { PlainPacker, type Packer } from './entry.js';
-import { codecFor, CompressingPacker, maxInputFor } from './compression.js';
+import { codecFor, CompressingPacker } from './compression.js';
+import { PlainPacker } from './entry.js';
 import type { DestinationContext } from './errors.js';
-import { FirehoseDestination } from './firehose.js';
-import { LinePacker } from './firehose-packer.js';
-import { KinesisDestination } from './kinesis.js';
-import { KplPacker } from './kpl-packer.js';
-import { partitionKeyFn, randomPartitionKey } from './partition-key.js';
 import { proxyFor, requestHandlerFor } from '../aws/transport.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';
-export { maxRecordBytes, maxSourceRecordBytes, PUT_RECORDS, PUT_RECORD_BATCH, type ApiLimits } from './limits.js';
+export { maxSourceRecordBytes, type ApiLimits } from './limits.js';
+export { PUT_RECORDS } from './kinesis/limits.js';
+export { PUT_RECORD_BATCH } from './firehose/limits.js';
+export { DESTINATIONS, DESTINATION_LIST, destinationOf, maxRecordBytes, type DestinationKind } from './destinations.js';
 export {
   DeliveryUserError,
   DestinationNotFoundError,
@@ -34,56 +31,26 @@ export {
 export interface CreateDeliveryOptions {
   flow: FlowConfig;
   agent: AgentConfig;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   log: Logger;
 }
 
 export function createDelivery(opts: CreateDeliveryOptions): Delivery {
   const { flow, agent, metrics, log } = opts;
-  const kind = flow.destination.kind;
+  const descriptor = destinationOf(flow.destination.kind);
   const { endpoint, region } = resolveEndpoint(flow, agent);
-  const context: DestinationContext = { kind, streamName: flow.destination.streamName, region, flowIndex: flow.index };
-  const clientConfig = {
+  const context: DestinationContext = { kind: descriptor.kind, streamName: flow.destination.streamName, region, flowIndex: flow.index };
+  const clientConfig: ClientConfig = {
     region,
     ...(endpoint ? { endpoint } : {}),
     credentials: credentialsFor(agent, region),
     // The delivery core owns retries; the SDK's would hide failures and double the waits.
     maxAttempts: 1,
-    requestHandler: requestHandlerFor({ endpoint, defaultHttp2: kind === 'kinesis', connection: agent.connection, proxy: proxyFor(agent) }),
+    requestHandler: requestHandlerFor({ endpoint, defaultHttp2: descriptor.defaultHttp2, connection: agent.connection, proxy: proxyFor(agent) }),
   };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
-
-  const codec = flow.compression ? codecFor(flow.compression) : undefined;
-  // Aggregates and packed records are compressed whole: their bytes before compression must leave room for the worst case.
-  const packedLimit = (limit: number) => (codec ? maxInputFor(codec, limit) : limit);
-  let destination: DestinationAdapter;
-  let packer: Packer;
-  let keyOf: (data: Buffer) => string;
-  if (kind === 'kinesis') {
-    const kinesis = new KinesisDestination({
-      client: new KinesisClient(clientConfig),
-      context,
-      log,
-      routing: flow.aggregation && (flow.partitionKey.kind === 'DETERMINISTIC' || flow.partitionKey.kind === 'FIELD'),
-      maxRecordSizeKiB: flow.maxRecordSizeKiB,
-    });
-    destination = kinesis;
-    if (flow.aggregation) {
-      packer = new KplPacker((key) => kinesis.route(key), packedLimit(kinesis.limits.bytesPerRecord), (group) => kinesis.isShard(group));
-      // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
-      keyOf = flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey);
-    } else {
-      packer = new PlainPacker(true, () => kinesis.limits.bytesPerRecord, randomPartitionKey);
-      keyOf = partitionKeyFn(flow.partitionKey);
-    }
-  } else {
-    const firehose = new FirehoseDestination(new FirehoseClient(clientConfig), context);
-    destination = firehose;
-    packer = flow.aggregatedRecordSizeBytes
-      ? new LinePacker(flow.aggregatedRecordSizeBytes, packedLimit(firehose.limits.bytesPerRecord))
-      : new PlainPacker(false);
-    keyOf = () => '';
-  }
-  if (codec) packer = new CompressingPacker(packer, codec, packer instanceof PlainPacker);
-  return new DeliveryCore({ flow, destination, packer, keyOf, metrics, log, callTimeoutMs });
+  const { adapter, packer: inner, keyOf } = descriptor.create({ flow, context, clientConfig, log, conditions: metrics.conditions });
+  // compression.ts: plain records are compressed one by one; aggregates and packed records whole.
+  const packer = flow.compression ? new CompressingPacker(inner, codecFor(flow.compression), inner instanceof PlainPacker) : inner;
+  return new DeliveryCore({ flow, destination: adapter, packer, keyOf, metrics, log, callTimeoutMs });
 }

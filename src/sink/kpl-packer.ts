@@ -10,18 +10,30 @@ import { AggregateBuilder } from './kpl.js';
 import { randomPartitionKey } from './partition-key.js';
 
 /**
- * Names the group a partition key's records share: its shard, or when shards
- * are unknown any other name that is the same for the same key.
+ * Which user records may share one aggregate: those of one shard (the
+ * aggregate then carries the shard id, which the answer can confirm), those
+ * of one partition key while shards are unknown, or, for RANDOM keys, which
+ * carry no meaning, all of them under one random key.
  */
-export interface Router {
-  (key: string): string;
+export type KplGroup = { kind: 'shard'; shardId: string } | { kind: 'key'; key: string } | { kind: 'random' };
+
+/** The group of a partition key's records: its shard when the shard map is known. */
+export type Router = (key: string) => Exclude<KplGroup, { kind: 'random' }>;
+
+/** A Map key for a group (one open aggregate per group). */
+function groupKey(group: KplGroup): string {
+  switch (group.kind) {
+    case 'shard':
+      return `s:${group.shardId}`;
+    case 'key':
+      return `k:${group.key}`;
+    case 'random':
+      return '';
+  }
 }
 
-/** Whether a group name is a shard id, which the answer can confirm. */
-export type IsShard = (group: string) => boolean;
-
 interface OpenAggregate {
-  group: string;
+  group: KplGroup;
   key: string;
   keyBytes: number;
   builder: AggregateBuilder;
@@ -41,7 +53,6 @@ export class KplPacker implements Packer {
   constructor(
     private readonly route: Router,
     private readonly maxEntryBytes: number,
-    private readonly isShard: IsShard = () => false,
   ) {}
 
   get entryCount(): number {
@@ -52,9 +63,9 @@ export class KplPacker implements Packer {
     return this.bytes;
   }
 
-  private group(key: string): string {
-    // RANDOM keys carry no meaning: all share one aggregate and its own random key.
-    return key === '' ? '' : `s:${this.route(key)}`;
+  /** '' is a RANDOM key (see KplGroup). */
+  private group(key: string): KplGroup {
+    return key === '' ? { kind: 'random' } : this.route(key);
   }
 
   private fitsIn(agg: OpenAggregate, key: string, dataBytes: number): boolean {
@@ -63,7 +74,7 @@ export class KplPacker implements Packer {
 
   cost(record: SourceRecord, key: string): Cost {
     const len = record.data.length;
-    const agg = this.open.get(this.group(key));
+    const agg = this.open.get(groupKey(this.group(key)));
     if (agg && this.fitsIn(agg, key, len)) {
       return { entries: 0, bytes: agg.builder.sizeWith(key || agg.key, len) - agg.builder.size };
     }
@@ -75,9 +86,10 @@ export class KplPacker implements Packer {
   add(record: SourceRecord, key: string): void {
     const len = record.data.length;
     const group = this.group(key);
-    let agg = this.open.get(group);
+    const name = groupKey(group);
+    let agg = this.open.get(name);
     if (agg && !this.fitsIn(agg, key, len)) {
-      this.close(group, agg);
+      this.close(name, agg);
       agg = undefined;
     }
     if (!agg) {
@@ -89,7 +101,7 @@ export class KplPacker implements Packer {
         this.bytes += len + agg.keyBytes;
         return;
       }
-      this.open.set(group, agg);
+      this.open.set(name, agg);
       this.bytes += agg.builder.size + agg.keyBytes;
     }
     const before = agg.builder.size;
@@ -99,19 +111,18 @@ export class KplPacker implements Packer {
     this.bytes += agg.builder.size - before;
   }
 
-  private close(group: string, agg: OpenAggregate): void {
-    this.open.delete(group);
+  private close(name: string, agg: OpenAggregate): void {
+    this.open.delete(name);
     const only = agg.records.length === 1 ? agg.records[0] : undefined;
     // A lone record gains nothing from the envelope; send it plain.
     const data = only ? only.data : agg.builder.encode();
     const entry: Entry = { data, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
-    const shard = agg.group.slice(2);
-    if (agg.group.startsWith('s:') && this.isShard(shard)) entry.shardId = shard;
+    if (agg.group.kind === 'shard') entry.shardId = agg.group.shardId;
     this.closed.push(entry);
   }
 
   take(): Entry[] {
-    for (const [group, agg] of this.open) this.close(group, agg);
+    for (const [name, agg] of this.open) this.close(name, agg);
     const out = this.closed;
     this.closed = [];
     this.bytes = 0;

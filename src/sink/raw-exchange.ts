@@ -12,7 +12,7 @@
  * leaves the SDK an empty object to parse.
  */
 import type { BuildMiddleware, DeserializeMiddleware, MiddlewareStack } from '@smithy/types';
-import { MalformedResponseError } from './errors.js';
+import { MalformedResponseError } from './malformed-response.js';
 
 interface HttpMessage {
   statusCode?: number;

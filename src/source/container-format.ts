@@ -12,8 +12,9 @@
  *   partial line continued by the next one, `F` the last part.
  */
 
-export type ContainerFormat = 'docker' | 'cri';
-export const CONTAINER_FORMATS: readonly ContainerFormat[] = ['docker', 'cri'];
+import type { ContainerFormat } from '../config/flow-options.js';
+
+export type { ContainerFormat } from '../config/flow-options.js';
 
 export interface ContainerLine {
   stream: string;

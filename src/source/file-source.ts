@@ -4,10 +4,10 @@ import type { CheckpointEntry } from '../checkpoint/entry.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
-import { readPrefix } from './fingerprint.js';
-import { displayPath, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
+import { matchesStored, readPrefix } from './fingerprint.js';
+import { displayPath, identityKey, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
 import { PatternSet } from './patterns.js';
 import type { TailedFileStatus } from './status.js';
 import { CopyTruncate } from './copytruncate.js';
@@ -20,7 +20,7 @@ export interface FileSourceOptions {
   flow: FlowConfig;
   store: CheckpointStore;
   sink: RecordSink;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   log: Logger;
   /** Largest record the destination takes; longer ones are cut to it. */
   maxRecordBytes: number;
@@ -67,7 +67,7 @@ export class FileSource {
   private readonly flow: FlowConfig;
   private readonly store: CheckpointStore;
   private readonly sink: RecordSink;
-  private readonly metrics: FlowMetrics;
+  private readonly metrics: FlowEvents;
   private readonly log: Logger;
   private readonly patterns: PatternSet;
   private readonly deps: TailerDeps;
@@ -96,6 +96,7 @@ export class FileSource {
   private wake: (() => void) | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private watcher: EventWatcher | undefined;
+  /** Keys of the conditions this source has raised and not cleared (see warnOnce). */
   private readonly warned = new Set<string>();
 
   constructor(opts: FileSourceOptions) {
@@ -259,7 +260,9 @@ export class FileSource {
     if (t.kind === 'placing') {
       try {
         // Placed: read from the next turn on.
-        return await this.tryPlace(t);
+        const placed = await this.tryPlace(t);
+        if (placed) this.cleared(`read:${t.key}`);
+        return placed;
       } catch (err) {
         this.warnOnce(`read:${t.key}`, { path: t.path, err: String(err) }, 'cannot read file; will retry');
         return false;
@@ -276,6 +279,7 @@ export class FileSource {
       this.warnOnce(`read:${t.key}`, { path: t.path, err: String(err) }, 'cannot read file; will retry');
       return false;
     }
+    this.cleared(`read:${t.key}`);
     if (result === 'read') return true;
     if (result === 'truncated') {
       await this.onTruncated(t);
@@ -326,7 +330,10 @@ export class FileSource {
 
   /** Room for one more descriptor, or a warning (once) that every open file is busy. */
   private async makeRoom(): Promise<boolean> {
-    if (await this.fds.makeRoom()) return true;
+    if (await this.fds.makeRoom()) {
+      this.cleared('maxOpen');
+      return true;
+    }
     this.warnOnce('maxOpen', { maxOpenFiles: this.fds.max }, 'open-file limit reached with every open file busy; more files wait their turn');
     return false;
   }
@@ -380,6 +387,7 @@ export class FileSource {
       this.warnOnce('scan', { err: String(err) }, 'cannot list files; will retry');
       return;
     }
+    this.cleared('scan');
     await this.checkRoots();
     const found = new Map<string, { paths: FilePath[]; st: FileStat }>();
     const stats = await statAll(paths);
@@ -411,7 +419,10 @@ export class FileSource {
     // Entries as they were before this scan placed anything: a file started
     // over below must not hide what its entry said from its copy.
     let known: CheckpointEntry[] | undefined;
-    for (const [key, f] of found) {
+    // At start-up, files with a checkpoint of their own first: a file that
+    // begins like one of them is a copy only if that one is no longer intact.
+    const order = this.firstScanDone ? [...found] : [...found].sort(([a], [b]) => Number(this.hasEntry(b)) - Number(this.hasEntry(a)));
+    for (const [key, f] of order) {
       if (this.tailers.has(key)) continue;
       known ??= this.store.entries(this.flow.id);
       if (this.stopped || !(await this.makeRoom())) {
@@ -423,6 +434,7 @@ export class FileSource {
       await this.adopt(f.paths[0]!, f.st, known);
     }
     for (const k of this.initialSizes.keys()) if (!found.has(k)) this.initialSizes.delete(k);
+    this.forgetVanished(new Set(paths.map(displayPath)));
     this.firstScanDone = true;
     this.copies.invalidate(now);
     this.updateGauges();
@@ -452,6 +464,7 @@ export class FileSource {
       }
       const prefix = await readPrefix(fh, real.size);
       const t = new Tailer(this.deps, fsPath, real, fh, prefix);
+      this.cleared(`open:${path}`);
       this.tailers.set(t.key, t);
       this.fds.add(t);
       this.place(t, real, known);
@@ -478,8 +491,11 @@ export class FileSource {
    * when it must wait for more of the file. `checkpoints`: the flow's
    * entries before this scan placed anything (used at start-up only).
    */
-  private place(t: Tailer, st: FileStat, checkpoints: readonly CheckpointEntry[]): boolean {
+  private place(t: Tailer, st: FileStat, known: readonly CheckpointEntry[]): boolean {
     const running = this.firstScanDone;
+    // A checkpointed file still there with the content its checkpoint names
+    // was not truncated: one that begins like it is a look-alike, not its copy.
+    const checkpoints = running ? [] : known.filter((e) => !this.intact(e));
     const now = performance.now();
     const decision = decidePlacement({
       prefix: t.prefix,
@@ -518,6 +534,17 @@ export class FileSource {
     return true;
   }
 
+  private hasEntry(key: string): boolean {
+    const [dev, ino] = key.split(':') as [string, string];
+    return this.store.get(this.flow.id, dev, ino) !== undefined;
+  }
+
+  /** Is the file of checkpoint `e` open here with the first bytes and at least the length the checkpoint names? */
+  private intact(e: CheckpointEntry): boolean {
+    const t = this.tailers.get(identityKey(e.dev, e.ino));
+    return t !== undefined && matchesStored(t.prefix, e.fingerprint, e.fingerprintBytes) && t.size >= e.offset;
+  }
+
   private updateGauges(): void {
     let behind = 0;
     let filesBehind = 0;
@@ -540,6 +567,7 @@ export class FileSource {
       try {
         // A plain path: its directories must let us in; a glob: its base must be listable.
         await access(r.base, r.glob === '' ? constants.F_OK : constants.R_OK | constants.X_OK);
+        this.cleared(`denied:${r.base}`);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EACCES' || code === 'EPERM') {
@@ -549,9 +577,28 @@ export class FileSource {
     }
   }
 
-  private warnOnce(key: string, obj: object, msg: string): void {
-    if (this.warned.has(key)) return;
+  /**
+   * A condition a person may have to fix (an unreadable file, a directory
+   * the agent may not enter): logged once per change and listed on /status
+   * until it clears (src/events/conditions.ts).
+   */
+  private warnOnce(key: string, obj: { err?: string; [k: string]: unknown }, msg: string): void {
     this.warned.add(key);
-    this.log.warn(obj, msg);
+    const state = /\b(E[A-Z]{2,})\b/.exec(obj.err ?? '')?.[1] ?? (key === 'maxOpen' ? 'LIMIT' : 'FAILING');
+    this.metrics.conditions.raise(key, { state, message: msg, fields: obj });
+  }
+
+  private cleared(key: string): void {
+    if (this.warned.delete(key)) this.metrics.conditions.clear(key);
+  }
+
+  /** Conditions about files no longer tailed nor listed are dropped: what they were about is gone. */
+  private forgetVanished(listed: Set<string>): void {
+    for (const key of this.warned) {
+      const gone = key.startsWith('read:') ? !this.tailers.has(key.slice(5)) : key.startsWith('open:') ? !listed.has(key.slice(5)) : false;
+      if (!gone) continue;
+      this.warned.delete(key);
+      this.metrics.conditions.forget(key);
+    }
   }
 }

@@ -13,8 +13,9 @@
 
 import { recordStartTest } from './line-match.js';
 
-export type MultiLinePreset = 'java' | 'python' | 'go' | 'ruby';
-export const MULTILINE_PRESETS: readonly MultiLinePreset[] = ['java', 'python', 'go', 'ruby'];
+import type { MultiLinePreset } from '../config/flow-options.js';
+
+export type { MultiLinePreset } from '../config/flow-options.js';
 
 /** What one line is to the trace being read. */
 export type LineKind = 'header' | 'trace' | 'other';

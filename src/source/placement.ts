@@ -46,7 +46,12 @@ export interface PlacementInput<O, E> {
   gone: boolean;
   /** This file's (dev, ino) checkpoint, if any. */
   entry: CheckpointEntry | undefined;
-  /** At start-up: the flow's checkpoints as they were before anything was placed (for copies made while away). */
+  /**
+   * At start-up: the flow's checkpoints as they were before anything was
+   * placed, less those whose file is still there intact (same first bytes,
+   * not shorter): a file that begins like one of those is a look-alike, not
+   * a copy made while the agent was away.
+   */
   checkpoints: readonly CheckpointEntry[];
   /** While running: a live file this one begins like. */
   liveOriginal: O | undefined;

@@ -13,6 +13,6 @@ export interface TailedFileStatus {
   lastReadAt: number;
   /** ms since epoch when this file's records were last acknowledged (its checkpoint moved); 0 when never. */
   lastSendAt: number;
-  /** active; rotated (renamed, still read); gone (deleted or moved away, read to its end); waiting (a copytruncate copy). */
+  /** active; rotated (renamed, still read); gone (deleted or moved away, read to its end); waiting (no whole first line yet, or held as a possible copytruncate copy). */
   state: 'active' | 'rotated' | 'gone' | 'waiting';
 }

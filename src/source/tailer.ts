@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { CheckpointTracker } from '../checkpoint/tracker.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
-import type { FlowMetrics } from '../metrics/flow-metrics.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
@@ -11,7 +11,7 @@ export interface TailerDeps {
   flowId: string;
   store: CheckpointStore;
   sink: RecordSink;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   /** Framing options; `skipHeaderLines` applies whenever a file is read from offset 0. */
   framing: FramerOptions;
   /** A push was answered "slow down". */

@@ -43,6 +43,9 @@ export class EventWatcher {
           if (event === 'change') onChange(path);
           else onStructure(path, event === 'addDir' || event === 'unlinkDir');
         });
+        // Files created between the first scan and the watcher being ready
+        // raise no event (they count as already there): look once more.
+        w.on('ready', () => onStructure(target, true));
         w.on('error', (err) => log.debug({ err: String(err), path: target }, 'file watch error; the rescan goes on'));
         this.watchers.push(w);
       } catch (err) {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
-import type { ObservedFlow } from '../metrics/observed-flow.js';
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type AgentSamples } from '../metrics/prometheus.js';
+import type { Problem } from '../events/conditions.js';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type AgentSamples, type ObservedFlow } from '../metrics/index.js';
 import { StatusListenError } from './errors.js';
 import { checkHealth } from './health.js';
 import { statusReport } from './snapshot.js';
@@ -11,7 +11,10 @@ export interface StatusServerOptions {
   host: string;
   port: number;
   unhealthyAfterMillis: number;
+  /** Every configured flow, running or not. */
   flows: () => ObservedFlow[];
+  /** Conditions that last now (/status `problems`). */
+  problems: () => Problem[];
   version: string;
   startedAt: number;
   log: Logger;
@@ -27,8 +30,8 @@ export interface StatusServer {
 }
 
 /**
- * GET /metrics (Prometheus text), /healthz (200, or 503 with the reason) and
- * /status (JSON) on http.listen. Everything is computed from the flows'
+ * GET /metrics (Prometheus text), /healthz (200, or 503 with the reason:
+ * see checkHealth) and /status (JSON) on http.listen. Everything is computed from the flows'
  * counters at request time; nothing is kept between requests.
  */
 export async function startStatusServer(opts: StatusServerOptions): Promise<StatusServer> {
@@ -76,11 +79,11 @@ function route(req: IncomingMessage, res: ServerResponse, opts: StatusServerOpti
       return send(res, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(flows, { version: opts.version, startedAt: opts.startedAt, extra: opts.extraMetrics?.() }));
     case '/healthz': {
       const h = checkHealth(flows, opts.unhealthyAfterMillis);
-      const body = h.healthy ? { status: 'ok', flows: flows.length } : { status: 'unhealthy', reason: h.reason, failing: h.failing };
+      const body = h.healthy ? { status: 'ok', flows: h.flows } : { status: 'unhealthy', reason: h.reason, flows: h.flows, unhealthy: h.unhealthy };
       return send(res, h.healthy ? 200 : 503, 'application/json', `${JSON.stringify(body)}\n`);
     }
     case '/status':
-      return send(res, 200, 'application/json', `${scrubSecrets(JSON.stringify(statusReport(flows, opts), null, 2))}\n`);
+      return send(res, 200, 'application/json', `${scrubSecrets(JSON.stringify(statusReport(flows, opts.problems(), opts), null, 2))}\n`);
     default:
       return send(res, 404, 'text/plain; charset=utf-8', 'not found; try /metrics, /healthz or /status\n');
   }

@@ -1,6 +1,6 @@
 import { REDACTED } from '../log.js';
-import { destinationLabel, type ObservedFlow } from '../metrics/observed-flow.js';
-import { currentProblems } from '../metrics/state-log.js';
+import type { Problem } from '../events/conditions.js';
+import { destinationLabel, type ObservedFlow } from '../metrics/index.js';
 
 export interface StatusFile {
   path: string;
@@ -14,6 +14,9 @@ export interface StatusFile {
 export interface StatusFlow {
   id: string;
   destination: { kind: string; streamName: string; label: string };
+  /** running, starting, stopping, stopped, or failed (with its reason). */
+  state: string;
+  stateReason?: string;
   failingSince: string | null;
   lastSendAt: string | null;
   lastCheckpointAt: string | null;
@@ -27,8 +30,8 @@ export interface StatusReport {
   pid: number;
   startedAt: string;
   uptimeSeconds: number;
-  /** Conditions a person must fix, as reported once per change (reportState). */
-  problems: Array<{ key: string; state: string }>;
+  /** Conditions a person must fix, listed while they last (src/events/conditions.ts). */
+  problems: Problem[];
   flows: StatusFlow[];
 }
 
@@ -37,19 +40,21 @@ const SECRET_KEY = /secret|token|password|accesskey|credential/i;
 const iso = (ms: unknown) => (typeof ms === 'number' && ms > 0 ? new Date(ms).toISOString() : null);
 
 /** What GET /status answers and `kinesis-agent status` prints. */
-export function statusReport(flows: ObservedFlow[], info: { version: string; startedAt: number }, now = Date.now()): StatusReport {
+export function statusReport(flows: ObservedFlow[], problems: Problem[], info: { version: string; startedAt: number }, now = Date.now()): StatusReport {
   return {
     agent: 'kinesis-agent',
     version: info.version,
     pid: process.pid,
     startedAt: new Date(info.startedAt).toISOString(),
     uptimeSeconds: Math.round((now - info.startedAt) / 1000),
-    problems: currentProblems(),
+    problems,
     flows: flows.map((f) => {
       const m = f.metrics;
       return {
         id: f.id,
         destination: { kind: f.destination.kind, streamName: f.destination.streamName, label: destinationLabel(f.destination) },
+        state: f.state?.kind ?? 'running',
+        ...(f.state?.kind === 'failed' ? { stateReason: f.state.reason } : {}),
         failingSince: iso(m.failingSince),
         lastSendAt: iso(m.lastSendAt),
         lastCheckpointAt: iso(m.lastCheckpointAt),

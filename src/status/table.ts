@@ -42,7 +42,7 @@ export function formatReport(r: StatusReport, url: string, now = Date.now()): st
       num(f.counters.bytesBehind),
       num(f.counters.filesTracked),
       ago(f.lastSendAt, now),
-      f.failingSince ? `failing for ${duration(now - Date.parse(f.failingSince))}` : 'ok',
+      f.state && f.state !== 'running' ? f.state : f.failingSince ? `failing for ${duration(now - Date.parse(f.failingSince))}` : 'ok',
     ]),
   );
   const fileRows = r.flows.flatMap((f) =>
@@ -50,7 +50,7 @@ export function formatReport(r: StatusReport, url: string, now = Date.now()): st
   );
   const files = fileRows.length ? `\n${table(['FLOW', 'FILE', 'SIZE', 'COMMITTED', 'BEHIND', 'LAST SEND'], fileRows)}` : '\nno files tailed\n';
   const problems = (r.problems ?? []).length
-    ? `\n${table(['PROBLEM', 'STATE'], r.problems.map((p) => [p.key, p.state]))}`
+    ? `\n${table(['SCOPE', 'PROBLEM', 'STATE', 'SINCE', 'MESSAGE'], r.problems.map((p) => [p.scope ?? '', p.key, p.state, ago(p.since, now), p.message ?? '']))}`
     : '';
   return head + flows + files + problems;
 }

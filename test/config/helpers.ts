@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { checkConfig } from '../../src/config/index.js';
+import { checkConfig, parseConfigText, type ConfigSource } from '../../src/config/index.js';
 import type { ConfigProblem } from '../../src/config/index.js';
 
 /** A temp directory with files written into it, removed by cleanup(). */
@@ -32,4 +32,9 @@ export function find(problems: ConfigProblem[], path: string): ConfigProblem {
   const p = problems.find((x) => x.path === path);
   if (!p) throw new Error(`no problem at ${path}; got:\n${problems.map((x) => `${x.path}: ${x.message}`).join('\n')}`);
   return p;
+}
+
+/** The warnings of a config that loads (it must load), as `run` logs them and `validate` prints them. */
+export function warningsOf(text: string, name = 'agent.yaml', opts: { env?: NodeJS.ProcessEnv; dropIns?: ConfigSource[] } = {}): string[] {
+  return parseConfigText(text, name, { env: opts.env ?? {}, dropIns: opts.dropIns ?? [] }).warnings;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError, formatProblem } from '../../src/config/index.js';
-import { find, problemsOf, tempConfigDir } from './helpers.js';
+import { find, problemsOf, tempConfigDir, warningsOf } from './helpers.js';
 
 describe('rejections name the key and its position', () => {
   it('reports a YAML syntax error with its line and column', async () => {
@@ -16,11 +16,6 @@ describe('rejections name the key and its position', () => {
     expect(problems.length).toBeGreaterThan(0);
     expect(problems[0]!.message).toMatch(/syntax error/);
     expect(problems[0]!.line).toBeDefined();
-  });
-
-  it('reports duplicate keys', async () => {
-    const problems = await problemsOf('{"flows": [], "flows": []}', 'agent.json');
-    expect(problems[0]!.message).toMatch(/unique/);
   });
 
   it('reports missing flows', async () => {
@@ -91,11 +86,10 @@ describe('rejections name the key and its position', () => {
     expect(find(problems, 'flows[0].dataProcessingOptions[0].matchPattern').message).toMatch(/not a valid regular expression/);
   });
 
-  it('reports a misspelt key with did-you-mean', async () => {
-    const problems = await problemsOf('cloudwatch:\n  emitMetric: false\nflows:\n  - filePattern: /a\n    kinesisStream: s\n    maxBufferSizeRecrods: 100\n');
-    const p = find(problems, 'flows[0].maxBufferSizeRecrods');
-    expect(p).toMatchObject({ line: 6, column: 5, message: 'is not a known key', hint: 'did you mean `maxBufferSizeRecords`?' });
-    expect(find(problems, 'cloudwatch.emitMetric').hint).toBe('did you mean `cloudwatch.emitMetrics`?');
+  it('warns about a misspelt key with did-you-mean and ignores it, as the Kinesis Agent ignores unknown keys', () => {
+    const warnings = warningsOf('cloudwatch:\n  emitMetric: false\nflows:\n  - filePattern: /a\n    kinesisStream: s\n    maxBufferSizeRecrods: 100\n');
+    expect(warnings).toContain('agent.yaml:6:5 flows[0].maxBufferSizeRecrods: is not a known key and is ignored (hint: did you mean `maxBufferSizeRecords`?)');
+    expect(warnings).toContain('agent.yaml:2:3 cloudwatch.emitMetric: is not a known key and is ignored (hint: did you mean `cloudwatch.emitMetrics`?)');
   });
 
   it('reports a key given both dotted and nested', async () => {
@@ -112,10 +106,11 @@ describe('rejections name the key and its position', () => {
     expect(p.message).toMatch(/no named groups/);
   });
 
-  it('reports CSVTOJSON without customFieldNames and keys an option does not take', async () => {
-    const problems = await problemsOf('flows: [{filePattern: /a, kinesisStream: s, dataProcessingOptions: [{optionName: CSVTOJSON}, {optionName: SINGLELINE, jsonFormat: COMPACT}]}]\n');
+  it('reports CSVTOJSON without customFieldNames, and warns about keys an option does not take', async () => {
+    const problems = await problemsOf('flows: [{filePattern: /a, kinesisStream: s, dataProcessingOptions: [{optionName: CSVTOJSON}]}]\n');
     expect(find(problems, 'flows[0].dataProcessingOptions[0]').message).toMatch(/needs `customFieldNames`/);
-    expect(find(problems, 'flows[0].dataProcessingOptions[1].jsonFormat').message).toBe('is not a known key');
+    const warnings = warningsOf('flows: [{filePattern: /a, kinesisStream: s, dataProcessingOptions: [{optionName: SINGLELINE, jsonFormat: COMPACT}]}]\n');
+    expect(warnings).toEqual([expect.stringMatching(/flows\[0\]\.dataProcessingOptions\[0\]\.jsonFormat: is not a known key and is ignored \(hint: SINGLELINE takes parseOptions/)]);
   });
 
   it('reports a wrongly typed value', async () => {
@@ -133,7 +128,7 @@ describe('rejections name the key and its position', () => {
 
   it('reports several problems at once, one per line in the error message', async () => {
     const t = await tempConfigDir({
-      'agent.yaml': `kinesis.endpont: x
+      'agent.yaml': `kinesis.endpoint: ftp://x
 flows:
   - filePattern: /a
     kinesisStream: s
@@ -153,7 +148,7 @@ flows:
       const paths = e.problems.map((p) => p.path);
       expect(paths).toEqual(
         expect.arrayContaining([
-          'kinesis.endpont',
+          'kinesis.endpoint',
           'flows[0].maxBufferSizeRecords',
           'flows[1].initialPosition',
           'flows[1]',
@@ -176,7 +171,7 @@ flows:
 
 describe('problem order', () => {
   it('lists problems top to bottom, whatever order they were found in', async () => {
-    const problems = await problemsOf('flows:\n  - filePattern: []\n    kinesisStream: s\n    maxBufferSizeRecords: 0\nbogus: 1\n');
+    const problems = await problemsOf('flows:\n  - filePattern: []\n    kinesisStream: s\n    maxBufferSizeRecords: 0\nshutdownTimeoutMillis: 0\n');
     expect(problems.map((p) => p.line)).toEqual([2, 4, 5]);
     expect(problems[0]!.message).toBe('is an empty list');
   });

@@ -1,8 +1,9 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.ts';
+import { freePort } from '../support/free-port.ts';
 import { KinesisLocal } from '../support/kinesis-local.ts';
 
 let local: KinesisLocal;
@@ -60,4 +61,100 @@ describe('SIGHUP', () => {
     expect(new Set(oldSeen).size).toBe(200);
     expect(kept.length).toBe(200);
   });
+});
+
+interface StatusAnswer {
+  problems: Array<{ scope: string; key: string; state: string; message: string }>;
+  flows: Array<{ id: string; state: string; counters: Record<string, number> }>;
+}
+
+describe('SIGHUP with a configuration that fails while a flow is built', () => {
+  it('keeps the running flow shipping, reports the failure until a reload works, and the next SIGHUP and SIGTERM work', async () => {
+    await local.createStream('r-fail');
+    const log = join(dir, 'fail.log');
+    const cp = join(dir, 'fail-cp');
+    writeFileSync(log, numbered('line', 0, 100));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const config = join(dir, 'fail.yaml');
+    const head =
+      `kinesis.endpoint: ${local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${cp}\nhttp.listen: 127.0.0.1:${port}\n` +
+      `flows:\n  - name: app\n    filePattern: ${log}\n    kinesisStream: r-fail\n    initialPosition: START_OF_FILE\n`;
+    writeFileSync(config, `${head}    maxBufferAgeMillis: 1000\n`);
+
+    const agent = AgentProcess.start(config);
+    let written = 100;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        appendFileSync(log, numbered('line', written, written + 5));
+        written += 5;
+        await sleep(100);
+      }
+    })();
+    // The status server listens once the flows have started: asked earlier, wait for it.
+    const get = async (path: string): Promise<Response> => {
+      for (let tries = 0; ; tries++) {
+        try {
+          return await fetch(`${base}${path}`);
+        } catch (err) {
+          if (tries >= 100) throw err;
+          await sleep(100);
+        }
+      }
+    };
+    const status = async () => (await (await get('/status')).json()) as StatusAnswer;
+    const healthz = async () => (await get('/healthz')).status;
+    const arrived = (n: number) => local.waitFor('r-fail', (r) => r.length >= n, 30_000);
+    try {
+      // 1. A good configuration: running, healthy, no problem.
+      await arrived(100);
+      expect(await healthz()).toBe(200);
+      let s = await status();
+      expect(s.problems).toEqual([]);
+      expect(s.flows.map((f) => [f.id, f.state])).toEqual([['app', 'running']]);
+
+      // 2. A flow that cannot be built (7 COMMONAPACHELOG fields, 2 names): nothing stops.
+      writeFileSync(
+        config,
+        `${head}    maxBufferAgeMillis: 2000\n    dataProcessingOptions:\n      - optionName: LOGTOJSON\n        logFormat: COMMONAPACHELOG\n        customFieldNames: [a, b]\n`,
+      );
+      agent.child.kill('SIGHUP');
+      await agent.waitForLog((l) => l.level === 'error' && String(l.msg).includes('cannot be built'));
+      const failure = agent.logLines().filter((l) => l.level === 'error');
+      expect(failure.length, agent.stdout).toBe(1);
+      expect(String(failure[0]!.err)).toContain('customFieldNames');
+      expect(String(failure[0]!.err)).toContain('flows[0]');
+      s = await status();
+      expect(s.problems).toEqual([expect.objectContaining({ scope: 'agent', key: 'reload', state: 'build:FLOW_BUILD' })]);
+      expect(s.flows.map((f) => [f.id, f.state])).toEqual([['app', 'running']]);
+      expect(await healthz()).toBe(200);
+      const mark = written;
+      await arrived(mark);
+
+      // 3. A good configuration again (the flow changes: it drains and resumes from its checkpoint).
+      writeFileSync(config, `${head}    maxBufferAgeMillis: 1500\n`);
+      agent.child.kill('SIGHUP');
+      await agent.waitForLog((l) => l.msg === 'configuration reloaded');
+      expect(agent.logLines().find((l) => l.msg === 'configuration reloaded')).toMatchObject({ stopped: 1, started: 1, running: 1 });
+      s = await status();
+      expect(s.problems).toEqual([]);
+      expect(s.flows.map((f) => [f.id, f.state])).toEqual([['app', 'running']]);
+      expect(await healthz()).toBe(200);
+      await arrived(written);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    const all = await arrived(written);
+    expect((await agent.stop('SIGTERM')).code, agent.stderr).toBe(0);
+
+    const seen = (await local.readAll('r-fail')).map((r) => r.data.toString());
+    expect(all.length).toBeGreaterThanOrEqual(written);
+    expect(seen.length).toBe(written);
+    expect(new Set(seen)).toEqual(new Set(numbered('line', 0, written).split(/(?<=\n)/)));
+    // The checkpoint written at the stop covers the whole file.
+    const saved = JSON.parse(readFileSync(cp, 'utf8')) as { entries: Array<{ offset: number }> };
+    expect(saved.entries.map((e) => e.offset)).toContain(statSync(log).size);
+  }, 180_000);
 });

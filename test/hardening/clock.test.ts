@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoint/index.ts';
 import { silentLogger } from '../../src/log.ts';
-import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
+import { FlowEvents } from '../../src/events/flow-events.ts';
 import { LogSampler } from '../../src/process/sampler.ts';
 import { DeliveryCore } from '../../src/sink/delivery.ts';
 import type { DestinationAdapter, EntryFailure } from '../../src/sink/adapter.ts';
 import { PlainPacker, type Entry } from '../../src/sink/entry.ts';
-import { KinesisDestination } from '../../src/sink/kinesis.ts';
-import { PUT_RECORDS } from '../../src/sink/limits.ts';
+import { KinesisAdapter } from '../../src/sink/kinesis/adapter.ts';
+import { PUT_RECORDS } from '../../src/sink/kinesis/limits.ts';
 import { makeFlow, makeRecords, RecordingAcker } from '../sink/helpers.ts';
 import { startSource, type Harness } from '../source/support/harness.ts';
 import { tempDir, testFlow } from '../source/support/helpers.ts';
@@ -61,7 +61,7 @@ function delivery(destination: DestinationAdapter) {
     destination,
     packer: new PlainPacker(true),
     keyOf: () => 'k',
-    metrics: new FlowMetrics(),
+    metrics: new FlowEvents(),
     log: silentLogger(),
     callTimeoutMs: 10_000,
   });
@@ -120,8 +120,8 @@ describe('the wall clock stepping back an hour', () => {
       },
       destroy: () => {},
     };
-    const dest = new KinesisDestination({
-      client: client as unknown as ConstructorParameters<typeof KinesisDestination>[0]['client'],
+    const dest = new KinesisAdapter({
+      client: client as unknown as ConstructorParameters<typeof KinesisAdapter>[0]['client'],
       context: { kind: 'kinesis', streamName: 's', region: 'us-east-1', flowIndex: 0 },
       log: silentLogger(),
       routing: true,

@@ -164,7 +164,7 @@ describe('CloudWatch reporter', () => {
 
 describe('startObservability and CloudWatch', () => {
   it('reports to CloudWatch when cloudwatch.emitMetrics is on, and makes no call when it is off', async () => {
-    const { startObservability } = await import('../../src/metrics/index.ts');
+    const { startObservability } = await import('../../src/observability.ts');
     const server = await CloudWatchServer.start();
     cleanups.push(() => server.close());
     const flow = observedFlow('web', 'kinesis', 'web-logs');

@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../../src/config/types.ts';
-import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
+import { FlowEvents } from '../../src/events/flow-events.ts';
 import type { ObservedFlow } from '../../src/metrics/observed-flow.ts';
 
 /** An AgentConfig with the defaults filled in, for the reporters' tests. */
@@ -24,7 +24,7 @@ export function agentConfig(over: Partial<AgentConfig> = {}): AgentConfig {
 }
 
 export function observedFlow(id: string, kind: 'kinesis' | 'firehose', streamName: string, files: Array<Record<string, unknown>> = []): ObservedFlow {
-  return { id, destination: { kind, streamName }, metrics: new FlowMetrics(), files: () => files };
+  return { id, destination: { kind, streamName }, metrics: new FlowEvents(), files: () => files };
 }
 
 /** Polls until check() returns a value other than undefined, or fails at the deadline. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveInstanceId } from '../../src/metrics/instance-id.ts';
 
 describe('instance id', () => {
-  it('asks IMDSv2 (token, then instance-id) at the configured loopback endpoint', async () => {
+  it('asks IMDSv2 (token, then instance-id) at the configured loopback endpoint, through the one IMDS client', async () => {
     const seen: string[] = [];
     const server = createServer((req, res) => {
       seen.push(`${req.method} ${req.url} ${req.headers['x-aws-ec2-metadata-token'] ?? req.headers['x-aws-ec2-metadata-token-ttl-seconds'] ?? ''}`);
@@ -17,7 +17,22 @@ describe('instance id', () => {
     try {
       const id = await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}/` });
       expect(id).toBe('i-0123456789abcdef0');
-      expect(seen).toEqual(['PUT /latest/api/token 60', 'GET /latest/meta-data/instance-id tok']);
+      expect(seen).toEqual(['PUT /latest/api/token 21600', 'GET /latest/meta-data/instance-id tok']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('falls back to IMDSv1 where the token PUT is unknown (the client ADDEC2METADATA uses)', async () => {
+    const server = createServer((req, res) => {
+      if (req.method === 'PUT') return res.writeHead(405).end();
+      if (req.url === '/latest/meta-data/instance-id' && req.headers['x-aws-ec2-metadata-token'] === undefined) return res.end('i-00000000000000001');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` })).toBe('i-00000000000000001');
     } finally {
       server.close();
     }

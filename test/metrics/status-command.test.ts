@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startObservability, type Observability } from '../../src/metrics/index.ts';
+import { startObservability, type Observability } from '../../src/observability.ts';
 import { statusCommand, urlFor } from '../../src/status/command.ts';
 import { freePort } from '../support/free-port.ts';
 import { agentConfig, observedFlow, TEST_ENV } from './fixtures.ts';

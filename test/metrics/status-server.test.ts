@@ -1,13 +1,13 @@
 import { connect } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clearSecrets, registerSecret } from '../../src/log.ts';
-import { startObservability, type Observability } from '../../src/metrics/index.ts';
+import { startObservability, type Observability } from '../../src/observability.ts';
 import type { ObservedFlow } from '../../src/metrics/observed-flow.ts';
 import { freePort } from '../support/free-port.ts';
 import { agentConfig, eventually, observedFlow, TEST_ENV } from './fixtures.ts';
 import { memoryLogger } from './memory-log.ts';
 import { parsePrometheus } from './prometheus-parse.ts';
-import { forgetState, reportState } from '../../src/metrics/state-log.ts';
+import { ConditionBoard } from '../../src/events/conditions.ts';
 
 beforeAll(() => {
   Object.assign(process.env, TEST_ENV);
@@ -19,7 +19,7 @@ afterEach(async () => {
   clearSecrets();
 });
 
-async function start(flows: ObservedFlow[], over: { unhealthyAfterMillis?: number; http?: boolean } = {}) {
+async function start(flows: ObservedFlow[], over: { unhealthyAfterMillis?: number; http?: boolean; conditions?: ConditionBoard } = {}) {
   const port = await freePort();
   const mem = memoryLogger('trace');
   const config = agentConfig({
@@ -27,7 +27,7 @@ async function start(flows: ObservedFlow[], over: { unhealthyAfterMillis?: numbe
     log: { level: 'trace', statusReportingPeriodSeconds: 3600 },
     ...(over.http === false ? {} : { http: { host: '127.0.0.1', port, unhealthyAfterMillis: over.unhealthyAfterMillis ?? 60_000 } }),
   });
-  const obs = await startObservability({ config, log: mem.log, flows: () => flows, env: TEST_ENV });
+  const obs = await startObservability({ config, log: mem.log, flows: () => flows, env: TEST_ENV, ...(over.conditions ? { conditions: over.conditions } : {}) });
   running.push(obs);
   return { obs, port, mem, url: `http://127.0.0.1:${port}` };
 }
@@ -97,23 +97,24 @@ describe('status server', () => {
     expect(samples.find((s) => s.name === 'kinesis_agent_info')!.labels.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('answers /healthz 503 with the reason while a flow fails past the threshold, and 200 again after', async () => {
+  it('answers /healthz 503 with the reason while a flow with bytes waiting has not delivered past the threshold, and 200 again after', async () => {
     const web = busyFlow();
     const { url } = await start([web], { unhealthyAfterMillis: 1000 });
+    web.metrics.lastSendAt = Date.now();
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
 
-    web.metrics.failingSince = Date.now() - 500; // failing, but not for long enough
+    web.metrics.lastSendAt = Date.now() - 500; // not delivering, but not for long enough
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
 
-    web.metrics.failingSince = Date.now() - 5000;
+    web.metrics.lastSendAt = Date.now() - 5000;
     const bad = await fetch(`${url}/healthz`);
     expect(bad.status).toBe(503);
-    const body = (await bad.json()) as { status: string; reason: string; failing: Array<{ flow: string }> };
+    const body = (await bad.json()) as { status: string; reason: string; unhealthy: Array<{ flow: string; why: string }> };
     expect(body.status).toBe('unhealthy');
-    expect(body.reason).toMatch(/web "main" \(KinesisStream:web-logs\) has not delivered for 5 s/);
-    expect(body.failing[0]!.flow).toBe('web "main"');
+    expect(body.reason).toMatch(/web "main" \(KinesisStream:web-logs\) has not delivered for 5 s with 2048 bytes waiting/);
+    expect(body.unhealthy[0]).toMatchObject({ flow: 'web "main"', why: 'not-delivering' });
 
-    web.metrics.failingSince = 0;
+    web.metrics.lastSendAt = Date.now();
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
@@ -135,18 +136,18 @@ describe('status server', () => {
     expect(file.lastSendAt).toBe(new Date(web.metrics.lastSendAt).toISOString());
   });
 
-  it('shows problems reported once per change of state on /status until they clear', async () => {
-    const { url } = await start([busyFlow()]);
-    reportState('stream:web-logs', 'ResourceNotFoundException', () => undefined);
-    try {
-      const report = (await (await fetch(`${url}/status`)).json()) as { problems: Array<{ key: string; state: string }> };
-      expect(report.problems).toContainEqual({ key: 'stream:web-logs', state: 'ResourceNotFoundException' });
-      reportState('stream:web-logs', 'ok', () => undefined);
-      const after = (await (await fetch(`${url}/status`)).json()) as { problems: Array<{ key: string }> };
-      expect(after.problems.some((p) => p.key === 'stream:web-logs')).toBe(false);
-    } finally {
-      forgetState('stream:web-logs');
-    }
+  it('shows the conditions raised on the agent\'s board on /status until they clear', async () => {
+    const board = new ConditionBoard();
+    const { url, mem } = await start([busyFlow()], { conditions: board });
+    const web = board.scope('flow web', mem.log);
+    web.raise('delivery', { state: 'DESTINATION_NOT_FOUND', message: 'stream web-logs does not exist' });
+    const report = (await (await fetch(`${url}/status`)).json()) as { problems: Array<Record<string, unknown>> };
+    expect(report.problems).toEqual([
+      expect.objectContaining({ scope: 'flow web', key: 'delivery', state: 'DESTINATION_NOT_FOUND', message: 'stream web-logs does not exist' }),
+    ]);
+    web.clear('delivery');
+    const after = (await (await fetch(`${url}/status`)).json()) as { problems: unknown[] };
+    expect(after.problems).toEqual([]);
   });
 
   it('answers 404 for unknown paths and 405 for other methods', async () => {
@@ -219,8 +220,8 @@ describe('progress log', () => {
 describe('observe()', () => {
   it("adapts a Flow (config, metrics, status().files) into what the reporters read", async () => {
     const { observe } = await import('../../src/metrics/index.ts');
-    const { FlowMetrics } = await import('../../src/metrics/flow-metrics.ts');
-    const metrics = new FlowMetrics();
+    const { FlowEvents } = await import('../../src/events/flow-events.ts');
+    const metrics = new FlowEvents();
     const files = [{ path: '/a.log', size: 3, committedOffset: 1, bytesBehind: 2 }];
     const o = observe({ config: { id: 'web', destination: { kind: 'firehose', streamName: 'd' } }, metrics, status: () => ({ files }) });
     expect(o.id).toBe('web');

@@ -1,7 +1,7 @@
 /**
  * The packaging pipeline, end to end: `scripts/package.ts` builds the
- * self-contained executable and the .deb and .rpm (once, for this machine's
- * architecture, with fast compression), then
+ * self-contained executable and the .deb and .rpm (once per tree and machine,
+ * shared with the other packaging tests: support/artifacts.ts), then
  *  - the executable runs with no Node.js and no PATH;
  *  - the systemd unit passes systemd-analyze verify and its security review;
  *  - the .deb installs (dpkg -i, as root), creates the user, files and modes,
@@ -9,6 +9,8 @@
  *    kinesis-local; reinstall keeps an edited config; remove keeps state;
  *    purge deletes it;
  *  - the .rpm lists the right files, modes, config files and scripts.
+ * systemd.test.ts runs the .deb under a booted systemd, rpm-install.test.ts
+ * installs the .rpm.
  *
  * Package tests skip (with the reason) when not root or when dpkg / rpm is
  * missing; KINESIS_AGENT_PACKAGE_TESTS=require turns those skips into
@@ -19,16 +21,14 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { debFileName } from '../../scripts/package-deb.ts';
 import { AGENT_DEFAULTS } from '../../src/config/agent.ts';
-import { binaryName, exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
+import { exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
 import { NODE_FLAGS } from '../../scripts/package-sea.ts';
-import { rpmFileName } from '../../scripts/package-rpm.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
+import { type Artifacts, builtPackages } from './support/artifacts.ts';
+import { IS_ROOT, machineLock, need, sh, tryRun } from './support/host.ts';
 
-const REQUIRE = process.env.KINESIS_AGENT_PACKAGE_TESTS === 'require';
 const ARCH = nativeArch();
-const IS_ROOT = process.getuid?.() === 0;
 const HAVE = {
   dpkgDeb: which('dpkg-deb') !== undefined,
   dpkg: which('dpkg') !== undefined && which('dpkg-query') !== undefined,
@@ -39,66 +39,35 @@ const HAVE = {
 };
 const UNIT_SOURCE = join(ROOT, 'packaging', 'systemd', 'kinesis-agent.service');
 
-/** Skips with the reason, or fails when CI requires every packaging test. */
-function need(ctx: TestContext, ok: boolean, reason: string): void {
-  if (ok) return;
-  if (REQUIRE) throw new Error(`required packaging test cannot run: ${reason}`);
-  ctx.skip(reason);
-}
-
-function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
-}
-
-/** Runs a command that may fail; returns its exit code and all output. */
-function tryRun(cmd: string, args: string[]): { code: number; out: string } {
-  try {
-    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { code: 0, out };
-  } catch (err) {
-    const e = err as { status?: number; stdout?: string; stderr?: string };
-    return { code: e.status ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
-
-let out = '';
 let work = '';
-let built = false;
+let built: Artifacts | undefined;
 let buildError: Error | undefined;
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!ARCH) return;
   work = mkdtempSync(join(tmpdir(), 'ka-package-'));
-  out = join(work, 'out');
-  const formats = [HAVE.dpkgDeb ? 'deb' : '', HAVE.rpmbuild ? 'rpm' : ''].filter(Boolean).join(',') || 'none';
   try {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'package.ts'), '--arch', ARCH, '--formats', formats, '--fast'], {
-      cwd: ROOT,
-      env: { ...process.env, KINESIS_AGENT_PACKAGE_OUT: out, KINESIS_AGENT_PACKAGE_BUILD: join(work, 'build') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      encoding: 'utf8',
-    });
-    built = true;
+    built = await builtPackages();
   } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    buildError = new Error(`npm run package failed: ${e.message}\n${e.stderr ?? ''}`);
+    buildError = err as Error;
   }
-}, 300_000);
+}, 600_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function artifact(name: string): string {
+function artifact(kind: 'binary' | 'deb' | 'rpm'): string {
   if (buildError) throw buildError;
-  if (!built) throw new Error(`no build for ${process.arch}`);
-  return join(out, name);
+  const path = built?.[kind];
+  if (!path) throw new Error(`no ${kind} built for ${process.arch}`);
+  return path;
 }
 
 describe('the self-contained executable', () => {
   it('runs --version with no Node.js and no PATH (env -i PATH=/nonexistent)', (ctx) => {
     need(ctx, ARCH !== undefined, `no Node build for ${process.arch}`);
-    const binary = artifact(binaryName(ARCH!));
+    const binary = artifact('binary');
     const printed = sh('env', ['-i', 'PATH=/nonexistent', binary, '--version']);
     expect(printed).toBe(`kinesis-agent ${version()}\n`);
     const mib = statSync(binary).size / 1024 / 1024;
@@ -107,8 +76,8 @@ describe('the self-contained executable', () => {
 
   it('validates the configuration the packages install, reading nothing but that file', (ctx) => {
     need(ctx, ARCH !== undefined, `no Node build for ${process.arch}`);
-    const binary = artifact(binaryName(ARCH!));
-    const printed = sh(binary, ['validate', '-c', exampleConfig()], { PATH: '/nonexistent' });
+    const binary = artifact('binary');
+    const printed = sh(binary, ['validate', '-c', exampleConfig()], { env: { PATH: '/nonexistent' } });
     expect(printed).toContain('valid');
   });
 });
@@ -124,7 +93,7 @@ describe('the systemd unit', () => {
   it('runs the agent as kinesis-agent with its state directory, reload by SIGHUP and a drain-length stop timeout', () => {
     expect(directives('User')).toEqual(['kinesis-agent']);
     expect(directives('ExecStart')).toEqual(['/usr/bin/kinesis-agent -c /etc/kinesis-agent/agent.yaml']);
-    expect(directives('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
+    expect(directives('ExecReload')).toEqual([`/bin/sh -c 'kill -HUP "$MAINPID"'`]);
     expect(directives('Restart')).toEqual(['on-failure']);
     // A configuration error (exit 2) is not retried in a loop.
     expect(directives('RestartPreventExitStatus')).toEqual(['2']);
@@ -184,18 +153,6 @@ describe('the systemd unit', () => {
   });
 });
 
-/** An exclusive lock held by a flock(1) child; dpkg runs one at a time per machine. */
-async function machineLock(path: string): Promise<() => void> {
-  const child = spawn('flock', ['-x', path, '-c', 'echo locked; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
-    child.on('exit', (code) => reject(new Error(`flock exited with ${code}`)));
-  });
-  return () => child.stdin.end();
-}
-
 function dpkgStatus(): string {
   const r = tryRun('dpkg-query', ['-W', '-f', '${Status}', 'kinesis-agent']);
   return r.code === 0 ? r.out.trim() : '';
@@ -241,9 +198,9 @@ describe('the .deb on this machine (dpkg -i, as root)', () => {
 
   it('installs: the kinesis-agent system user (no login, in adm), files, modes, nothing started', (ctx) => {
     need(ctx, usable, reason);
-    const deb = artifact(debFileName(ARCH!));
+    const deb = artifact('deb');
     installed = true;
-    sh('dpkg', ['-i', deb], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+    sh('dpkg', ['-i', deb], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     expect(dpkgStatus()).toBe('install ok installed');
 
     const user = passwd('kinesis-agent');
@@ -340,7 +297,7 @@ describe('the .deb on this machine (dpkg -i, as root)', () => {
     need(ctx, usable && installed, reason || 'not installed');
     const edited = `${readFileSync('/etc/kinesis-agent/agent.yaml', 'utf8')}# edited by the administrator\n`;
     writeFileSync('/etc/kinesis-agent/agent.yaml', edited);
-    sh('dpkg', ['-i', artifact(debFileName(ARCH!))], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+    sh('dpkg', ['-i', artifact('deb')], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     expect(readFileSync('/etc/kinesis-agent/agent.yaml', 'utf8')).toBe(edited);
     expect(modeOf('/etc/kinesis-agent/agent.yaml').mode).toBe('0640');
   });
@@ -368,7 +325,7 @@ describe('the .rpm', () => {
   function query(ctx: TestContext, args: string[]): string {
     need(ctx, HAVE.rpm && HAVE.rpmbuild, 'rpm/rpmbuild not found (apt-get install rpm)');
     need(ctx, ARCH !== undefined, `no Node build for ${process.arch}`);
-    return sh('rpm', ['-qp', ...args, artifact(rpmFileName(ARCH!))]);
+    return sh('rpm', ['-qp', ...args, artifact('rpm')]);
   }
 
   it('lists the binary, unit, config, sysconfig environment and state directory with their modes and owners', (ctx) => {

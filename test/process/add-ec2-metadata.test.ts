@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { resolveImdsEndpoint } from '../../src/process/index.js';
+import { metadataTimestamp } from '../../src/process/add-ec2-metadata.js';
 import { capturingLogger, chainOf, type Run } from './helpers.js';
 import { FakeImds } from './fake-imds.js';
 
@@ -47,7 +48,7 @@ describe('ADDEC2METADATA', () => {
       amiId: 'ami-0abcdef1234567890',
       region: 'eu-west-1',
     });
-    expect(out.metadataTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$/);
+    expect(out.metadataTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}$/);
     expect(run.text('{"n":12345678901234567890}\n')).toContain('"n":12345678901234567890,');
     expect(imds.requests[0]).toMatchObject({ method: 'PUT', url: '/latest/api/token' });
     expect(imds.requests.filter((r) => r.method === 'GET').every((r) => r.token === 'token-1')).toBe(true);
@@ -153,5 +154,27 @@ describe('ADDEC2METADATA', () => {
         else process.env[k] = v;
       }
     }
+  });
+});
+
+describe('ADDEC2METADATA metadataTimestamp', () => {
+  /** Runs `fn` with the process in another time zone (Node re-reads TZ when it is assigned). */
+  function inZone<T>(tz: string, fn: () => T): T {
+    const saved = process.env.TZ;
+    process.env.TZ = tz;
+    try {
+      return fn();
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  }
+  const noonUtc = new Date(Date.UTC(2024, 4, 1, 12, 0, 0, 987));
+
+  it('is the host\'s local time with its offset, as SimpleDateFormat("yyyy-MM-dd\'T\'HH:mm:ssZ") writes it in the JVM default zone', () => {
+    expect(inZone('UTC', () => metadataTimestamp(noonUtc))).toBe('2024-05-01T12:00:00+0000');
+    expect(inZone('Asia/Kolkata', () => metadataTimestamp(noonUtc))).toBe('2024-05-01T17:30:00+0530');
+    expect(inZone('America/Los_Angeles', () => metadataTimestamp(noonUtc))).toBe('2024-05-01T05:00:00-0700');
+    expect(inZone('America/St_Johns', () => metadataTimestamp(new Date(Date.UTC(2024, 0, 1, 0, 0, 0))))).toBe('2023-12-31T20:30:00-0330');
   });
 });

@@ -22,12 +22,24 @@ describe('CSVTOJSON', () => {
     expect(csv(['a', 'b']).text('\n')).toBe('{"a":"","b":null}\n');
   });
 
-  it('splits on a tab delimiter and on a multi-character delimiter as plain text', () => {
-    expect(csv(['t', 'level', 'msg'], { delimiter: '\t' }).text('12:00\tINFO\tstarted\n')).toBe(
-      '{"t":"12:00","level":"INFO","msg":"started"}\n',
-    );
-    expect(csv(['a', 'b'], { delimiter: '|' }).text('x|y\n')).toBe('{"a":"x","b":"y"}\n');
+  it('splits on a tab (the Java pattern \\t, or a tab itself), an escaped pipe and a multi-character delimiter', () => {
+    for (const delimiter of ['\\t', '\t']) {
+      expect(csv(['t', 'level', 'msg'], { delimiter }).text('12:00\tINFO\tstarted\n')).toBe('{"t":"12:00","level":"INFO","msg":"started"}\n');
+    }
+    expect(csv(['a', 'b'], { delimiter: '\\|' }).text('x|y\n')).toBe('{"a":"x","b":"y"}\n');
+    expect(csv(['a', 'b'], { delimiter: '\\Q|\\E' }).text('x|y\n')).toBe('{"a":"x","b":"y"}\n');
     expect(csv(['a', 'b'], { delimiter: '::' }).text('x::y\n')).toBe('{"a":"x","b":"y"}\n');
+  });
+
+  it('reads a bare | as Java does: an empty alternation that splits between every character', () => {
+    expect(csv(['a', 'b', 'c']).text('x|y\n')).toBe('{"a":"x|y","b":null,"c":null}\n');
+    expect(csv(['a', 'b', 'c'], { delimiter: '|' }).text('x|y\n')).toBe('{"a":"x","b":"|","c":"y"}\n');
+    expect(csv(['a', 'b'], { delimiter: '.' }).text('x.y\n')).toBe('{"a":null,"b":null}\n');
+  });
+
+  it('translates Java-only pattern syntax: possessive quantifiers, \\h and POSIX classes', () => {
+    expect(csv(['a', 'b', 'c'], { delimiter: '\\h++' }).text('x \t y\u00a0z\n')).toBe('{"a":"x","b":"y","c":"z"}\n');
+    expect(csv(['a', 'b'], { delimiter: '\\p{Punct}' }).text('x;y\n')).toBe('{"a":"x","b":"y"}\n');
   });
 
   it('uses a delimiter that still holds a backslash as a regular expression, like the agent', () => {

@@ -51,7 +51,7 @@ describe('Java String.split semantics', () => {
   });
 
   it('splits on a regular expression the way Java does, zero-width matches included', () => {
-    expect(javaSplitter('\\s*;\\s*')('a ; b;c ;')).toEqual(['a', 'b', 'c']);
-    expect(javaSplitter('\\b')('ab cd')).toEqual(['ab', ' ', 'cd']);
+    expect(javaSplitter(/\s*;\s*/)('a ; b;c ;')).toEqual(['a', 'b', 'c']);
+    expect(javaSplitter(/\b/)('ab cd')).toEqual(['ab', ' ', 'cd']);
   });
 });

@@ -1,27 +1,27 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessingOption } from '../../src/process/options.js';
+import { ConfigError, parseConfigText } from '../../src/config/index.js';
+import { OPTION_NAMES } from '../../src/process/registry.js';
 import { chainOf, type Run } from './helpers.js';
+import { allSampleEntries } from './option-samples.js';
 import { FakeImds } from './fake-imds.js';
 
-const OPTIONS: ProcessingOption[] = [
-  { optionName: 'SINGLELINE' },
-  { optionName: 'ADDBRACKETS' },
-  { optionName: 'CSVTOJSON', customFieldNames: ['a', 'b', 'c'], delimiter: ',', quoted: false, jsonFormat: 'COMPACT' },
-  { optionName: 'CSVTOJSON', customFieldNames: ['a', 'b', 'c'], delimiter: ',', quoted: true, jsonFormat: 'PRETTYPRINT' },
-  { optionName: 'CSVTOJSON', customFieldNames: ['a', 'b'], delimiter: '\\s+', quoted: false, jsonFormat: 'COMPACT' },
-  { optionName: 'LOGTOJSON', logFormat: 'COMMONAPACHELOG', jsonFormat: 'COMPACT' },
-  { optionName: 'LOGTOJSON', logFormat: 'COMBINEDAPACHELOG', jsonFormat: 'PRETTYPRINT' },
-  { optionName: 'LOGTOJSON', logFormat: 'APACHEERRORLOG', jsonFormat: 'COMPACT' },
-  { optionName: 'LOGTOJSON', logFormat: 'SYSLOG', jsonFormat: 'COMPACT' },
-  { optionName: 'LOGTOJSON', logFormat: 'RFC3339SYSLOG', jsonFormat: 'COMPACT' },
-  { optionName: 'LOGTOJSON', logFormat: 'RFC5424SYSLOG', jsonFormat: 'COMPACT' },
-  { optionName: 'LOGTOJSON', logFormat: 'SYSLOG', matchPattern: /(?<word>\w+).*/, jsonFormat: 'COMPACT' },
-  { optionName: 'JSON', jsonFormat: 'COMPACT' },
-  { optionName: 'JSON', fields: ['a', 'b'], jsonFormat: 'PRETTYPRINT' },
-  { optionName: 'ADDMETADATA', metadata: { k: 'v' }, timestamp: true, jsonFormat: 'COMPACT' },
-  { optionName: 'ADDEC2METADATA', metadataTTL: 3600, tags: true, jsonFormat: 'COMPACT' },
-];
+/** Every option of the registry, with each value of each key its key table lists, as the config reader reads them. */
+function registryOptions(): ProcessingOption[] {
+  const out: ProcessingOption[] = [];
+  for (const entry of allSampleEntries()) {
+    const text = JSON.stringify({ flows: [{ filePattern: '/a', kinesisStream: 's', dataProcessingOptions: [entry] }] });
+    try {
+      out.push(...parseConfigText(text, 'agent.json', { env: {} }).flows[0]!.dataProcessingOptions);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+    }
+  }
+  return out;
+}
+
+const OPTIONS = registryOptions();
 
 /** Bytes a tailer could hand over: anything, including NUL, invalid UTF-8 and near-misses of real formats. */
 const record = fc.oneof(
@@ -34,6 +34,11 @@ const record = fc.oneof(
 );
 
 describe('no input throws out of a processor or a chain', () => {
+  it('fuzzes every option of the registry', () => {
+    expect(new Set(OPTIONS.map((o) => o.optionName))).toEqual(new Set(OPTION_NAMES));
+    expect(OPTIONS.length).toBeGreaterThan(40);
+  });
+
   const imds = new FakeImds({ tags: { Name: 'x' } });
   const runs: Run[] = [];
 
@@ -64,7 +69,8 @@ describe('no input throws out of a processor or a chain', () => {
   it('copes with a 4 MiB line', () => {
     const huge = Buffer.alloc(4 * 1024 * 1024, 0x61);
     huge[huge.length - 1] = 0x0a;
-    for (const run of runs) {
+    // One option at a time: the two long chains repeat the same work.
+    for (const run of runs.slice(0, OPTIONS.length)) {
       const out = run.chain.process(huge);
       expect(out === null || Buffer.isBuffer(out)).toBe(true);
     }

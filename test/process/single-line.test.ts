@@ -49,3 +49,53 @@ describe('SINGLELINE', () => {
     );
   });
 });
+
+/**
+ * SingleLineDataConverter.java with parseOptions: String.split("\n") (trailing
+ * empty strings dropped), String.trim per line unless NO_TRIM, then
+ * StringUtils.join(lines, ESCAPE_NEW_LINE ? "\\\\n" : "") + "\n".
+ */
+function javaSingleLine(text: string, noTrim: boolean, escape: boolean): string {
+  const lines = text.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const javaTrim = (l: string): string => {
+    let a = 0;
+    let b = l.length;
+    while (a < b && l.charCodeAt(a) <= 0x20) a++;
+    while (b > a && l.charCodeAt(b - 1) <= 0x20) b--;
+    return l.slice(a, b);
+  };
+  const trimmed = noTrim ? lines : lines.map(javaTrim);
+  return trimmed.join(escape ? '\\\\n' : '') + '\n';
+}
+
+describe('SINGLELINE parseOptions', () => {
+  const stack = 'Error: boom\n    at f (a.js:1)\n\n    at g (b.js:2)  \n\n';
+
+  it('NO_TRIM joins the lines as they are', () => {
+    const run = chainOf([{ optionName: 'SINGLELINE', noTrim: true }]);
+    expect(run.text(stack)).toBe('Error: boom    at f (a.js:1)    at g (b.js:2)  \n');
+  });
+
+  it('ESCAPE_NEW_LINE joins trimmed lines with the three characters \\\\n, empty lines included, trailing ones dropped', () => {
+    const run = chainOf([{ optionName: 'SINGLELINE', escapeNewLine: true }]);
+    expect(run.text(stack)).toBe('Error: boom\\\\nat f (a.js:1)\\\\n\\\\nat g (b.js:2)\n');
+  });
+
+  it('both: lines untrimmed, joined with \\\\n', () => {
+    const run = chainOf([{ optionName: 'SINGLELINE', noTrim: true, escapeNewLine: true }]);
+    expect(run.text(stack)).toBe('Error: boom\\\\n    at f (a.js:1)\\\\n\\\\n    at g (b.js:2)  \n');
+    expect(run.text('\n\n')).toBe('\n');
+    expect(run.text('')).toBe('\n');
+    expect(run.text('  \n')).toBe('  \n');
+  });
+
+  it('agrees with the Java rule for any text and every combination', () => {
+    const runs = [false, true].flatMap((noTrim) => [false, true].map((escapeNewLine) => ({ noTrim, escapeNewLine, run: chainOf([{ optionName: 'SINGLELINE', noTrim, escapeNewLine }]) })));
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'é', '✓', ' ', '\t', '\n', '\r', '\u0000', '\\') }), (text) => {
+        for (const r of runs) expect(r.run.text(text)).toBe(javaSingleLine(text, r.noTrim, r.escapeNewLine));
+      }),
+    );
+  });
+});

@@ -14,7 +14,12 @@ import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { freePort } from '../support/free-port.ts';
+
+const TLS_DIR = join(import.meta.dirname, 'tls');
+/** The CA (PEM file) that signed the certificate of a `tls: 'trusted'` server. */
+export const TEST_CA_FILE = join(TLS_DIR, 'ca.pem');
 
 export type Fault = (
   | /** Inside a successful answer, fail this fraction of entries with `code`. */
@@ -103,9 +108,11 @@ export class AwsProtocolServer {
 
   /**
    * `tls: true` serves HTTPS with HTTP/2 (and HTTP/1.1) using the self-signed
-   * certificate kinesis-local ships; clients must not verify it.
+   * certificate kinesis-local ships; clients must not verify it. `tls:
+   * 'trusted'` serves a certificate for 127.0.0.1 signed by the test CA
+   * `TEST_CA_FILE` (test/servers/tls/), which a client can verify.
    */
-  static async start(opts: { tls?: boolean } = {}): Promise<AwsProtocolServer> {
+  static async start(opts: { tls?: boolean | 'trusted' } = {}): Promise<AwsProtocolServer> {
     const s = new AwsProtocolServer();
     await s.listen(opts.tls ?? false, await freePort());
     return s;
@@ -152,12 +159,13 @@ export class AwsProtocolServer {
     return this.requests.filter((r) => r.operation === operation);
   }
 
-  private async listen(tls: boolean, port: number): Promise<void> {
+  private async listen(tls: boolean | 'trusted', port: number): Promise<void> {
     if (tls) {
       const require = createRequire(import.meta.url);
-      const { server: pem } = JSON.parse(readFileSync(require.resolve('kinesis-local/server.json'), 'utf8')) as {
-        server: { key: string; cert: string };
-      };
+      const pem =
+        tls === 'trusted'
+          ? { key: readFileSync(join(TLS_DIR, 'server.key'), 'utf8'), cert: readFileSync(join(TLS_DIR, 'server.pem'), 'utf8') }
+          : (JSON.parse(readFileSync(require.resolve('kinesis-local/server.json'), 'utf8')) as { server: { key: string; cert: string } }).server;
       const server = createSecureServer({ key: pem.key, cert: pem.cert, allowHTTP1: true }, (req, res) => {
         void this.serve(req as unknown as IncomingMessage, res as unknown as ServerResponse);
       });

@@ -1,24 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
-import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until, useProtocolServer } from './helpers.ts';
 
 describe('backpressure', () => {
-  let server: AwsProtocolServer;
-  beforeEach(async () => {
-    server = await AwsProtocolServer.start();
-    server.createStream('test', 1);
-  });
-  afterEach(async () => {
-    await server.stop();
-  });
+  const aws = useProtocolServer();
 
   it('with the destination down, push() returns false once maxQueueBytes is queued, memory stays bounded, and drained() resolves after recovery', async () => {
-    server.setFaults({ kind: 'status', status: 500 });
+    aws.server.setFaults({ kind: 'status', status: 500 });
     const maxQueueBytes = 64 * 1024;
     const acker = new RecordingAcker();
     const records = makeRecords(20_000, acker, 100);
     const recordBytes = records[0]!.data.length;
-    const { delivery, metrics } = startDelivery(makeFlow({ maxQueueBytes, maxBufferSizeRecords: 50 }), makeAgent(server.endpoint));
+    const { delivery, metrics } = aws.start({ maxQueueBytes, maxBufferSizeRecords: 50 });
 
     let accepted = 0;
     while (accepted < records.length && delivery.push(records[accepted]!)) accepted++;
@@ -31,17 +23,17 @@ describe('backpressure', () => {
     let drained = false;
     void delivery.drained().then(() => (drained = true));
     // The outage goes on for many calls; nothing is delivered, memory does not grow.
-    const seen = server.requests.length;
-    expect(await until(() => server.requests.length >= seen + 10)).toBe(true);
+    const seen = aws.server.requests.length;
+    expect(await until(() => aws.server.requests.length >= seen + 10)).toBe(true);
     expect(drained).toBe(false);
     expect(acker.acked.length).toBe(0);
     expect(metrics.queueBytes).toBeLessThan(maxQueueBytes + recordBytes + 120);
 
-    server.clearFaults();
+    aws.server.clearFaults();
     expect(await until(() => drained)).toBe(true);
     await pushAll(delivery, records.slice(accepted));
     expect(await until(() => acker.acked.length === records.length, 30_000)).toBe(true);
-    expect(new Set(server.streams.get('test')!.entries.map((e) => e.data.toString())).size).toBe(records.length);
+    expect(new Set(aws.server.streams.get('test')!.entries.map((e) => e.data.toString())).size).toBe(records.length);
     await delivery.close(1000);
   });
 
@@ -50,7 +42,7 @@ describe('backpressure', () => {
     const records = makeRecords(100, acker, 100);
     const { delivery } = startDelivery(
       makeFlow({ maxQueueBytes: 2048, maxBufferAgeMillis: 3_600_000, maxBufferSizeRecords: 500 }),
-      makeAgent(server.endpoint),
+      makeAgent(aws.server.endpoint),
     );
     await pushAll(delivery, records);
     expect(await until(() => acker.acked.length >= 80)).toBe(true);

@@ -1,35 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
-import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { deliverAll, makeRecords, pushAll, RecordingAcker, until, useProtocolServer } from './helpers.ts';
 
 describe('close', () => {
-  let server: AwsProtocolServer;
-  beforeEach(async () => {
-    server = await AwsProtocolServer.start();
-    server.createStream('test', 1);
-  });
-  afterEach(async () => {
-    await server.stop();
-  });
+  const aws = useProtocolServer();
 
   it('flushes what is buffered before returning', async () => {
     const acker = new RecordingAcker();
-    const { delivery } = startDelivery(makeFlow({ maxBufferAgeMillis: 3_600_000 }), makeAgent(server.endpoint));
+    const { delivery } = aws.start({ maxBufferAgeMillis: 3_600_000 });
     await pushAll(delivery, makeRecords(120, acker));
     expect(acker.acked.length).toBe(0);
     await delivery.close(10_000);
     expect(acker.acked.length).toBe(120);
-    expect(server.streams.get('test')!.entries.length).toBe(120);
+    expect(aws.server.streams.get('test')!.entries.length).toBe(120);
   });
 
   it('under load against a stalled destination, returns within the timeout plus a little and acknowledges nothing undelivered', async () => {
     const acker = new RecordingAcker();
-    const { delivery, metrics } = startDelivery(makeFlow({ maxBufferSizeRecords: 20 }), makeAgent(server.endpoint));
+    const { delivery, metrics } = aws.start({ maxBufferSizeRecords: 20 });
     // Let some calls succeed first.
-    await pushAll(delivery, makeRecords(200, acker, 10, 'early'));
-    expect(await until(() => acker.acked.length === 200)).toBe(true);
+    expect(await deliverAll(delivery, makeRecords(200, acker, 10, 'early'), acker)).toBe(true);
 
-    server.setFaults({ kind: 'delay', ms: 5_000 });
+    aws.server.setFaults({ kind: 'delay', ms: 5_000 });
     await pushAll(delivery, makeRecords(2000, acker, 10, 'late'));
     expect(await until(() => metrics.inFlightRequests > 0)).toBe(true);
 

@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../src/pipeline/types.js';
-import { codecFor, CompressingPacker, compressionUnavailable, maxInputFor, type CompressionKind } from '../../src/sink/compression.js';
+import { compressionUnavailable } from '../../src/config/flow-options.js';
+import { codecFor, CompressingPacker, maxInputFor, type CompressionKind } from '../../src/sink/compression.js';
 import { PlainPacker } from '../../src/sink/entry.js';
 import { KplPacker } from '../../src/sink/kpl-packer.js';
 import { deaggregate } from './deaggregate.ts';
@@ -51,7 +52,7 @@ describe.each(['gzip', 'zstd'] as const)('%s', (kind) => {
 
   it('KPL aggregates are compressed whole, counted at the bound until then, and never pass the per-record limit', () => {
     const limit = 64 * 1024;
-    const packer = new CompressingPacker(new KplPacker(() => 'shard', maxInputFor(codec, limit)), codec, false);
+    const packer = new CompressingPacker(new KplPacker(() => ({ kind: 'shard', shardId: 'shardId-000000000000' }), maxInputFor(codec, limit)), codec, false);
     const recs = Array.from({ length: 200 }, (_, i) => record(randomBytes(1000).toString('latin1').replaceAll('\n', ' '), i * 2000));
     let counted = 0;
     for (const r of recs) {

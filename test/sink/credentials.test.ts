@@ -1,24 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestHandlerFor } from '../../src/aws/transport.ts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { ForwardProxy } from '../servers/http-proxy.ts';
-import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until, useProtocolServer } from './helpers.ts';
 
 const connection = { connectionTimeoutMillis: 1000, socketTimeoutMillis: 2000, maxConnections: 10 };
 
 describe('credentials and transport', () => {
-  let server: AwsProtocolServer;
-  beforeEach(async () => {
-    server = await AwsProtocolServer.start();
-    server.createStream('test', 1);
-  });
-  afterEach(async () => {
-    await server.stop();
-  });
+  const aws = useProtocolServer();
 
   it('assumeRoleARN is assumed through STS at sts.endpoint as session AWSKinesisAgent, and its temporary credentials sign the calls', async () => {
-    server.handle('query:AssumeRole', (r) => ({
+    aws.server.handle('query:AssumeRole', (r) => ({
       status: 200,
       contentType: 'text/xml',
       body: `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
@@ -27,7 +19,7 @@ describe('credentials and transport', () => {
 <AssumedRoleUser><Arn>${String(r.body.RoleArn)}/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>
 </AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
     }));
-    const agent = makeAgent(server.endpoint, {
+    const agent = makeAgent(aws.server.endpoint, {
       credentials: { accessKeyId: 'base', secretAccessKey: 'base-secret', assumeRoleARN: 'arn:aws:iam::000000000000:role/shipper', assumeRoleExternalId: 'ext-1' },
     });
     const acker = new RecordingAcker();
@@ -36,7 +28,7 @@ describe('credentials and transport', () => {
     expect(await until(() => acker.acked.length === 10)).toBe(true);
     await delivery.close(1000);
 
-    const assume = server.calls('AssumeRole');
+    const assume = aws.server.calls('AssumeRole');
     expect(assume.length).toBe(1);
     expect(assume[0]!.body.RoleArn).toBe('arn:aws:iam::000000000000:role/shipper');
     expect(assume[0]!.body.ExternalId).toBe('ext-1');
@@ -44,19 +36,19 @@ describe('credentials and transport', () => {
     expect(assume[0]!.body.RoleSessionName).toBe('AWSKinesisAgent');
     expect(assume[0]!.body.DurationSeconds).toBe('3600');
     expect(String(assume[0]!.headers.authorization)).toContain('Credential=base/');
-    const put = server.calls('PutRecords')[0]!;
+    const put = aws.server.calls('PutRecords')[0]!;
     expect(String(put.headers.authorization)).toContain('Credential=ASIAASSUMED/');
     expect(put.headers['x-amz-security-token']).toBe('assumed-token');
   });
 
   it('static keys from the config sign the calls', async () => {
-    const agent = makeAgent(server.endpoint, { credentials: { accessKeyId: 'AKIASTATIC', secretAccessKey: 's', sessionToken: 'tok' } });
+    const agent = makeAgent(aws.server.endpoint, { credentials: { accessKeyId: 'AKIASTATIC', secretAccessKey: 's', sessionToken: 'tok' } });
     const acker = new RecordingAcker();
     const { delivery } = startDelivery(makeFlow(), agent);
     await pushAll(delivery, makeRecords(3, acker));
     expect(await until(() => acker.acked.length === 3)).toBe(true);
     await delivery.close(1000);
-    const put = server.calls('PutRecords')[0]!;
+    const put = aws.server.calls('PutRecords')[0]!;
     expect(String(put.headers.authorization)).toContain('Credential=AKIASTATIC/');
     expect(put.headers['x-amz-security-token']).toBe('tok');
   });
@@ -65,12 +57,12 @@ describe('credentials and transport', () => {
     const proxy = await ForwardProxy.start();
     try {
       const acker = new RecordingAcker();
-      const { delivery } = startDelivery(makeFlow(), makeAgent(server.endpoint, { proxy: proxy.url }));
+      const { delivery } = aws.start({}, { agent: { proxy: proxy.url } });
       await pushAll(delivery, makeRecords(20, acker));
       expect(await until(() => acker.acked.length === 20)).toBe(true);
       await delivery.close(1000);
-      expect(proxy.seen.some((s) => s.startsWith(`POST ${server.endpoint}/`))).toBe(true);
-      expect(server.streams.get('test')!.entries.length).toBe(20);
+      expect(proxy.seen.some((s) => s.startsWith(`POST ${aws.server.endpoint}/`))).toBe(true);
+      expect(aws.server.streams.get('test')!.entries.length).toBe(20);
     } finally {
       await proxy.stop();
     }

@@ -1,10 +1,13 @@
 /** Flows, agents and records for delivery tests; every endpoint is loopback. */
 import type { AgentConfig, FlowConfig } from '../../src/config/types.ts';
-import { Writable } from 'node:stream';
-import { createLogger, silentLogger, type Logger } from '../../src/log.ts';
-import { FlowMetrics } from '../../src/metrics/flow-metrics.ts';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { silentLogger, type Logger } from '../../src/log.ts';
+import { Conditions } from '../../src/events/conditions.ts';
+import { FlowEvents } from '../../src/events/flow-events.ts';
 import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
 import { createDelivery, type Delivery } from '../../src/sink/index.ts';
+import { memoryLogger } from '../metrics/memory-log.ts';
+import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { testFlowConfig } from '../support/flow-config.ts';
 import { LOCAL_AWS_ENV, TEST_CREDENTIALS, TEST_REGION } from '../support/kinesis-local.ts';
 
@@ -88,12 +91,12 @@ export function makeRecords(count: number, acker: Acker, pad = 0, prefix = 'line
 
 export interface Harness {
   delivery: Delivery;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   flow: FlowConfig;
 }
 
 export function startDelivery(flow: FlowConfig, agent: AgentConfig, log: Logger = silentLogger()): Harness {
-  const metrics = new FlowMetrics();
+  const metrics = new FlowEvents(Conditions.detached(log));
   const delivery = createDelivery({ flow, agent, metrics, log });
   delivery.start();
   return { delivery, metrics, flow };
@@ -106,6 +109,56 @@ export async function pushAll(delivery: Delivery, records: SourceRecord[]): Prom
   }
 }
 
+/** Pushes every record and waits until `acker` has one acknowledgement per record; false if that did not come in `timeoutMs`. */
+export async function deliverAll(delivery: Delivery, records: SourceRecord[], acker: RecordingAcker, timeoutMs?: number): Promise<boolean> {
+  const before = acker.acked.length;
+  await pushAll(delivery, records);
+  return until(() => acker.acked.length === before + records.length, timeoutMs);
+}
+
+export interface ServerStreams {
+  /** Kinesis data streams to create: name -> shard count. */
+  kinesis?: Record<string, number>;
+  /** Firehose delivery streams to create. */
+  firehose?: string[];
+  /** Serve HTTPS (see AwsProtocolServer.start). */
+  tls?: boolean | 'trusted';
+  /** A server per test (default), or one for the whole describe block. */
+  per?: 'test' | 'suite';
+}
+
+export interface ServerSuite {
+  readonly server: AwsProtocolServer;
+  /** A started delivery of makeFlow(`flow`) to the server, with makeAgent's settings and `agent`'s overrides. */
+  start(flow?: Partial<FlowConfig>, opts?: { agent?: Partial<AgentConfig>; log?: Logger }): Harness;
+}
+
+/**
+ * The protocol server of a describe block: started before each test (or
+ * once, `per: 'suite'`) with the streams given, stopped after. Without
+ * streams, one Kinesis stream `test` of one shard, as makeFlow sends to.
+ */
+export function useProtocolServer(streams: ServerStreams = { kinesis: { test: 1 } }): ServerSuite {
+  let server: AwsProtocolServer | undefined;
+  const [before, after] = streams.per === 'suite' ? [beforeAll, afterAll] : [beforeEach, afterEach];
+  before(async () => {
+    server = await AwsProtocolServer.start(streams.tls === undefined ? {} : { tls: streams.tls });
+    for (const [name, shards] of Object.entries(streams.kinesis ?? {})) server.createStream(name, shards);
+    for (const name of streams.firehose ?? []) server.createDeliveryStream(name);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    start(flow = {}, opts = {}) {
+      return startDelivery(makeFlow(flow), makeAgent(server!.endpoint, opts.agent), opts.log);
+    },
+  };
+}
+
 /** Polls until `check` holds or the deadline passes; returns whether it held. */
 export async function until(check: () => boolean, timeoutMs = 20_000, everyMs = 20): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -116,23 +169,7 @@ export async function until(check: () => boolean, timeoutMs = 20_000, everyMs = 
   return check();
 }
 
-/** A logger whose JSON lines the test can read back. */
+/** A debug logger whose JSON lines the test can read back. */
 export function captureLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination: stream });
-  return {
-    log,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  return memoryLogger('debug');
 }

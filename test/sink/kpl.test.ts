@@ -37,7 +37,7 @@ describe('KPL aggregated records', () => {
       { shardId: 'a', start: 0n, end: (1n << 127n) - 1n },
       { shardId: 'b', start: 1n << 127n, end: (1n << 128n) - 1n },
     ]);
-    const packer = new KplPacker((key) => map.shardOf(key)!, 1024 * 1024);
+    const packer = new KplPacker((key) => ({ kind: 'shard', shardId: map.shardOf(key)! }), 1024 * 1024);
     const acker = new RecordingAcker();
     const records = makeRecords(20_000, acker, 150);
     const keys = records.map((_, i) => `key-${i}`);
@@ -63,7 +63,7 @@ describe('KPL aggregated records', () => {
   });
 
   it('a record too large for an aggregate travels plain', () => {
-    const packer = new KplPacker(() => 's', 1024 * 1024);
+    const packer = new KplPacker(() => ({ kind: 'key', key: 's' }), 1024 * 1024);
     const acker = new RecordingAcker();
     const big = { data: Buffer.alloc(1024 * 1024 - 20, 0x62), acker, start: 0, end: 10 };
     packer.add(big, 'k');

@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { maxRecordBytes } from '../../src/sink/index.ts';
-import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
-import { makeAgent, makeFlow, RecordingAcker, startDelivery, until, pushAll } from './helpers.ts';
+import { makeFlow, pushAll, RecordingAcker, until, useProtocolServer } from './helpers.ts';
 import type { SourceRecord } from '../../src/pipeline/types.ts';
 
 const MIB = 1024 * 1024;
@@ -20,15 +19,7 @@ function sized(sizes: number[], acker: RecordingAcker): SourceRecord[] {
 }
 
 describe('API limits', () => {
-  let server: AwsProtocolServer;
-  beforeEach(async () => {
-    server = await AwsProtocolServer.start();
-    server.createStream('test', 2);
-    server.createDeliveryStream('fh');
-  });
-  afterEach(async () => {
-    await server.stop();
-  });
+  const aws = useProtocolServer({ kinesis: { test: 2 }, firehose: ['fh'] });
 
   it('maxRecordBytes leaves room for the partition key on Streams and is 1,000 KiB on Firehose', () => {
     expect(maxRecordBytes({ kind: 'kinesis', streamName: 's' })).toBe(MIB - 256);
@@ -45,11 +36,11 @@ describe('API limits', () => {
       maxRecordBytes('kinesis'),
     ];
     const flow = makeFlow({ maxBufferSizeRecords: 10_000, maxBufferSizeBytes: 64 * MIB, maxBufferAgeMillis: 1000, maxQueueBytes: 64 * MIB });
-    const { delivery } = startDelivery(flow, makeAgent(server.endpoint));
+    const { delivery } = aws.start(flow);
     await pushAll(delivery, sized(sizes, acker));
     expect(await until(() => acker.acked.length === sizes.length)).toBe(true);
     await delivery.close(1000);
-    const calls = server.calls('PutRecords');
+    const calls = aws.server.calls('PutRecords');
     for (const c of calls) {
       expect(c.entries.length).toBeLessThanOrEqual(500);
       const bytes = c.entries.reduce((n, e) => n + e.data.length + Buffer.byteLength(e.partitionKey ?? ''), 0);
@@ -57,7 +48,7 @@ describe('API limits', () => {
       for (const e of c.entries) expect(e.data.length + Buffer.byteLength(e.partitionKey ?? '')).toBeLessThanOrEqual(MIB);
     }
     expect(calls.some((c) => c.entries.length === 500)).toBe(true);
-    const stored = server.streams.get('test')!.entries;
+    const stored = aws.server.streams.get('test')!.entries;
     expect(stored.length).toBe(sizes.length);
     expect(stored.filter((e) => e.data.length === maxRecordBytes('kinesis')).length).toBe(2);
   });
@@ -72,28 +63,28 @@ describe('API limits', () => {
       maxBufferAgeMillis: 1000,
       maxQueueBytes: 64 * MIB,
     });
-    const { delivery } = startDelivery(flow, makeAgent(server.endpoint));
+    const { delivery } = aws.start(flow);
     await pushAll(delivery, sized(sizes, acker));
     expect(await until(() => acker.acked.length === sizes.length)).toBe(true);
     await delivery.close(1000);
-    for (const c of server.calls('PutRecordBatch')) {
+    for (const c of aws.server.calls('PutRecordBatch')) {
       expect(c.entries.length).toBeLessThanOrEqual(500);
       expect(c.entries.reduce((n, e) => n + e.data.length, 0)).toBeLessThanOrEqual(4 * MIB);
     }
-    expect(server.deliveryStreams.get('fh')!.length).toBe(sizes.length);
+    expect(aws.server.deliveryStreams.get('fh')!.length).toBe(sizes.length);
   });
 
   it('maxBufferSizeRecords and maxBufferSizeBytes cut batches below the API limits', async () => {
     const acker = new RecordingAcker();
     const flow = makeFlow({ maxBufferSizeRecords: 7, maxBufferSizeBytes: 1000, maxBufferAgeMillis: 300 });
-    const { delivery } = startDelivery(flow, makeAgent(server.endpoint));
+    const { delivery } = aws.start(flow);
     // Two files: offsets of each start at 0.
     const other = new RecordingAcker();
     await pushAll(delivery, sized(Array.from({ length: 70 }, () => 50), acker));
     await pushAll(delivery, sized(Array.from({ length: 20 }, () => 300), other));
     expect(await until(() => acker.acked.length + other.acked.length === 90)).toBe(true);
     await delivery.close(1000);
-    for (const c of server.calls('PutRecords')) {
+    for (const c of aws.server.calls('PutRecords')) {
       expect(c.entries.length).toBeLessThanOrEqual(7);
       expect(c.entries.reduce((n, e) => n + e.data.length + Buffer.byteLength(e.partitionKey ?? ''), 0)).toBeLessThanOrEqual(1000);
     }

@@ -1,25 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
-import { captureLogger, makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { captureLogger, makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until, useProtocolServer } from './helpers.ts';
 
 describe('user errors', () => {
-  let server: AwsProtocolServer;
-  beforeEach(async () => {
-    server = await AwsProtocolServer.start();
-  });
-  afterEach(async () => {
-    await server.stop();
-  });
+  const aws = useProtocolServer({});
 
   it('a missing stream is logged once at ERROR with a hint, and delivery resumes when it appears, without restart', async () => {
     const { log, lines } = captureLogger();
     const acker = new RecordingAcker();
     const flow = makeFlow({ destination: { kind: 'kinesis', streamName: 'late' }, retryMaxBackoffMillis: 100, maxBufferSizeRecords: 50 });
-    const { delivery, metrics } = startDelivery(flow, makeAgent(server.endpoint), log);
+    const { delivery, metrics } = aws.start(flow, { log });
     await pushAll(delivery, makeRecords(300, acker));
 
     // Several calls meet the missing stream...
-    expect(await until(() => server.calls('PutRecords').length >= 5)).toBe(true);
+    expect(await until(() => aws.server.calls('PutRecords').length >= 5)).toBe(true);
     const errors = lines().filter((l) => l.level === 'error');
     // ...but the user hears about it once.
     expect(errors.length).toBe(1);
@@ -29,7 +23,7 @@ describe('user errors', () => {
     expect(acker.acked.length).toBe(0);
     expect(metrics.failingSince).toBeGreaterThan(0);
 
-    server.createStream('late', 1);
+    aws.server.createStream('late', 1);
     expect(await until(() => acker.acked.length === 300)).toBe(true);
     expect(lines().some((l) => l.msg === 'delivery resumed')).toBe(true);
     expect(lines().filter((l) => l.level === 'error').length).toBe(1);
@@ -38,29 +32,29 @@ describe('user errors', () => {
   });
 
   it('access denied names the IAM permission, and fixing it resumes delivery', async () => {
-    server.createDeliveryStream('fh');
-    server.setFaults({ kind: 'userError', type: 'AccessDeniedException' });
+    aws.server.createDeliveryStream('fh');
+    aws.server.setFaults({ kind: 'userError', type: 'AccessDeniedException' });
     const { log, lines } = captureLogger();
     const acker = new RecordingAcker();
     const flow = makeFlow({ destination: { kind: 'firehose', streamName: 'fh' }, retryMaxBackoffMillis: 100 });
-    const { delivery } = startDelivery(flow, makeAgent(server.endpoint), log);
+    const { delivery } = aws.start(flow, { log });
     await pushAll(delivery, makeRecords(100, acker));
-    expect(await until(() => server.calls('PutRecordBatch').length >= 3)).toBe(true);
+    expect(await until(() => aws.server.calls('PutRecordBatch').length >= 3)).toBe(true);
     const errors = lines().filter((l) => l.level === 'error');
     expect(errors.length).toBe(1);
     expect(errors[0]!.code).toBe('DESTINATION_ACCESS_DENIED');
     expect(String(errors[0]!.hint)).toContain('firehose:PutRecordBatch');
-    server.clearFaults();
+    aws.server.clearFaults();
     expect(await until(() => acker.acked.length === 100)).toBe(true);
     await delivery.close(1000);
   });
 
   it('rejected credentials are a user error naming the credential keys', async () => {
-    server.createStream('test');
-    server.setFaults({ kind: 'userError', type: 'UnrecognizedClientException', times: 2 });
+    aws.server.createStream('test');
+    aws.server.setFaults({ kind: 'userError', type: 'UnrecognizedClientException', times: 2 });
     const { log, lines } = captureLogger();
     const acker = new RecordingAcker();
-    const { delivery } = startDelivery(makeFlow({ retryMaxBackoffMillis: 50 }), makeAgent(server.endpoint), log);
+    const { delivery } = aws.start({ retryMaxBackoffMillis: 50 }, { log });
     await pushAll(delivery, makeRecords(10, acker));
     expect(await until(() => acker.acked.length === 10)).toBe(true);
     const errors = lines().filter((l) => l.level === 'error');
@@ -72,30 +66,23 @@ describe('user errors', () => {
 });
 
 describe('user errors inside answers', () => {
-  let server: AwsProtocolServer;
-  beforeEach(async () => {
-    server = await AwsProtocolServer.start();
-    server.createStream('test', 1);
-  });
-  afterEach(async () => {
-    await server.stop();
-  });
+  const aws = useProtocolServer();
 
   it('a KMS error reported per entry inside answers is logged once, not once per call', async () => {
-    server.setFaults({ kind: 'failRecords', fraction: 1, code: 'KMSDisabledException' });
+    aws.server.setFaults({ kind: 'failRecords', fraction: 1, code: 'KMSDisabledException' });
     const { log, lines } = captureLogger();
     const acker = new RecordingAcker();
     const flow = makeFlow({ retryMaxBackoffMillis: 50, maxBufferSizeRecords: 20 });
-    const { delivery } = startDelivery(flow, makeAgent(server.endpoint), log);
+    const { delivery } = aws.start(flow, { log });
     await pushAll(delivery, makeRecords(200, acker));
-    expect(await until(() => server.calls('PutRecords').length >= 15)).toBe(true);
-    server.clearFaults();
+    expect(await until(() => aws.server.calls('PutRecords').length >= 15)).toBe(true);
+    aws.server.clearFaults();
     expect(await until(() => acker.acked.length === 200)).toBe(true);
     await delivery.close(1000);
     const errors = lines().filter((l) => l.level === 'error');
     expect(errors.length).toBe(1);
     expect(errors[0]!.code).toBe('DESTINATION_KMS_ERROR');
-    expect(new Set(server.streams.get('test')!.entries.map((e) => e.data.toString())).size).toBe(200);
+    expect(new Set(aws.server.streams.get('test')!.entries.map((e) => e.data.toString())).size).toBe(200);
   });
 });
 

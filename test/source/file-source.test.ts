@@ -314,6 +314,22 @@ describe('FileSource identity edge cases', () => {
     expect(h.sink.lines().sort()).toEqual(['1,a', 'ts,msg', 'ts,msg']);
   });
 
+  it('after a restart, reads a file created while stopped from its start even when it begins like a checkpointed file still there intact', async () => {
+    const a = join(dir, 'a.log');
+    await writeFile(a, 'service started\n');
+    h = await startSource(dir, testFlow([join(dir, '*.log')], { initialPosition: 'END_OF_FILE' }));
+    await waitFor(() => h!.source.status().some((f) => f.state === 'active'), () => JSON.stringify(h!.source.status()));
+    await h.stop();
+    h = undefined;
+    // A second instance of the service logs the same banner first.
+    await writeFile(join(dir, 'b.log'), 'service started\nb1\n');
+    await appendFile(a, 'a2\n');
+    h = await startSource(dir, testFlow([join(dir, '*.log')], { initialPosition: 'END_OF_FILE' }));
+    await expectLinesIn(() => h!, ['service started', 'b1', 'a2']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.sink.lines().sort()).toEqual(['a2', 'b1', 'service started']);
+  });
+
   it('after a restart, finds a copytruncate copy made while stopped by the fingerprint in the checkpoint', async () => {
     const p = join(dir, 'app.log');
     await writeFile(p, text(lines('k', 0, 100)));

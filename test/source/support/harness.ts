@@ -6,7 +6,8 @@ import { createLogger, silentLogger } from '../../../src/log.js';
 /** KA_TEST_LOG=debug shows the source's decisions on stderr. */
 const testLog = () =>
   process.env.KA_TEST_LOG ? createLogger({ level: process.env.KA_TEST_LOG as 'debug', destination: process.stderr }) : silentLogger();
-import { FlowMetrics } from '../../../src/metrics/flow-metrics.js';
+import { Conditions } from '../../../src/events/conditions.js';
+import { FlowEvents } from '../../../src/events/flow-events.js';
 import { FileSource, type FileSourceOptions } from '../../../src/source/file-source.js';
 import { CollectingSink, type CollectingSinkOptions } from './collecting-sink.js';
 
@@ -14,7 +15,7 @@ export interface Harness {
   source: FileSource;
   sink: CollectingSink;
   store: CheckpointStore;
-  metrics: FlowMetrics;
+  metrics: FlowEvents;
   /** Stops reading, waits for every pushed record's ack, flushes the store. */
   stop(): Promise<void>;
 }
@@ -31,13 +32,14 @@ export async function startSource(
     minWriteIntervalMillis: 20,
   });
   const sink = opts.sinkInstance ?? new CollectingSink(opts.sink);
-  const metrics = new FlowMetrics();
+  const log = testLog();
+  const metrics = new FlowEvents(Conditions.detached(log));
   const source = new FileSource({
     flow,
     store,
     sink,
     metrics,
-    log: testLog(),
+    log,
     maxRecordBytes: 1024 * 1024,
     rotatedGraceMillis: 200,
     multiLineFlushMillis: 200,

@@ -1,14 +1,14 @@
 /** Firehose: how to build a PutRecordBatch call and read its answer. */
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import type { DestinationAdapter, EntryFailure } from './adapter.js';
-import type { Entry } from './entry.js';
-import { entryFailure, entryResults } from './answer.js';
-import type { DestinationContext } from './errors.js';
+import type { DestinationAdapter, EntryFailure } from '../adapter.js';
+import type { Entry } from '../entry.js';
+import { entryFailure, entryResults } from '../answer.js';
+import type { DestinationContext } from '../errors.js';
 import { PUT_RECORD_BATCH } from './limits.js';
-import { RawExchange } from './raw-exchange.js';
-import { recordsBody } from './request-body.js';
+import { RawExchange } from '../raw-exchange.js';
+import { recordsBody } from '../request-body.js';
 
-export class FirehoseDestination implements DestinationAdapter {
+export class FirehoseAdapter implements DestinationAdapter {
   readonly limits = PUT_RECORD_BATCH;
 
   constructor(

@@ -1,10 +1,17 @@
 /**
  * Firehose bills every record in 5 KB steps, so short lines are packed,
- * whole, into records of about `aggregatedRecordSizeBytes`. A line is never
+ * whole, into records of at most `aggregatedRecordSizeBytes`. A line is never
  * split; one longer than the target travels alone.
+ *
+ * Departs from the Kinesis Agent on purpose (its AggregationSplitter, pinned
+ * by tailing/AggregationSplitterTest.java in awslabs/amazon-kinesis-agent):
+ * there raw lines are packed before dataProcessingOptions, in place of the
+ * multi-line splitter, and a record closes once it reaches the size. Here
+ * processed records (whole multi-line entries) are packed and a record closes
+ * before it would pass the size. docs/delivery.md gives the reasons.
  */
-import type { SourceRecord } from '../pipeline/types.js';
-import type { Cost, Entry, Packer } from './entry.js';
+import type { SourceRecord } from '../../pipeline/types.js';
+import type { Cost, Entry, Packer } from '../entry.js';
 
 interface OpenPack {
   records: SourceRecord[];

@@ -1,9 +1,17 @@
+import { Conditions } from './conditions.js';
+
 /**
- * Plain counters and gauges for one flow. Every stage writes into them; the
- * reporters (progress log, CloudWatch, Prometheus, /status) read them. Plain
- * numbers keep the hot path free of allocation and indirection.
+ * The one port through which a flow's stages report what happens to them
+ * (after Vector's FileSourceInternalEvents: a stage emits, it never imports
+ * metrics). Two kinds of report:
+ * - counters and gauges, plain numbers a stage bumps on its hot path (a
+ *   field write per record costs nothing; a call or an event object per
+ *   record would);
+ * - conditions a person must fix, raised and cleared through `conditions`
+ *   ("once per change of state", see conditions.ts).
+ * src/metrics/ and src/status/ read this object; no stage imports them.
  */
-export class FlowMetrics {
+export class FlowEvents {
   /** Lines (or multi-line entries) framed from files. */
   recordsParsed = 0;
   bytesParsed = 0;
@@ -28,7 +36,6 @@ export class FlowMetrics {
   retries = 0;
 
   /** Gauges, set by their owners. */
-  bytesBehind = 0;
   filesBehind = 0;
   filesTracked = 0;
   queueBytes = 0;
@@ -39,4 +46,20 @@ export class FlowMetrics {
   lastCheckpointAt = 0;
   /** ms since epoch when delivery started failing without success since; 0 when healthy. */
   failingSince = 0;
+  /** ms since epoch when the flow last had nothing left to deliver (bytesBehind 0); 0 when never. */
+  caughtUpAt = 0;
+
+  private behind = 0;
+
+  constructor(readonly conditions: Conditions = Conditions.detached()) {}
+
+  /** Bytes in tailed files not yet delivered; setting 0 stamps caughtUpAt (for /healthz). */
+  get bytesBehind(): number {
+    return this.behind;
+  }
+
+  set bytesBehind(bytes: number) {
+    this.behind = bytes;
+    if (bytes === 0) this.caughtUpAt = Date.now();
+  }
 }

@@ -7,15 +7,13 @@
  * keys included; a stream at 1 MiB keeps the long-standing 5 MiB per call.
  */
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import type { ApiLimits } from './limits.js';
+import type { ApiLimits } from '../limits.js';
 import { PUT_RECORDS } from './limits.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
-/** UpdateMaxRecordSize's range, KiB. */
-export const MIN_RECORD_KIB = 1024;
-export const MAX_RECORD_KIB = 10_240;
+import { MAX_RECORD_KIB, MIN_RECORD_KIB } from '../../config/flow-options.js';
 
 const READ_TIMEOUT_MS = 5000;
 

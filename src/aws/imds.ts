@@ -1,7 +1,10 @@
 /**
- * A small client for the EC2 instance metadata service (IMDSv2): a session
- * token from PUT /latest/api/token, then GETs carrying it. Every request has
- * a short timeout because off EC2 the address usually answers nothing at all.
+ * The one client for the EC2 instance metadata service, used by
+ * ADDEC2METADATA, the CloudWatch `Instance` dimension and the region chain:
+ * IMDSv2 (a session token from PUT /latest/api/token, then GETs carrying
+ * it), falling back to IMDSv1 where the token PUT is unknown, at the IPv4 or
+ * IPv6 address as the AWS SDKs choose it. Every request has a short timeout
+ * because off EC2 the address usually answers nothing at all.
  */
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
 export const DEFAULT_IMDS_ENDPOINT_IPV6 = 'http://[fd00:ec2::254]';
@@ -40,10 +43,20 @@ export class ImdsError extends Error {
  * address (its IPv6 form when AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is IPv6,
  * as the AWS SDKs read it).
  */
-export function resolveImdsEndpoint(explicit?: string): string {
-  const ipv6 = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE?.toLowerCase() === 'ipv6';
-  const url = explicit ?? process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? (ipv6 ? DEFAULT_IMDS_ENDPOINT_IPV6 : DEFAULT_IMDS_ENDPOINT);
+export function resolveImdsEndpoint(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const ipv6 = env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE?.toLowerCase() === 'ipv6';
+  const url = explicit ?? (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || undefined) ?? (ipv6 ? DEFAULT_IMDS_ENDPOINT_IPV6 : DEFAULT_IMDS_ENDPOINT);
   return url.replace(/\/+$/, '');
+}
+
+/** AWS_EC2_METADATA_DISABLED=true, as the AWS SDKs read it. */
+export function imdsDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true';
+}
+
+/** A client for the endpoint the environment names, or undefined when metadata is disabled there. */
+export function imdsClientFor(env: NodeJS.ProcessEnv = process.env, timeoutMs = 1000): ImdsClient | undefined {
+  return imdsDisabled(env) ? undefined : new ImdsClient(resolveImdsEndpoint(undefined, env), timeoutMs);
 }
 
 export class ImdsClient {
@@ -85,6 +98,16 @@ export class ImdsClient {
     if (res.ok) return body;
     if (res.status === 404) return undefined;
     throw new ImdsError(`GET ${path} answered ${res.status}`, res.status);
+  }
+
+  /** One metadata value (`/latest/meta-data/<path>`), trimmed; undefined when absent or unreachable. */
+  async metadata(path: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      const token = await this.token(signal);
+      return (await this.get(`/latest/meta-data/${path}`, token, signal))?.trim();
+    } catch {
+      return undefined;
+    }
   }
 
   async fetchMetadata(withTags: boolean, signal?: AbortSignal): Promise<InstanceMetadata> {

@@ -1,17 +1,20 @@
 /** Kinesis Data Streams: how to build a PutRecords call and read its answer. */
 import { KinesisClient, ListShardsCommand, PutRecordsCommand, type ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
-import type { Logger } from '../log.js';
-import type { DestinationAdapter, EntryFailure } from './adapter.js';
-import type { Entry } from './entry.js';
-import { entryFailure, entryResults, type EntryResult } from './answer.js';
-import type { DestinationContext } from './errors.js';
-import { PUT_RECORDS, type ApiLimits } from './limits.js';
+import { Conditions } from '../../events/conditions.js';
+import type { Logger } from '../../log.js';
+import type { DestinationAdapter, EntryFailure } from '../adapter.js';
+import type { Entry } from '../entry.js';
+import { entryFailure, entryResults, type EntryResult } from '../answer.js';
+import type { DestinationContext } from '../errors.js';
+import { PUT_RECORDS } from './limits.js';
+import type { ApiLimits } from '../limits.js';
 import { putRecordsLimits, readRecordLimit } from './record-size.js';
-import { RawExchange } from './raw-exchange.js';
-import { recordsBody } from './request-body.js';
-import { ShardMap, type ShardRange } from './shard-map.js';
+import { RawExchange } from '../raw-exchange.js';
+import type { KplGroup } from '../kpl-packer.js';
+import { recordsBody } from '../request-body.js';
+import { ShardMap, type ShardRange } from '../shard-map.js';
 
-export interface KinesisDestinationOptions {
+export interface KinesisAdapterOptions {
   client: KinesisClient;
   context: DestinationContext;
   log: Logger;
@@ -19,6 +22,8 @@ export interface KinesisDestinationOptions {
   routing: boolean;
   /** The stream's MaxRecordSizeInKiB as configured (`maxRecordSizeKiB`); read from DescribeStreamSummary when absent. */
   maxRecordSizeKiB?: number | undefined;
+  /** Where a ListShards failure is reported (once per change); default detached. */
+  conditions?: Conditions;
 }
 
 /** Refresh shards at least this often, to follow resharding that nothing else revealed. */
@@ -30,7 +35,7 @@ function streamTarget(name: string): { StreamName: string } | { StreamARN: strin
   return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
 }
 
-export class KinesisDestination implements DestinationAdapter {
+export class KinesisAdapter implements DestinationAdapter {
   limits: ApiLimits = PUT_RECORDS;
   readonly context: DestinationContext;
   private readonly client: KinesisClient;
@@ -41,17 +46,18 @@ export class KinesisDestination implements DestinationAdapter {
   private loading = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private warnedRouting = false;
+  private readonly conditions: Conditions;
   private deferred: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
   private readonly configuredKiB: number | undefined;
   private rereading: Promise<void> | undefined;
 
-  constructor(opts: KinesisDestinationOptions) {
+  constructor(opts: KinesisAdapterOptions) {
     this.client = opts.client;
     this.context = opts.context;
     this.log = opts.log;
     this.routing = opts.routing;
+    this.conditions = opts.conditions ?? Conditions.detached(opts.log);
     this.configuredKiB = opts.maxRecordSizeKiB;
   }
 
@@ -102,12 +108,10 @@ export class KinesisDestination implements DestinationAdapter {
    * Until shards are known (or when ListShards is denied), the key itself,
    * which is always correct, only packs less.
    */
-  route(key: string): string {
-    return this.shards?.shardOf(key) ?? `k:${key}`;
-  }
-
-  isShard(group: string): boolean {
-    return !group.startsWith('k:');
+  /** The KPL group of a partition key: its shard while the shard map is known, else the key itself. */
+  route(key: string): Exclude<KplGroup, { kind: 'random' }> {
+    const shardId = this.shards?.shardOf(key);
+    return shardId === undefined ? { kind: 'key', key } : { kind: 'shard', shardId };
   }
 
   invalidate(): void {
@@ -157,14 +161,14 @@ export class KinesisDestination implements DestinationAdapter {
       } while (token);
       this.shards = new ShardMap(ranges);
       this.log.debug({ shards: ranges.length }, 'shard map loaded');
+      this.conditions.clear('ListShards');
     } catch (err) {
-      if (!this.warnedRouting) {
-        this.warnedRouting = true;
-        this.log.warn(
-          { err: (err as Error).message },
-          'cannot list shards; aggregating records per partition key instead of per shard (grant kinesis:ListShards to pack more)',
-        );
-      }
+      this.conditions.raise('ListShards', {
+        state: (err as Error).name ?? 'Error',
+        fields: { err: (err as Error).message },
+        message: 'cannot list shards; aggregating records per partition key instead of per shard (grant kinesis:ListShards to pack more)',
+        clearedMessage: 'shards listed again; aggregating per shard',
+      });
     } finally {
       this.loading = false;
     }

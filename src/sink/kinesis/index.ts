@@ -1,0 +1,52 @@
+/** Kinesis Data Streams: PutRecords, partition keys, KPL aggregation grouped by shard. */
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { AdapterParts, CreateAdapterOptions, DestinationDescriptor } from '../descriptor.js';
+import { codecFor, maxInputFor } from '../compression.js';
+import { PlainPacker } from '../entry.js';
+import { KplPacker } from '../kpl-packer.js';
+import { partitionKeyFn, randomPartitionKey } from '../partition-key.js';
+import { KinesisAdapter } from './adapter.js';
+import { PUT_RECORDS } from './limits.js';
+import { checkKinesisKeysElsewhere, readKinesisOptions } from './options.js';
+
+function create({ flow, context, clientConfig, log, conditions }: CreateAdapterOptions): AdapterParts {
+  const adapter = new KinesisAdapter({
+    client: new KinesisClient(clientConfig),
+    context,
+    log,
+    conditions,
+    routing: flow.aggregation && (flow.partitionKey.kind === 'DETERMINISTIC' || flow.partitionKey.kind === 'FIELD'),
+    maxRecordSizeKiB: flow.maxRecordSizeKiB,
+  });
+  if (!flow.aggregation) {
+    // The stream's limit is learned at start (record-size.ts): read it when a record is packed.
+    return { adapter, packer: new PlainPacker(true, () => adapter.limits.bytesPerRecord, randomPartitionKey), keyOf: partitionKeyFn(flow.partitionKey) };
+  }
+  // Aggregates stay within 1 MiB on any stream; compressed whole, they leave room for the worst case.
+  const aggregateLimit = flow.compression ? maxInputFor(codecFor(flow.compression), PUT_RECORDS.bytesPerRecord) : PUT_RECORDS.bytesPerRecord;
+  return {
+    adapter,
+    packer: new KplPacker((key) => adapter.route(key), aggregateLimit),
+    // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
+    keyOf: flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey),
+  };
+}
+
+export const KINESIS = {
+  kind: 'kinesis',
+  title: 'Kinesis Data Streams',
+  streamNoun: 'Kinesis stream',
+  streamKey: 'kinesisStream',
+  // CreateStream: StreamName, 1..128 of [a-zA-Z0-9_.-].
+  streamName: { pattern: /^[A-Za-z0-9_.-]{1,128}$/, hint: 'stream names are 1..128 characters of letters, digits, _ . and -' },
+  flowKeys: ['partitionKeyOption', 'partitionKey.constant', 'partitionKey.field', 'aggregation'],
+  packingHint: '`aggregation: true` for KPL aggregation',
+  limits: PUT_RECORDS,
+  label: (streamName: string) => `KinesisStream:${streamName}`,
+  permissions: { put: 'kinesis:PutRecords', also: 'kinesis:ListShards with aggregation' },
+  // The SDK's Kinesis client speaks HTTP/2 by default.
+  defaultHttp2: true,
+  readOptions: readKinesisOptions,
+  checkForeignKeys: (r, to, warnings) => checkKinesisKeysElsewhere(r, KINESIS, to, warnings),
+  create,
+} as const satisfies DestinationDescriptor<'kinesis'>;
