@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Settings } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { compressedAggregate } from './features-endpoint.ts';
 
 /**
  * HTTP/2 settings the TLS port announces. Node's defaults are the protocol's
@@ -273,7 +274,11 @@ export class BenchEndpoint {
       // "84maw" is the base64 of the KPL magic's first bytes.
       const aggregated =
         end - start > 8 && body[start] === 0x38 && body[start + 1] === 0x34 && body[start + 2] === 0x6d && body[start + 3] === 0x61;
-      if (aggregated || inspect) {
+      const unpacked = !aggregated && compressedAggregate(body, start, end);
+      if (unpacked) {
+        stats.aggregates++;
+        this.walkAggregate(unpacked, inspect);
+      } else if (aggregated || inspect) {
         const data = Buffer.from(body.toString("latin1", start, end), 'base64');
         if (isAggregate(data)) {
           stats.aggregates++;

@@ -10,7 +10,7 @@
  *
  * --quick: small data and short phases (for development; writes to
  * .bench-data/BENCHMARKS.quick.md unless --out is given).
- * --only: throughput,latency,rest,idle,outage,profile (default: all).
+ * --only: throughput,latency,rest,idle,outage,profile,features (default: all).
  * --fluent-bit: the Fluent Bit to compare with (else FLUENT_BIT, else
  * ../shared/peers/fluent-bit beside the project; left out when none).
  */
@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { LOCAL_AWS_ENV } from '../test/support/kinesis-local.ts';
 import { markdown, summarizeFile, type ProfileSummary } from './cpuprofile.ts';
 import { H2_SETTINGS, type ControlMessage, type EndpointMessage, type EndpointStats, type Mode, type RunOptions } from './endpoint.ts';
+import { featureReport, featureScenarios, type FeatureResults } from './features.ts';
 import { ACCESS_LINE_BYTES, ensureData, type DataSet, type DataSizes } from './generate.ts';
 import { bundle, BUNDLE, MALLOC_ENV, NODE_FLAGS } from '../scripts/package-sea.ts';
 import { ensureTls, type BenchTls } from './tls.ts';
@@ -65,7 +66,7 @@ const AGENT_NODE_ARGS = [...(argv.cli ? [] : NODE_FLAGS), ...EXTRA_NODE_ARGS];
 const PACKAGED_ENV = { ...MALLOC_ENV };
 /** Extra flow keys for every agent run (experiments, e.g. '{"maxQueueBytes":4194304}'). */
 const FLOW_EXTRA = JSON.parse(argv['flow-json'] ?? '{}') as Record<string, unknown>;
-const ONLY = new Set((argv.only ?? 'throughput,latency,rest,idle,outage,profile').split(','));
+const ONLY = new Set((argv.only ?? 'throughput,latency,rest,idle,outage,profile,features').split(','));
 /**
  * The Fluent Bit the agent is measured against, run on the same data and
  * endpoint in the same run: --fluent-bit, else FLUENT_BIT, else
@@ -1126,6 +1127,7 @@ childEnv.NODE_EXTRA_CA_CERTS = tls.ca;
 const endpoint = await EndpointProcess.start(tls);
 log(`endpoint at ${endpoint.tlsUrl} (TLS: HTTP/2, HTTP/1.1) and ${endpoint.url}; Fluent Bit: ${FLUENT_BIT ?? 'not found, its rows are left out'}`);
 const results: Results = { profiles: [], reps: {}, afterBurst: {}, latency: {}, rest: {} };
+let features: FeatureResults | undefined;
 try {
   if (ONLY.has('throughput')) await throughput(data, results);
   if (ONLY.has('latency')) await latency(results);
@@ -1133,10 +1135,11 @@ try {
   if (ONLY.has('idle')) await idle(data, results);
   if (ONLY.has('outage')) await outage(data, results);
   if (ONLY.has('profile')) await profiles(data, results);
+  if (ONLY.has('features')) features = await featureScenarios({ data, log, run: (label, name, flow, n, bytes) => runAgent(agentRun(label, name, {}, n, bytes), flow) });
 } finally {
   endpoint.stop();
 }
 const seconds = (Date.now() - startedAt.getTime()) / 1000;
-writeFileSync(OUT, `${report(results, data, startLoad, startedAt, seconds)}\n`);
+writeFileSync(OUT, `${[report(results, data, startLoad, startedAt, seconds), ...(features ? featureReport(features) : [])].join('\n')}\n`);
 log(`wrote ${relative(ROOT, OUT)} in ${(seconds / 60).toFixed(1)} min`);
 process.exit(0);

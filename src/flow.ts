@@ -7,7 +7,7 @@ import type { Logger } from './log.js';
 import type { FlowState } from './metrics/index.js';
 import { ProcessStage } from './pipeline/process-stage.js';
 import { createProcessorChain, type ProcessorChain } from './process/index.js';
-import { createDelivery, maxRecordBytes, type Delivery } from './sink/index.js';
+import { createDelivery, maxSourceRecordBytes, type ApiLimits, type Delivery } from './sink/index.js';
 import { FileSource } from './source/index.js';
 
 /** A flow of the configuration could not be built (a processor that can never work, ...). */
@@ -44,11 +44,14 @@ export class Flow {
   private readonly log: Logger;
   private readonly chain: ProcessorChain;
   private readonly delivery: Delivery;
-  private readonly source: FileSource;
+  private readonly store: CheckpointStore;
+  /** Built with the destination's usual limits; built again at start when the stream takes larger records. */
+  private source: FileSource;
 
   /** Throws FlowBuildError when a part cannot be built; nothing is left running then. */
   constructor(config: FlowConfig, deps: FlowDeps) {
     this.config = config;
+    this.store = deps.store;
     this.log = deps.log.child({ flow: config.id });
     this.metrics = new FlowEvents(deps.conditions);
     try {
@@ -58,18 +61,22 @@ export class Flow {
     }
     try {
       this.delivery = createDelivery({ flow: config, agent: deps.agent, metrics: this.metrics, log: this.log });
-      this.source = new FileSource({
-        flow: config,
-        store: deps.store,
-        sink: new ProcessStage(this.chain, this.delivery),
-        metrics: this.metrics,
-        log: this.log,
-        maxRecordBytes: maxRecordBytes(config.destination),
-      });
+      this.source = this.buildSource(this.delivery.limits);
     } catch (err) {
       this.chain.close();
       throw new FlowBuildError(config, err);
     }
+  }
+
+  private buildSource(limits: ApiLimits): FileSource {
+    return new FileSource({
+      flow: this.config,
+      store: this.store,
+      sink: new ProcessStage(this.chain, this.delivery),
+      metrics: this.metrics,
+      log: this.log,
+      maxRecordBytes: maxSourceRecordBytes(this.config, limits),
+    });
   }
 
   get state(): FlowState {
@@ -83,6 +90,10 @@ export class Flow {
     try {
       // ADDEC2METADATA's first fetch, so the first records carry the metadata too.
       await this.chain.ready();
+      // A stream may take records up to 10 MiB (record-size.ts): lines are then cut at what it takes.
+      const before = this.delivery.limits;
+      const limits = await this.delivery.learnLimits();
+      if (limits.bytesPerRecord !== before.bytesPerRecord) this.source = this.buildSource(limits);
       this.delivery.start();
       await this.source.start();
     } catch (err) {

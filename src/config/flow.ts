@@ -13,6 +13,7 @@ import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
+import { COMPRESSION_KINDS, compressionUnavailable, CONTAINER_FORMATS, MAX_RECORD_KIB, MIN_RECORD_KIB, MULTILINE_PRESETS } from './flow-options.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -48,6 +49,10 @@ export const FLOW_KEYS = [
   'maxInFlightRequests',
   'skipHeaderLines',
   'multiLineStartPattern',
+  'multiLine',
+  'containerFormat',
+  'compression',
+  'maxRecordSizeKiB',
   'fileFooterPattern',
   'truncatedRecordTerminator',
   'dataProcessingOptions',
@@ -133,6 +138,16 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   const skipHeaderLines = r.int('skipHeaderLines', FLOW_DEFAULTS.skipHeaderLines, { min: 0 });
   const multiLineStartPattern = r.regex('multiLineStartPattern');
   const fileFooterPattern = r.regex('fileFooterPattern');
+  const multiLine = r.enumOf('multiLine', MULTILINE_PRESETS);
+  const containerFormat = r.enumOf('containerFormat', CONTAINER_FORMATS);
+  const compression = r.enumOf('compression', COMPRESSION_KINDS);
+  const noCodec = compression && compressionUnavailable(compression);
+  if (noCodec) r.fail('compression', noCodec, 'use gzip, or run the agent on a newer Node');
+  let maxRecordSizeKiB: number | undefined;
+  if (r.has('maxRecordSizeKiB')) {
+    maxRecordSizeKiB = r.int('maxRecordSizeKiB', MIN_RECORD_KIB, { min: MIN_RECORD_KIB, max: MAX_RECORD_KIB });
+    if (descriptor.kind === 'firehose') r.failKey('maxRecordSizeKiB', 'applies to Kinesis Data Streams flows only', 'Firehose records are at most 1,000 KiB; remove it');
+  }
 
   let truncatedRecordTerminator = FLOW_DEFAULTS.truncatedRecordTerminator;
   if (r.has('truncatedRecordTerminator')) {
@@ -184,6 +199,10 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (region) flow.region = region;
   if (multiLineStartPattern) flow.multiLineStartPattern = multiLineStartPattern;
   if (fileFooterPattern) flow.fileFooterPattern = fileFooterPattern;
+  if (multiLine) flow.multiLine = multiLine;
+  if (containerFormat) flow.containerFormat = containerFormat;
+  if (compression) flow.compression = compression;
+  if (maxRecordSizeKiB !== undefined) flow.maxRecordSizeKiB = maxRecordSizeKiB;
   if (aggregatedRecordSizeBytes !== undefined) flow.aggregatedRecordSizeBytes = aggregatedRecordSizeBytes;
   return flow;
 }

@@ -4,6 +4,7 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
+import type { CompressionKind, ContainerFormat, MultiLinePreset } from './flow-options.js';
 import type { DestinationKind } from '../sink/destinations.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
@@ -66,8 +67,16 @@ export interface FlowConfig {
 
   skipHeaderLines: number;
   multiLineStartPattern?: RegExp;
+  /** Stack traces of this runtime travel as one record (`multiLine`). */
+  multiLine?: MultiLinePreset;
+  /** Lines are a container runtime's wrapper around the application's line (`containerFormat`). */
+  containerFormat?: ContainerFormat;
   fileFooterPattern?: RegExp;
   truncatedRecordTerminator: string;
+  /** Streams: the stream's MaxRecordSizeInKiB (`maxRecordSizeKiB`), for an agent without DescribeStreamSummary permission. */
+  maxRecordSizeKiB?: number;
+  /** Each API record (a line, a KPL aggregate, a packed Firehose record) is compressed (`compression`). */
+  compression?: CompressionKind;
   /** Firehose: pack whole lines into records of about this size. */
   aggregatedRecordSizeBytes?: number;
   dataProcessingOptions: ProcessingOption[];

@@ -12,7 +12,10 @@ export interface EntryFailure {
 
 export interface DestinationAdapter {
   readonly context: DestinationContext;
+  /** The API's limits; a Kinesis stream's may grow at start (large records, see record-size.ts). */
   readonly limits: ApiLimits;
+  /** Learns the destination's record size limit into `limits`; resolves when known (or given up on). */
+  learnLimits?(): Promise<void>;
   /**
    * One PutRecords / PutRecordBatch call. Resolves with the entries the
    * answer reports failed; rejects when the call failed as a whole.

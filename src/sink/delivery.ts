@@ -17,10 +17,15 @@ import { Batcher } from './batcher.js';
 import { AdaptiveConcurrency } from './concurrency.js';
 import type { DestinationAdapter, EntryFailure } from './adapter.js';
 import type { Entry, Packer } from './entry.js';
+import type { ApiLimits } from './limits.js';
 import { classifyCode, classifyError, type Failure } from './errors.js';
 
 export interface Delivery extends RecordSink {
   start(): void;
+  /** The destination's limits as known now. */
+  readonly limits: ApiLimits;
+  /** Learns the destination's limits (a stream's record size, see kinesis/record-size.ts) before records flow. */
+  learnLimits(): Promise<ApiLimits>;
   /**
    * Stops taking records, sends what is buffered and waits for calls in
    * flight, up to `timeoutMs`; records not acknowledged by then never are,
@@ -117,6 +122,15 @@ export class DeliveryCore implements Delivery {
   }
 
   /** Resolves when start-up work and any later shard refresh are done. */
+  get limits(): ApiLimits {
+    return this.destination.limits;
+  }
+
+  async learnLimits(): Promise<ApiLimits> {
+    await this.destination.learnLimits?.();
+    return this.destination.limits;
+  }
+
   async ready(): Promise<void> {
     await this.startup;
     await this.destination.settled?.();

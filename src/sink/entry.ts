@@ -41,19 +41,20 @@ export class PlainPacker implements Packer {
 
   /**
    * @param countsKey the partition key counts against the API's limits (Streams)
-   * @param maxEntryBytes the API's per-record limit
+   * @param maxEntryBytes the API's per-record limit (a function: a stream's, learned at start)
    * @param shortKey a short key for records whose own key would push them over that limit
    */
   constructor(
     private readonly countsKey: boolean,
-    private readonly maxEntryBytes = Infinity,
+    private readonly maxEntryBytes: number | (() => number) = Infinity,
     private readonly shortKey: () => string = () => '',
   ) {}
 
   /** A record near the limit keeps its bytes; a long (e.g. multi-byte FIELD) key gives way. */
   private keyFor(record: SourceRecord, key: string): string {
-    if (!this.countsKey || record.data.length + key.length * 4 <= this.maxEntryBytes) return key;
-    return record.data.length + Buffer.byteLength(key) <= this.maxEntryBytes ? key : this.shortKey();
+    const max = typeof this.maxEntryBytes === 'function' ? this.maxEntryBytes() : this.maxEntryBytes;
+    if (!this.countsKey || record.data.length + key.length * 4 <= max) return key;
+    return record.data.length + Buffer.byteLength(key) <= max ? key : this.shortKey();
   }
 
   get entryCount(): number {

@@ -7,12 +7,14 @@ import { DeliveryCore, type Delivery } from './delivery.js';
 import type { ClientConfig } from './descriptor.js';
 import { destinationOf } from './destinations.js';
 import { resolveEndpoint } from './endpoint.js';
+import { codecFor, CompressingPacker } from './compression.js';
+import { PlainPacker } from './entry.js';
 import type { DestinationContext } from './errors.js';
 import { proxyFor, requestHandlerFor } from '../aws/transport.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';
-export type { ApiLimits } from './limits.js';
+export { maxSourceRecordBytes, type ApiLimits } from './limits.js';
 export { PUT_RECORDS } from './kinesis/limits.js';
 export { PUT_RECORD_BATCH } from './firehose/limits.js';
 export { DESTINATIONS, DESTINATION_LIST, destinationOf, maxRecordBytes, perDestination, type DestinationKind } from './destinations.js';
@@ -47,6 +49,8 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
     requestHandler: requestHandlerFor({ endpoint, defaultHttp2: descriptor.defaultHttp2, connection: agent.connection, proxy: proxyFor(agent) }),
   };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
-  const { adapter, packer, keyOf } = descriptor.create({ flow, context, clientConfig, log, conditions: metrics.conditions });
+  const { adapter, packer: inner, keyOf } = descriptor.create({ flow, context, clientConfig, log, conditions: metrics.conditions });
+  // compression.ts: plain records are compressed one by one; aggregates and packed records whole.
+  const packer = flow.compression ? new CompressingPacker(inner, codecFor(flow.compression), inner instanceof PlainPacker) : inner;
   return new DeliveryCore({ flow, destination: adapter, packer, keyOf, metrics, log, callTimeoutMs });
 }

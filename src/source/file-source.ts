@@ -125,6 +125,8 @@ export class FileSource {
         truncatedRecordTerminator: opts.flow.truncatedRecordTerminator,
         skipHeaderLines: opts.flow.skipHeaderLines,
         multiLineStartPattern: opts.flow.multiLineStartPattern,
+        multiLine: opts.flow.multiLine,
+        containerFormat: opts.flow.containerFormat,
         fileFooterPattern: opts.flow.fileFooterPattern,
       },
       onBackpressure: () => {

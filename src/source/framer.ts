@@ -5,7 +5,10 @@
  * checkpoint tracker can tile the file with them.
  */
 
-import { footerTest, recordStartTest, type LineTest } from './line-match.js';
+import type { ContainerFormat } from './container-format.js';
+import { LineAssembler, needsAssembly } from './line-assembler.js';
+import { footerTest, type LineTest } from './line-match.js';
+import type { MultiLinePreset } from './multiline-presets.js';
 
 export interface FramerOutput {
   /** A record covering file bytes [start, end). `data` may share memory with the chunk read. */
@@ -22,6 +25,10 @@ export interface FramerOptions {
   skipHeaderLines: number;
   /** Starts a record when it matches at a line's start (see recordStartTest). */
   multiLineStartPattern?: RegExp | undefined;
+  /** Stack traces of this runtime are one record (see multiline-presets.ts). */
+  multiLine?: MultiLinePreset | undefined;
+  /** Lines are wrapped by this container runtime (see container-format.ts). */
+  containerFormat?: ContainerFormat | undefined;
   /** Ends the file at a line it matches whole, trimmed (see footerTest). */
   fileFooterPattern?: RegExp | undefined;
 }
@@ -38,7 +45,6 @@ export class Framer {
   private readonly out: FramerOutput;
   private readonly max: number;
   private readonly terminator: Buffer;
-  private readonly isRecordStart: LineTest | undefined;
   private readonly isFooter: LineTest | undefined;
   private headerLeft: number;
 
@@ -49,19 +55,21 @@ export class Framer {
   private held: Buffer[] = [];
   private heldLen = 0;
 
-  // The multi-line record being gathered.
-  private mlParts: Buffer[] = [];
-  private mlLen = 0;
-  private mlStart = -1;
-  private mlEnd = 0;
-  private mlTruncated = false;
+  // Joins container partial lines and gathers multi-line records, when configured.
+  private readonly assembler: LineAssembler | undefined;
 
   constructor(opts: FramerOptions, out: FramerOutput, startOffset: number) {
     this.out = out;
     this.max = Math.max(1, opts.maxRecordBytes);
     this.terminator = Buffer.from(opts.truncatedRecordTerminator, 'utf8');
     if (this.terminator.length >= this.max) this.terminator = this.terminator.subarray(0, this.max - 1);
-    this.isRecordStart = opts.multiLineStartPattern && recordStartTest(opts.multiLineStartPattern);
+    if (needsAssembly(opts)) {
+      this.assembler = new LineAssembler(opts, (data, start, end, truncated) => {
+        const cut = truncated || data.length > this.max;
+        this.frontier = end;
+        this.out.record(cut ? this.cut(data) : data, start, end, cut);
+      });
+    }
     this.isFooter = opts.fileFooterPattern && footerTest(opts.fileFooterPattern);
     this.headerLeft = Math.max(0, opts.skipHeaderLines);
     this.frontier = startOffset;
@@ -70,11 +78,11 @@ export class Framer {
 
   /** Bytes read but not yet handed out (partial line, gathering multi-line record). */
   get pendingBytes(): number {
-    return this.lineLen + (this.mlStart >= 0 ? this.mlEnd - this.mlStart : 0);
+    return this.lineLen + (this.assembler?.pendingBytes ?? 0);
   }
 
   get hasPendingMultiLine(): boolean {
-    return this.mlStart >= 0;
+    return this.assembler?.pending ?? false;
   }
 
   /** Frames `chunk`, the file's bytes from `chunkStart`. The chunk may be modified in place. */
@@ -123,18 +131,7 @@ export class Framer {
 
   /** After a quiet period the gathered multi-line record is complete. */
   flushMultiLine(): void {
-    if (this.mlStart < 0) return;
-    let data = this.mlParts.length === 1 ? this.mlParts[0]! : Buffer.concat(this.mlParts, this.mlLen);
-    if (this.mlTruncated) data = this.cut(data);
-    const start = this.mlStart;
-    const end = this.mlEnd;
-    const truncated = this.mlTruncated;
-    this.mlParts = [];
-    this.mlLen = 0;
-    this.mlStart = -1;
-    this.mlTruncated = false;
-    this.frontier = end;
-    this.out.record(data, start, end, truncated);
+    this.assembler?.flush();
   }
 
   private hold(part: Buffer, offset: number): void {
@@ -193,31 +190,13 @@ export class Framer {
     }
     const truncated = overflow || data.length > this.max;
 
-    if (this.isRecordStart) {
-      if (this.mlStart < 0 || this.isRecordStart(src.toString('utf8', from, contentEnd))) {
-        this.flushMultiLine();
-        this.mlStart = start;
-      }
-      this.gather(data, truncated);
-      this.mlEnd = end;
+    if (this.assembler) {
+      this.assembler.line(data, start, end, truncated);
       return;
     }
 
     this.frontier = end;
     this.out.record(truncated ? this.cut(data) : data, start, end, truncated);
-  }
-
-  private gather(data: Buffer, truncated: boolean): void {
-    if (truncated) this.mlTruncated = true;
-    const room = this.max + 1 - this.mlLen;
-    if (room <= 0) {
-      this.mlTruncated = true;
-      return;
-    }
-    const kept = data.length > room ? data.subarray(0, room) : data;
-    this.mlParts.push(kept);
-    this.mlLen += kept.length;
-    if (this.mlLen > this.max) this.mlTruncated = true;
   }
 
   private cut(data: Buffer): Buffer {
@@ -229,7 +208,7 @@ export class Framer {
   }
 
   private skipRange(start: number, end: number): void {
-    if (this.mlStart < 0) this.frontier = end;
+    if (!this.hasPendingMultiLine) this.frontier = end;
     this.out.skip(start, end);
   }
 }

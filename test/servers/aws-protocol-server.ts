@@ -87,7 +87,7 @@ function jsonError(status: number, type: string, message: string): Reply {
 export class AwsProtocolServer {
   readonly requests: RecordedRequest[] = [];
   /** Accepted entries per Kinesis stream. */
-  readonly streams = new Map<string, { shards: number; firstShard: number; entries: StoredEntry[] }>();
+  readonly streams = new Map<string, { shards: number; firstShard: number; entries: StoredEntry[]; maxRecordSizeKiB: number }>();
   /** Accepted entries per Firehose delivery stream. */
   readonly deliveryStreams = new Map<string, StoredEntry[]>();
   faults: Fault[] = [];
@@ -129,8 +129,9 @@ export class AwsProtocolServer {
     this.handlers.set(key, handler);
   }
 
-  createStream(name: string, shards = 1): void {
-    this.streams.set(name, { shards, firstShard: 0, entries: [] });
+  /** `maxRecordSizeKiB`: the stream's record size limit (UpdateMaxRecordSize: 1024..10240), enforced by PutRecords. */
+  createStream(name: string, shards = 1, maxRecordSizeKiB = 1024): void {
+    this.streams.set(name, { shards, firstShard: 0, entries: [], maxRecordSizeKiB });
   }
 
   /** Replaces a stream's shards with `shards` new ones (new ids, even hash key ranges); records stay. */
@@ -302,6 +303,8 @@ export class AwsProtocolServer {
     const name = this.streamName(r.body);
     const stream = this.streams.get(name);
     if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} under account 000000000000 not found.`);
+    const refused = putRecordsLimitError(r.entries, stream.maxRecordSizeKiB);
+    if (refused) return refused;
     const failed = new Set(r.failedIndexes);
     const code = (this.faults.find((f) => f.kind === 'failRecords') as { code?: string } | undefined)?.code;
     const results = r.entries.map((e, i) => {
@@ -359,6 +362,7 @@ export class AwsProtocolServer {
           StreamARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`,
           StreamStatus: 'ACTIVE',
           OpenShardCount: stream.shards,
+          MaxRecordSizeInKiB: stream.maxRecordSizeKiB,
           RetentionPeriodHours: 24,
           StreamCreationTimestamp: 0,
           EnhancedMonitoring: [],
@@ -373,6 +377,29 @@ export class AwsProtocolServer {
     if ('closeAllConnections' in server) server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/**
+ * PutRecords' limits as the service enforces them: 500 records; each record
+ * (data and partition key) at most the stream's MaxRecordSizeInKiB; the call
+ * at most 5 MiB, or 10 MiB on a stream whose records may pass 1 MiB.
+ */
+function putRecordsLimitError(entries: PutEntry[], maxRecordSizeKiB: number): Reply | undefined {
+  if (entries.length > 500) {
+    return jsonError(400, 'ValidationException', `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to 500`);
+  }
+  const perRecord = maxRecordSizeKiB * 1024;
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const size = entries[i]!.data.length + Buffer.byteLength(entries[i]!.partitionKey ?? '');
+    if (size > perRecord) {
+      return jsonError(400, 'ValidationException', `1 validation error detected: Value at 'records.${i + 1}.member.data' failed to satisfy constraint: Member must have length less than or equal to ${perRecord}`);
+    }
+    total += size;
+  }
+  const perCall = (maxRecordSizeKiB > 1024 ? 10 : 5) * 1024 * 1024;
+  if (total > perCall) return jsonError(400, 'InvalidArgumentException', `Records size exceeds ${perCall / 1024 / 1024} MB limit`);
+  return undefined;
 }
 
 function hashRanges(shards: number): { index: number; start: bigint; end: bigint }[] {

@@ -1,6 +1,7 @@
 /** Firehose: PutRecordBatch, no partition keys, short lines packed into larger records. */
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { AdapterParts, CreateAdapterOptions, DestinationDescriptor } from '../descriptor.js';
+import { codecFor, maxInputFor } from '../compression.js';
 import { PlainPacker } from '../entry.js';
 import { FirehoseAdapter } from './adapter.js';
 import { PUT_RECORD_BATCH } from './limits.js';
@@ -9,7 +10,9 @@ import { LinePacker } from './packer.js';
 
 function create({ flow, context, clientConfig }: CreateAdapterOptions): AdapterParts {
   const adapter = new FirehoseAdapter(new FirehoseClient(clientConfig), context);
-  const packer = flow.aggregatedRecordSizeBytes ? new LinePacker(flow.aggregatedRecordSizeBytes, adapter.limits.bytesPerRecord) : new PlainPacker(false);
+  // Packed records are compressed whole: before compression they leave room for the worst case.
+  const limit = flow.compression ? maxInputFor(codecFor(flow.compression), adapter.limits.bytesPerRecord) : adapter.limits.bytesPerRecord;
+  const packer = flow.aggregatedRecordSizeBytes ? new LinePacker(flow.aggregatedRecordSizeBytes, limit) : new PlainPacker(false);
   return { adapter, packer, keyOf: () => '' };
 }
 

@@ -7,6 +7,8 @@ import type { Entry } from '../entry.js';
 import { entryFailure, entryResults, type EntryResult } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
+import type { ApiLimits } from '../limits.js';
+import { putRecordsLimits, readRecordLimit } from './record-size.js';
 import { RawExchange } from '../raw-exchange.js';
 import type { KplGroup } from '../kpl-packer.js';
 import { recordsBody } from '../request-body.js';
@@ -18,6 +20,8 @@ export interface KinesisAdapterOptions {
   log: Logger;
   /** Learn the shards, so KPL aggregates can be grouped by shard. */
   routing: boolean;
+  /** The stream's MaxRecordSizeInKiB as configured (`maxRecordSizeKiB`); read from DescribeStreamSummary when absent. */
+  maxRecordSizeKiB?: number | undefined;
   /** Where a ListShards failure is reported (once per change); default detached. */
   conditions?: Conditions;
 }
@@ -32,7 +36,7 @@ function streamTarget(name: string): { StreamName: string } | { StreamARN: strin
 }
 
 export class KinesisAdapter implements DestinationAdapter {
-  readonly limits = PUT_RECORDS;
+  limits: ApiLimits = PUT_RECORDS;
   readonly context: DestinationContext;
   private readonly client: KinesisClient;
   private readonly log: Logger;
@@ -45,6 +49,8 @@ export class KinesisAdapter implements DestinationAdapter {
   private readonly conditions: Conditions;
   private deferred: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
+  private readonly configuredKiB: number | undefined;
+  private rereading: Promise<void> | undefined;
 
   constructor(opts: KinesisAdapterOptions) {
     this.client = opts.client;
@@ -52,6 +58,42 @@ export class KinesisAdapter implements DestinationAdapter {
     this.log = opts.log;
     this.routing = opts.routing;
     this.conditions = opts.conditions ?? Conditions.detached(opts.log);
+    this.configuredKiB = opts.maxRecordSizeKiB;
+  }
+
+  /** Reads the stream's record size limit (DescribeStreamSummary, or the flow's `maxRecordSizeKiB`) into `limits`. */
+  async learnLimits(): Promise<void> {
+    const limit = await readRecordLimit(this.client, streamTarget(this.context.streamName), this.configuredKiB, (err) =>
+      this.log.warn(
+        { err: err.message },
+        'cannot read the stream\'s MaxRecordSizeInKiB (DescribeStreamSummary); records are cut at 1 MiB (set maxRecordSizeKiB in the flow for a stream with larger records)',
+      ),
+    );
+    const before = this.limits.bytesPerRecord;
+    this.limits = putRecordsLimits(limit.kib);
+    if (this.limits.bytesPerRecord !== before) {
+      this.log.info({ maxRecordSizeKiB: limit.kib, from: limit.source }, 'stream takes records larger than 1 MiB');
+    }
+  }
+
+  /**
+   * A call was refused as invalid: one reason is a stream whose record size
+   * limit was lowered since start. Read it again (once at a time) and say
+   * what changed; records already cut to the old limit are retried as they are.
+   */
+  private reread(): void {
+    if (this.configuredKiB !== undefined || this.rereading) return;
+    const before = this.limits.bytesPerRecord;
+    this.rereading = this.learnLimits()
+      .then(() => {
+        if (this.limits.bytesPerRecord < before) {
+          this.log.error(
+            { maxRecordSizeKiB: this.limits.bytesPerRecord / 1024 },
+            'the stream\'s MaxRecordSizeInKiB was lowered; restart the agent so that new records are cut to it',
+          );
+        }
+      })
+      .finally(() => (this.rereading = undefined));
   }
 
   start(): Promise<void> {
@@ -138,7 +180,12 @@ export class KinesisAdapter implements DestinationAdapter {
     const exchange = new RawExchange(recordsBody('StreamARN' in target ? 'StreamARN' : 'StreamName', name, entries, true));
     const command = new PutRecordsCommand({ ...target, Records: [] });
     exchange.attach(command);
-    await this.client.send(command, { abortSignal: signal });
+    try {
+      await this.client.send(command, { abortSignal: signal });
+    } catch (err) {
+      if ((err as Error).name === 'ValidationException') this.reread();
+      throw err;
+    }
     const results = entryResults('PutRecords', exchange.json('PutRecords'), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;

@@ -1,6 +1,7 @@
 /** Kinesis Data Streams: PutRecords, partition keys, KPL aggregation grouped by shard. */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AdapterParts, CreateAdapterOptions, DestinationDescriptor } from '../descriptor.js';
+import { codecFor, maxInputFor } from '../compression.js';
 import { PlainPacker } from '../entry.js';
 import { KplPacker } from '../kpl-packer.js';
 import { partitionKeyFn, randomPartitionKey } from '../partition-key.js';
@@ -15,13 +16,17 @@ function create({ flow, context, clientConfig, log, conditions }: CreateAdapterO
     log,
     conditions,
     routing: flow.aggregation && (flow.partitionKey.kind === 'DETERMINISTIC' || flow.partitionKey.kind === 'FIELD'),
+    maxRecordSizeKiB: flow.maxRecordSizeKiB,
   });
   if (!flow.aggregation) {
-    return { adapter, packer: new PlainPacker(true, adapter.limits.bytesPerRecord, randomPartitionKey), keyOf: partitionKeyFn(flow.partitionKey) };
+    // The stream's limit is learned at start (record-size.ts): read it when a record is packed.
+    return { adapter, packer: new PlainPacker(true, () => adapter.limits.bytesPerRecord, randomPartitionKey), keyOf: partitionKeyFn(flow.partitionKey) };
   }
+  // Aggregates stay within 1 MiB on any stream; compressed whole, they leave room for the worst case.
+  const aggregateLimit = flow.compression ? maxInputFor(codecFor(flow.compression), PUT_RECORDS.bytesPerRecord) : PUT_RECORDS.bytesPerRecord;
   return {
     adapter,
-    packer: new KplPacker((key) => adapter.route(key), adapter.limits.bytesPerRecord),
+    packer: new KplPacker((key) => adapter.route(key), aggregateLimit),
     // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
     keyOf: flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey),
   };

@@ -1,0 +1,133 @@
+/**
+ * `compression: gzip | zstd`: each API record is compressed before it is
+ * sent: a user record, or a whole KPL aggregate or Firehose packed record
+ * when those are on. Consumers decompress first (and de-aggregate after).
+ *
+ * Limits count what is sent. A plain record is compressed when the batcher
+ * asks what it costs, so batches are cut by its compressed size. An
+ * aggregate or packed record is compressed when it is closed; until then it
+ * counts at the codec's worst-case bound, which keeps every call within the
+ * API's limit whatever the data.
+ */
+import * as zlib from 'node:zlib';
+import type { SourceRecord } from '../pipeline/types.js';
+import type { Cost, Entry, Packer } from './entry.js';
+
+import { compressionUnavailable, type CompressionKind } from '../config/flow-options.js';
+
+export type { CompressionKind } from '../config/flow-options.js';
+
+export interface Codec {
+  kind: CompressionKind;
+  encode(data: Buffer): Buffer;
+  /** Most bytes `encode` can make of `n` bytes (incompressible input). */
+  bound(n: number): number;
+}
+
+/**
+ * zlib's deflateBound for the default window and memory level (deflate.c:
+ * n + n>>12 + n>>14 + n>>25 + 7) plus the gzip wrapper (18 bytes), with 32
+ * bytes to spare.
+ */
+function gzipBound(n: number): number {
+  return n + Math.floor(n / 4096) + Math.floor(n / 16384) + Math.floor(n / 33554432) + 7 + 18 + 32;
+}
+
+/** ZSTD_COMPRESSBOUND (zstd.h: n + n>>8, plus (128 KiB - n)>>11 below 128 KiB), with 32 bytes to spare for the frame. */
+function zstdBound(n: number): number {
+  const small = n < 128 * 1024 ? Math.floor((128 * 1024 - n) / 2048) : 0;
+  return n + Math.floor(n / 256) + small + 32;
+}
+
+type ZstdZlib = typeof zlib & { zstdCompressSync?: (data: Buffer) => Buffer };
+
+/** The codec of a kind; throws when this Node has no such codec (config validation reports it first). */
+export function codecFor(kind: CompressionKind): Codec {
+  if (kind === 'gzip') return { kind, encode: (d) => zlib.gzipSync(d), bound: gzipBound };
+  const z = zlib as ZstdZlib;
+  const compress = z.zstdCompressSync;
+  if (!compress) throw new Error(compressionUnavailable('zstd'));
+  return { kind, encode: (d) => compress(d), bound: zstdBound };
+}
+
+/** The largest input whose compressed form always fits in `limit` bytes. */
+export function maxInputFor(codec: Codec, limit: number): number {
+  let lo = 0;
+  let hi = limit;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (codec.bound(mid) <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Compresses what another packer makes. `perRecord`: the inner packer makes
+ * one entry per record (plain records), which is then packed already
+ * compressed and counted exactly; otherwise the inner packer's entries
+ * (aggregates, packed lines) are compressed as they are taken, and counted
+ * until then at the bound. The inner packer must be built with
+ * `maxInputFor(codec, limit)` as its per-entry limit.
+ */
+export class CompressingPacker implements Packer {
+  private readonly originals = new WeakMap<SourceRecord, SourceRecord>();
+  private last: { record: SourceRecord; compressed: SourceRecord } | undefined;
+
+  constructor(
+    private readonly inner: Packer,
+    private readonly codec: Codec,
+    private readonly perRecord: boolean,
+  ) {}
+
+  get entryCount(): number {
+    return this.inner.entryCount;
+  }
+
+  get byteCount(): number {
+    const n = this.inner.byteCount;
+    return this.perRecord ? n : this.slack(n, this.inner.entryCount);
+  }
+
+  cost(record: SourceRecord, key: string): Cost {
+    if (this.perRecord) return this.inner.cost(this.compressed(record), key);
+    const c = this.inner.cost(record, key);
+    return { entries: c.entries, bytes: this.slack(c.bytes, c.entries) };
+  }
+
+  add(record: SourceRecord, key: string): void {
+    if (this.perRecord) {
+      this.inner.add(this.compressed(record), key);
+      this.last = undefined;
+    } else {
+      this.inner.add(record, key);
+    }
+  }
+
+  take(): Entry[] {
+    const entries = this.inner.take();
+    for (const e of entries) {
+      if (this.perRecord) {
+        // The sender acknowledges, and the queue releases, the records as they were pushed.
+        e.records = e.records.map((r) => this.originals.get(r) ?? r);
+        e.userBytes = e.records.reduce((n, r) => n + r.data.length, 0);
+      } else {
+        e.data = this.codec.encode(e.data);
+      }
+    }
+    return entries;
+  }
+
+  /** `bytes` over `entries` entries, each at the codec's bound. */
+  private slack(bytes: number, entries: number): number {
+    return entries === 0 ? bytes : this.codec.bound(bytes) + entries * (this.codec.bound(0) + 64);
+  }
+
+  private compressed(record: SourceRecord): SourceRecord {
+    if (this.last?.record === record) return this.last.compressed;
+    const compressed: SourceRecord = { ...record, data: this.codec.encode(record.data) };
+    this.originals.set(compressed, record);
+    this.last = { record, compressed };
+    return compressed;
+  }
+}
