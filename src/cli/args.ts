@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AgentError } from '../errors.js';
 
-export type Command = 'run' | 'validate' | 'help' | 'version';
+export type Command = 'run' | 'validate' | 'schema' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -9,7 +9,7 @@ export interface CliArgs {
   logLevel: string | undefined;
 }
 
-const COMMANDS: readonly Command[] = ['run', 'validate', 'help', 'version'];
+const COMMANDS: readonly Command[] = ['run', 'validate', 'schema', 'help', 'version'];
 
 export class UsageError extends AgentError {
   constructor(message: string) {
@@ -60,6 +60,8 @@ export const HELP = `kinesis-agent: ships log files to Amazon Kinesis Data Strea
 Usage:
   kinesis-agent [run] [-c FILE]     run in the foreground until SIGTERM or SIGINT
   kinesis-agent validate [-c] FILE  check a configuration; print every problem
+  kinesis-agent schema              print the configuration's JSON Schema (draft-07), for
+                                    editor completion: kinesis-agent schema > agent.schema.json
   kinesis-agent status [-c FILE] [--url URL] [--json]
                                     tailed files and their progress, from the running
                                     agent's status server or else the checkpoint file

@@ -3,6 +3,7 @@ import { HELP, parseCliArgs, type CliArgs } from './args.js';
 import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from '../config/index.js';
 import { AgentError, isAgentError } from '../errors.js';
 import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from '../log.js';
+import { configSchema } from '../config/schema.js';
 import { importCheckpointsCommand } from '../migrate/command.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
@@ -130,6 +131,9 @@ export async function main(argv: string[], early: EarlySignals = { pending: [], 
         return EXIT_OK;
       case 'validate':
         return await validate(args);
+      case 'schema':
+        process.stdout.write(`${JSON.stringify(configSchema(), null, 2)}\n`);
+        return EXIT_OK;
       case 'run':
         return await run(args, early);
     }

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { TOP_KEYS, TOP_NO_EFFECT } from '../../src/config/agent.js';
+import { FLOW_KEYS, FLOW_NO_EFFECT } from '../../src/config/flow.js';
+import { parseConfigText } from '../../src/config/index.js';
+import { configSchema, type JsonSchema } from '../../src/config/schema.js';
+import { PROCESSORS } from '../../src/process/registry.js';
+import { DESTINATION_LIST } from '../../src/sink/destinations.js';
+import { violations } from './json-schema-subset.js';
+
+const root = new URL('../../', import.meta.url);
+const schema = configSchema();
+const props = (s: JsonSchema): Record<string, JsonSchema> => (s.properties ?? {}) as Record<string, JsonSchema>;
+const flowSchema = props(schema).flows!.items as JsonSchema;
+const processorSchema = props(flowSchema).dataProcessingOptions!.items as JsonSchema;
+
+/** The config texts the test suite loads: checked-in files, and the literal configs of the config tests. */
+function corpus(): { name: string; text: string }[] {
+  const files = ['agent.example.yaml', 'packaging/container/agent.yaml', 'packaging/common/agent.placeholder.yaml'];
+  const out = files.map((f) => ({ name: f, text: readFileSync(new URL(f, root), 'utf8') }));
+  for (const test of ['kinesis-agent-configs.test.ts', 'load.test.ts']) {
+    const src = readFileSync(new URL(`test/config/${test}`, root), 'utf8');
+    // `load(String.raw\`...\`)`, `load(\`...\`)`, `parseConfigText('...', ...)`: literals without interpolation.
+    const literal = /(?:load|parseConfigText)\(\s*(String\.raw)?(?:`([^`$]*)`|'([^'\n]*)')/g;
+    for (const m of src.matchAll(literal)) {
+      const raw = m[2] ?? m[3]!.replaceAll('\\n', '\n');
+      const text = m[1] || m[3] !== undefined ? raw : raw.replaceAll('\\\\', '\\');
+      out.push({ name: `${test}@${m.index}`, text });
+    }
+  }
+  return out;
+}
+
+describe('kinesis-agent schema', () => {
+  it('prints a draft-07 JSON Schema naming every processor option and every destination\'s stream key', async () => {
+    const written: string[] = [];
+    const stdout = process.stdout.write;
+    process.stdout.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await main(['schema']);
+    } finally {
+      process.stdout.write = stdout;
+    }
+    expect(code).toBe(0);
+    const printed = JSON.parse(written.join('')) as JsonSchema;
+    expect(printed.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    const text = JSON.stringify(printed);
+    for (const def of Object.values(PROCESSORS)) {
+      expect(text).toContain(JSON.stringify(def.optionName));
+      for (const row of def.keys) expect(text).toContain(JSON.stringify(row.name));
+    }
+    for (const d of DESTINATION_LIST) expect(Object.keys(props(props(printed).flows!.items as JsonSchema))).toContain(d.streamKey);
+  });
+
+  it('has exactly the keys of the reader\'s tables: a row added to one shows in the schema', () => {
+    const dotless = (keys: string[]) => keys.filter((k) => !k.includes('.'));
+    const heads = (keys: string[]) => keys.filter((k) => k.includes('.')).map((k) => k.split('.')[0]!);
+    const top = [...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)];
+    expect(new Set(Object.keys(props(schema)))).toEqual(new Set([...top, ...heads(top)]));
+    const flow = [...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)];
+    expect(new Set(Object.keys(props(flowSchema)))).toEqual(new Set([...flow, ...heads(flow)]));
+    // Nested spelling: `cloudwatch: {emitMetrics: ...}` has the same keys as the dotted ones.
+    expect(Object.keys(props(props(schema).cloudwatch!)).sort()).toEqual(top.filter((k) => k.startsWith('cloudwatch.')).map((k) => k.slice(11)).sort());
+    expect(dotless(flow).length).toBeGreaterThan(0);
+    const branches = processorSchema.allOf as JsonSchema[];
+    expect(branches).toHaveLength(Object.keys(PROCESSORS).length);
+    for (const def of Object.values(PROCESSORS)) {
+      const branch = branches.find((b) => JSON.stringify(b.if).includes(JSON.stringify(def.optionName)))!;
+      expect(Object.keys(props(branch.then as JsonSchema))).toEqual(def.keys.map((row) => row.name));
+    }
+  });
+
+  it('accepts every configuration the agent loads: the examples and the config tests\' files', () => {
+    let loaded = 0;
+    for (const { name, text } of corpus()) {
+      try {
+        parseConfigText(text, name.endsWith('.yaml') ? name : 'agent.yaml', { env: { KINESIS_AGENT_STREAM: 's', AWS_REGION: 'us-east-1' } });
+      } catch {
+        continue; // refused by the agent: the schema may flag it or not
+      }
+      loaded += 1;
+      expect({ name, problems: violations(schema, parse(text, { uniqueKeys: false })) }).toEqual({ name, problems: [] });
+    }
+    // The corpus is not empty by accident: the files and most test literals load.
+    expect(loaded).toBeGreaterThan(15);
+  });
+
+  it('flags what the agent refuses by type: flows that are not a list, a flow that is not a map', () => {
+    expect(violations(schema, { flows: 'x' })).not.toEqual([]);
+    expect(violations(schema, { flows: ['x'] })).not.toEqual([]);
+    expect(violations(schema, { flows: [{ dataProcessingOptions: [{}] }] })).toEqual(['$.flows[0].dataProcessingOptions[0]: has no optionName']);
+  });
+});
