@@ -32,6 +32,8 @@ function keyRowSchema(row: KeyRow): JsonSchema {
   if (row.noEffect) description += `; accepted, without effect here: ${row.noEffect}`;
   out.description = description;
   if (row.default !== undefined && row.default !== null) out.default = row.default;
+  // Offered as completions without refusing other spellings the reader may take.
+  if (row.values) out.examples = row.values;
   return out;
 }
 

@@ -92,5 +92,9 @@ describe('kinesis-agent schema', () => {
     expect(violations(schema, { flows: 'x' })).not.toEqual([]);
     expect(violations(schema, { flows: ['x'] })).not.toEqual([]);
     expect(violations(schema, { flows: [{ dataProcessingOptions: [{}] }] })).toEqual(['$.flows[0].dataProcessingOptions[0]: has no optionName']);
+    // A processor key's row types it: customFieldNames is a list, never a map.
+    expect(violations(schema, { flows: [{ dataProcessingOptions: [{ optionName: 'CSVTOJSON', customFieldNames: { a: 1 } }] }] })).toEqual([
+      '$.flows[0].dataProcessingOptions[0].customFieldNames: object is not array or string or number or integer or boolean or null',
+    ]);
   });
 });
