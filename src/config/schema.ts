@@ -16,6 +16,14 @@ import type { KeyRow } from '../process/option-table.js';
 import { DESTINATION_LIST } from '../sink/destinations.js';
 import { TOP_KEYS, TOP_NO_EFFECT } from './agent.js';
 import { FLOW_DEFAULTS, FLOW_KEYS, FLOW_NO_EFFECT } from './flow.js';
+import { COMPRESSION_KINDS, CONTAINER_FORMATS, MULTILINE_PRESETS } from './flow-options.js';
+
+/** The values of flow keys whose value lists the reader takes from flow-options.ts. */
+const FLOW_VALUES: Record<string, readonly string[]> = {
+  multiLine: MULTILINE_PRESETS,
+  containerFormat: CONTAINER_FORMATS,
+  compression: COMPRESSION_KINDS,
+};
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -92,8 +100,11 @@ function flowSchema(): JsonSchema {
     if (key in FLOW_NO_EFFECT) return noEffectSchema(FLOW_NO_EFFECT[key]!);
     if (key === 'filePattern' || key === 'excludePatterns') return { type: ['array', ...SCALAR], items: { type: SCALAR }, description: 'a glob, or a list of globs' };
     if (key === 'dataProcessingOptions') return { type: ['array', 'null'], items: processorSchema(), description: 'processors applied to each record, in order' };
+    const out: JsonSchema = {};
     const def = (FLOW_DEFAULTS as Record<string, unknown>)[key];
-    return def === undefined ? {} : { default: def };
+    if (def !== undefined) out.default = def;
+    if (FLOW_VALUES[key]) out.examples = FLOW_VALUES[key];
+    return out;
   };
   return {
     type: 'object',

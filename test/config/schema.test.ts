@@ -65,6 +65,7 @@ describe('kinesis-agent schema', () => {
     // Nested spelling: `cloudwatch: {emitMetrics: ...}` has the same keys as the dotted ones.
     expect(Object.keys(props(props(schema).cloudwatch!)).sort()).toEqual(top.filter((k) => k.startsWith('cloudwatch.')).map((k) => k.slice(11)).sort());
     expect(dotless(flow).length).toBeGreaterThan(0);
+    expect(props(flowSchema).compression!.examples).toEqual(['gzip', 'zstd']);
     const branches = processorSchema.allOf as JsonSchema[];
     expect(branches).toHaveLength(Object.keys(PROCESSORS).length);
     for (const def of Object.values(PROCESSORS)) {
