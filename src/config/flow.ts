@@ -5,7 +5,7 @@ import { flatten } from './flatten.js';
 import { readProcessingOptions } from './processing-options.js';
 import type { ProblemList } from './problems.js';
 import { Reader, describe } from './reader.js';
-import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
+import { normalizeEndpoint, parseStreamArn, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
 
 const KIB = 1024;
@@ -83,6 +83,12 @@ export const FLOW_NO_EFFECT: Record<string, string> = {
 };
 
 const STREAM_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** `kinesisStream` / `deliveryStream`: a name, or an ARN (a stream of another account). */
+function streamDestination(kind: 'kinesis' | 'firehose', text: string): Destination {
+  const arn = parseStreamArn(text, kind);
+  return arn ? { kind, streamName: arn.name, arn } : { kind, streamName: text };
+}
 const MAX_PARTITION_KEY = 256;
 
 export interface FlowContext {
@@ -123,13 +129,20 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (r.has('kinesisStream') && r.has('deliveryStream')) {
     r.failKey('deliveryStream', 'is given together with `kinesisStream`; a flow sends to exactly one destination', 'split it into two flows with the same filePattern');
   } else if (kinesisStream !== undefined) {
-    destination = { kind: 'kinesis', streamName: kinesisStream };
+    destination = streamDestination('kinesis', kinesisStream);
   } else if (deliveryStream !== undefined) {
-    destination = { kind: 'firehose', streamName: deliveryStream };
+    destination = streamDestination('firehose', deliveryStream);
   } else if (!r.has('kinesisStream') && !r.has('deliveryStream')) {
     r.failHere('has no destination', 'add kinesisStream: <Kinesis data stream> or deliveryStream: <Firehose stream>');
   }
-  if (destination && !STREAM_NAME.test(destination.streamName)) {
+  if (destination && destination.streamName.startsWith('arn:') && !destination.arn) {
+    const kinesis = destination.kind === 'kinesis';
+    r.fail(
+      kinesis ? 'kinesisStream' : 'deliveryStream',
+      `\`${destination.streamName}\` is not a ${kinesis ? 'Kinesis data stream' : 'Firehose stream'} ARN`,
+      kinesis ? 'write arn:aws:kinesis:<region>:<account>:stream/<name>, or the name alone' : 'write arn:aws:firehose:<region>:<account>:deliverystream/<name>, or the name alone',
+    );
+  } else if (destination && !STREAM_NAME.test(destination.streamName)) {
     r.fail(destination.kind === 'kinesis' ? 'kinesisStream' : 'deliveryStream', `\`${destination.streamName}\` is not a valid stream name`, 'stream names are 1..128 characters of letters, digits, _ . and -');
   }
   const kind = destination?.kind ?? 'kinesis';
@@ -207,7 +220,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (problems.problems.length !== before || !destination) return undefined;
 
   const flow: FlowConfig = {
-    id: name ?? `${destination.kind}:${destination.streamName}:${filePatterns.join(',')}`,
+    id: name ?? `${destination.kind}:${destination.arn?.text ?? destination.streamName}:${filePatterns.join(',')}`,
     index: ctx.index,
     definedIn: ctx.definedIn,
     filePatterns,

@@ -13,10 +13,17 @@ import { readFlow } from './flow.js';
 import { joinIndex, ProblemList } from './problems.js';
 import { parseTree, type RawNode } from './tree.js';
 import { describe } from './reader.js';
+import { LAST_RESORT_REGION, regionFromEnvOrProfile, regionFromInstanceMetadata, withResolvedTargets, type DefaultRegion } from './region.js';
 
 export interface ConfigOptions {
   /** Source of `${VAR}` values; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The default region chain's answer; by default AWS_REGION,
+   * AWS_DEFAULT_REGION and the AWS profile (checkConfig adds instance
+   * metadata when those name none), else us-east-1.
+   */
+  defaultRegion?: DefaultRegion;
 }
 
 export interface ConfigSource {
@@ -28,6 +35,8 @@ export interface ConfigSource {
 export interface CheckResult {
   config?: AgentConfig;
   problems: ConfigProblem[];
+  /** A destination's region fell through the whole chain to us-east-1. */
+  usedLastResortRegion?: boolean;
 }
 
 export const DROP_IN_DIR = 'agent.d';
@@ -42,6 +51,16 @@ export async function loadConfig(path: string, options: ConfigOptions = {}): Pro
 
 /** Like loadConfig, but returns the problems instead of throwing (`kinesis-agent validate`). */
 export async function checkConfig(path: string, options: ConfigOptions = {}): Promise<CheckResult> {
+  const result = await checkFiles(path, options);
+  // The last link of the region chain needs the network: asked only when nothing nearer named a region.
+  if (result.usedLastResortRegion && options.defaultRegion === undefined) {
+    const fromImds = await regionFromInstanceMetadata(options.env ?? process.env);
+    if (fromImds) return checkFiles(path, { ...options, defaultRegion: fromImds });
+  }
+  return result;
+}
+
+async function checkFiles(path: string, options: ConfigOptions): Promise<CheckResult> {
   const problems: ConfigProblem[] = [];
   let text: string;
   try {
@@ -164,10 +183,15 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
 
   if (problems.length > 0 || !top) return { problems: inReadingOrder(problems, [main.file, ...dropIns.map((d) => d.file)]) };
   const { warnings: topWarnings, ...rest } = top;
-  return {
-    problems,
-    config: { configFile: mainAbs, dropInFiles, ...rest, flows, warnings: [...topWarnings, ...warnings] },
-  };
+  const defaultRegion = options.defaultRegion ?? regionFromEnvOrProfile(env) ?? LAST_RESORT_REGION;
+  const { config, usedDefault } = withResolvedTargets({ configFile: mainAbs, dropInFiles, ...rest, flows, warnings: [...topWarnings, ...warnings] }, defaultRegion);
+  const lastResort = usedDefault && defaultRegion.source === 'default';
+  if (lastResort) {
+    config.warnings.push(
+      `no region is configured, in the environment (AWS_REGION), in the AWS profile or in instance metadata: using ${defaultRegion.region}, as the Kinesis Agent does; set kinesis.region / firehose.region / cloudwatch.region or AWS_REGION`,
+    );
+  }
+  return { problems, config, ...(lastResort ? { usedLastResortRegion: true } : {}) };
 }
 
 /** Reads one file's flows list; returns how many entries it declared. */

@@ -4,12 +4,20 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
+import type { DefaultRegion, StreamArn } from './region.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
+/**
+ * Where a flow sends. `streamName` is the stream's name; `arn` is set when
+ * the config gave an ARN (a stream of another account), which PutRecords and
+ * ListShards then receive as StreamARN. Firehose's PutRecordBatch takes only
+ * a name (its DeliveryStreamName), so a Firehose ARN gives the name and the
+ * region.
+ */
 export type Destination =
-  | { kind: 'kinesis'; streamName: string }
-  | { kind: 'firehose'; streamName: string };
+  | { kind: 'kinesis'; streamName: string; arn?: StreamArn }
+  | { kind: 'firehose'; streamName: string; arn?: StreamArn };
 
 /**
  * RANDOM and DETERMINISTIC are the Kinesis Agent's; CONSTANT and FIELD are
@@ -38,7 +46,11 @@ export interface FlowConfig {
   /** Absolute glob patterns of files never to tail (`excludePatterns`). */
   excludePatterns: string[];
   destination: Destination;
-  /** Per-flow endpoint/region override (`kinesis.endpoint` etc. inside a flow); else the agent's. */
+  /**
+   * The destination's endpoint (undefined: the SDK's for the region) and
+   * region, resolved once at load by region.ts resolveTarget from the
+   * flow's keys, the ARN, the agent's keys and the default region chain.
+   */
   endpoint?: string;
   region?: string;
 
@@ -104,6 +116,8 @@ export interface AgentConfig {
   importCheckpoints?: { path: string; explicit: boolean } | undefined;
   shutdownTimeoutMillis: number;
 
+  /** The default region chain's answer (AWS_REGION, profile, instance metadata, us-east-1), resolved at load. */
+  defaultRegion?: DefaultRegion;
   kinesis: { endpoint?: string; region?: string };
   firehose: { endpoint?: string; region?: string };
   sts: { endpoint?: string };

@@ -1,6 +1,7 @@
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { AgentConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { LAST_RESORT_REGION } from '../config/region.js';
 import { credentialsFor } from '../sink/credentials.js';
 import { requestHandlerFor } from '../sink/transport.js';
 import { DatumQueue } from './datum-queue.js';
@@ -181,7 +182,8 @@ export class CloudWatchReporter {
 
 function createClient(config: AgentConfig, env: NodeJS.ProcessEnv = process.env, callTimeoutMillis = CALL_TIMEOUT_MS): CloudWatchClient {
   const { endpoint, region } = config.cloudwatch;
-  const resolvedRegion = region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1');
+  // Config loading resolved it (src/config/region.ts); a config built in code without one gets the chain's last resort.
+  const resolvedRegion = region ?? config.defaultRegion?.region ?? LAST_RESORT_REGION.region;
   return new CloudWatchClient({
     region: resolvedRegion,
     ...(endpoint ? { endpoint } : {}),

@@ -9,6 +9,8 @@ import { AgentError } from '../errors.js';
 export interface DestinationContext {
   kind: 'kinesis' | 'firehose';
   streamName: string;
+  /** Kinesis: the stream's ARN when the config gave one; sent as StreamARN instead of StreamName. */
+  streamArn?: string;
   region: string;
   /** Index of the flow in flows[], for naming its keys. */
   flowIndex: number;

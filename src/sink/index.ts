@@ -42,6 +42,8 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
   const kind = flow.destination.kind;
   const { endpoint, region } = resolveEndpoint(flow, agent);
   const context: DestinationContext = { kind, streamName: flow.destination.streamName, region, flowIndex: flow.index };
+  // PutRecordBatch has no ARN field: a Firehose ARN gave the name and the region only.
+  if (kind === 'kinesis' && flow.destination.arn) context.streamArn = flow.destination.arn.text;
   const clientConfig = {
     region,
     ...(endpoint ? { endpoint } : {}),

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseStreamArn } from '../../src/config/region.ts';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
 
@@ -47,7 +48,7 @@ describe('delivery to Kinesis (protocol server)', () => {
   it('a stream given as an ARN is addressed by StreamARN', async () => {
     const acker = new RecordingAcker();
     const arn = 'arn:aws:kinesis:us-east-1:000000000000:stream/test';
-    const { delivery } = startDelivery(makeFlow({ destination: { kind: 'kinesis', streamName: arn } }), makeAgent(server.endpoint));
+    const { delivery } = startDelivery(makeFlow({ destination: { kind: 'kinesis', streamName: 'test', arn: parseStreamArn(arn, 'kinesis')! } }), makeAgent(server.endpoint));
     await pushAll(delivery, makeRecords(10, acker));
     expect(await until(() => acker.acked.length === 10)).toBe(true);
     await delivery.close(1000);
