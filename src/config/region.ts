@@ -149,6 +149,20 @@ export function resolveTarget(t: TargetInputs): { endpoint: string | undefined; 
   return { endpoint, region: specific ?? t.defaultRegion.region, usedDefault: specific === undefined };
 }
 
+/** resolveTarget for one flow of an agent config. */
+export function flowTarget(flow: FlowConfig, agent: AgentConfig, defaultRegion: DefaultRegion): ReturnType<typeof resolveTarget> {
+  const service = agent[flow.destination.kind];
+  return resolveTarget({
+    kind: flow.destination.kind,
+    flowEndpoint: flow.endpoint,
+    flowRegion: flow.region,
+    arn: flow.destination.arn,
+    serviceEndpoint: service.endpoint,
+    serviceRegion: service.region,
+    defaultRegion,
+  });
+}
+
 /**
  * Every flow's endpoint and region resolved once (resolveTarget), and the
  * CloudWatch region, with the default chain's answer where nothing more
@@ -157,16 +171,7 @@ export function resolveTarget(t: TargetInputs): { endpoint: string | undefined; 
 export function withResolvedTargets(config: AgentConfig, defaultRegion: DefaultRegion): { config: AgentConfig; usedDefault: boolean } {
   let usedDefault = false;
   const flows = config.flows.map((flow): FlowConfig => {
-    const service = config[flow.destination.kind];
-    const t = resolveTarget({
-      kind: flow.destination.kind,
-      flowEndpoint: flow.endpoint,
-      flowRegion: flow.region,
-      arn: flow.destination.arn,
-      serviceEndpoint: service.endpoint,
-      serviceRegion: service.region,
-      defaultRegion,
-    });
+    const t = flowTarget(flow, config, defaultRegion);
     if (t.usedDefault) usedDefault = true;
     const out: FlowConfig = { ...flow, region: t.region };
     if (t.endpoint !== undefined) out.endpoint = t.endpoint;

@@ -4,7 +4,7 @@
  * applied to every flow (so this returns the flow's own values); it is
  * applied here too for flows built in code without loading a config.
  */
-import { LAST_RESORT_REGION, resolveTarget } from '../config/region.js';
+import { flowTarget, LAST_RESORT_REGION } from '../config/region.js';
 import type { AgentConfig, FlowConfig } from '../config/types.js';
 
 export interface ResolvedEndpoint {
@@ -13,15 +13,6 @@ export interface ResolvedEndpoint {
 }
 
 export function resolveEndpoint(flow: FlowConfig, agent: AgentConfig): ResolvedEndpoint {
-  const service = agent[flow.destination.kind];
-  const { endpoint, region } = resolveTarget({
-    kind: flow.destination.kind,
-    flowEndpoint: flow.endpoint,
-    flowRegion: flow.region,
-    arn: flow.destination.arn,
-    serviceEndpoint: service.endpoint,
-    serviceRegion: service.region,
-    defaultRegion: agent.defaultRegion ?? LAST_RESORT_REGION,
-  });
+  const { endpoint, region } = flowTarget(flow, agent, agent.defaultRegion ?? LAST_RESORT_REGION);
   return { endpoint, region };
 }
