@@ -10,6 +10,7 @@ import { registerConfigSecrets, type Logger } from './log.js';
 import { observe, type ObservedFlow } from './metrics/index.js';
 import { startObservability, type Observability } from './observability.js';
 import { agentSettingsChanged, planReload } from './reload-plan.js';
+import { regionFromInstanceMetadata } from './aws/region.js';
 
 const CHECKPOINT_WRITE_INTERVAL_MS = 200;
 
@@ -246,7 +247,7 @@ export class Agent {
   private async applyReload(path: string): Promise<void> {
     let next: AgentConfig;
     try {
-      next = await loadConfig(path);
+      next = await loadConfig(path, { instanceRegion: regionFromInstanceMetadata });
     } catch (err) {
       return this.reloadFailed('load', err, 'reload: configuration has errors; keeping the running one');
     }

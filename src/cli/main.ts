@@ -8,6 +8,7 @@ import { importCheckpointsCommand } from '../migrate/command.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
 import { startMemoryRelease } from '../memory-release.js';
+import { regionFromInstanceMetadata } from '../aws/region.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -31,7 +32,7 @@ function configPathOf(args: CliArgs): string {
 
 async function validate(args: CliArgs): Promise<number> {
   const path = configPathOf(args);
-  const { config, problems, warnings } = await checkConfig(path);
+  const { config, problems, warnings } = await checkConfig(path, { instanceRegion: regionFromInstanceMetadata });
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -53,7 +54,7 @@ export const STOP_MARGIN_MS = 2000;
 
 async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const path = configPathOf(args);
-  const config = await loadConfig(path);
+  const config = await loadConfig(path, { instanceRegion: regionFromInstanceMetadata });
   // Before the first line is logged: secrets are scrubbed from every line.
   registerConfigSecrets(config);
   const log = createLogger({ level: (args.logLevel as LogLevel | undefined) ?? levelFromEnv(config.log.level) });

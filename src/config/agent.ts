@@ -6,7 +6,7 @@ import type { AgentConfig, ServiceEndpoint } from './types.js';
 import type { FlatMap } from './flatten.js';
 import type { ProblemList } from './problems.js';
 import { Reader } from './reader.js';
-import { normalizeEndpoint, resolveRegion, REGION_SHAPE } from './region.js';
+import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 
 export const DEFAULT_CHECKPOINT_FILE = '/var/lib/kinesis-agent/checkpoints';
 /** The Kinesis Agent's default checkpointFile (its AgentConfiguration.java): imported from when present. */
@@ -136,7 +136,10 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
   };
   const service = (name: string): ServiceEndpoint => {
     const ep = endpoint(`${name}.endpoint`);
-    const out: ServiceEndpoint = { region: resolveRegion(region(`${name}.region`), ep, env) };
+    const out: ServiceEndpoint = {};
+    // Only what the config says; the default chain is applied once per flow (region.ts resolveTarget).
+    const rg = region(`${name}.region`) ?? regionFromEndpoint(ep);
+    if (rg) out.region = rg;
     if (ep) out.endpoint = ep;
     return out;
   };
@@ -146,12 +149,13 @@ export function readTop(flat: FlatMap, problems: ProblemList, file: string, env:
 
   const cloudwatch: AgentConfig['cloudwatch'] = {
     emitMetrics: r.bool('cloudwatch.emitMetrics', AGENT_DEFAULTS.cloudwatchEmitMetrics),
-    region: resolveRegion(region('cloudwatch.region'), cwEndpoint, env),
     namespace: r.str('cloudwatch.namespace') ?? AGENT_DEFAULTS.cloudwatchNamespace,
     tagInstance: r.bool('cloudwatch.tagInstance', AGENT_DEFAULTS.cloudwatchTagInstance),
     metricsBufferTimeMillis: r.int('cloudwatch.metricsBufferTimeMillis', AGENT_DEFAULTS.cloudwatchMetricsBufferTimeMillis, { min: 1 }),
   };
   if (cwEndpoint) cloudwatch.endpoint = cwEndpoint;
+  const cwRegion = region('cloudwatch.region') ?? regionFromEndpoint(cwEndpoint);
+  if (cwRegion) cloudwatch.region = cwRegion;
 
   const credentials: AgentConfig['credentials'] = {};
   const cred = (key: string, field: keyof AgentConfig['credentials']) => {

@@ -8,7 +8,7 @@ import type { DestinationConfig, FlowConfig, InitialPosition } from './types.js'
 import { flatten } from './flatten.js';
 import { readProcessingOptions } from './processing-options.js';
 import type { ProblemList } from './problems.js';
-import { DESTINATION_LIST, destinationOf } from '../sink/destinations.js';
+import { DESTINATION_LIST, destinationOf, parseStreamArn, streamArnHint } from '../sink/destinations.js';
 import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
@@ -172,7 +172,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (problems.problems.length !== before || !destination) return undefined;
 
   const flow: FlowConfig = {
-    id: name ?? `${destination.kind}:${destination.streamName}:${filePatterns.join(',')}`,
+    id: name ?? `${destination.kind}:${destination.arn?.text ?? destination.streamName}:${filePatterns.join(',')}`,
     index: ctx.index,
     definedIn: ctx.definedIn,
     filePatterns,
@@ -207,7 +207,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   return flow;
 }
 
-/** The one destination a flow names by its stream key; reports none, two, or a bad stream name. */
+/** The one destination a flow names by its stream key, by name or ARN; reports none, two, or a bad stream name or ARN. */
 function readDestination(r: Reader): DestinationConfig | undefined {
   const given = DESTINATION_LIST.filter((d) => r.has(d.streamKey));
   // Each is read, so that a stream name of the wrong type is reported too.
@@ -221,10 +221,14 @@ function readDestination(r: Reader): DestinationConfig | undefined {
     return undefined;
   }
   const d = given[0]!;
-  const streamName = names[0];
-  if (streamName === undefined) return undefined;
-  if (!d.streamName.pattern.test(streamName)) r.fail(d.streamKey, `\`${streamName}\` is not a valid stream name`, d.streamName.hint);
-  return { kind: d.kind, streamName };
+  const text = names[0];
+  if (text === undefined) return undefined;
+  // A name, or an ARN (a stream of another account) of the shape the descriptor gives.
+  const arn = parseStreamArn(text, d.kind);
+  if (arn) return { kind: d.kind, streamName: arn.name, arn };
+  if (text.startsWith('arn:')) r.fail(d.streamKey, `\`${text}\` is not a ${d.streamNoun} ARN`, streamArnHint(d.kind));
+  else if (!d.streamName.pattern.test(text)) r.fail(d.streamKey, `\`${text}\` is not a valid stream name`, d.streamName.hint);
+  return { kind: d.kind, streamName: text };
 }
 
 function keyWarnings(ctx: FlowContext): KeyWarnings {

@@ -13,10 +13,23 @@ import { readFlow } from './flow.js';
 import { joinIndex, ProblemList } from './problems.js';
 import { parseTree, type RawNode } from './tree.js';
 import { describe } from './reader.js';
+import { LAST_RESORT_REGION, regionFromEnvOrProfile, withResolvedTargets, type DefaultRegion } from './region.js';
 
 export interface ConfigOptions {
   /** Source of `${VAR}` values; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The default region chain's answer; by default AWS_REGION,
+   * AWS_DEFAULT_REGION and the AWS profile (checkConfig adds
+   * `instanceRegion` when those name none), else us-east-1.
+   */
+  defaultRegion?: DefaultRegion;
+  /**
+   * The chain's last link before us-east-1, which needs the network (the
+   * agent passes src/aws/region.ts regionFromInstanceMetadata); asked only
+   * when nothing nearer names a region. Without it the chain ends at us-east-1.
+   */
+  instanceRegion?: (env: NodeJS.ProcessEnv) => Promise<DefaultRegion | undefined>;
 }
 
 export interface ConfigSource {
@@ -30,6 +43,8 @@ export interface CheckResult {
   problems: ConfigProblem[];
   /** What was accepted but should be heard about (also in config.warnings when it loads); `validate` prints them either way. */
   warnings: string[];
+  /** A destination's region fell through the whole chain to us-east-1. */
+  usedLastResortRegion?: boolean;
 }
 
 export const DROP_IN_DIR = 'agent.d';
@@ -44,6 +59,16 @@ export async function loadConfig(path: string, options: ConfigOptions = {}): Pro
 
 /** Like loadConfig, but returns the problems instead of throwing (`kinesis-agent validate`). */
 export async function checkConfig(path: string, options: ConfigOptions = {}): Promise<CheckResult> {
+  const result = await checkFiles(path, options);
+  // The last link of the region chain needs the network: asked only when nothing nearer named a region.
+  if (result.usedLastResortRegion && options.defaultRegion === undefined && options.instanceRegion) {
+    const fromImds = await options.instanceRegion(options.env ?? process.env);
+    if (fromImds) return checkFiles(path, { ...options, defaultRegion: fromImds });
+  }
+  return result;
+}
+
+async function checkFiles(path: string, options: ConfigOptions): Promise<CheckResult> {
   const problems: ConfigProblem[] = [];
   let text: string;
   try {
@@ -167,11 +192,15 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
   const allWarnings = [...(top?.warnings ?? []), ...warnings];
   if (problems.length > 0 || !top) return { problems: inReadingOrder(problems, [main.file, ...dropIns.map((d) => d.file)]), warnings: allWarnings };
   const { warnings: _topWarnings, ...rest } = top;
-  return {
-    problems,
-    warnings: allWarnings,
-    config: { configFile: mainAbs, dropInFiles, ...rest, flows, warnings: allWarnings },
-  };
+  const defaultRegion = options.defaultRegion ?? regionFromEnvOrProfile(env) ?? LAST_RESORT_REGION;
+  const { config, usedDefault } = withResolvedTargets({ configFile: mainAbs, dropInFiles, ...rest, flows, warnings: allWarnings }, defaultRegion);
+  const lastResort = usedDefault && defaultRegion.source === 'default';
+  if (lastResort) {
+    config.warnings.push(
+      `no region is configured, in the environment (AWS_REGION), in the AWS profile or in instance metadata: using ${defaultRegion.region}, as the Kinesis Agent does; set kinesis.region / firehose.region / cloudwatch.region or AWS_REGION`,
+    );
+  }
+  return { problems, warnings: config.warnings, config, ...(lastResort ? { usedLastResortRegion: true } : {}) };
 }
 
 /** Reads one file's flows list; returns how many entries it declared. */

@@ -1,4 +1,10 @@
-/** Endpoints and regions, resolved the way the Kinesis Agent's users write them. */
+/** Endpoints and regions, resolved the way the Kinesis Agent's users write them, in one place. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { DestinationKind } from '../sink/destinations.js';
+import type { StreamArn } from '../sink/descriptor.js';
+import type { AgentConfig, FlowConfig } from './types.js';
 
 export const DEFAULT_REGION = 'us-east-1';
 
@@ -34,15 +40,119 @@ export function regionFromEndpoint(endpoint: string | undefined): string | undef
   return host.split('.').find((label) => REGION_LABEL.test(label));
 }
 
-/** Explicit, else from the endpoint host, else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
-export function resolveRegion(explicit: string | undefined, endpoint: string | undefined, env: NodeJS.ProcessEnv): string {
-  return (
-    explicit ??
-    regionFromEndpoint(endpoint) ??
-    (env.AWS_REGION || undefined) ??
-    (env.AWS_DEFAULT_REGION || undefined) ??
-    DEFAULT_REGION
-  );
+export const REGION_SHAPE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Where the agent-wide default region came from. */
+export type RegionSource = 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile' | 'instance metadata' | 'default';
+
+export interface DefaultRegion {
+  region: string;
+  source: RegionSource;
 }
 
-export const REGION_SHAPE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/**
+ * Nothing anywhere names a region: the Kinesis Agent's clients (AWS SDK for
+ * Java 1.x, built without a region) use us-east-1 then, and so does this
+ * agent, with a warning.
+ */
+export const LAST_RESORT_REGION: DefaultRegion = { region: DEFAULT_REGION, source: 'default' };
+
+/**
+ * The part of the AWS SDKs' region chain that needs no network:
+ * AWS_REGION, AWS_DEFAULT_REGION, then `region` of the profile
+ * (AWS_PROFILE, else `default`) in the shared config file (AWS_CONFIG_FILE,
+ * else ~/.aws/config). undefined when none names one.
+ */
+export function regionFromEnvOrProfile(env: NodeJS.ProcessEnv): DefaultRegion | undefined {
+  if (env.AWS_REGION) return { region: env.AWS_REGION, source: 'AWS_REGION' };
+  if (env.AWS_DEFAULT_REGION) return { region: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' };
+  const file = env.AWS_CONFIG_FILE || join(env.HOME || homedir(), '.aws', 'config');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const region = profileRegion(text, env.AWS_PROFILE || 'default');
+  return region && REGION_SHAPE.test(region) ? { region, source: 'profile' } : undefined;
+}
+
+/** `region` of a profile in shared-config INI text: `[default]` or `[profile NAME]`. */
+export function profileRegion(text: string, profile: string): string | undefined {
+  let inProfile = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/[#;].*$/, '').trim();
+    const section = /^\[\s*(.+?)\s*\]$/.exec(line);
+    if (section) {
+      const name = section[1]!.replace(/^profile\s+/, '');
+      inProfile = name === profile && (profile === 'default' || section[1]!.startsWith('profile '));
+      continue;
+    }
+    const kv = /^region\s*=\s*(\S+)$/.exec(line);
+    if (inProfile && kv) return kv[1];
+  }
+  return undefined;
+}
+
+/** What decides a destination's endpoint and region (the parts of FlowConfig and AgentConfig it reads). */
+export interface TargetInputs {
+  kind: DestinationKind;
+  /** The flow's own `kinesis.endpoint` / `kinesis.region` (or firehose.), region already including its endpoint's host. */
+  flowEndpoint: string | undefined;
+  flowRegion: string | undefined;
+  arn: StreamArn | undefined;
+  /** The agent's `kinesis.endpoint` / `kinesis.region` (or firehose.), region including its endpoint's host. */
+  serviceEndpoint: string | undefined;
+  serviceRegion: string | undefined;
+  defaultRegion: DefaultRegion;
+}
+
+/**
+ * The one rule for a destination's endpoint and region:
+ * endpoint: the flow's, else the agent's, else the SDK's for the region;
+ * region: the flow's (or its endpoint's host), else the ARN's when no
+ * endpoint is set anywhere, else the agent's (or its endpoint's host), else
+ * the ARN's, else the default chain (AWS_REGION, AWS_DEFAULT_REGION, the
+ * profile, instance metadata, us-east-1).
+ */
+export function resolveTarget(t: TargetInputs): { endpoint: string | undefined; region: string; usedDefault: boolean } {
+  const endpoint = t.flowEndpoint ?? t.serviceEndpoint;
+  const specific = t.flowRegion ?? (endpoint === undefined ? t.arn?.region : undefined) ?? t.serviceRegion ?? t.arn?.region;
+  return { endpoint, region: specific ?? t.defaultRegion.region, usedDefault: specific === undefined };
+}
+
+/** resolveTarget for one flow of an agent config. */
+export function flowTarget(flow: FlowConfig, agent: AgentConfig, defaultRegion: DefaultRegion): ReturnType<typeof resolveTarget> {
+  const service = agent[flow.destination.kind];
+  return resolveTarget({
+    kind: flow.destination.kind,
+    flowEndpoint: flow.endpoint,
+    flowRegion: flow.region,
+    arn: flow.destination.arn,
+    serviceEndpoint: service.endpoint,
+    serviceRegion: service.region,
+    defaultRegion,
+  });
+}
+
+/**
+ * Every flow's endpoint and region resolved once (resolveTarget), and the
+ * CloudWatch region, with the default chain's answer where nothing more
+ * specific names one. `usedDefault`: some destination fell through to it.
+ */
+export function withResolvedTargets(config: AgentConfig, defaultRegion: DefaultRegion): { config: AgentConfig; usedDefault: boolean } {
+  let usedDefault = false;
+  const flows = config.flows.map((flow): FlowConfig => {
+    const t = flowTarget(flow, config, defaultRegion);
+    if (t.usedDefault) usedDefault = true;
+    const out: FlowConfig = { ...flow, region: t.region };
+    if (t.endpoint !== undefined) out.endpoint = t.endpoint;
+    return out;
+  });
+  const cloudwatch = { ...config.cloudwatch };
+  if (cloudwatch.region === undefined) {
+    cloudwatch.region = defaultRegion.region;
+    if (cloudwatch.emitMetrics) usedDefault = true;
+  }
+  return { config: { ...config, flows, cloudwatch, defaultRegion }, usedDefault };
+}

@@ -6,13 +6,23 @@
 import type { ProcessingOption } from '../process/options.js';
 import type { CompressionKind, ContainerFormat, MultiLinePreset } from './flow-options.js';
 import type { DestinationKind } from '../sink/destinations.js';
+import type { StreamArn } from '../sink/descriptor.js';
+import type { DefaultRegion } from './region.js';
 
 export type InitialPosition = 'START_OF_FILE' | 'END_OF_FILE';
 
-/** Where a flow sends: a destination of the registry (src/sink/destinations.ts) and the stream's name. */
+/**
+ * Where a flow sends: a destination of the registry (src/sink/destinations.ts)
+ * and the stream's name. `arn` is set when the config gave an ARN (a stream
+ * of another account); the destination's descriptor says whether its put
+ * call takes it (Kinesis: StreamARN on PutRecords and ListShards) or only
+ * the name and region come from it (Firehose: PutRecordBatch has only
+ * DeliveryStreamName).
+ */
 export interface DestinationConfig {
   kind: DestinationKind;
   streamName: string;
+  arn?: StreamArn;
 }
 
 /**
@@ -42,7 +52,11 @@ export interface FlowConfig {
   /** Absolute glob patterns of files never to tail (`excludePatterns`). */
   excludePatterns: string[];
   destination: DestinationConfig;
-  /** Per-flow endpoint/region override (`kinesis.endpoint` etc. inside a flow); else the agent's. */
+  /**
+   * The destination's endpoint (undefined: the SDK's for the region) and
+   * region, resolved once at load by region.ts resolveTarget from the
+   * flow's keys, the ARN, the agent's keys and the default region chain.
+   */
   endpoint?: string;
   region?: string;
 
@@ -125,6 +139,8 @@ export interface AgentConfig extends DestinationEndpoints {
   importCheckpoints?: { path: string; explicit: boolean } | undefined;
   shutdownTimeoutMillis: number;
 
+  /** The default region chain's answer (AWS_REGION, profile, instance metadata, us-east-1), resolved at load. */
+  defaultRegion?: DefaultRegion;
   sts: { endpoint?: string };
   cloudwatch: CloudWatchConfig;
   credentials: CredentialsConfig;

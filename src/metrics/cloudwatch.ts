@@ -4,6 +4,7 @@ import { Conditions } from '../events/conditions.js';
 import type { Logger } from '../log.js';
 import { credentialsFor } from '../aws/credentials.js';
 import { requestHandlerFor } from '../aws/transport.js';
+import { LAST_RESORT_REGION } from '../config/region.js';
 import { DatumQueue } from './datum-queue.js';
 import { resolveInstanceId } from './instance-id.js';
 import type { ObservedFlow } from './observed-flow.js';
@@ -187,7 +188,8 @@ export class CloudWatchReporter {
 
 function createClient(config: AgentConfig, env: NodeJS.ProcessEnv = process.env, callTimeoutMillis = CALL_TIMEOUT_MS): CloudWatchClient {
   const { endpoint, region } = config.cloudwatch;
-  const resolvedRegion = region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1');
+  // Config loading resolved it (src/config/region.ts); a config built in code without one gets the chain's last resort.
+  const resolvedRegion = region ?? config.defaultRegion?.region ?? LAST_RESORT_REGION.region;
   return new CloudWatchClient({
     region: resolvedRegion,
     ...(endpoint ? { endpoint } : {}),

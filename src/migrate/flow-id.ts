@@ -1,7 +1,7 @@
 /**
  * The id the Kinesis Agent gives a flow, which keys its checkpoints:
  * `kinesis:<kinesisStream>:<source>` or `fh:<deliveryStream>:<source>`, the
- * stream as written in the config and `<source>` the filePattern as Java's
+ * stream as written in the config (an ARN stays an ARN) and `<source>` the filePattern as Java's
  * `SourceFile.toString()` prints it: `<parent directory>/<file name glob>`
  * of `Paths.get(filePattern)` (repeated slashes collapsed, no `.` or `..`
  * resolution). Source: awslabs/amazon-kinesis-agent,
@@ -28,5 +28,5 @@ export function kinesisAgentFlowId(flow: FlowConfig): string | undefined {
   const source = javaSourceFile(flow.filePatterns[0]!);
   if (source === undefined) return undefined;
   const prefix = flow.destination.kind === 'kinesis' ? 'kinesis' : 'fh';
-  return `${prefix}:${flow.destination.streamName}:${source}`;
+  return `${prefix}:${flow.destination.arn?.text ?? flow.destination.streamName}:${source}`;
 }

@@ -29,6 +29,20 @@ export interface KeyWarnings {
   noEffect(r: Reader, key: string, text: string): void;
 }
 
+/**
+ * A stream given by ARN (a stream of another account) instead of by name:
+ * `arn:<partition>:<service>:<region>:<account>:<resource>/<name>` (AWS
+ * General Reference, "Amazon Resource Names"; the descriptor's `arn`).
+ */
+export interface StreamArn {
+  /** The ARN as written. */
+  text: string;
+  partition: string;
+  region: string;
+  account: string;
+  name: string;
+}
+
 /** What every SDK client of a destination is built with. */
 export interface ClientConfig {
   region: string;
@@ -71,6 +85,13 @@ export interface DestinationDescriptor<K extends string = string> {
   readonly streamKey: string;
   /** What a stream name must look like, and the hint when it does not. */
   readonly streamName: { pattern: RegExp; hint: string };
+  /**
+   * The stream's ARN, `arn:<partition>:<service>:<region>:<account>:<resource>/<name>`,
+   * which `streamKey` may give instead of the name (a stream of another
+   * account). `sentAsArn`: the put call names the stream by ARN; otherwise
+   * the ARN gives only the name and the region.
+   */
+  readonly arn: { service: string; resource: string; sentAsArn: boolean };
   /** Flow keys this destination owns, besides `streamKey` and its endpoint keys. */
   readonly flowKeys: readonly string[];
   /** How this destination packs lines, for hints on the other's keys: "`aggregation: true` for KPL aggregation". */

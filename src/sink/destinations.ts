@@ -6,7 +6,7 @@
  * `Record<DestinationKind, ...>` and exhaustive switch that must handle it.
  */
 import type { DestinationConfig } from '../config/types.js';
-import type { DestinationDescriptor } from './descriptor.js';
+import type { DestinationDescriptor, StreamArn } from './descriptor.js';
 import { FIREHOSE } from './firehose/index.js';
 import { KINESIS } from './kinesis/index.js';
 import { MAX_PARTITION_KEY_CHARS } from './limits.js';
@@ -41,4 +41,20 @@ export function perDestination<T>(valueOf: (d: DestinationDescriptor<Destination
 export function maxRecordBytes(destination: DestinationConfig | DestinationKind, partitionKeyAllowance = MAX_PARTITION_KEY_CHARS): number {
   const limits = destinationOf(typeof destination === 'string' ? destination : destination.kind).limits;
   return limits.countsPartitionKey ? limits.bytesPerRecord - partitionKeyAllowance : limits.bytesPerRecord;
+}
+
+const ARN = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]+):(\d{12}):([a-z]+)\/(.+)$/;
+
+/** The ARN's parts when `text` is a stream ARN of that destination (service, resource and a valid name); undefined otherwise. */
+export function parseStreamArn(text: string, kind: DestinationKind): StreamArn | undefined {
+  const d = destinationOf(kind);
+  const m = ARN.exec(text);
+  if (!m || m[2] !== d.arn.service || m[5] !== d.arn.resource || !d.streamName.pattern.test(m[6]!)) return undefined;
+  return { text, partition: m[1]!, region: m[3]!, account: m[4]!, name: m[6]! };
+}
+
+/** The hint for a value that starts like an ARN but is not one of this destination's. */
+export function streamArnHint(kind: DestinationKind): string {
+  const { service, resource } = destinationOf(kind).arn;
+  return `write arn:aws:${service}:<region>:<account>:${resource}/<name>, or the name alone`;
 }

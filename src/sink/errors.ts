@@ -13,6 +13,8 @@ export { MalformedResponseError };
 export interface DestinationContext {
   kind: DestinationKind;
   streamName: string;
+  /** The stream's ARN when the config gave one and the put call takes it (descriptor `arn.sentAsArn`; Kinesis: StreamARN instead of StreamName). */
+  streamArn?: string;
   region: string;
   /** Index of the flow in flows[], for naming its keys. */
   flowIndex: number;

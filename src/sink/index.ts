@@ -40,6 +40,8 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
   const descriptor = destinationOf(flow.destination.kind);
   const { endpoint, region } = resolveEndpoint(flow, agent);
   const context: DestinationContext = { kind: descriptor.kind, streamName: flow.destination.streamName, region, flowIndex: flow.index };
+  // Where the put call has no ARN field (Firehose), an ARN gave the name and the region only.
+  if (descriptor.arn.sentAsArn && flow.destination.arn) context.streamArn = flow.destination.arn.text;
   const clientConfig: ClientConfig = {
     region,
     ...(endpoint ? { endpoint } : {}),

@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/config/index.js';
 describe('agent.example.yaml', () => {
   it('loads with the loader and means what its comments say', async () => {
     const path = fileURLToPath(new URL('../../agent.example.yaml', import.meta.url));
-    const c = await loadConfig(path, { env: {} });
+    // A region from the environment: without one, CloudWatch's region falls through the chain to us-east-1, with a warning.
+    const c = await loadConfig(path, { env: { AWS_REGION: 'us-east-1' } });
     expect(c.warnings).toEqual([]);
     expect(c.kinesis).toEqual({ endpoint: 'https://kinesis.us-east-1.amazonaws.com', region: 'us-east-1' });
     expect(c.checkpointFile).toBe('/var/lib/kinesis-agent/checkpoints');

@@ -10,7 +10,9 @@ import { chainOf } from '../process/helpers.js';
 import { tempConfigDir, warningsOf } from './helpers.js';
 import { checkConfig } from '../../src/config/index.js';
 
-const load = (text: string, env: NodeJS.ProcessEnv = {}): AgentConfig => parseConfigText(text, 'agent.json', { env });
+// A region in the environment, so that the warnings under test are the only ones (no us-east-1 fallback warning).
+const REGION_ENV = { AWS_REGION: 'us-east-1' };
+const load = (text: string, env: NodeJS.ProcessEnv = {}): AgentConfig => parseConfigText(text, 'agent.json', { env: { ...REGION_ENV, ...env } });
 
 describe('the Kinesis Agent\'s shipped and example configurations', () => {
   it('its default config: empty kinesis.endpoint and firehose.endpoint mean the default endpoints', () => {
@@ -205,7 +207,7 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
       'agent.d/empty.json': '{"log.level": "debug"}',
     });
     try {
-      const { config, problems } = await checkConfig(t.path('agent.json'), { env: {} });
+      const { config, problems } = await checkConfig(t.path('agent.json'), { env: REGION_ENV });
       expect(problems).toEqual([]);
       expect(config!.flows.map((f) => f.destination.streamName)).toEqual(['a', 'b']);
       expect(config!.cloudwatch.emitMetrics).toBe(true);

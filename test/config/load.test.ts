@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText, defaultConfigPath, ConfigError, DEFAULT_CHECKPOINT_FILE } from '../../src/config/index.js';
 import { tempConfigDir } from './helpers.js';
@@ -117,14 +120,40 @@ describe('regions', () => {
     expect(c.kinesis.region).toBe('eu-central-1');
   });
 
-  it('falls back to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1', () => {
+  it('resolves each flow\'s region once: AWS_REGION, then AWS_DEFAULT_REGION, then the profile, then us-east-1 with a warning', async () => {
     const text = 'kinesis.endpoint: http://127.0.0.1:4567\nflows: [{filePattern: /a, kinesisStream: s}]';
-    expect(parseConfigText(text, 'a.yaml', { env: { AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-1' } }).kinesis.region).toBe('ap-south-1');
-    expect(parseConfigText(text, 'a.yaml', { env: { AWS_DEFAULT_REGION: 'eu-west-1' } }).kinesis.region).toBe('eu-west-1');
-    const c = parseConfigText(text, 'a.yaml', { env: {} });
-    expect(c.kinesis).toEqual({ endpoint: 'http://127.0.0.1:4567', region: 'us-east-1' });
-    expect(c.firehose.region).toBe('us-east-1');
+    const region = (env: NodeJS.ProcessEnv) => parseConfigText(text, 'a.yaml', { env }).flows[0]!.region;
+    expect(region({ AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-1' })).toBe('ap-south-1');
+    expect(region({ AWS_DEFAULT_REGION: 'eu-west-1' })).toBe('eu-west-1');
+    const dir = await mkdtemp(join(tmpdir(), 'ka-profile-'));
+    const file = join(dir, 'config');
+    await writeFile(file, '[default]\nregion = us-west-1\n[profile shipper]\nregion=eu-north-1 # ours\n');
+    expect(region({ AWS_CONFIG_FILE: file })).toBe('us-west-1');
+    expect(region({ AWS_CONFIG_FILE: file, AWS_PROFILE: 'shipper' })).toBe('eu-north-1');
+    await rm(dir, { recursive: true });
+    const c = parseConfigText(text, 'a.yaml', { env: { HOME: '/nonexistent' } });
+    // Only what the config says stays at agent level; the chain's answer is the flow's and CloudWatch's.
+    expect(c.kinesis).toEqual({ endpoint: 'http://127.0.0.1:4567' });
+    expect(c.flows[0]!).toMatchObject({ endpoint: 'http://127.0.0.1:4567', region: 'us-east-1' });
     expect(c.cloudwatch.region).toBe('us-east-1');
+    expect(c.warnings.join('\n')).toMatch(/no region is configured.*using us-east-1, as the Kinesis Agent does/);
+  });
+
+  it('takes the region from a stream ARN when no endpoint or region says otherwise, and accepts ARNs for both destinations', () => {
+    const arn = 'arn:aws:kinesis:eu-west-3:111122223333:stream/orders';
+    const fh = 'arn:aws-cn:firehose:cn-north-1:111122223333:deliverystream/clicks';
+    const c = parseConfigText(`flows:\n  - {filePattern: /a, kinesisStream: "${arn}"}\n  - {filePattern: /b, deliveryStream: "${fh}"}\n`, 'a.yaml', { env: { AWS_REGION: 'us-east-2' } });
+    expect(c.flows[0]!.destination).toMatchObject({ kind: 'kinesis', streamName: 'orders', arn: { text: arn, region: 'eu-west-3', account: '111122223333' } });
+    expect(c.flows[0]!.region).toBe('eu-west-3');
+    expect(c.flows[0]!.id).toBe(`kinesis:${arn}:/a`);
+    expect(c.flows[1]!.destination).toMatchObject({ kind: 'firehose', streamName: 'clicks' });
+    expect(c.flows[1]!.region).toBe('cn-north-1');
+    // An agent endpoint decides the region over the ARN (the endpoint is where requests are signed for).
+    const viaEndpoint = parseConfigText(`kinesis.endpoint: https://kinesis.us-west-2.amazonaws.com\nflows: [{filePattern: /a, kinesisStream: "${arn}"}]`, 'a.yaml', { env: {} });
+    expect(viaEndpoint.flows[0]!.region).toBe('us-west-2');
+    expect(() => parseConfigText('flows: [{filePattern: /a, kinesisStream: "arn:aws:firehose:us-east-1:111122223333:deliverystream/x"}]', 'a.yaml', { env: {} })).toThrow(
+      /is not a Kinesis stream ARN/,
+    );
   });
 
   it('lets a flow name its own endpoint and region', () => {
@@ -191,7 +220,7 @@ flows:
   });
 
   it('keeps an unset variable without default as written and warns, naming the key', () => {
-    const c = parseConfigText('flows:\n  - filePattern: /a\n    kinesisStream: s\n    name: ${STREAM}\n', 'a.yaml', { env: {} });
+    const c = parseConfigText('flows:\n  - filePattern: /a\n    kinesisStream: s\n    name: ${STREAM}\n', 'a.yaml', { env: { AWS_REGION: 'us-east-1' } });
     expect(c.flows[0]!.id).toBe('${STREAM}');
     expect(c.warnings).toEqual(['a.yaml:4:11 flows[0].name: environment variable `STREAM` is not set; the text is kept as written (hint: set STREAM in the agent\'s environment, give a default (${STREAM:-value}), or write $${ for a literal ${)']);
   });
@@ -293,7 +322,7 @@ describe('per-destination keys', () => {
     const c = parseConfigText(
       'flows:\n  - {filePattern: /a, kinesisStream: s, aggregatedRecordSizeBytes: 5120}\n  - {filePattern: /b, deliveryStream: d, partitionKeyOption: DETERMINISTIC, aggregatedRecordSizeBytes: 5120}\n',
       'agent.yaml',
-      { env: {} },
+      { env: { AWS_REGION: 'us-east-1' } },
     );
     expect(c.warnings).toHaveLength(2);
     expect(c.warnings[0]).toMatch(/^agent\.yaml:2 flows\[0\]\.aggregatedRecordSizeBytes has no effect on a Kinesis Data Streams flow/);

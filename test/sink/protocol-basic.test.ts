@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseStreamArn } from '../../src/sink/destinations.ts';
 import { makeRecords, pushAll, RecordingAcker, until, useProtocolServer } from './helpers.ts';
 
 describe('delivery to Kinesis (protocol server)', () => {
@@ -39,7 +40,7 @@ describe('delivery to Kinesis (protocol server)', () => {
   it('a stream given as an ARN is addressed by StreamARN', async () => {
     const acker = new RecordingAcker();
     const arn = 'arn:aws:kinesis:us-east-1:000000000000:stream/test';
-    const { delivery } = aws.start({ destination: { kind: 'kinesis', streamName: arn } });
+    const { delivery } = aws.start({ destination: { kind: 'kinesis', streamName: 'test', arn: parseStreamArn(arn, 'kinesis')! } });
     await pushAll(delivery, makeRecords(10, acker));
     expect(await until(() => acker.acked.length === 10)).toBe(true);
     await delivery.close(1000);

@@ -23,6 +23,8 @@ export const FIREHOSE = {
   streamKey: 'deliveryStream',
   // The agent has always taken Kinesis's rule here; CreateDeliveryStream's own is 1..64 of the same characters.
   streamName: { pattern: /^[A-Za-z0-9_.-]{1,128}$/, hint: 'stream names are 1..128 characters of letters, digits, _ . and -' },
+  // PutRecordBatch has only DeliveryStreamName: an ARN gives the name and the region.
+  arn: { service: 'firehose', resource: 'deliverystream', sentAsArn: false },
   flowKeys: ['aggregatedRecordSizeBytes'],
   packingHint: 'aggregatedRecordSizeBytes packs lines into larger records',
   limits: PUT_RECORD_BATCH,

@@ -31,8 +31,9 @@ const SHARD_REFRESH_MS = 60_000;
 /** And at most this often, however many failures ask for it. */
 const SHARD_REFRESH_MIN_MS = 1_000;
 
-function streamTarget(name: string): { StreamName: string } | { StreamARN: string } {
-  return name.startsWith('arn:') ? { StreamARN: name } : { StreamName: name };
+/** PutRecords and ListShards name the stream by StreamARN when the config gave an ARN (another account's stream). */
+function streamTarget(ctx: DestinationContext): { StreamName: string } | { StreamARN: string } {
+  return ctx.streamArn !== undefined ? { StreamARN: ctx.streamArn } : { StreamName: ctx.streamName };
 }
 
 export class KinesisAdapter implements DestinationAdapter {
@@ -149,7 +150,7 @@ export class KinesisAdapter implements DestinationAdapter {
       let token: string | undefined;
       do {
         const page: ListShardsCommandOutput = await this.client.send(
-          new ListShardsCommand(token ? { NextToken: token } : streamTarget(this.context.streamName)),
+          new ListShardsCommand(token ? { NextToken: token } : streamTarget(this.context)),
         );
         for (const s of page.Shards ?? []) {
           // Closed (parent) shards take no more writes.
@@ -175,9 +176,10 @@ export class KinesisAdapter implements DestinationAdapter {
   }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const name = this.context.streamName;
-    const target = streamTarget(name);
-    const exchange = new RawExchange(recordsBody('StreamARN' in target ? 'StreamARN' : 'StreamName', name, entries, true));
+    const target = streamTarget(this.context);
+    const exchange = new RawExchange(
+      'StreamARN' in target ? recordsBody('StreamARN', target.StreamARN, entries, true) : recordsBody('StreamName', target.StreamName, entries, true),
+    );
     const command = new PutRecordsCommand({ ...target, Records: [] });
     exchange.attach(command);
     try {

@@ -39,6 +39,8 @@ export const KINESIS = {
   streamKey: 'kinesisStream',
   // CreateStream: StreamName, 1..128 of [a-zA-Z0-9_.-].
   streamName: { pattern: /^[A-Za-z0-9_.-]{1,128}$/, hint: 'stream names are 1..128 characters of letters, digits, _ . and -' },
+  // PutRecords and ListShards take StreamARN in place of StreamName.
+  arn: { service: 'kinesis', resource: 'stream', sentAsArn: true },
   flowKeys: ['partitionKeyOption', 'partitionKey.constant', 'partitionKey.field', 'aggregation'],
   packingHint: '`aggregation: true` for KPL aggregation',
   limits: PUT_RECORDS,
