@@ -33,6 +33,13 @@ function start(sub: string, flows: FlowSpec[]): AgentProcess {
   return suite.track(AgentProcess.start(config));
 }
 
+/** An agent on `flows`, once it says it started (its watchers are set). */
+async function started(sub: string, flows: FlowSpec[]): Promise<AgentProcess> {
+  const agent = start(sub, flows);
+  await agent.waitForLog(hasMsg('agent started'));
+  return agent;
+}
+
 /** A numbered block appended to `file` and remembered in `expected`. */
 function append(file: string, expected: string[], prefix: string, from: number, to: number): void {
   const text = numbered(prefix, from, to);
@@ -67,8 +74,7 @@ describe.skipIf(!logrotate)('a new file at a tailed path, other members', () => 
     const conf = join(sub, 'lr.conf');
     // dateformat with seconds so each forced run makes a new name.
     writeFileSync(conf, `${log} {\n  rotate 100\n  create\n  dateext\n  dateformat -%Y%m%d-%s\n  missingok\n}\n`, { mode: 0o644 });
-    const agent = start(sub, [{ filePattern: log, stream }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: log, stream }]);
     const expected: string[] = [];
     for (let i = 0; i < 3; i++) {
       for (let b = 0; b < 10; b++) {
@@ -86,8 +92,7 @@ describe.skipIf(!logrotate)('a new file at a tailed path, other members', () => 
     const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, '');
-    const agent = start(sub, [{ filePattern: join(sub, 'app.log*'), stream }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: join(sub, 'app.log*'), stream }]);
     const expected: string[] = [];
     for (let i = 0; i < 5; i++) {
       append(log, expected, `c${i}`, 0, 500);
@@ -106,8 +111,7 @@ describe.skipIf(!logrotate)('a new file at a tailed path, other members', () => 
     const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, '');
-    const agent = start(sub, [{ filePattern: join(sub, 'app.*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: join(sub, 'app.*'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
     const expected: string[] = [];
     for (let i = 0; i < 20; i++) {
       append(log, expected, `g${i}`, 0, 200);
@@ -126,8 +130,7 @@ describe.skipIf(!logrotate)('a new file at a tailed path, other members', () => 
     const { stream, sub } = suite.newCase();
     const log = join(sub, 'app.log');
     writeFileSync(log, '');
-    const agent = start(sub, [{ filePattern: log, stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: log, stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
     const expected: string[] = [];
     for (let i = 0; i < 20; i++) {
       for (let b = 0; b < 6; b++) {
@@ -150,8 +153,7 @@ describe.skipIf(!logrotate)('a new file at a tailed path, other members', () => 
     const target = join(pods, '0.log');
     writeFileSync(target, '');
     symlinkSync(target, join(containers, 'pod_ns_app-abc.log'));
-    const agent = start(sub, [{ filePattern: join(containers, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: join(containers, '*.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
     const expected: string[] = [];
     for (let i = 0; i < 5; i++) {
       for (let b = 0; b < 5; b++) {
@@ -170,8 +172,7 @@ describe.skipIf(!logrotate)('a new file at a tailed path, other members', () => 
     const { stream, sub } = suite.newCase();
     const base = join(sub, 'apps');
     mkdirSync(base);
-    const agent = start(sub, [{ filePattern: join(base, '*', 'app.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: join(base, '*', 'app.log'), stream, extra: ['maxTimeBetweenFileTrackerRefreshMillis: 60000'] }]);
     const expected: string[] = [];
     for (let i = 0; i < 3; i++) {
       const dir = join(base, `svc${i}`);
@@ -192,8 +193,7 @@ describe.skipIf(!logrotate)('restarts in the middle of rotations', () => {
     const conf = join(sub, 'lr.conf');
     writeFileSync(conf, `${log} {\n  rotate 100\n  create\n  missingok\n}\n`, { mode: 0o644 });
     const flows = [{ filePattern: join(sub, 'app.log*'), stream }];
-    let agent = start(sub, flows);
-    await agent.waitForLog(hasMsg('agent started'));
+    let agent = await started(sub, flows);
     const expected: string[] = [];
     append(log, expected, 'a', 0, 300);
     await until(() => accepted(stream).length >= 300, 'first lines', 30_000, agentOutput(agent));
@@ -212,8 +212,7 @@ describe.skipIf(!logrotate)('restarts in the middle of rotations', () => {
     const log = join(sub, 'app.log');
     writeFileSync(log, '');
     const flows = [{ filePattern: log, stream }];
-    let agent = start(sub, flows);
-    await agent.waitForLog(hasMsg('agent started'));
+    let agent = await started(sub, flows);
     const expected: string[] = [];
     append(log, expected, 'a', 0, 300);
     await until(() => accepted(stream).length >= 300, 'first lines', 30_000, agentOutput(agent));
@@ -232,8 +231,7 @@ describe.skipIf(!logrotate)('restarts in the middle of rotations', () => {
     const log = join(sub, 'app.log');
     writeFileSync(log, '');
     const flows = [{ filePattern: join(sub, 'app.log*'), stream }];
-    let agent = start(sub, flows);
-    await agent.waitForLog(hasMsg('agent started'));
+    let agent = await started(sub, flows);
     const expected: string[] = [];
     for (let i = 0; i < 10; i++) {
       append(log, expected, `r${i}`, 0, 500);
@@ -255,8 +253,7 @@ describe.skipIf(!logrotate)('look-alike files', () => {
     const { stream, sub } = suite.newCase();
     const dir = join(sub, 'csv');
     mkdirSync(dir);
-    const agent = start(sub, [{ filePattern: join(dir, '*.csv'), stream }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: join(dir, '*.csv'), stream }]);
     const expected: string[] = [];
     const header = 'timestamp,host,level,message\n';
     for (let i = 0; i < 20; i++) {
@@ -277,8 +274,7 @@ describe.skipIf(!logrotate)('look-alike files', () => {
     writeFileSync(log, '');
     const conf = join(sub, 'lr.conf');
     writeFileSync(conf, `${log} {\n  rotate 10\n  copytruncate\n  missingok\n}\n`, { mode: 0o644 });
-    const agent = start(sub, [{ filePattern: join(sub, 'big.log*'), stream, }]);
-    await agent.waitForLog(hasMsg('agent started'));
+    const agent = await started(sub, [{ filePattern: join(sub, 'big.log*'), stream, }]);
     const expected: string[] = [];
     const pad = 'x'.repeat(990);
     const parts: string[] = [];
