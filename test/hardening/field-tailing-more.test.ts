@@ -267,6 +267,30 @@ describe.skipIf(!logrotate)('look-alike files', () => {
     expect({ ...c, headers }).toEqual({ missing: 0, duplicated: 1, unexpected: 0, total: expected.length, headers: 20 });
   });
 
+  // b.csv is found holding only the header, so it is held as a possible
+  // copy of a.csv; a.csv is then rewritten in place and b.csv grows apart in
+  // the same moment. b.csv must be read from its start, not as a.csv's copy.
+  it('a new CSV holding only the shared header while the other is rewritten in place: the new one read whole', async () => {
+    const { stream, sub } = suite.newCase();
+    const a = join(sub, 'a.csv');
+    const b = join(sub, 'b.csv');
+    const header = 'timestamp,host,level,message\n';
+    writeFileSync(a, header);
+    const expected: string[] = [header];
+    append(a, expected, 'a,row', 0, 100);
+    const agent = await started(sub, [{ filePattern: join(sub, '*.csv'), stream }]);
+    await until(() => accepted(stream).length >= 101, 'a read', 30_000, agentOutput(agent));
+    writeFileSync(b, header);
+    expected.push(header);
+    await sleep(300);
+    writeFileSync(a, header);
+    expected.push(header);
+    append(b, expected, 'b,row', 0, 100);
+    append(a, expected, 'a2,row', 0, 10);
+    // The header is in three places: one distinct line sent three times.
+    expect(await settle(agent, stream, expected, 30_000)).toEqual({ missing: 0, duplicated: 1, unexpected: 0, total: expected.length });
+  });
+
   it('real copytruncate of a large file (40 MB, rotated while the agent is still reading it), writer paused: zero duplicates, zero loss', async () => {
     // 8 shards: a shard takes 1 MB/s and 1,000 records/s.
     const { stream, sub } = suite.newCase(8);
