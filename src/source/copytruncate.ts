@@ -154,14 +154,27 @@ export class CopyTruncate {
 
   private async release(original: Tailer, epoch: Epoch): Promise<void> {
     for (const copy of [...original.copies]) {
-      copy.unhold();
-      if (!copy.fh) continue;
+      if (!copy.fh) {
+        copy.unhold();
+        continue;
+      }
       let size = copy.size;
       try {
         size = (await statHandle(copy.fh)).size;
       } catch {
         /* keep the last known size */
       }
+      // A candidate that grew apart since its last look (a look-alike
+      // written to while the other file was rewritten) is no copy: reading
+      // it from the original's frontier would skip its own lines.
+      const prefix = size > copy.prefix.length ? await readPrefix(copy.fh, size).catch(() => undefined) : copy.prefix;
+      if (prefix && !samePrefix(epoch.prefix, prefix)) {
+        copy.prefix = prefix;
+        copy.size = size;
+        this.own(copy, performance.now(), 'it grew apart from it');
+        continue;
+      }
+      copy.unhold();
       this.begin(copy, epoch, size);
     }
   }
