@@ -2,7 +2,8 @@ import type { RecordSink, SourceRecord } from './types.js';
 
 /** The part of a processor chain the pipeline needs: bytes in, bytes or a skip out. */
 export interface RecordProcessor {
-  process(data: Buffer): Buffer | null;
+  /** `record` is passed whole as the bytes' origin (path, offset): no allocation. */
+  process(data: Buffer, record: SourceRecord): Buffer | null;
 }
 
 /**
@@ -17,7 +18,7 @@ export class ProcessStage implements RecordSink {
   ) {}
 
   push(record: SourceRecord): boolean {
-    const data = this.processor.process(record.data);
+    const data = this.processor.process(record.data, record);
     if (data === null) {
       record.acker.ack(record.start, record.end);
       return true;

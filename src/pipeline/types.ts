@@ -22,6 +22,8 @@ export interface SourceRecord {
   /** Byte offsets in the source file that this record covers. */
   start: number;
   end: number;
+  /** The file the bytes were read from; `path` is its name now (it follows renames). */
+  file: { readonly path: string };
 }
 
 /** The next stage, as seen by the one before it. */

@@ -1,7 +1,8 @@
 import { layoutJson } from './json-writer.js';
 import { JSON_FORMAT_KEY, readJsonFormat, type OptionDefinition } from './option-table.js';
 import type { JsonFormat, ProcessingOption } from './options.js';
-import { lineText, type Processor } from './processor.js';
+import { compileValue, hasTemplate, ORIGIN_TEMPLATES, stringsIn, unknownTemplates, type ValueWriter } from './origin-template.js';
+import { lineText, type Processor, type RecordOrigin } from './processor.js';
 
 export type AddMetadataOption = Extract<ProcessingOption, { optionName: 'ADDMETADATA' }>;
 
@@ -14,12 +15,19 @@ export type AddMetadataOption = Extract<ProcessingOption, { optionName: 'ADDMETA
  * the configured value as given (null when the entry has none). `data` is
  * the record's text as a JSON string, even when the record is JSON itself,
  * without its one trailing newline.
+ *
+ * Not in the agent: a string value in `metadata` may hold `{{path}}`,
+ * `{{hostname}}` and `{{offset}}` (origin-template.ts), filled per record
+ * from where its bytes came from; without them the output is the agent's.
  */
 export function createAddMetadata(opt: AddMetadataOption): Processor {
   const pretty = opt.jsonFormat === 'PRETTYPRINT';
-  // Everything but ts and data is the same for every record: lay it out once.
-  const metadata = metadataText(opt.metadata, opt.jsonFormat);
-  const metadataPart = pretty ? `"metadata" : ${metadata.replaceAll('\n', '\n  ')},\n  "data" : ` : `"metadata":${metadata},"data":`;
+  // Everything but ts, templates and data is the same for every record: lay it out once.
+  const { text: metadata, writers } = compileMetadata(opt.metadata, opt.jsonFormat);
+  const wrap = (m: string): string => (pretty ? `"metadata" : ${m.replaceAll('\n', '\n  ')},\n  "data" : ` : `"metadata":${m},"data":`);
+  const metadataPart = wrap(metadata);
+  // With templates: the laid-out text split around them, [lit, value, lit, ...].
+  const pieces = writers.length === 0 ? [] : wrap(metadata).split(SLOT);
   const open = pretty ? '{\n  ' : '{';
   const tsKey = pretty ? '"ts" : "' : '"ts":"';
   const tsEnd = pretty ? '",\n  ' : '",';
@@ -28,8 +36,17 @@ export function createAddMetadata(opt: AddMetadataOption): Processor {
   let lastMs = -1;
   let lastIso = '';
 
+  const metadataFor =
+    writers.length === 0
+      ? (): string => metadataPart
+      : (origin: RecordOrigin): string => {
+          let s = pieces[0]!;
+          for (let i = 0; i < writers.length; i++) s += writers[i]!(origin) + pieces[i + 1]!;
+          return s;
+        };
+
   return {
-    process(data: Buffer): Buffer {
+    process(data: Buffer, origin: RecordOrigin): Buffer {
       let out = open;
       if (withTs) {
         const now = Date.now();
@@ -39,23 +56,65 @@ export function createAddMetadata(opt: AddMetadataOption): Processor {
         }
         out += tsKey + lastIso + tsEnd;
       }
-      out += metadataPart + JSON.stringify(lineText(data)) + tail;
+      out += metadataFor(origin) + JSON.stringify(lineText(data)) + tail;
       return Buffer.from(out, 'utf8');
     },
   };
 }
 
-function metadataText(metadata: unknown, format: JsonFormat): string {
-  if (metadata === undefined || metadata === null) return 'null';
-  return layoutJson(JSON.stringify(metadata) ?? 'null', format);
+/** Stands for a templated value in the laid-out text; JSON text never holds a raw NUL. */
+const SLOT = '\u0000';
+
+/**
+ * The metadata's JSON text, laid out once, with each templated string value
+ * replaced by SLOT, and the writers of those values in text order.
+ */
+function compileMetadata(metadata: unknown, format: JsonFormat): { text: string; writers: ValueWriter[] } {
+  if (metadata === undefined || metadata === null) return { text: 'null', writers: [] };
+  const writers: ValueWriter[] = [];
+  const marks: string[] = [];
+  const strings = stringsIn(metadata);
+  // A string no key or value of the user's is, so its JSON token is ours alone.
+  const raw = JSON.stringify(metadata) ?? '';
+  let markText = '\u0000';
+  while (raw.includes(JSON.stringify(markText))) markText += '\u0000';
+  const mark = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (!hasTemplate(v)) return v;
+      marks.push(v);
+      return markText;
+    }
+    if (Array.isArray(v)) return v.map(mark);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mark(x)]));
+    return v;
+  };
+  const marked = strings.some(hasTemplate) ? mark(metadata) : metadata;
+  let text = layoutJson(JSON.stringify(marked) ?? 'null', format);
+  if (marks.length > 0) {
+    // Each whole token `"<markText>"` is a templated value, in text order; JSON
+    // text never holds a raw NUL, so SLOT cannot occur otherwise.
+    text = text.replaceAll(JSON.stringify(markText), SLOT);
+    for (const m of marks) writers.push(compileValue(m));
+  }
+  return { text, writers };
 }
+
 
 export const ADDMETADATA: OptionDefinition<'ADDMETADATA'> = {
   optionName: 'ADDMETADATA',
   javaSource: 'AddMetadataConverter.java',
   summary: 'wraps each record as {"ts", "metadata", "data"}',
   keys: [
-    { name: 'metadata', type: 'map', default: null, description: 'any JSON value (usually a map) written as "metadata" in every record; null when absent' },
+    {
+      name: 'metadata',
+      type: 'map',
+      default: null,
+      description:
+        'any JSON value (usually a map) written as "metadata" in every record; null when absent. A string value may hold templates, filled per record: ' +
+        Object.entries(ORIGIN_TEMPLATES)
+          .map(([k, v]) => `{{${k}}} ${v}`)
+          .join('; '),
+    },
     {
       name: 'timestamp',
       type: 'bool',
@@ -66,6 +125,9 @@ export const ADDMETADATA: OptionDefinition<'ADDMETADATA'> = {
   ],
   read(r) {
     const metadata = r.has('metadata') ? r.plain('metadata') : null;
+    for (const name of stringsIn(metadata).flatMap(unknownTemplates)) {
+      r.fail('metadata', `\`{{${name}}}\` is not a template`, `the templates are ${Object.keys(ORIGIN_TEMPLATES).map((k) => `{{${k}}}`).join(', ')}`);
+    }
     return { optionName: 'ADDMETADATA', metadata, timestamp: readTimestamp(r), jsonFormat: readJsonFormat(r) };
   },
   create: (opt) => createAddMetadata(opt),

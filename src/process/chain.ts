@@ -1,5 +1,5 @@
 import type { ProcessingOption } from './options.js';
-import type { Processor, ProcessorContext } from './processor.js';
+import type { Processor, ProcessorContext, RecordOrigin } from './processor.js';
 import { createProcessor } from './registry.js';
 import { LogSampler } from './sampler.js';
 
@@ -9,9 +9,10 @@ export interface ProcessorChain {
    * The processed bytes of one framed record, or null when a processor
    * skipped it on purpose (the caller acks its bytes as done). When a
    * processor fails, the record comes back as it went in, as the Kinesis
-   * Agent sends raw data then. Never throws.
+   * Agent sends raw data then. `origin` says where the bytes came from
+   * (UNKNOWN_ORIGIN when the caller reads no file: bench, tests). Never throws.
    */
-  process(data: Buffer): Buffer | null;
+  process(data: Buffer, origin?: RecordOrigin): Buffer | null;
   /**
    * Resolves once every processor can do its full work: ADDEC2METADATA has
    * made its first metadata fetch (success or not). Start reading after it so
@@ -21,6 +22,9 @@ export interface ProcessorChain {
   /** Stops background work (metadata refresh). */
   close(): void;
 }
+
+/** The origin of bytes that came from no file: path "" at offset 0. */
+export const UNKNOWN_ORIGIN: RecordOrigin = { start: 0, file: { path: '' } };
 
 const PASS_THROUGH: ProcessorChain = {
   process: (data) => data,
@@ -60,22 +64,22 @@ export function createProcessorChain(options: readonly ProcessingOption[], ctx: 
 
   const run =
     processors.length === 1
-      ? (data: Buffer): Buffer | null => {
+      ? (data: Buffer, origin: RecordOrigin = UNKNOWN_ORIGIN): Buffer | null => {
           let out: Buffer | null;
           try {
-            out = processors[0]!.process(data);
+            out = processors[0]!.process(data, origin);
           } catch (err) {
             return failed(data, 0, err);
           }
           if (out === null) metrics.recordsSkipped++;
           return out;
         }
-      : (data: Buffer): Buffer | null => {
+      : (data: Buffer, origin: RecordOrigin = UNKNOWN_ORIGIN): Buffer | null => {
           let out: Buffer = data;
           let step = 0;
           try {
             for (; step < processors.length; step++) {
-              const next = processors[step]!.process(out);
+              const next = processors[step]!.process(out, origin);
               if (next === null) {
                 metrics.recordsSkipped++;
                 return null;

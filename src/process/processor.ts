@@ -10,13 +10,24 @@ export interface ProcessorContext {
 }
 
 /**
+ * Where a record's bytes came from. The pipeline's SourceRecord is one, so
+ * passing it costs nothing; only ADDMETADATA's `{{...}}` templates read it.
+ */
+export interface RecordOrigin {
+  /** Byte offset in the file of the record's first byte (its first line). */
+  readonly start: number;
+  /** The file as the source knows it now; `path` follows renames. */
+  readonly file: { readonly path: string };
+}
+
+/**
  * One dataProcessingOptions entry, ready to run. `process` returns the new
  * bytes, or null to skip the record on purpose; it throws RecordConversionError
  * (or anything else) when the record cannot be converted, and the chain then
  * sends the record as it was read, as the Kinesis Agent does.
  */
 export interface Processor {
-  process(data: Buffer): Buffer | null;
+  process(data: Buffer, origin: RecordOrigin): Buffer | null;
   /** Resolves once the processor has what it needs to do its work (ADDEC2METADATA's first fetch). */
   ready?(): Promise<void>;
   close?(): void;

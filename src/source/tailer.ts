@@ -287,12 +287,13 @@ export class Tailer {
     this.tracker = tracker;
     const deps = this.deps;
     const out: FramerOutput = {
-      record(data, start, end, truncated) {
+      // Arrow: the record points at this tailer as its file (its path now, no copy per record).
+      record: (data, start, end, truncated) => {
         tracker.register(end);
         deps.metrics.recordsParsed++;
         deps.metrics.bytesParsed += data.length;
         if (truncated) deps.metrics.recordsTruncated++;
-        if (!deps.sink.push({ data, acker: tracker, start, end })) deps.onBackpressure();
+        if (!deps.sink.push({ data, acker: tracker, start, end, file: this })) deps.onBackpressure();
       },
       skip(start, end) {
         tracker.register(end);

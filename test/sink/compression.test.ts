@@ -14,7 +14,7 @@ const decode: Record<CompressionKind, (b: Buffer) => Buffer> = { gzip: gunzipSyn
 
 function record(data: Buffer | string, start = 0): SourceRecord {
   const d = Buffer.from(data);
-  return { data: d, acker: { ack() {} }, start, end: start + d.length };
+  return { data: d, acker: { ack() {} }, start, end: start + d.length, file: { path: 'test.log' } };
 }
 
 describe.each(['gzip', 'zstd'] as const)('%s', (kind) => {

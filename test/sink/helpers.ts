@@ -81,7 +81,7 @@ export function makeRecords(count: number, acker: Acker, pad = 0, prefix = 'line
   let offset = 0;
   for (let i = 0; i < count; i++) {
     const data = Buffer.from(`${prefix}-${i} ${'x'.repeat(pad)}\n`);
-    out.push({ data, acker, start: offset, end: offset + data.length });
+    out.push({ data, acker, start: offset, end: offset + data.length, file: { path: 'test.log' } });
     offset += data.length;
   }
   if (acker instanceof RecordingAcker) acker.track(out);

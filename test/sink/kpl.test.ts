@@ -65,7 +65,7 @@ describe('KPL aggregated records', () => {
   it('a record too large for an aggregate travels plain', () => {
     const packer = new KplPacker(() => ({ kind: 'key', key: 's' }), 1024 * 1024);
     const acker = new RecordingAcker();
-    const big = { data: Buffer.alloc(1024 * 1024 - 20, 0x62), acker, start: 0, end: 10 };
+    const big = { data: Buffer.alloc(1024 * 1024 - 20, 0x62), acker, start: 0, end: 10, file: { path: 'test.log' } };
     packer.add(big, 'k');
     const [entry] = packer.take();
     expect(entry!.data).toBe(big.data);

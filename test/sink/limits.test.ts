@@ -10,7 +10,7 @@ function sized(sizes: number[], acker: RecordingAcker): SourceRecord[] {
   const records = sizes.map((size, i) => {
     const head = `r${i} `;
     const data = Buffer.from(head + 'y'.repeat(Math.max(0, size - head.length - 1)) + '\n');
-    const r = { data, acker, start: offset, end: offset + data.length };
+    const r = { data, acker, start: offset, end: offset + data.length, file: { path: 'test.log' } };
     offset += data.length;
     return r;
   });

@@ -112,9 +112,9 @@ describe('plain packing', () => {
     const { PlainPacker } = await import('../../src/sink/entry.ts');
     const packer = new PlainPacker(true, 1024 * 1024, () => 'short');
     const acker = { ack() {} };
-    const big = { data: Buffer.alloc(1024 * 1024 - 256, 0x61), acker, start: 0, end: 1 };
+    const big = { data: Buffer.alloc(1024 * 1024 - 256, 0x61), acker, start: 0, end: 1, file: { path: 'test.log' } };
     const longKey = 'é'.repeat(256); // 512 bytes in UTF-8
-    const small = { data: Buffer.from('x\n'), acker, start: 1, end: 3 };
+    const small = { data: Buffer.from('x\n'), acker, start: 1, end: 3, file: { path: 'test.log' } };
     expect(packer.cost(big, longKey).bytes).toBe(big.data.length + 5);
     packer.add(big, longKey);
     packer.add(small, longKey);
