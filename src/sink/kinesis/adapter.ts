@@ -5,7 +5,7 @@ import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
 import { entryFailure, entryResults, type EntryResult } from '../answer.js';
-import type { DestinationContext } from '../errors.js';
+import { classifyError, type DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
 import { putRecordsLimits, readRecordLimit } from './record-size.js';
@@ -64,12 +64,16 @@ export class KinesisAdapter implements DestinationAdapter {
 
   /** Reads the stream's record size limit (DescribeStreamSummary, or the flow's `maxRecordSizeKiB`) into `limits`. */
   async learnLimits(): Promise<void> {
-    const limit = await readRecordLimit(this.client, streamTarget(this.context.streamName), this.configuredKiB, (err) =>
-      this.log.warn(
+    const limit = await readRecordLimit(this.client, streamTarget(this.context), this.configuredKiB, (err) => {
+      // Only a refusal (no permission, no such stream) is the user's to act on here; an
+      // endpoint that cannot be reached is reported once by delivery, which retries it.
+      const user = classifyError(err, this.context).kind === 'user';
+      (user ? this.log.warn : this.log.debug).call(
+        this.log,
         { err: err.message },
         'cannot read the stream\'s MaxRecordSizeInKiB (DescribeStreamSummary); records are cut at 1 MiB (set maxRecordSizeKiB in the flow for a stream with larger records)',
-      ),
-    );
+      );
+    });
     const before = this.limits.bytesPerRecord;
     this.limits = putRecordsLimits(limit.kib);
     if (this.limits.bytesPerRecord !== before) {
