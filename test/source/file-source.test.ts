@@ -141,6 +141,22 @@ describe('FileSource', () => {
     await expectLines(lines('k', 0, 110));
   });
 
+  it('holds a copy of a file found empty, taken before the first read of what was appended, and drops it once deleted', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, '');
+    h = await startSource(dir, testFlow([`${p}*`]));
+    const { appendFileSync, copyFileSync } = await import('node:fs');
+    // Both at once: the rescan for the copy comes before app.log's turn.
+    appendFileSync(p, text(lines('e', 0, 100)));
+    copyFileSync(p, `${p}.1`);
+    await expectLines(lines('e', 0, 100));
+    await rm(`${p}.1`);
+    await appendFile(p, text(lines('e', 100, 110)));
+    await expectLines(lines('e', 0, 110));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(checkExactlyOnce(h.sink.lines(), lines('e', 0, 110)).duplicated).toEqual([]);
+  });
+
   it('reads a deleted file to its end while the destination is down', async () => {
     const p = join(dir, 'app.log');
     h = await startSource(dir, testFlow([p]), { sink: { capacity: 50 } });
