@@ -140,6 +140,15 @@ export class CopyTruncate {
       hold.original.nudge();
       return 'held';
     }
+    // Deleted or renamed while held, and no rescan has said which yet (this
+    // turn came late, on a loaded machine): read from its start, a deleted
+    // copy would send its original's lines again. Wait for the rescan: it
+    // marks the candidate gone (dropped above) or moved.
+    const at = await statPath(t.fsPath);
+    if (at?.key !== t.key) {
+      t.nudge();
+      return 'held';
+    }
     return this.own(t, now, quiet ? `no truncation followed within ${COPY_QUIET_MS} ms` : `held ${COPY_HOLD_MAX_MS} ms`);
   }
 

@@ -416,6 +416,13 @@ export class FileSource {
       this.store.touch(this.flow.id, t.dev, t.ino);
     }
 
+    // A file read from empty has no first line until its turn reads one: a
+    // copy of it found by this scan must still be known for one.
+    if (this.firstScanDone && [...found.keys()].some((k) => !this.tailers.has(k))) {
+      for (const t of this.tailers.values()) await t.refreshPrefix().catch(() => {});
+      this.copies.invalidate(now);
+    }
+
     // Entries as they were before this scan placed anything: a file started
     // over below must not hide what its entry said from its copy.
     let known: CheckpointEntry[] | undefined;

@@ -410,6 +410,25 @@ export class Tailer {
     this.framer.endOfInput();
   }
 
+  /**
+   * Reading (or read) and its first bytes not all known yet (found empty,
+   * its turn not come since it grew): take them from the file now, so that
+   * a copy of it found before that turn is known for one. Bytes that no
+   * longer begin like the known prefix are left to the truncation check.
+   */
+  async refreshPrefix(): Promise<void> {
+    const fh = this.fh;
+    if (!fh || this.state.kind === 'placing' || this.state.kind === 'held' || this.prefix.length >= FINGERPRINT_MAX_BYTES) return;
+    const { size } = pollHandle(fh);
+    // Shorter than last seen: truncated, the read turn's to notice.
+    if (size <= this.prefix.length || size < this.size) return;
+    const head = await readPrefix(fh, size);
+    if (head.length <= this.prefix.length || !head.subarray(0, this.prefix.length).equals(this.prefix)) return;
+    // The read turn checks the size it knows against the prefix: both move.
+    this.size = Math.max(this.size, head.length);
+    this.prefix = head;
+  }
+
   async close(): Promise<void> {
     const fh = this.fh;
     this.fh = undefined;

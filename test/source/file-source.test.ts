@@ -118,6 +118,45 @@ describe('FileSource', () => {
     await expectLines([...lines('c', 0, 120), ...lines('d', 0, 10)]);
   });
 
+  it('drops a held copy deleted before it was released, even when its quiet time passed before the rescan saw it gone', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('k', 0, 100)));
+    h = await startSource(dir, testFlow([`${p}*`]));
+    await expectLines(lines('k', 0, 100));
+    const { copyFileSync, rmSync } = await import('node:fs');
+    copyFileSync(p, `${p}.1`);
+    await waitFor(
+      () => h!.source.status().some((s) => s.path.endsWith('app.log.1') && s.state === 'waiting'),
+      () => JSON.stringify(h!.source.status()),
+    );
+    // Deleted, then the event loop stalls past COPY_QUIET_MS (a loaded
+    // machine): the candidate's next turn comes before any rescan did.
+    rmSync(`${p}.1`);
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      /* stall */
+    }
+    await waitFor(() => !h!.source.status().some((s) => s.path.endsWith('app.log.1')), () => JSON.stringify(h!.source.status()));
+    await appendFile(p, text(lines('k', 100, 110)));
+    await expectLines(lines('k', 0, 110));
+  });
+
+  it('holds a copy of a file found empty, taken before the first read of what was appended, and drops it once deleted', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, '');
+    h = await startSource(dir, testFlow([`${p}*`]));
+    const { appendFileSync, copyFileSync } = await import('node:fs');
+    // Both at once: the rescan for the copy comes before app.log's turn.
+    appendFileSync(p, text(lines('e', 0, 100)));
+    copyFileSync(p, `${p}.1`);
+    await expectLines(lines('e', 0, 100));
+    await rm(`${p}.1`);
+    await appendFile(p, text(lines('e', 100, 110)));
+    await expectLines(lines('e', 0, 110));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(checkExactlyOnce(h.sink.lines(), lines('e', 0, 110)).duplicated).toEqual([]);
+  });
+
   it('reads a deleted file to its end while the destination is down', async () => {
     const p = join(dir, 'app.log');
     h = await startSource(dir, testFlow([p]), { sink: { capacity: 50 } });
