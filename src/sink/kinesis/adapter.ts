@@ -5,7 +5,7 @@ import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
 import { entryFailure, entryResults, type EntryResult } from '../answer.js';
-import { classifyError, type DestinationContext } from '../errors.js';
+import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
 import { putRecordsLimits, readRecordLimit } from './record-size.js';
@@ -67,7 +67,8 @@ export class KinesisAdapter implements DestinationAdapter {
     const limit = await readRecordLimit(this.client, streamTarget(this.context), this.configuredKiB, (err) => {
       // Only a refusal (no permission, no such stream) is the user's to act on here; an
       // endpoint that cannot be reached is reported once by delivery, which retries it.
-      const user = classifyError(err, this.context).kind === 'user';
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const user = status !== undefined && status >= 400 && status < 500 && status !== 429;
       (user ? this.log.warn : this.log.debug).call(
         this.log,
         { err: err.message },
