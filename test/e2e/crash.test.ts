@@ -1,36 +1,26 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.ts';
-import { KinesisLocal } from '../support/kinesis-local.ts';
+import { useKinesisLocal } from '../support/kinesis-local.ts';
 
-let local: KinesisLocal;
-let dir: string;
-beforeAll(async () => {
-  local = await KinesisLocal.start();
-  dir = mkdtempSync(join(tmpdir(), 'ka-crash-'));
-});
-afterAll(async () => {
-  await local?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = useKinesisLocal('ka-crash-');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crashes', () => {
   it('loses nothing when SIGKILLed repeatedly while shipping a growing file', async () => {
     const stream = 'crash-loop';
-    await local.createStream(stream, 2);
-    const log = join(dir, 'app.log');
-    const config = join(dir, 'agent.yaml');
+    await env.local.createStream(stream, 2);
+    const log = join(env.dir, 'app.log');
+    const config = join(env.dir, 'agent.yaml');
     writeFileSync(log, '');
     // Small batches and little concurrency bound what can be in flight at a kill.
     const maxBufferSizeRecords = 200;
     const maxInFlightRequests = 2;
     writeFileSync(
       config,
-      `kinesis.endpoint: ${local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(dir, 'cp')}\n` +
+      `kinesis.endpoint: ${env.local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(env.dir, 'cp')}\n` +
         `flows:\n  - filePattern: ${log}\n    kinesisStream: ${stream}\n    initialPosition: START_OF_FILE\n` +
         `    maxBufferAgeMillis: 1000\n    maxBufferSizeRecords: ${maxBufferSizeRecords}\n    maxInFlightRequests: ${maxInFlightRequests}\n`,
     );
@@ -60,7 +50,7 @@ describe('crashes', () => {
     }
 
     const agent = AgentProcess.start(config, { KINESIS_AGENT_LOG_LEVEL: 'warn' });
-    const records = await local.waitFor(stream, (r) => new Set(r.map((x) => x.data.toString())).size >= written, 60_000);
+    const records = await env.local.waitFor(stream, (r) => new Set(r.map((x) => x.data.toString())).size >= written, 60_000);
     expect((await agent.stop('SIGTERM')).code, agent.stderr).toBe(0);
 
     const seen = new Map<string, number>();

@@ -1,20 +1,10 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.ts';
-import { KinesisLocal } from '../support/kinesis-local.ts';
+import { useKinesisLocal } from '../support/kinesis-local.ts';
 
-let local: KinesisLocal;
-let dir: string;
-beforeAll(async () => {
-  local = await KinesisLocal.start();
-  dir = mkdtempSync(join(tmpdir(), 'ka-ml-'));
-});
-afterAll(async () => {
-  await local?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = useKinesisLocal('ka-ml-');
 
 const traces = (name: string) => new URL(`../source/fixtures/traces/${name}`, import.meta.url);
 
@@ -26,9 +16,9 @@ function committed(file: string): Record<string, number> {
 
 describe('multi-line presets and container formats through the running agent', () => {
   it('sends a Java trace as one record, and a CRI-wrapped Python trace split in P/F parts as the application printed it', async () => {
-    await local.createStream('ml-java');
-    await local.createStream('ml-cri');
-    const javaLog = join(dir, 'java.log');
+    await env.local.createStream('ml-java');
+    await env.local.createStream('ml-cri');
+    const javaLog = join(env.dir, 'java.log');
     copyFileSync(traces('java.log'), javaLog);
 
     // The Python program's output as the kubelet writes it, its long line in three parts.
@@ -39,21 +29,21 @@ describe('multi-line presets and container formats through the running agent', (
       `2026-11-30T12:01:00.0Z stdout P ${long.slice(0, 1000)}\n` +
       `2026-11-30T12:01:00.1Z stdout P ${long.slice(1000, 2000)}\n` +
       `2026-11-30T12:01:00.2Z stdout F ${long.slice(2000)}`;
-    const criLog = join(dir, 'pod.log');
+    const criLog = join(env.dir, 'pod.log');
     writeFileSync(criLog, cri);
 
-    const checkpoints = join(dir, 'cp');
-    const config = join(dir, 'agent.yaml');
+    const checkpoints = join(env.dir, 'cp');
+    const config = join(env.dir, 'agent.yaml');
     const flow = (file: string, stream: string, extra: string) =>
       `  - filePattern: ${file}\n    kinesisStream: ${stream}\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n${extra}`;
     writeFileSync(
       config,
-      `kinesis.endpoint: ${local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${checkpoints}\nflows:\n` +
+      `kinesis.endpoint: ${env.local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${checkpoints}\nflows:\n` +
         flow(javaLog, 'ml-java', '    multiLine: java\n') +
         flow(criLog, 'ml-cri', '    containerFormat: cri\n    multiLine: python\n    multiLineStartPattern: "^\\\\d{4}-"\n'),
     );
     const agent = AgentProcess.start(config);
-    const read = async (s: string, n: number) => (await local.waitFor(s, (r) => r.length >= n)).map((r) => r.data.toString());
+    const read = async (s: string, n: number) => (await env.local.waitFor(s, (r) => r.length >= n)).map((r) => r.data.toString());
 
     const java = readFileSync(javaLog, 'utf8').split(/(?<=\n)/);
     expect(await read('ml-java', 6)).toEqual([
@@ -93,7 +83,7 @@ describe('multi-line presets and container formats through the running agent', (
   });
 
   it('refuses a preset it does not know, naming the key and the presets', async () => {
-    const config = join(dir, 'bad.yaml');
+    const config = join(env.dir, 'bad.yaml');
     writeFileSync(config, `flows:\n  - filePattern: /tmp/x.log\n    kinesisStream: s\n    multiLine: jav\n    containerFormat: podman\n`);
     const { runCli } = await import('../support/agent-process.ts');
     const r = await runCli(['validate', '-c', config]);

@@ -1,20 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.ts';
-import { KinesisLocal } from '../support/kinesis-local.ts';
+import { useKinesisLocal } from '../support/kinesis-local.ts';
 
-let local: KinesisLocal;
-let dir: string;
-beforeAll(async () => {
-  local = await KinesisLocal.start();
-  dir = mkdtempSync(join(tmpdir(), 'ka-proc-'));
-});
-afterAll(async () => {
-  await local?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = useKinesisLocal('ka-proc-');
 
 const APACHE = [
   '203.0.113.7 - - [25/Nov/2026:17:40:38 +0000] "GET /api/v1/items?id=42 HTTP/2.0" 304 - "-" "curl/8.5.0"',
@@ -25,21 +15,21 @@ const APACHE = [
 describe('processing options through the running agent', () => {
   it('delivers each option’s records as documented, skipping lines LOGTOJSON cannot match', async () => {
     const streams = ['p-apache', 'p-csv', 'p-multiline', 'p-syslog'];
-    for (const s of streams) await local.createStream(s);
-    writeFileSync(join(dir, 'access.log'), APACHE.map((l) => `${l}\n`).join(''));
-    writeFileSync(join(dir, 'data.csv'), 'v1, v2\n1,2\n1,2,3,4\n');
+    for (const s of streams) await env.local.createStream(s);
+    writeFileSync(join(env.dir, 'access.log'), APACHE.map((l) => `${l}\n`).join(''));
+    writeFileSync(join(env.dir, 'data.csv'), 'v1, v2\n1,2\n1,2,3,4\n');
     writeFileSync(
-      join(dir, 'app.log'),
+      join(env.dir, 'app.log'),
       '2026-11-25 ERROR boom\n    at a.b(C.java:1)\n    at d.e(F.java:2)\n2026-11-25 INFO ok\n2026-11-25 INFO next\n',
     );
-    writeFileSync(join(dir, 'syslog'), 'Nov 25 17:40:38 web-1 sshd[2817]: Accepted publickey for ec2-user\nNov 25 17:40:39 web-1 cron: job done\n');
+    writeFileSync(join(env.dir, 'syslog'), 'Nov 25 17:40:38 web-1 sshd[2817]: Accepted publickey for ec2-user\nNov 25 17:40:39 web-1 cron: job done\n');
 
     const flow = (file: string, stream: string, extra: string) =>
-      `  - filePattern: ${join(dir, file)}\n    kinesisStream: ${stream}\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n${extra}`;
-    const config = join(dir, 'agent.yaml');
+      `  - filePattern: ${join(env.dir, file)}\n    kinesisStream: ${stream}\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n${extra}`;
+    const config = join(env.dir, 'agent.yaml');
     writeFileSync(
       config,
-      `kinesis.endpoint: ${local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(dir, 'cp')}\nflows:\n` +
+      `kinesis.endpoint: ${env.local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(env.dir, 'cp')}\nflows:\n` +
         flow(
           'access.log',
           'p-apache',
@@ -55,7 +45,7 @@ describe('processing options through the running agent', () => {
     );
     const agent = AgentProcess.start(config);
     const read = async (s: string, n: number) =>
-      (await local.waitFor(s, (r) => r.length >= n)).map((r) => r.data.toString());
+      (await env.local.waitFor(s, (r) => r.length >= n)).map((r) => r.data.toString());
 
     const apache = await read('p-apache', 2);
     expect(apache.map((r) => JSON.parse(r))).toEqual([
@@ -97,7 +87,7 @@ describe('processing options through the running agent', () => {
     await again.waitForLog((l) => l.msg === 'agent started');
     await new Promise((r) => setTimeout(r, 2000));
     expect((await again.stop()).code).toBe(0);
-    expect((await local.readAll('p-apache')).length).toBe(2);
-    expect((await local.readAll('p-multiline')).length).toBe(3);
+    expect((await env.local.readAll('p-apache')).length).toBe(2);
+    expect((await env.local.readAll('p-multiline')).length).toBe(3);
   });
 });

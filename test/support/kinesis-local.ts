@@ -3,7 +3,9 @@
  * LocalStack runs) on free loopback ports, for tests and the demo.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   CreateStreamCommand,
@@ -14,6 +16,7 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './free-port.ts';
 
 const require = createRequire(import.meta.url);
@@ -156,4 +159,22 @@ export class KinesisLocal {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
+}
+
+/**
+ * One kinesis-local and one temporary directory for a test file: started
+ * before its first test, stopped and removed after its last. Read `local`
+ * and `dir` inside tests (they are set once `beforeAll` has run).
+ */
+export function useKinesisLocal(dirPrefix: string): { readonly local: KinesisLocal; readonly dir: string } {
+  const env = {} as { local: KinesisLocal; dir: string };
+  beforeAll(async () => {
+    env.local = await KinesisLocal.start();
+    env.dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  });
+  afterAll(async () => {
+    await env.local?.stop();
+    if (env.dir) rmSync(env.dir, { recursive: true, force: true });
+  });
+  return env;
 }
