@@ -203,10 +203,14 @@ export class FileSource {
       if (t.path === path) {
         t.nudge();
         t.wantOpen();
-        known = true;
+        // A file that left its path (renamed out of the patterns, deleted)
+        // does not stand for it: the change may be a new file created there,
+        // a rename and create the watcher coalesced into one `change`.
+        if (!t.gone) known = true;
       }
     }
-    // A change to a file we do not tail yet (missed, or over the fd cap): look now.
+    // A change to a file we do not tail yet (missed, new at a path a gone
+    // file had, or over the fd cap): look now.
     if (!known && this.patterns.matches(path)) this.scanRequested = true;
     this.wake?.();
   }

@@ -269,7 +269,9 @@ export class Tailer {
    */
   pathChanged(now: number): boolean {
     this.pathCheckedAt = now;
-    if (this.fh === undefined || this.where.at === 'gone') return false;
+    // A gone file is still read through its descriptor, and its path still
+    // looked at: a file created there is new (the rename was seen first).
+    if (this.fh === undefined) return false;
     const seen = pathIdentitySync(this.fsPath) ?? '';
     if (seen === this.pathSeen) return false;
     this.pathSeen = seen;

@@ -78,6 +78,24 @@ describe('FileSource', () => {
     await expectLines(lines('x', 0, 200));
   });
 
+  for (const watchMode of ['events', 'poll'] as const) {
+    it(`finds a file created at the path of one renamed out of the patterns while that one is still read to its end, long before the rescan (${watchMode})`, async () => {
+      const p = join(dir, 'app.log');
+      await writeFile(p, text(lines('g0', 0, 10)));
+      const flow = testFlow([p], { maxTimeBetweenFileTrackerRefreshMillis: 120_000 });
+      h = await startSource(dir, flow, { source: { watchMode, rotatedGraceMillis: 60_000 } });
+      await expectLines(lines('g0', 0, 10));
+      await rename(p, join(dir, 'app.log.1'));
+      await waitFor(
+        () => h!.source.status().some((s) => s.state === 'gone'),
+        () => `never seen gone: ${JSON.stringify(h!.source.status())}`,
+      );
+      // The gone file is still read (grace of 60 s) while a new one takes its path.
+      await writeFile(p, text(lines('g1', 0, 10)));
+      await expectLines([...lines('g0', 0, 10), ...lines('g1', 0, 10)], 10_000);
+    });
+  }
+
   it('flushes an unterminated last line of a rotated-away file with a newline', async () => {
     const p = join(dir, 'app.log');
     await writeFile(p, 'one\ntwo');

@@ -266,6 +266,28 @@ async function runModel(ops: Op[], wide: boolean): Promise<void> {
   }
 }
 
+/**
+ * Counterexamples found before, run first every time. A file created at the
+ * path of a file renamed out of the patterns, while that one was still read
+ * to its end: the watcher reported a `change` for the path, taken as the old
+ * file's (CI, 2026-11-30).
+ */
+const FOUND: [Op[], boolean][] = [
+  [
+    [
+      { kind: 'rotate', f: 0 },
+      { kind: 'append', f: 2, n: 5 },
+      { kind: 'append', f: 3, n: 13 },
+      { kind: 'copytruncate', f: 0 },
+      { kind: 'append', f: 3, n: 27 },
+      { kind: 'rotate', f: 0 },
+      { kind: 'copytruncate', f: 3 },
+      { kind: 'append', f: 0, n: 33 },
+    ],
+    false,
+  ],
+];
+
 describe('tailing model (fast-check)', () => {
   // KA_MODEL_CASE='<counterexample as printed>' replays one case (KA_TEST_LOG=debug to see why it fails).
   it.runIf(process.env.KA_MODEL_CASE)('replays KA_MODEL_CASE', async () => {
@@ -278,7 +300,7 @@ describe('tailing model (fast-check)', () => {
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), fc.boolean(), async (ops, wide) => {
         await runModel(ops, wide);
       }),
-      { numRuns: Number(process.env.KA_MODEL_RUNS ?? 25), endOnFailure: true },
+      { numRuns: Number(process.env.KA_MODEL_RUNS ?? 25), endOnFailure: true, examples: FOUND },
     );
   }, 120_000);
 });
