@@ -221,11 +221,18 @@ export class FileSource {
       if (this.scanRequested && performance.now() - this.lastScanAt >= Math.min(this.pollMs, this.rescanMs)) await this.scan();
       const now = performance.now();
       let progressed = false;
-      // Oldest data first: a rotated file's rest before its successor's start.
-      const order = [...this.tailers.values()].sort((a, b) => a.mtimeMs - b.mtimeMs);
-      for (const t of order) {
-        if (this.stopped) break;
+      // Files at rest are settled here, without a turn: with many quiet
+      // files, a turn (an async call) each per poll was most of the idle CPU.
+      const due: Tailer[] = [];
+      for (const t of this.tailers.values()) {
         if (!t.wantsService) continue;
+        if (this.resting(t, now)) this.checkQuiet(t, now);
+        else due.push(t);
+      }
+      // Oldest data first: a rotated file's rest before its successor's start.
+      if (due.length > 1) due.sort((a, b) => a.mtimeMs - b.mtimeMs);
+      for (const t of due) {
+        if (this.stopped) break;
         if (await this.service(t, now)) progressed = true;
         if (this.backpressured) await this.waitForRoom();
       }
@@ -235,15 +242,28 @@ export class FileSource {
     }
   }
 
+  /**
+   * How often a caught-up file is polled (ms): every minTimeBetweenFilePollsMillis;
+   * with events on, one idle for a while only every second (an event still
+   * makes it read at once), to keep many quiet files cheap.
+   */
+  private spacing(t: Tailer, now: number): number {
+    const longIdle = this.watchMode === 'events' && t.eofSince >= 0 && now - t.eofSince > LONG_IDLE_MS;
+    return longIdle ? Math.max(this.pollMs, IDLE_POLL_MS) : this.pollMs;
+  }
+
+  /** A file being read, caught up, with neither its poll nor the look at its path due: nothing to do this turn. */
+  private resting(t: Tailer, now: number): boolean {
+    if (t.kind !== 'reading' || !t.fh || !t.caughtUp || t.nudged) return false;
+    const spacing = this.spacing(t, now);
+    return now - t.lastPollAt < spacing && now - t.pathCheckedAt < Math.max(spacing, PATH_CHECK_MS);
+  }
+
   /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
   private async service(t: Tailer, now: number): Promise<boolean> {
     if (t.kind === 'parked' && !(await this.reopen(t))) return false;
     if (!t.fh) return false;
-    // An idle file is polled at most every minTimeBetweenFilePollsMillis;
-    // with events on, one idle for a while only every second (an event
-    // still makes it read at once), to keep many quiet files cheap.
-    const longIdle = this.watchMode === 'events' && t.eofSince >= 0 && now - t.eofSince > LONG_IDLE_MS;
-    const spacing = longIdle ? Math.max(this.pollMs, IDLE_POLL_MS) : this.pollMs;
+    const spacing = this.spacing(t, now);
     // A new file where this one was found (a rename and create seen as one
     // `change`, a symlink swapped, or no event at all): look for it now.
     if ((t.nudged || now - t.pathCheckedAt >= Math.max(spacing, PATH_CHECK_MS)) && t.pathChanged(now)) {
