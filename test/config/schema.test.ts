@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { TOP_KEYS, TOP_NO_EFFECT } from '../../src/config/agent.js';
-import { FLOW_KEYS, FLOW_NO_EFFECT } from '../../src/config/flow.js';
+import { TOP_ROWS } from '../../src/config/agent-keys.js';
+import { FLOW_ROWS } from '../../src/config/flow-keys.js';
 import { parseConfigText } from '../../src/config/index.js';
 import { configSchema, type JsonSchema } from '../../src/config/schema.js';
 import { PROCESSORS } from '../../src/process/registry.js';
@@ -58,9 +58,9 @@ describe('kinesis-agent schema', () => {
   it('has exactly the keys of the reader\'s tables: a row added to one shows in the schema', () => {
     const dotless = (keys: string[]) => keys.filter((k) => !k.includes('.'));
     const heads = (keys: string[]) => keys.filter((k) => k.includes('.')).map((k) => k.split('.')[0]!);
-    const top = [...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)];
+    const top = TOP_ROWS.map((row) => row.name);
     expect(new Set(Object.keys(props(schema)))).toEqual(new Set([...top, ...heads(top)]));
-    const flow = [...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)];
+    const flow = FLOW_ROWS.map((row) => row.name);
     expect(new Set(Object.keys(props(flowSchema)))).toEqual(new Set([...flow, ...heads(flow)]));
     // Nested spelling: `cloudwatch: {emitMetrics: ...}` has the same keys as the dotted ones.
     expect(Object.keys(props(props(schema).cloudwatch!)).sort()).toEqual(top.filter((k) => k.startsWith('cloudwatch.')).map((k) => k.slice(11)).sort());
@@ -95,7 +95,7 @@ describe('kinesis-agent schema', () => {
     expect(violations(schema, { flows: [{ dataProcessingOptions: [{}] }] })).toEqual(['$.flows[0].dataProcessingOptions[0]: has no optionName']);
     // A processor key's row types it: customFieldNames is a list, never a map.
     expect(violations(schema, { flows: [{ dataProcessingOptions: [{ optionName: 'CSVTOJSON', customFieldNames: { a: 1 } }] }] })).toEqual([
-      '$.flows[0].dataProcessingOptions[0].customFieldNames: object is not array or string or number or integer or boolean or null',
+      '$.flows[0].dataProcessingOptions[0].customFieldNames: object is not array or string or number or boolean or null',
     ]);
   });
 });
