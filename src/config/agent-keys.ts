@@ -180,9 +180,12 @@ export const TOP_NO_EFFECT = keyTable({
   },
 });
 
-/** Every top-level key, in the order the docs list them: ours and the agent's, each destination's endpoint and region, then those without effect. */
+const services = rowsOf(TOP).findIndex((row) => row.name === 'sts.endpoint');
+
+/** Every top-level key, in the order the docs list them: each destination's endpoint and region first among the services', those without effect last. */
 export const TOP_ROWS: readonly KeyRow[] = [
-  ...rowsOf(TOP),
+  ...rowsOf(TOP).slice(0, services),
   ...DESTINATION_LIST.flatMap((d) => d.keys.service),
+  ...rowsOf(TOP).slice(services),
   ...rowsOf(TOP_NO_EFFECT),
 ];
