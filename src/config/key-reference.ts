@@ -9,7 +9,7 @@
 import { PROCESSORS } from '../process/registry.js';
 import { TOP, TOP_NO_EFFECT, TOP_ROWS } from './agent-keys.js';
 import { FLOW, FLOW_NO_EFFECT, FLOW_ROWS } from './flow-keys.js';
-import { rowsOf, type KeyRow } from './key-row.js';
+import { rangeOf, rowsOf, type KeyRow } from './key-row.js';
 import { DESTINATION_LIST } from '../sink/destinations.js';
 
 const TYPE_WORDS: Record<KeyRow['type'], string> = {
@@ -49,10 +49,7 @@ export function defaultCell(row: KeyRow): string {
 
 function rangeCell(row: KeyRow): string {
   if (row.values) return row.values.map((v) => `\`${v}\``).join(', ');
-  if (row.min !== undefined && row.max !== undefined) return `${row.min}..${row.max}`;
-  if (row.min !== undefined) return `${row.min} or more`;
-  if (row.max !== undefined) return `at most ${row.max}`;
-  return '';
+  return rangeOf(row);
 }
 
 function keyCell(row: KeyRow): string {

@@ -100,10 +100,10 @@ type BaseValue<R extends KeyRow> = R['type'] extends 'int'
 /** What Reader.read gives for a row: its type's value, or undefined when the row has no default. */
 export type RowValue<R extends KeyRow> = R extends { readonly default: KeyValue } ? BaseValue<R> : BaseValue<R> | undefined;
 
-/** The default as the docs and messages write it: the row's words, else its value. */
-export function defaultOf(row: KeyRow): string | undefined {
-  if (row.defaultText !== undefined) return row.defaultText;
-  if (row.default === undefined || row.default === null) return undefined;
-  if (Array.isArray(row.default)) return row.default.length === 0 ? 'none' : row.default.join(', ');
-  return JSON.stringify(row.default);
+/** An `int` row's range in words (`1..500`, `0 or more`); '' without one. */
+export function rangeOf(row: KeyRow): string {
+  if (row.min !== undefined && row.max !== undefined) return `${row.min}..${row.max}`;
+  if (row.min !== undefined) return `${row.min} or more`;
+  if (row.max !== undefined) return `at most ${row.max}`;
+  return '';
 }

@@ -18,7 +18,7 @@
 import { PROCESSORS } from '../process/registry.js';
 import { TOP_ROWS } from './agent-keys.js';
 import { FLOW_ROWS } from './flow-keys.js';
-import type { KeyRow } from './key-row.js';
+import { rangeOf, type KeyRow } from './key-row.js';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -43,7 +43,7 @@ const TYPES: Record<KeyRow['type'], readonly string[]> = {
 export function describeRow(row: KeyRow): string {
   const parts = [row.description];
   if (row.values) parts.push(`One of ${row.values.join(', ')}.`);
-  const range = row.min !== undefined && row.max !== undefined ? `${row.min}..${row.max}` : row.min !== undefined ? `${row.min} or more` : row.max !== undefined ? `at most ${row.max}` : '';
+  const range = rangeOf(row);
   const unit = row.unit && !['path', 'URL', 'glob'].includes(row.unit) ? row.unit : '';
   if (range || unit) parts.push(`${range ? `Range ${range}` : 'In'}${unit ? ` ${unit}` : ''}.`);
   if (row.defaultText) parts.push(`Default: ${row.defaultText}.`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -8,10 +9,13 @@ import { parseConfigText } from '../../src/config/index.js';
 import { configSchema, type JsonSchema } from '../../src/config/schema.js';
 import { PROCESSORS } from '../../src/process/registry.js';
 import { DESTINATION_LIST } from '../../src/sink/destinations.js';
+import { blankJsonComments } from '../../src/config/comments.js';
 import { violations } from './json-schema-subset.js';
 
 const root = new URL('../../', import.meta.url);
 const schema = configSchema();
+// A full draft-07 validator, already in node_modules (through eslint), beside the subset one.
+const ajvValidate = new Ajv({ allErrors: true }).compile(schema);
 const props = (s: JsonSchema): Record<string, JsonSchema> => (s.properties ?? {}) as Record<string, JsonSchema>;
 const flowSchema = props(schema).flows!.items as JsonSchema;
 const processorSchema = props(flowSchema).dataProcessingOptions!.items as JsonSchema;
@@ -22,8 +26,9 @@ function corpus(): { name: string; text: string }[] {
   const out = files.map((f) => ({ name: f, text: readFileSync(new URL(f, root), 'utf8') }));
   for (const test of ['kinesis-agent-configs.test.ts', 'load.test.ts']) {
     const src = readFileSync(new URL(`test/config/${test}`, root), 'utf8');
-    // `load(String.raw\`...\`)`, `load(\`...\`)`, `parseConfigText('...', ...)`: literals without interpolation.
-    const literal = /(?:load|parseConfigText)\(\s*(String\.raw)?(?:`([^`$]*)`|'([^'\n]*)')/g;
+    // `load(String.raw\`...\`)`, `load(\`...\`)`, `parseConfigText('...', ...)`, `const text = \`...\``, a temporary
+    // directory's `'agent.json': '...'`: literals without interpolation.
+    const literal = /(?:(?:load|parseConfigText)\(\s*|const [A-Za-z_]+ = |'agent\.(?:json|yaml)': )(String\.raw)?(?:`([^`$]*)`|'([^'\n]*)')/g;
     for (const m of src.matchAll(literal)) {
       const raw = m[2] ?? m[3]!.replaceAll('\\n', '\n');
       const text = m[1] || m[3] !== undefined ? raw : raw.replaceAll('\\\\', '\\');
@@ -83,10 +88,13 @@ describe('kinesis-agent schema', () => {
         continue; // refused by the agent: the schema may flag it or not
       }
       loaded += 1;
-      expect({ name, problems: violations(schema, parse(text, { uniqueKeys: false })) }).toEqual({ name, problems: [] });
+      // As the reader parses it: JSON comments blanked, a key given twice taking its last value.
+      const value: unknown = parse(blankJsonComments(text), { uniqueKeys: false });
+      expect({ name, problems: violations(schema, value) }).toEqual({ name, problems: [] });
+      expect({ name, ajv: ajvValidate(value) ? [] : ajvValidate.errors }).toEqual({ name, ajv: [] });
     }
     // The corpus is not empty by accident: the files and most test literals load.
-    expect(loaded).toBeGreaterThan(15);
+    expect(loaded).toBeGreaterThan(25);
   });
 
   it('flags what the agent refuses by type: flows that are not a list, a flow that is not a map', () => {
