@@ -45,6 +45,7 @@ export const FLOW = keyTable({
   maxBufferSizeRecords: {
     type: 'int',
     min: 1,
+    destinationLimit: 'recordsPerCall',
     unit: 'records',
     defaultText: `the destination's limit: ${perDestination('recordsPerCall')}`,
     description: 'Records per batch (one PutRecords / PutRecordBatch call), at most the destination\'s limit.',
@@ -52,6 +53,7 @@ export const FLOW = keyTable({
   maxBufferSizeBytes: {
     type: 'int',
     min: 1,
+    destinationLimit: 'bytesPerCall',
     unit: 'bytes',
     defaultText: `the destination's limit: ${perDestination('bytesPerCall')}`,
     description: 'Bytes per batch, at most the destination\'s limit.',
@@ -164,7 +166,7 @@ export const FLOW_ROWS: readonly KeyRow[] = [
   ...rowsOf(FLOW_NO_EFFECT),
 ];
 
-/** A batch key's row with the default and maximum of the flow's destination. */
-export function withLimit(row: KeyRow & { type: 'int' }, limits: DestinationDescriptor['limits'], limit: 'recordsPerCall' | 'bytesPerCall'): KeyRow & { type: 'int'; default: number } {
-  return { ...row, default: limits[limit], max: limits[limit] };
+/** A batch key's row with the default and maximum its `destinationLimit` takes from the flow's destination. */
+export function withLimit(row: KeyRow & { type: 'int'; destinationLimit: 'recordsPerCall' | 'bytesPerCall' }, limits: DestinationDescriptor['limits']): KeyRow & { type: 'int'; default: number } {
+  return { ...row, default: limits[row.destinationLimit], max: limits[row.destinationLimit] };
 }

@@ -67,8 +67,8 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   for (const other of DESTINATION_LIST) if (other !== descriptor) other.checkForeignKeys(r, descriptor, warnings);
 
   const maxBufferAgeMillis = r.read(FLOW.maxBufferAgeMillis);
-  const maxBufferSizeRecords = r.read(withLimit(FLOW.maxBufferSizeRecords, limits, 'recordsPerCall'));
-  const maxBufferSizeBytes = r.read(withLimit(FLOW.maxBufferSizeBytes, limits, 'bytesPerCall'));
+  const maxBufferSizeRecords = r.read(withLimit(FLOW.maxBufferSizeRecords, limits));
+  const maxBufferSizeBytes = r.read(withLimit(FLOW.maxBufferSizeBytes, limits));
   const minTimeBetweenFilePollsMillis = r.read(FLOW.minTimeBetweenFilePollsMillis);
   const maxTimeBetweenFileTrackerRefreshMillis = r.read(FLOW.maxTimeBetweenFileTrackerRefreshMillis);
   const retryInitialBackoffMillis = r.read(FLOW.retryInitialBackoffMillis);

@@ -49,6 +49,8 @@ export interface KeyRow {
   /** Largest accepted value of an `int` key. */
   readonly max?: number;
   readonly unit?: KeyUnit;
+  /** A flow's batch key: its default and maximum are this API limit of the flow's destination (sink/<kind>/limits.ts). */
+  readonly destinationLimit?: 'recordsPerCall' | 'bytesPerCall';
   /** `""` is accepted (and means "not given" unless the reader says otherwise). */
   readonly allowEmpty?: boolean;
   /** The Kinesis Agent refuses to start without it; here its absence is refused or warned about by the reader. */

@@ -13,9 +13,10 @@
  * (offered as completions; the reader takes other spellings, such as any
  * case), and a dotted key may be written nested (`cloudwatch: {emitMetrics: false}`).
  * What it does flag the reader refuses too: a value of the wrong shape, a
- * number out of range.
+ * number out of range (a batch key's range by the flow's destination).
  */
 import { PROCESSORS } from '../process/registry.js';
+import { DESTINATION_LIST } from '../sink/destinations.js';
 import { TOP_ROWS } from './agent-keys.js';
 import { FLOW_ROWS } from './flow-keys.js';
 import { rangeOf, type KeyRow } from './key-row.js';
@@ -108,11 +109,21 @@ function processorSchema(): JsonSchema {
   };
 }
 
+/** The maximum of each batch key in a flow that names this destination: its API limit. */
+function destinationLimits(): JsonSchema[] {
+  const limited = FLOW_ROWS.filter((row) => row.destinationLimit !== undefined);
+  return DESTINATION_LIST.map((d) => ({
+    if: { required: [d.streamKey] },
+    then: { properties: Object.fromEntries(limited.map((row) => [row.name, { maximum: d.limits[row.destinationLimit!] }])) },
+  }));
+}
+
 function flowSchema(): JsonSchema {
   return {
     type: 'object',
     description: 'One set of files and the stream it ships to: filePattern and one destination.',
     properties: propertiesOf(FLOW_ROWS, (row) => rowSchema(row, row.name === 'dataProcessingOptions' ? processorSchema() : undefined)),
+    allOf: destinationLimits(),
   };
 }
 

@@ -131,10 +131,12 @@ describe('the key tables and the reader', () => {
   });
 
   it('a batch key without a row default takes its destination\'s API limit', () => {
-    for (const [key, limit] of [['maxBufferSizeRecords', 'recordsPerCall'], ['maxBufferSizeBytes', 'bytesPerCall']] as const) {
-      const flows = DESTINATION_LIST.map((d, i) => ({ ...baseFlows()[i], [key]: d.limits[limit] }));
+    const limited = rowsOf(FLOW).filter((row) => row.destinationLimit !== undefined);
+    expect(limited.map((row) => row.name)).toEqual(['maxBufferSizeRecords', 'maxBufferSizeBytes']);
+    for (const row of limited) {
+      const flows = DESTINATION_LIST.map((d, i) => ({ ...baseFlows()[i], [row.name]: d.limits[row.destinationLimit!] }));
       expect(meaning({ flows })).toEqual(base());
-      expect(FLOW[key].defaultText).toContain(String(DESTINATION_LIST[0]!.limits[limit]));
+      for (const d of DESTINATION_LIST) expect(row.defaultText).toContain(`${d.title} ${d.limits[row.destinationLimit!]}`);
     }
   });
 
@@ -157,6 +159,20 @@ describe('the schema and the reader agree', () => {
     }
     return out;
   }
+
+  it('a batch key over its destination\'s API limit is flagged by the schema and refused by the reader', () => {
+    for (const row of rowsOf(FLOW).filter((r) => r.destinationLimit !== undefined)) {
+      DESTINATION_LIST.forEach((d, i) => {
+        const p = { row, flows: [i] };
+        const config = configWith(p, d.limits[row.destinationLimit!] + 1);
+        const key = { key: label(p) };
+        expect({ ...key, reader: read(config).problems.map((problem) => problem.path) }).toEqual({ ...key, reader: [`flows[${i}].${row.name}`] });
+        expect({ ...key, subset: violations(schema, config) }).toEqual({ ...key, subset: [`$.flows[${i}].${row.name}: ${d.limits[row.destinationLimit!] + 1} is over the maximum ${d.limits[row.destinationLimit!]}`] });
+        expect({ ...key, ajv: ajvValidate(config) }).toEqual({ ...key, ajv: false });
+        expect(ajvValidate(configWith(p, d.limits[row.destinationLimit!]))).toBe(true);
+      });
+    }
+  });
 
   it('every value the schema flags for a key, the reader refuses too, at the same key', () => {
     let checked = 0;
