@@ -16,6 +16,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { PROCESSORS } from '../../src/process/registry.js';
 import { DESTINATION_LIST } from '../../src/sink/destinations.js';
 import { violations } from './json-schema-subset.js';
+import { sampleValues } from '../process/option-samples.js';
 
 const ENV = { AWS_REGION: 'us-east-1' };
 const schema = configSchema();
@@ -138,6 +139,17 @@ describe('the key tables and the reader', () => {
       expect(meaning({ flows })).toEqual(base());
       for (const d of DESTINATION_LIST) expect(row.defaultText).toContain(`${d.title} ${d.limits[row.destinationLimit!]}`);
     }
+  });
+
+  /** Every processing option's row that has a default, with the option's required keys. */
+  const processorRows = Object.values(PROCESSORS).flatMap((def) => {
+    const required = Object.fromEntries(def.keys.filter((row) => row.required).map((row) => [row.name, sampleValues(row)[0]]));
+    return def.keys.filter((row) => row.default !== undefined).map((row) => [`${def.optionName}.${row.name}`, { optionName: def.optionName, ...required }, row] as const);
+  });
+
+  it.each(processorRows)('%s: its row\'s default is what the processor\'s reader uses when it is absent', (_, entry, row) => {
+    const flowWith = (e: Record<string, unknown>) => ({ flows: [{ ...baseFlows()[0], dataProcessingOptions: [e] }] });
+    expect(meaning(flowWith({ ...entry, [row.name]: row.default }))).toEqual(meaning(flowWith(entry)));
   });
 
   it('rows without a default say what absence means: in words, as required, or as without effect', () => {
