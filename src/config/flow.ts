@@ -1,7 +1,8 @@
 /**
- * One `flows[]` entry to a FlowConfig, with the Kinesis Agent's defaults and
- * ranges per destination. The keys, limits and rules that differ by
- * destination come from its descriptor (src/sink/destinations.ts).
+ * One `flows[]` entry to a FlowConfig, each key read through its row
+ * (flow-keys.ts: the Kinesis Agent's defaults and ranges unless a row says it
+ * differs). The keys, limits and rules that differ by destination come from
+ * its descriptor (src/sink/destinations.ts).
  */
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
 import type { DestinationConfig, FlowConfig, ServiceEndpoint } from './types.js';
@@ -16,6 +17,9 @@ import { FLOW, FLOW_NO_EFFECT, FLOW_ROWS, withLimit } from './flow-keys.js';
 import { rowsOf } from './key-row.js';
 import type { RawNode } from './tree.js';
 import { compressionUnavailable } from './flow-options.js';
+
+/** Keys whose value is read whole, never flattened into dotted keys: the lists. */
+const WHOLE_VALUES = FLOW_ROWS.filter((row) => row.type === 'string-list' || row.type === 'list').map((row) => row.name);
 
 export interface FlowContext {
   problems: ProblemList;
@@ -36,7 +40,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
     return undefined;
   }
   const before = problems.problems.length;
-  const r = new Reader(flatten(node, path, problems, ['filePattern', 'excludePatterns', 'dataProcessingOptions']), problems, path, node.pos);
+  const r = new Reader(flatten(node, path, problems, WHOLE_VALUES), problems, path, node.pos);
   r.warnUnknown(FLOW_ROWS.map((row) => row.name));
   for (const row of rowsOf(FLOW_NO_EFFECT)) {
     if (r.has(row.name)) ctx.warnings.push(`${problems.file}:${r.entry(row.name)?.keyPos?.line ?? '?'} ${r.path(row.name)} has no effect here: ${row.noEffect}`);
