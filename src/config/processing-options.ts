@@ -5,7 +5,8 @@
  * only finds the definition by optionName and gives it a reader.
  */
 import { OPTION_NAMES, PROCESSORS } from '../process/registry.js';
-import type { KeyRow, OptionReader } from '../process/option-table.js';
+import type { OptionReader } from '../process/option-table.js';
+import type { KeyRow } from './key-row.js';
 import type { OptionName, ProcessingOption } from '../process/options.js';
 import { shallow } from './flatten.js';
 import { joinIndex, type ProblemList } from './problems.js';

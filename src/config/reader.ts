@@ -6,6 +6,7 @@ import { translateJavaRegex } from '../process/java-regex.js';
 import { closest } from './suggest.js';
 import { joinKey, type Pos, type ProblemList } from './problems.js';
 import type { FlatEntry, FlatMap } from './flatten.js';
+import type { KeyRow, RowValue } from './key-row.js';
 import { toPlain, type RawNode } from './tree.js';
 
 export interface IntRange {
@@ -138,12 +139,52 @@ export class Reader {
     return def;
   }
 
+  /**
+   * A key read through its row (key-row.ts): the row's type decides the
+   * check and coercion, its default is the value when the key is absent (or
+   * refused, the problem reported), its range and values bound it. `list`
+   * rows have readers of their own and give their plain value here.
+   */
+  read<R extends KeyRow>(row: R): RowValue<R> {
+    return this.readRow(row) as RowValue<R>;
+  }
+
+  private readRow(row: KeyRow): unknown {
+    const { name } = row;
+    const def = row.default ?? undefined;
+    switch (row.type) {
+      case 'int':
+        return typeof def === 'number' ? this.int(name, def, row) : this.optInt(name, row);
+      case 'bool':
+        if (!this.has(name)) return def;
+        return this.bool(name, typeof def === 'boolean' ? def : false);
+      case 'enum': {
+        const values = row.values ?? [];
+        const v = this.enumOf(name, values, { anyCase: row.anyCase });
+        return v ?? def;
+      }
+      case 'regex':
+        return this.regex(name);
+      case 'string-list':
+      case 'enum-list':
+        return this.strList(name) ?? def;
+      case 'string':
+        return this.str(name, { allowEmpty: row.allowEmpty }) ?? def;
+      case 'map':
+      case 'list':
+        return this.plain(name) ?? def;
+    }
+  }
+
   enumOf<T extends string>(key: string, values: readonly T[], def: T): T;
-  enumOf<T extends string>(key: string, values: readonly T[]): T | undefined;
-  enumOf<T extends string>(key: string, values: readonly T[], def?: T): T | undefined {
+  enumOf<T extends string>(key: string, values: readonly T[], opts?: { anyCase?: boolean | undefined }): T | undefined;
+  enumOf<T extends string>(key: string, values: readonly T[], defOrOpts?: T | { anyCase?: boolean | undefined }): T | undefined {
+    const def = typeof defOrOpts === 'string' ? defOrOpts : undefined;
+    const anyCase = typeof defOrOpts === 'object' && defOrOpts.anyCase === true;
     const v = this.str(key);
     if (v === undefined) return def;
-    const found = values.find((x) => x === v.trim().toUpperCase() || x === v.trim());
+    const t = v.trim();
+    const found = values.find((x) => x === t.toUpperCase() || x === t || (anyCase && x.toLowerCase() === t.toLowerCase()));
     if (found) return found;
     const near = closest(v, values);
     this.fail(

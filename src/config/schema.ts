@@ -1,77 +1,94 @@
 /**
  * The JSON Schema (draft-07, which yaml-language-server and VS Code read) of
- * the configuration file, generated from the tables the reader checks keys
- * against: TOP_KEYS and TOP_NO_EFFECT (agent.ts), FLOW_KEYS and
- * FLOW_NO_EFFECT (flow.ts), each destination's keys (sink/destinations.ts)
- * and each processor's key table (process/registry.ts). A key added to one of
- * them shows here without another edit.
+ * the configuration file, generated from the key rows the reader reads
+ * through (key-row.ts): the top level (agent-keys.ts), a flow
+ * (flow-keys.ts), each destination's (sink/destinations.ts) and each
+ * processor's (process/registry.ts). Every key gets its row's type,
+ * description, default and range; a row added to a table shows here
+ * without another edit.
  *
  * The schema is as lenient as the reader, so that it never flags a file the
  * agent loads: unknown keys are allowed (the agent only warns), scalars may
- * be written as strings (`"true"`, `"5000"`), and a dotted key may be
- * written nested (`cloudwatch: {emitMetrics: false}`).
+ * be written as strings (`"true"`, `"5000"`), enum values are `examples`
+ * (offered as completions; the reader takes other spellings, such as any
+ * case), and a dotted key may be written nested (`cloudwatch: {emitMetrics: false}`).
+ * What it does flag the reader refuses too: a value of the wrong shape, a
+ * number out of range (a batch key's range by the flow's destination).
  */
 import { PROCESSORS } from '../process/registry.js';
-import type { KeyRow } from '../process/option-table.js';
 import { DESTINATION_LIST } from '../sink/destinations.js';
-import { TOP_KEYS, TOP_NO_EFFECT } from './agent.js';
-import { FLOW_DEFAULTS, FLOW_KEYS, FLOW_NO_EFFECT } from './flow.js';
-import { COMPRESSION_KINDS, CONTAINER_FORMATS, MULTILINE_PRESETS } from './flow-options.js';
-
-/** The values of flow keys whose value lists the reader takes from flow-options.ts. */
-const FLOW_VALUES: Record<string, readonly string[]> = {
-  multiLine: MULTILINE_PRESETS,
-  containerFormat: CONTAINER_FORMATS,
-  compression: COMPRESSION_KINDS,
-};
+import { TOP_ROWS } from './agent-keys.js';
+import { FLOW_ROWS } from './flow-keys.js';
+import { rangeOf, type KeyRow } from './key-row.js';
 
 export type JsonSchema = { [key: string]: unknown };
 
-/** Any scalar: the reader turns numbers and booleans into strings and strings into numbers and booleans. */
-const SCALAR = ['string', 'number', 'integer', 'boolean', 'null'];
+/**
+ * The JSON types a row's value may have, as the reader coerces them: a
+ * string reads numbers and booleans as their text, an integer may be text
+ * (`"0x1F4"`), a boolean may be text or 1/0; null is an absent key.
+ */
+const TYPES: Record<KeyRow['type'], readonly string[]> = {
+  string: ['string', 'number', 'boolean', 'null'],
+  enum: ['string', 'number', 'boolean', 'null'],
+  regex: ['string', 'number', 'boolean', 'null'],
+  int: ['integer', 'string', 'null'],
+  bool: ['boolean', 'string', 'integer', 'null'],
+  'string-list': ['array', 'string', 'number', 'boolean', 'null'],
+  'enum-list': ['array', 'string', 'number', 'boolean', 'null'],
+  map: ['object', 'null'],
+  list: ['array', 'null'],
+};
 
-/** Schema of one processor key: its type, leniently, with the row's description and default. */
-function keyRowSchema(row: KeyRow): JsonSchema {
-  const type =
-    row.type === 'map' ? ['object', 'null'] : row.type === 'string-list' || row.type === 'enum-list' ? ['array', ...SCALAR] : SCALAR;
-  const out: JsonSchema = { type };
-  let description = row.description;
-  if (row.values) description += ` (one of ${row.values.join(', ')})`;
-  if (row.noEffect) description += `; accepted, without effect here: ${row.noEffect}`;
-  out.description = description;
+/** The row in words, for an editor's hover: description, values, range, unit, default in words, how it differs. */
+export function describeRow(row: KeyRow): string {
+  const parts = [row.description];
+  if (row.values) parts.push(`One of ${row.values.join(', ')}.`);
+  const range = rangeOf(row);
+  const unit = row.unit && !['path', 'URL', 'glob'].includes(row.unit) ? row.unit : '';
+  if (range || unit) parts.push(`${range ? `Range ${range}` : 'In'}${unit ? ` ${unit}` : ''}.`);
+  if (row.defaultText) parts.push(`Default: ${row.defaultText}.`);
+  if (row.ours) parts.push('A key of kinesis-agent, not of the Kinesis Agent.');
+  if (row.differs) parts.push(`Differs from the Kinesis Agent: ${row.differs}.`);
+  if (row.noEffect) parts.push(`Accepted for the Kinesis Agent's agent.json; without effect here: ${row.noEffect}.`);
+  return parts.join(' ');
+}
+
+/** Schema of one key from its row; `items` for a `list` row's entries. */
+function rowSchema(row: KeyRow, items?: JsonSchema): JsonSchema {
+  const out: JsonSchema = { type: [...TYPES[row.type]], description: describeRow(row) };
   if (row.default !== undefined && row.default !== null) out.default = row.default;
-  // Offered as completions without refusing other spellings the reader may take.
+  // Offered as completions without refusing other spellings the reader takes.
   if (row.values) out.examples = row.values;
+  if (row.type === 'int') {
+    if (row.min !== undefined) out.minimum = row.min;
+    if (row.max !== undefined) out.maximum = row.max;
+  }
+  if (row.type === 'string-list' || row.type === 'enum-list') out.items = { type: [...TYPES.string] };
+  if (items) out.items = items;
   return out;
 }
 
 /**
- * Properties for a list of keys, dotted ones both as written (`a.b`) and
+ * Properties for a table of rows, dotted keys both as written (`a.b`) and
  * nested (`a: {b: ...}`), as the reader flattens maps into dotted keys.
  */
-function propertiesOf(keys: readonly string[], schemaOf: (key: string) => JsonSchema): Record<string, JsonSchema> {
+function propertiesOf(rows: readonly KeyRow[], schemaOf: (row: KeyRow) => JsonSchema): Record<string, JsonSchema> {
   const props: Record<string, JsonSchema> = {};
-  const nested = new Map<string, string[]>();
-  for (const key of keys) {
-    props[key] = schemaOf(key);
-    const dot = key.indexOf('.');
+  const nested = new Map<string, KeyRow[]>();
+  for (const row of rows) {
+    props[row.name] = schemaOf(row);
+    const dot = row.name.indexOf('.');
     if (dot > 0) {
-      const head = key.slice(0, dot);
-      nested.set(head, [...(nested.get(head) ?? []), key.slice(dot + 1)]);
+      const head = row.name.slice(0, dot);
+      nested.set(head, [...(nested.get(head) ?? []), { ...row, name: row.name.slice(dot + 1) }]);
     }
   }
   for (const [head, rests] of nested) {
     if (props[head]) continue;
-    props[head] = {
-      type: 'object',
-      properties: propertiesOf(rests, (rest) => schemaOf(`${head}.${rest}`)),
-    };
+    props[head] = { type: 'object', properties: propertiesOf(rests, schemaOf) };
   }
   return props;
-}
-
-function noEffectSchema(why: string): JsonSchema {
-  return { description: `Accepted for the Kinesis Agent's agent.json; without effect here: ${why}` };
 }
 
 function processorSchema(): JsonSchema {
@@ -86,45 +103,37 @@ function processorSchema(): JsonSchema {
       if: { properties: { optionName: { const: def.optionName } }, required: ['optionName'] },
       then: {
         description: def.summary,
-        properties: Object.fromEntries(def.keys.map((row) => [row.name, keyRowSchema(row)])),
+        properties: Object.fromEntries(def.keys.map((row) => [row.name, rowSchema(row)])),
       },
     })),
   };
 }
 
+/** The maximum of each batch key in a flow that names this destination: its API limit. */
+function destinationLimits(): JsonSchema[] {
+  const limited = FLOW_ROWS.filter((row) => row.destinationLimit !== undefined);
+  return DESTINATION_LIST.map((d) => ({
+    if: { required: [d.streamKey] },
+    then: { properties: Object.fromEntries(limited.map((row) => [row.name, { maximum: d.limits[row.destinationLimit!] }])) },
+  }));
+}
+
 function flowSchema(): JsonSchema {
-  const streamKeys = new Set(DESTINATION_LIST.map((d) => d.streamKey));
-  const describe = (key: string): JsonSchema => {
-    const d = DESTINATION_LIST.find((x) => x.streamKey === key);
-    if (d) return { type: SCALAR, description: `the ${d.streamNoun} this flow sends to (${d.title})` };
-    if (key in FLOW_NO_EFFECT) return noEffectSchema(FLOW_NO_EFFECT[key]!);
-    if (key === 'filePattern' || key === 'excludePatterns') return { type: ['array', ...SCALAR], items: { type: SCALAR }, description: 'a glob, or a list of globs' };
-    if (key === 'dataProcessingOptions') return { type: ['array', 'null'], items: processorSchema(), description: 'processors applied to each record, in order' };
-    const out: JsonSchema = {};
-    const def = (FLOW_DEFAULTS as Record<string, unknown>)[key];
-    if (def !== undefined) out.default = def;
-    if (FLOW_VALUES[key]) out.examples = FLOW_VALUES[key];
-    return out;
-  };
   return {
     type: 'object',
-    description: `one file pattern and the stream it ships to: needs filePattern and one of ${[...streamKeys].join(', ')}`,
-    properties: propertiesOf([...FLOW_KEYS, ...Object.keys(FLOW_NO_EFFECT)], describe),
+    description: 'One set of files and the stream it ships to: filePattern and one destination.',
+    properties: propertiesOf(FLOW_ROWS, (row) => rowSchema(row, row.name === 'dataProcessingOptions' ? processorSchema() : undefined)),
+    allOf: destinationLimits(),
   };
 }
 
 /** The configuration file's JSON Schema (draft-07). */
 export function configSchema(): JsonSchema {
-  const describe = (key: string): JsonSchema => {
-    if (key === 'flows') return { type: ['array', 'null'], items: flowSchema(), description: 'what to tail and where to send it' };
-    if (key in TOP_NO_EFFECT) return noEffectSchema(TOP_NO_EFFECT[key]!);
-    return {};
-  };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'kinesis-agent configuration',
     description: 'agent.yaml or agent.json; generated by `kinesis-agent schema`. Unknown keys are allowed: the agent warns about them.',
     type: 'object',
-    properties: propertiesOf([...TOP_KEYS, ...Object.keys(TOP_NO_EFFECT)], describe),
+    properties: propertiesOf(TOP_ROWS, (row) => rowSchema(row, row.name === 'flows' ? flowSchema() : undefined)),
   };
 }

@@ -9,27 +9,10 @@
  */
 import type { JsonFormat, OptionName, ProcessingOption } from './options.js';
 import type { Processor, ProcessorContext } from './processor.js';
+import type { KeyRow } from '../config/key-row.js';
 
-export type KeyType = 'string' | 'int' | 'bool' | 'enum' | 'string-list' | 'enum-list' | 'map' | 'regex';
-
-/** One configuration key of one processing option. */
-export interface KeyRow {
-  readonly name: string;
-  readonly type: KeyType;
-  /** The value used when the key is absent; absent for a key without one. */
-  readonly default?: string | number | boolean | null | readonly string[];
-  /** The accepted values of an `enum` or `enum-list` key. */
-  readonly values?: readonly string[];
-  /** Smallest accepted value of an `int` key. */
-  readonly min?: number;
-  /** The Kinesis Agent refuses to start without it; here its absence is only warned about when `warnIfMissing`. */
-  readonly required?: boolean;
-  /** Accepted for compatibility and validated, but changes nothing here: why. */
-  readonly noEffect?: string;
-  /** Ours, not the Kinesis Agent's. */
-  readonly ours?: boolean;
-  readonly description: string;
-}
+// The row type is config's (src/config/key-row.ts), shared with the top-level, flow and destination tables.
+export type { KeyRow, KeyType } from '../config/key-row.js';
 
 /** Typed reads over one `dataProcessingOptions` entry; every read reports its own problem and returns the default. */
 export interface OptionReader {

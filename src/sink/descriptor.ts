@@ -6,6 +6,7 @@
  * (destinations.ts) instead of asking which destination a flow has.
  */
 import type { FlowConfig, PartitionKeySpec } from '../config/types.js';
+import type { KeyRow } from '../config/key-row.js';
 import type { Reader } from '../config/reader.js';
 import type { Conditions } from '../events/conditions.js';
 import type { Logger } from '../log.js';
@@ -92,8 +93,13 @@ export interface DestinationDescriptor<K extends string = string> {
    * the ARN gives only the name and the region.
    */
   readonly arn: { service: string; resource: string; sentAsArn: boolean };
-  /** Flow keys this destination owns, besides `streamKey` and its endpoint keys. */
-  readonly flowKeys: readonly string[];
+  /**
+   * This destination's key rows (src/config/key-row.ts): `stream`, the row
+   * of `streamKey`; `flow`, the other flow keys it owns; `service`, its
+   * `<kind>.endpoint` and `<kind>.region`, read at the top level and in its
+   * flows.
+   */
+  readonly keys: { readonly stream: KeyRow & { readonly type: 'string' }; readonly flow: readonly KeyRow[]; readonly service: readonly KeyRow[] };
   /** How this destination packs lines, for hints on the other's keys: "`aggregation: true` for KPL aggregation". */
   readonly packingHint: string;
   readonly limits: ApiLimits;

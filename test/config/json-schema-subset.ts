@@ -6,7 +6,7 @@
 import type { JsonSchema } from '../../src/config/schema.js';
 
 const ANNOTATIONS = new Set(['$schema', 'title', 'description', 'default', 'examples']);
-const CHECKED = new Set(['type', 'properties', 'items', 'allOf', 'if', 'then', 'const', 'required']);
+const CHECKED = new Set(['type', 'properties', 'items', 'allOf', 'if', 'then', 'const', 'required', 'minimum', 'maximum']);
 
 function typeOf(v: unknown): string[] {
   if (v === null) return ['null'];
@@ -29,6 +29,8 @@ export function violations(schema: JsonSchema, value: unknown, path = '$'): stri
     if (!typeOf(value).some((t) => allowed.includes(t))) return [`${path}: ${typeOf(value)[0]} is not ${allowed.join(' or ')}`];
   }
   if (schema.const !== undefined && value !== schema.const) out.push(`${path}: is not ${JSON.stringify(schema.const)}`);
+  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) out.push(`${path}: ${value} is under the minimum ${schema.minimum}`);
+  if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum) out.push(`${path}: ${value} is over the maximum ${schema.maximum}`);
   if (isMap(value)) {
     for (const key of (schema.required as string[] | undefined) ?? []) if (!(key in value)) out.push(`${path}: has no ${key}`);
     const props = (schema.properties ?? {}) as Record<string, JsonSchema>;

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv from 'ajv';
+import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
 
@@ -32,6 +34,20 @@ describe('the command line', () => {
     expect(r.stderr).toContain("unknown command 'frobnicate'");
     expect(r.stderr).toContain('--help');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('schema prints a draft-07 JSON Schema that passes the example config and flags what validate refuses, at the same key', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    const check = new Ajv({ allErrors: true }).compile(JSON.parse(r.stdout) as object);
+    const example = readFileSync(new URL('../../agent.example.yaml', import.meta.url), 'utf8');
+    expect(check(parse(example)) ? [] : check.errors).toEqual([]);
+    const bad = 'flows:\n  - filePattern: /var/log/app/*.log\n    kinesisStream: s\n    maxBufferAgeMillis: 1.5\n';
+    expect(check(parse(bad))).toBe(false);
+    expect(check.errors!.map((e) => e.dataPath)).toContain('.flows[0].maxBufferAgeMillis');
+    const v = await runCli(['validate', '-c', write('fraction.yaml', bad)]);
+    expect(v.code).toBe(2);
+    expect(v.stdout + v.stderr).toContain('flows[0].maxBufferAgeMillis');
   });
 
   it('validate accepts a good config with exit code 0', async () => {

@@ -21,7 +21,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { AGENT_DEFAULTS } from '../../src/config/agent.ts';
+import { TOP } from '../../src/config/agent-keys.ts';
 import { exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
 import { NODE_FLAGS } from '../../scripts/package-sea.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
@@ -104,7 +104,7 @@ describe('the systemd unit', () => {
     // Longer than the default shutdownTimeoutMillis, the drain's budget.
     const stop = directives('TimeoutStopSec')[0] ?? '';
     expect(stop).toMatch(/^\d+s$/);
-    expect(Number.parseInt(stop, 10) * 1000).toBeGreaterThan(AGENT_DEFAULTS.shutdownTimeoutMillis);
+    expect(Number.parseInt(stop, 10) * 1000).toBeGreaterThan(TOP.shutdownTimeoutMillis.default);
   });
 
   it('is hardened, but keeps W+X memory for the V8 JIT and read access to logs', () => {

@@ -21,6 +21,8 @@ export function sampleValues(row: KeyRow): unknown[] {
       return [{ env: 'prod', n: 1 }, null];
     case 'string':
       return ['x'];
+    case 'list':
+      return [[]];
   }
 }
 

@@ -59,7 +59,7 @@ describe.each(DESTINATION_LIST.map((d) => [d.kind, d] as const))('the %s descrip
 
 describe('the registry', () => {
   it('has one descriptor per kind, each with its own stream key and flow keys', () => {
-    const keys = DESTINATION_LIST.flatMap((d) => [d.streamKey, ...d.flowKeys]);
+    const keys = DESTINATION_LIST.flatMap((d) => [d.streamKey, ...d.keys.flow.map((row) => row.name)]);
     expect(new Set(keys).size).toBe(keys.length);
     expect(new Set(DESTINATION_LIST.map((d) => d.kind)).size).toBe(DESTINATION_LIST.length);
   });

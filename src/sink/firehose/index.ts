@@ -5,7 +5,7 @@ import { codecFor, maxInputFor } from '../compression.js';
 import { PlainPacker } from '../entry.js';
 import { FirehoseAdapter } from './adapter.js';
 import { PUT_RECORD_BATCH } from './limits.js';
-import { checkFirehoseKeysElsewhere, readFirehoseOptions } from './options.js';
+import { checkFirehoseKeysElsewhere, FIREHOSE_KEYS, FIREHOSE_SERVICE_KEYS, readFirehoseOptions } from './options.js';
 import { LinePacker } from './packer.js';
 
 function create({ flow, context, clientConfig }: CreateAdapterOptions): AdapterParts {
@@ -20,12 +20,12 @@ export const FIREHOSE = {
   kind: 'firehose',
   title: 'Firehose',
   streamNoun: 'Firehose delivery stream',
-  streamKey: 'deliveryStream',
+  streamKey: FIREHOSE_KEYS.deliveryStream.name,
   // The agent has always taken Kinesis's rule here; CreateDeliveryStream's own is 1..64 of the same characters.
   streamName: { pattern: /^[A-Za-z0-9_.-]{1,128}$/, hint: 'stream names are 1..128 characters of letters, digits, _ . and -' },
   // PutRecordBatch has only DeliveryStreamName: an ARN gives the name and the region.
   arn: { service: 'firehose', resource: 'deliverystream', sentAsArn: false },
-  flowKeys: ['aggregatedRecordSizeBytes'],
+  keys: { stream: FIREHOSE_KEYS.deliveryStream, flow: [FIREHOSE_KEYS.aggregatedRecordSizeBytes], service: Object.values(FIREHOSE_SERVICE_KEYS) },
   packingHint: 'aggregatedRecordSizeBytes packs lines into larger records',
   limits: PUT_RECORD_BATCH,
   label: (streamName: string) => `DeliveryStream:${streamName}`,

@@ -1,12 +1,50 @@
 /** The flow key Firehose owns: `aggregatedRecordSizeBytes`, packing whole lines into larger records. */
+import { keyTable } from '../../config/key-row.js';
 import type { Reader } from '../../config/reader.js';
 import type { DestinationDescriptor, DestinationOptions, KeyWarnings } from '../descriptor.js';
 import { PUT_RECORD_BATCH } from './limits.js';
 
-const KEY = 'aggregatedRecordSizeBytes';
+/** The flow keys of Firehose, one row each (src/config/key-row.ts). */
+export const FIREHOSE_KEYS = keyTable({
+  deliveryStream: {
+    type: 'string',
+    description:
+      'Firehose stream to send to: its name, or its ARN (`arn:aws:firehose:<region>:<account>:deliverystream/<name>`). PutRecordBatch takes only a name, so the ARN gives the name and the region; to write to another account\'s stream, assume a role of that account (`assumeRoleARN`). A flow names exactly one destination.',
+  },
+  aggregatedRecordSizeBytes: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: PUT_RECORD_BATCH.bytesPerRecord,
+    unit: 'bytes',
+    description: 'Firehose: pack whole lines into records of at most this size; 0 is off. On a Streams flow: no effect (warning; use `aggregation`).',
+    differs: 'lines are packed after processing and multi-line entries stay whole; the Kinesis Agent packs raw lines before its processors and lets a record pass the size by one line (docs/delivery.md)',
+  },
+});
+
+/** `firehose.endpoint` and `firehose.region`: at the top level, and in a Firehose flow over the top-level ones. */
+export const FIREHOSE_SERVICE_KEYS = keyTable({
+  'firehose.endpoint': {
+    type: 'string',
+    unit: 'URL',
+    allowEmpty: true,
+    defaultText: 'the region\'s',
+    description: 'Firehose endpoint, written as `kinesis.endpoint`; empty means the default.',
+  },
+  'firehose.region': {
+    type: 'string',
+    allowEmpty: true,
+    ours: true,
+    defaultText: 'as `kinesis.region`',
+    description: 'Region for Firehose.',
+    differs: 'the Kinesis Agent\'s Firehose client uses `us-east-1` unless `firehose.endpoint` names another region',
+  },
+});
+
+const KEY = FIREHOSE_KEYS.aggregatedRecordSizeBytes.name;
 
 function readSize(r: Reader): number {
-  return r.int(KEY, 0, { min: 0, max: PUT_RECORD_BATCH.bytesPerRecord });
+  return r.read(FIREHOSE_KEYS.aggregatedRecordSizeBytes);
 }
 
 /** A Firehose flow's packing target; its records have no partition key and no KPL aggregation. */

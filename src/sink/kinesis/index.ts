@@ -7,7 +7,7 @@ import { KplPacker } from '../kpl-packer.js';
 import { partitionKeyFn, randomPartitionKey } from '../partition-key.js';
 import { KinesisAdapter } from './adapter.js';
 import { PUT_RECORDS } from './limits.js';
-import { checkKinesisKeysElsewhere, readKinesisOptions } from './options.js';
+import { checkKinesisKeysElsewhere, KINESIS_KEYS, KINESIS_SERVICE_KEYS, readKinesisOptions } from './options.js';
 
 function create({ flow, context, clientConfig, log, conditions }: CreateAdapterOptions): AdapterParts {
   const adapter = new KinesisAdapter({
@@ -36,12 +36,16 @@ export const KINESIS = {
   kind: 'kinesis',
   title: 'Kinesis Data Streams',
   streamNoun: 'Kinesis stream',
-  streamKey: 'kinesisStream',
+  streamKey: KINESIS_KEYS.kinesisStream.name,
   // CreateStream: StreamName, 1..128 of [a-zA-Z0-9_.-].
   streamName: { pattern: /^[A-Za-z0-9_.-]{1,128}$/, hint: 'stream names are 1..128 characters of letters, digits, _ . and -' },
   // PutRecords and ListShards take StreamARN in place of StreamName.
   arn: { service: 'kinesis', resource: 'stream', sentAsArn: true },
-  flowKeys: ['partitionKeyOption', 'partitionKey.constant', 'partitionKey.field', 'aggregation'],
+  keys: {
+    stream: KINESIS_KEYS.kinesisStream,
+    flow: [KINESIS_KEYS.partitionKeyOption, KINESIS_KEYS['partitionKey.constant'], KINESIS_KEYS['partitionKey.field'], KINESIS_KEYS.aggregation],
+    service: Object.values(KINESIS_SERVICE_KEYS),
+  },
   packingHint: '`aggregation: true` for KPL aggregation',
   limits: PUT_RECORDS,
   label: (streamName: string) => `KinesisStream:${streamName}`,

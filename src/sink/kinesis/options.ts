@@ -4,16 +4,65 @@
  * `partitionKey: {constant}` | `{field}`) and KPL `aggregation`.
  */
 import type { PartitionKeySpec } from '../../config/types.js';
+import { keyTable } from '../../config/key-row.js';
 import type { Reader } from '../../config/reader.js';
 import type { DestinationDescriptor, DestinationOptions, KeyWarnings } from '../descriptor.js';
 import { MAX_PARTITION_KEY_CHARS } from '../limits.js';
 
-const KEY_OPTIONS = ['RANDOM', 'DETERMINISTIC'] as const;
+/** The flow keys of Kinesis Data Streams, one row each (src/config/key-row.ts). */
+export const KINESIS_KEYS = keyTable({
+  kinesisStream: {
+    type: 'string',
+    description:
+      'Kinesis data stream to send to: its name (1..128 of `A-Za-z0-9_.-`), or its ARN (a stream of another account: `arn:aws:kinesis:<region>:<account>:stream/<name>`, sent as `StreamARN`). A flow names exactly one destination.',
+  },
+  partitionKeyOption: {
+    type: 'enum',
+    values: ['RANDOM', 'DETERMINISTIC'],
+    default: 'RANDOM',
+    description:
+      'Streams: `RANDOM` keys spread records over shards; `DETERMINISTIC` keys are the MD5 hex of the record as sent, the key the Kinesis Agent computes, so equal records go to the same shard. On a Firehose flow: no effect (warning).',
+  },
+  'partitionKey.constant': {
+    type: 'string',
+    ours: true,
+    description: `Streams: every record gets this partition key (1..${MAX_PARTITION_KEY_CHARS} characters). Nested spelling: \`partitionKey: {constant: key}\`. Not together with \`partitionKeyOption\` or \`partitionKey.field\`.`,
+  },
+  'partitionKey.field': {
+    type: 'string',
+    ours: true,
+    description: 'Streams: the partition key is this top-level field of the processed JSON record (a random key when the record has no such field). Nested spelling: `partitionKey: {field: name}`.',
+  },
+  aggregation: {
+    type: 'bool',
+    default: false,
+    ours: true,
+    description: 'Streams: KPL aggregation, many records in one Kinesis record (consumers de-aggregate with the KCL).',
+  },
+});
+
+/** `kinesis.endpoint` and `kinesis.region`: at the top level, and in a Streams flow over the top-level ones. */
+export const KINESIS_SERVICE_KEYS = keyTable({
+  'kinesis.endpoint': {
+    type: 'string',
+    unit: 'URL',
+    allowEmpty: true,
+    defaultText: 'the region\'s',
+    description:
+      'Kinesis Data Streams endpoint. A bare host (`kinesis.us-west-2.amazonaws.com`, as the Kinesis Agent\'s docs write it) gets `https://`; empty (`""`, as in the Kinesis Agent\'s default config) means the default.',
+  },
+  'kinesis.region': {
+    type: 'string',
+    allowEmpty: true,
+    defaultText: 'from the endpoint host, else the default region chain: a flow\'s stream ARN, `AWS_REGION`, `AWS_DEFAULT_REGION`, the AWS profile\'s `region`, EC2 instance metadata, else `us-east-1` with a warning',
+    description: 'Region for Kinesis Data Streams.',
+  },
+});
 
 /** The partition key and aggregation of a flow that sends to Kinesis Data Streams. */
 export function readKinesisOptions(r: Reader): DestinationOptions {
   const partitionKey = readPartitionKey(r);
-  const aggregation = r.has('aggregation') ? r.bool('aggregation', false) : false;
+  const aggregation = r.read(KINESIS_KEYS.aggregation);
   return { partitionKey, aggregation };
 }
 
@@ -25,14 +74,14 @@ export function readKinesisOptions(r: Reader): DestinationOptions {
  */
 export function checkKinesisKeysElsewhere(r: Reader, own: DestinationDescriptor, to: DestinationDescriptor, warnings: KeyWarnings): void {
   if (r.has('partitionKeyOption')) {
-    r.enumOf('partitionKeyOption', KEY_OPTIONS, 'RANDOM');
+    r.read(KINESIS_KEYS.partitionKeyOption);
     warnings.noEffect(r, 'partitionKeyOption', `has no effect on a ${to.title} flow: ${to.title} records have no partition key`);
   }
   const hasConstant = r.has('partitionKey.constant');
   if (hasConstant || r.has('partitionKey.field')) {
     r.failKey(hasConstant ? 'partitionKey.constant' : 'partitionKey.field', `applies to ${own.title} flows only`, `${to.title} records have no partition key; remove it`);
   }
-  if (r.has('aggregation') && r.bool('aggregation', false)) {
+  if (r.read(KINESIS_KEYS.aggregation)) {
     r.fail('aggregation', `applies to ${own.title} flows only`, `for ${to.title}, ${to.packingHint}`);
   }
 }
@@ -59,5 +108,5 @@ function readPartitionKey(r: Reader): PartitionKeySpec {
     const v = r.str('partitionKey.field');
     return v === undefined ? { kind: 'RANDOM' } : { kind: 'FIELD', field: v };
   }
-  return { kind: r.enumOf('partitionKeyOption', KEY_OPTIONS, 'RANDOM') };
+  return { kind: r.read(KINESIS_KEYS.partitionKeyOption) };
 }
