@@ -4,7 +4,7 @@
  * destination come from its descriptor (src/sink/destinations.ts).
  */
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
-import type { DestinationConfig, FlowConfig, InitialPosition } from './types.js';
+import type { AfterShippingConfig, DestinationConfig, FlowConfig, InitialPosition } from './types.js';
 import { flatten } from './flatten.js';
 import { readProcessingOptions } from './processing-options.js';
 import type { ProblemList } from './problems.js';
@@ -13,7 +13,19 @@ import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
-import { COMPRESSION_KINDS, compressionUnavailable, CONTAINER_FORMATS, MAX_RECORD_KIB, MIN_RECORD_KIB, MULTILINE_PRESETS } from './flow-options.js';
+import picomatch from 'picomatch';
+import {
+  AFTER_SHIPPING_ACTIONS,
+  AFTER_SHIPPING_DEFAULTS,
+  AFTER_SHIPPING_FILES,
+  COMPRESSION_KINDS,
+  compressionUnavailable,
+  CONTAINER_FORMATS,
+  MAX_RECORD_KIB,
+  MIN_RECORD_KIB,
+  MULTILINE_PRESETS,
+  sampleMatch,
+} from './flow-options.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -30,6 +42,9 @@ export const FLOW_DEFAULTS = {
   truncatedRecordTerminator: '\n',
   maxQueueBytes: 16 * MIB,
   maxInFlightRequests: 8,
+  afterShippingQuietMillis: AFTER_SHIPPING_DEFAULTS.quietMillis,
+  afterShippingSuffix: AFTER_SHIPPING_DEFAULTS.suffix,
+  afterShippingFiles: AFTER_SHIPPING_DEFAULTS.files,
 };
 
 export const FLOW_KEYS = [
@@ -56,6 +71,10 @@ export const FLOW_KEYS = [
   'fileFooterPattern',
   'truncatedRecordTerminator',
   'dataProcessingOptions',
+  'afterShipping',
+  'afterShippingFiles',
+  'afterShippingQuietMillis',
+  'afterShippingSuffix',
   // Each destination's: its stream key, the keys it owns, its endpoint and region.
   ...DESTINATION_LIST.flatMap((d) => [d.streamKey, ...d.flowKeys, `${d.kind}.endpoint`, `${d.kind}.region`]),
 ];
@@ -162,6 +181,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   }
 
   const { endpoint, region } = readFlowEndpoint(r, descriptor);
+  const afterShipping = readAfterShipping(r, filePatterns, excludePatterns);
 
   const dpo = r.entry('dataProcessingOptions');
   const dataProcessingOptions = dpo ? readProcessingOptions(dpo.value, r.path('dataProcessingOptions'), problems) : [];
@@ -204,7 +224,44 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (compression) flow.compression = compression;
   if (maxRecordSizeKiB !== undefined) flow.maxRecordSizeKiB = maxRecordSizeKiB;
   if (aggregatedRecordSizeBytes !== undefined) flow.aggregatedRecordSizeBytes = aggregatedRecordSizeBytes;
+  if (afterShipping) flow.afterShipping = afterShipping;
   return flow;
+}
+
+/**
+ * `afterShipping` and its keys. With `rename`, refuses a suffix that keeps a
+ * renamed file matched by the flow's patterns (it would be read, and
+ * renamed, again): checked on a name each pattern matches.
+ */
+function readAfterShipping(r: Reader, filePatterns: string[], excludePatterns: string[]): AfterShippingConfig | undefined {
+  const action = r.enumOf('afterShipping', AFTER_SHIPPING_ACTIONS);
+  const files = r.enumOf('afterShippingFiles', AFTER_SHIPPING_FILES, FLOW_DEFAULTS.afterShippingFiles);
+  const quietMillis = r.int('afterShippingQuietMillis', FLOW_DEFAULTS.afterShippingQuietMillis, { min: 1000 });
+  let suffix = FLOW_DEFAULTS.afterShippingSuffix;
+  if (r.has('afterShippingSuffix')) suffix = r.str('afterShippingSuffix') ?? suffix;
+  if (!action) {
+    for (const k of ['afterShippingFiles', 'afterShippingQuietMillis', 'afterShippingSuffix']) {
+      if (r.has(k)) r.warn(k, 'has no effect without `afterShipping`', 'add afterShipping: delete (or rename), or remove it');
+    }
+    return undefined;
+  }
+  if (r.has('afterShippingSuffix') && action !== 'rename') r.warn('afterShippingSuffix', 'has no effect unless `afterShipping` is rename');
+  if (action === 'rename') {
+    if (suffix.includes('/') || suffix.includes('\0')) {
+      r.fail('afterShippingSuffix', `\`${suffix}\` contains a / or a NUL`, 'a suffix is appended to the file name, in its own directory: write e.g. .shipped');
+    } else {
+      const include = picomatch(filePatterns, { dot: true });
+      const exclude = excludePatterns.length > 0 ? picomatch(excludePatterns, { dot: true }) : () => false;
+      const clash = filePatterns.find((p) => {
+        const renamed = `${sampleMatch(p)}${suffix}`;
+        return include(renamed) && !exclude(renamed);
+      });
+      if (clash !== undefined) {
+        r.fail('afterShippingSuffix', `a file renamed with \`${suffix}\` would still match filePattern \`${clash}\` and be read again`, `pick a suffix the patterns do not match, or exclude renamed files: excludePatterns: ['${dirname(clash)}/*${suffix}']`);
+      }
+    }
+  }
+  return { action, files, quietMillis, suffix };
 }
 
 /** The one destination a flow names by its stream key, by name or ARN; reports none, two, or a bad stream name or ARN. */

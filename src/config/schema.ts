@@ -16,13 +16,15 @@ import type { KeyRow } from '../process/option-table.js';
 import { DESTINATION_LIST } from '../sink/destinations.js';
 import { TOP_KEYS, TOP_NO_EFFECT } from './agent.js';
 import { FLOW_DEFAULTS, FLOW_KEYS, FLOW_NO_EFFECT } from './flow.js';
-import { COMPRESSION_KINDS, CONTAINER_FORMATS, MULTILINE_PRESETS } from './flow-options.js';
+import { AFTER_SHIPPING_ACTIONS, AFTER_SHIPPING_FILES, COMPRESSION_KINDS, CONTAINER_FORMATS, MULTILINE_PRESETS } from './flow-options.js';
 
 /** The values of flow keys whose value lists the reader takes from flow-options.ts. */
 const FLOW_VALUES: Record<string, readonly string[]> = {
   multiLine: MULTILINE_PRESETS,
   containerFormat: CONTAINER_FORMATS,
   compression: COMPRESSION_KINDS,
+  afterShipping: AFTER_SHIPPING_ACTIONS,
+  afterShippingFiles: AFTER_SHIPPING_FILES,
 };
 
 export type JsonSchema = { [key: string]: unknown };

@@ -194,6 +194,7 @@ export class CopyTruncate {
     // copy only once the original's tracker has them acked.
     const committed = Math.min(epoch.tracker.committed, start);
     copy.size = size;
+    copy.rotatedAs = 'copy';
     copy.place(start, committed);
     if (committed < start) {
       const tracker = copy.tracker;

@@ -4,6 +4,7 @@ import type { CheckpointStore } from '../checkpoint/store.js';
 import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
+import type { RotationReason } from './after-shipping.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
 import { displayPath, pathIdentitySync, pollHandle, type FilePath, type FileStat } from './identity.js';
 
@@ -105,6 +106,12 @@ export class Tailer {
   lastPollAt = -Infinity;
   /** Monotonic ms of the last look at what the path leads to. */
   pathCheckedAt = -Infinity;
+  /**
+   * Known to be rotated away from the name it was written under without
+   * having been seen renamed (a copytruncate copy, moved while the agent
+   * was stopped): a fact about its past, for `afterShipping`.
+   */
+  rotatedAs: Exclude<RotationReason, 'renamed' | 'older-name'> | undefined;
 
   private state: TailState = { kind: 'placing', where: AT_PATH };
   /** A watch event said the file changed: poll it at once (a hint, not a state). */

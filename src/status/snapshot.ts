@@ -22,6 +22,8 @@ export interface StatusFlow {
   lastCheckpointAt: string | null;
   counters: Record<string, number>;
   files: StatusFile[];
+  /** With `afterShipping`: files deleted or renamed once finished, newest first (`at` ISO time). */
+  finished?: Array<Record<string, unknown>>;
 }
 
 export interface StatusReport {
@@ -76,9 +78,21 @@ export function statusReport(flows: ObservedFlow[], problems: Problem[], info: {
           inFlightRequests: m.inFlightRequests,
         },
         files: safeFiles(f),
+        ...finishedFiles(f),
       };
     }),
   };
+}
+
+function finishedFiles(f: ObservedFlow): { finished?: Array<Record<string, unknown>> } {
+  let done: Array<Record<string, unknown>>;
+  try {
+    done = f.finished?.() ?? [];
+  } catch {
+    return {};
+  }
+  if (done.length === 0) return {};
+  return { finished: done.map((d) => ({ ...d, at: iso(d.at) })) };
 }
 
 function safeFiles(f: ObservedFlow): StatusFile[] {
