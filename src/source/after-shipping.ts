@@ -16,13 +16,15 @@ import type { AfterShippingFiles } from '../config/flow-options.js';
 /**
  * Why a file counts as rotated away from the name it was written under:
  * - `renamed`: seen renamed to another matching path while tailed;
- * - `moved-while-stopped`: its checkpoint names a path that no longer leads to it;
+ * - `renamed-since-checkpoint`: found at start at another name than its
+ *   checkpoint's, which no longer leads to it (renamed while the agent was
+ *   stopped, or before a commit recorded the new name);
  * - `copy`: a copytruncate copy (its original is the live file);
  * - `older-name`: its name extends another matching file's name in the same
  *   directory (`app.log.1`, `app.log-20261130` beside `app.log`), as
  *   logrotate and most loggers name rotated files.
  */
-export type RotationReason = 'renamed' | 'moved-while-stopped' | 'copy' | 'older-name';
+export type RotationReason = 'renamed' | 'renamed-since-checkpoint' | 'copy' | 'older-name';
 
 export interface FinishFacts {
   files: AfterShippingFiles;

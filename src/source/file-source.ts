@@ -632,7 +632,7 @@ export class FileSource {
         t.place(decision.offset);
         break;
       case 'resume':
-        if (!running && this.movedWhileStopped(t)) t.rotatedAs = 'moved-while-stopped';
+        if (!running && this.movedWhileStopped(t)) t.rotatedAs = 'renamed-since-checkpoint';
         t.place(decision.offset);
         break;
       case 'end':

@@ -151,7 +151,12 @@ export class FinishActions {
     const n = (this.attempts.get(t.key) ?? 0) + 1;
     this.attempts.set(t.key, n);
     const hint = HINTS[code]?.(dir) ?? (code === 'MATCHES' ? 'choose an afterShippingSuffix the patterns do not match, or exclude it with excludePatterns' : undefined);
-    this.conditions.raise(key, { state: code, message, fields: { path: t.path, ...(err ? { err } : {}), ...(hint ? { hint } : {}) } });
+    this.conditions.raise(key, {
+      state: code,
+      message,
+      fields: { path: t.path, ...(err ? { err } : {}), ...(hint ? { hint } : {}) },
+      clearedMessage: `finished file: ${this.cfg.action} works now`,
+    });
     const wait = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (n - 1));
     return { kind: 'retry', why: `${code}: ${hint ?? message}`, retryAt: now + wait };
   }
