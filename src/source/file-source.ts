@@ -61,7 +61,9 @@ const FINISH_CHECK_MS = 1_000;
 /** Where a tailed file stands for `afterShipping`, as /status shows it. */
 export type FinishView =
   | { state: 'live' | 'waiting'; why: string; retryAt?: number }
-  | { state: 'acting' };
+  | { state: 'acting' }
+  /** Deleted or renamed; the tailer goes once the rescan sees the name gone. */
+  | { state: 'done'; why: string };
 
 
 /**
@@ -340,6 +342,7 @@ export class FileSource {
     for (const t of [...this.tailers.values()]) {
       if (this.stopped) return;
       const view = this.finishViews.get(t.key);
+      if (view?.state === 'done') continue;
       if (view?.state === 'waiting' && view.retryAt !== undefined && now < view.retryAt) continue;
       const rotated = t.renamed ? 'renamed' : (t.rotatedAs ?? (siblings.extendsAnother(t.path) ? 'older-name' : undefined));
       const decision: FinishDecision = decideFinish({
@@ -372,7 +375,7 @@ export class FileSource {
           const target = { key: t.key, dev: t.dev, ino: t.ino, path: t.path, fsPath: t.fsPath, size: t.size, fingerprint: t.fingerprint };
           const r = await finisher.act(target, decision.rotated, performance.now());
           if (r.kind === 'done') {
-            this.finishViews.set(t.key, { state: 'waiting', why: `${r.file.action}; let go at the next rescan`, retryAt: Infinity });
+            this.finishViews.set(t.key, { state: 'done', why: r.file.to ? `renamed to ${r.file.to}` : 'deleted' });
             this.requestScan();
           } else if (r.kind === 'retry') {
             this.finishViews.set(t.key, { state: 'waiting', why: r.why, retryAt: r.retryAt });

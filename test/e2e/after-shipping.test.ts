@@ -100,6 +100,7 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     expect(printed.stdout).toContain('FINISHED FILE');
     expect(printed.stdout).toMatch(/app\.log\.1\s+deleted\s+\d+/);
     expect(printed.stdout).toContain('live: at the name it is written under (not rotated)');
+    if (status.flows[0]!.files.some((f) => f.path === `${log}.1`)) expect(printed.stdout).toMatch(/app\.log\.1 .*done: deleted/);
 
     // The live file, quiet for three periods: still there, the same file, whole.
     await sleep(3_500);
