@@ -6,17 +6,19 @@
  * copytruncate), and a restart does not lose the decision.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
 import { freePort } from '../support/free-port.ts';
+import { useKinesisLocal } from '../support/kinesis-local.ts';
 import {
   agentOutput,
   agentYaml,
   DROP_TO_NOBODY,
   hasMsg,
   isRoot,
+  logrotate,
   NOBODY,
   numbered,
   sleep,
@@ -30,16 +32,6 @@ import {
 
 const suite = useProtocolServer('after', { dirMode: 0o755 });
 
-function haveLogrotate(): boolean {
-  try {
-    execFileSync('logrotate', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const logrotate = haveLogrotate();
-if (!logrotate && process.env.CI) throw new Error('logrotate is not installed: apt-get install -y logrotate');
 
 const accepted = (stream: string) => suite.server.streams.get(stream)!.entries;
 
@@ -60,9 +52,9 @@ function rotate(sub: string, body: string): void {
   execFileSync('logrotate', ['-f', '-s', join(sub, 'logrotate.state'), conf], { stdio: 'pipe' });
 }
 
-/** Every expected line arrived once and nothing else. */
-function expectOnce(stream: string, expected: string[]): void {
-  const { missing, duplicated, unexpected, total } = tally(accepted(stream), expected);
+/** Every expected line arrived once (at the protocol server's stream, or in `records`) and nothing else. */
+function expectOnce(stream: string | { data: Buffer }[], expected: string[]): void {
+  const { missing, duplicated, unexpected, total } = tally(typeof stream === 'string' ? accepted(stream) : stream, expected);
   expect({ missing, duplicated, unexpected, total }).toEqual({ missing: 0, duplicated: 0, unexpected: 0, total: expected.length });
 }
 
@@ -255,3 +247,41 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     expectOnce(stream, splitLines(lines));
   }, 90_000);
 });
+
+describe.skipIf(!logrotate)('afterShipping against kinesis-local', () => {
+  const env = useKinesisLocal('ka-after-');
+
+  it('logrotate create with dateext: app.log-<date> is deleted once kinesis-local has every line of it; app.log stays', async () => {
+    await env.local.createStream('after');
+    const log = join(env.dir, 'app.log');
+    const first = numbered('dated', 0, 300);
+    writeFileSync(log, first);
+    const config = join(env.dir, 'agent.yaml');
+    writeFileSync(
+      config,
+      `kinesis.endpoint: ${env.local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(env.dir, 'cp')}\nflows:\n` +
+        `  - filePattern: '${log}*'\n    kinesisStream: after\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n` +
+        `    afterShipping: delete\n    ${QUIET}\n`,
+    );
+    const agent = AgentProcess.start(config);
+    try {
+      await env.local.waitFor('after', (r) => r.length >= 300);
+      const conf = join(env.dir, 'logrotate.conf');
+      writeFileSync(conf, `${log} {\n  rotate 5\n  create\n  dateext\n}\n`, { mode: 0o644 });
+      execFileSync('logrotate', ['-f', '-s', join(env.dir, 'logrotate.state'), conf], { stdio: 'pipe' });
+      const rotated = readdirSync(env.dir).find((n) => n.startsWith('app.log-'))!;
+      expect(rotated).toBeDefined();
+      const second = numbered('today', 0, 100);
+      appendFileSync(log, second);
+      await until(() => !existsSync(join(env.dir, rotated)), `${rotated} deleted`, 30_000, agentOutput(agent));
+      const records = await env.local.waitFor('after', (r) => r.length >= 400);
+      expect(existsSync(log)).toBe(true);
+      expect(readFileSync(log, 'utf8')).toBe(second);
+      expect((await agent.stop()).code, agent.stderr).toBe(0);
+      expectOnce(records, [...splitLines(first), ...splitLines(second)]);
+    } finally {
+      await agent.stop('SIGKILL');
+    }
+  }, 90_000);
+});
+

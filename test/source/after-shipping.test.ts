@@ -22,7 +22,7 @@ const base: FinishFacts = {
 const table: [string, Partial<FinishFacts>, FinishDecision['kind'], string?][] = [
   ['renamed, read, acked, quiet: finished', {}, 'finished', 'renamed'],
   ['a copytruncate copy at its own path: finished', { where: 'path', rotated: 'copy' }, 'finished', 'copy'],
-  ['moved while the agent was stopped: finished', { where: 'path', rotated: 'moved-while-stopped' }, 'finished', 'moved-while-stopped'],
+  ['moved while the agent was stopped: finished', { where: 'path', rotated: 'renamed-since-checkpoint' }, 'finished', 'renamed-since-checkpoint'],
   ['app.log.1 beside app.log: finished', { where: 'path', rotated: 'older-name' }, 'finished', 'older-name'],
   ['gone from the patterns: no name to act on', { where: 'gone' }, 'live'],
   ['held as a possible copy: not yet', { placed: false }, 'not-yet'],
