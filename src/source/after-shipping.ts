@@ -35,7 +35,7 @@ export interface FinishFacts {
   rotated: RotationReason | undefined;
   /** The most recently modified tailed file of its directory (only read with `files: quiet`). */
   newestInDirectory: boolean;
-  /** Bytes: its size when last polled, what was read, framed (handed out as records or skipped) and acknowledged. */
+  /** Bytes: its size when last polled, what was read, handed out by the framer (as records or skipped) and acknowledged. */
   size: number;
   readOffset: number;
   framed: number;

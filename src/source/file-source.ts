@@ -353,7 +353,7 @@ export class FileSource {
         newestInDirectory: siblings.isNewest(t.path),
         size: t.size,
         readOffset: t.readOffset,
-        framed: t.tracker.framed,
+        framed: t.framer.frontier,
         committed: t.tracker.committed,
         quietMillis: t.eofSince >= 0 ? now - t.eofSince : -1,
         sinceModifiedMillis: Date.now() - t.mtimeMs,
@@ -372,7 +372,7 @@ export class FileSource {
           break;
         case 'finished': {
           this.finishViews.set(t.key, { state: 'acting' });
-          const target = { key: t.key, dev: t.dev, ino: t.ino, path: t.path, fsPath: t.fsPath, size: t.size, fingerprint: t.fingerprint };
+          const target = { key: t.key, dev: t.dev, ino: t.ino, path: t.path, fsPath: t.fsPath, size: t.size, prefix: t.prefix };
           const r = await finisher.act(target, decision.rotated, performance.now());
           if (r.kind === 'done') {
             this.finishViews.set(t.key, { state: 'done', why: r.file.to ? `renamed to ${r.file.to}` : 'deleted' });

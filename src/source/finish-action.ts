@@ -13,6 +13,7 @@ import type { AfterShippingConfig } from '../config/types.js';
 import type { Conditions } from '../events/conditions.js';
 import type { Logger } from '../log.js';
 import type { RotationReason } from './after-shipping.js';
+import { matchesStored } from './fingerprint.js';
 import { displayPath, identityKey, type FilePath } from './identity.js';
 import type { PatternSet } from './patterns.js';
 
@@ -37,7 +38,8 @@ export interface FinishTarget {
   path: string;
   fsPath: FilePath;
   size: number;
-  fingerprint: string;
+  /** Its first bytes, to know other flows' checkpoints of it (taken at any length). */
+  prefix: Buffer;
 }
 
 export type ActResult =
@@ -55,6 +57,8 @@ const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 300_000;
 /** Checkpoint not on disk yet: it is written within about a second. */
 const DURABLE_RETRY_MS = 1_000;
+/** Another flow reading the same file is behind: it may take a while (an outage of its destination). */
+const OTHER_FLOW_RETRY_MS = 10_000;
 
 /** Errors a person can fix, with what to do. */
 const HINTS: Record<string, (dir: string) => string> = {
@@ -96,7 +100,7 @@ export class FinishActions {
    */
   async act(t: FinishTarget, finishedAs: RotationReason | 'quiet', now: number): Promise<ActResult> {
     const durable = await this.durable(t);
-    if (durable !== true) return { kind: 'retry', why: durable, retryAt: now + DURABLE_RETRY_MS };
+    if (durable !== true) return { kind: 'retry', why: durable.why, retryAt: now + (durable.otherFlow ? OTHER_FLOW_RETRY_MS : DURABLE_RETRY_MS) };
     const st = await lstat(t.fsPath, { bigint: true }).catch(() => undefined);
     if (!st) return { kind: 'changed', why: 'its name leads to no file now' };
     if (st.isSymbolicLink()) return { kind: 'changed', why: 'reached through a symlink: the link is not the file' };
@@ -162,22 +166,30 @@ export class FinishActions {
   }
 
   /**
-   * True when the checkpoint file on disk names `t`'s end; else why not.
-   * Read back rather than trusted: a write that failed (full disk) leaves
-   * the store's memory ahead of the disk.
+   * True when the checkpoint file on disk names `t`'s end, for this flow
+   * and for every other flow that has read the file (two flows may ship one
+   * file to two streams: the file goes only when both are done); else why
+   * not. Read back rather than trusted: a write that failed (full disk)
+   * leaves the store's memory ahead of the disk.
    */
-  private async durable(t: FinishTarget): Promise<true | string> {
+  private async durable(t: FinishTarget): Promise<true | { why: string; otherFlow?: true }> {
     await this.store.flush();
     let text: string;
     try {
       text = await readFile(this.store.path, 'utf8');
     } catch (err) {
-      return `checkpoint file not readable (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+      return { why: `checkpoint file not readable (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
     }
     const decoded = decodeCheckpoints(text);
-    if (decoded.kind !== 'ok') return 'checkpoint file not readable';
-    const e = decoded.contents.entries.find((x) => x.flowId === this.flowId && x.dev === t.dev && x.ino === t.ino);
-    if (!e || e.fingerprint !== t.fingerprint || e.offset < t.size) return 'checkpoint of its end not on disk yet';
+    if (decoded.kind !== 'ok') return { why: 'checkpoint file not readable' };
+    // An entry taken while the file was empty is of this file too (its offset says how far that flow got: 0).
+    const ofFile = decoded.contents.entries.filter(
+      (x) => x.dev === t.dev && x.ino === t.ino && (x.fingerprintBytes === 0 || matchesStored(t.prefix, x.fingerprint, x.fingerprintBytes)),
+    );
+    const own = ofFile.find((x) => x.flowId === this.flowId);
+    if (!own || own.offset < t.size) return { why: 'checkpoint of its end not on disk yet' };
+    const behind = ofFile.find((x) => x.flowId !== this.flowId && x.offset < t.size);
+    if (behind) return { why: `flow ${behind.flowId} reads it too and has ${t.size - behind.offset} bytes of it to ship`, otherFlow: true };
     return true;
   }
 }

@@ -193,6 +193,35 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     expectOnce(stream, splitLines(lines));
   }, 90_000);
 
+  it('two flows read one file: it is deleted only once both have shipped it', async () => {
+    const { stream, sub } = suite.newCase();
+    const other = `${stream}-other`;
+    const log = join(sub, 'app.log');
+    const lines = numbered('both', 0, 200);
+    writeFileSync(log, lines);
+    const port = await freePort();
+    // The second flow's stream does not exist yet: it cannot ship.
+    const agent = start(
+      sub,
+      [
+        { filePattern: join(sub, 'app.log*'), stream, extra: ['afterShipping: delete', QUIET] },
+        { filePattern: join(sub, 'app.log*'), stream: other },
+      ],
+      [`http.listen: "127.0.0.1:${port}"`],
+    );
+    await until(() => accepted(stream).length >= 200, 'the first flow ships', 30_000, agentOutput(agent));
+    rotate(sub, `${log} {\n  rotate 5\n  create\n}\n`);
+    await sleep(4_000);
+    expect(existsSync(`${log}.1`)).toBe(true);
+    const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { flows: { files: { path: string; afterShipping?: { why?: string } }[] }[] };
+    expect(status.flows[0]!.files.find((f) => f.path === `${log}.1`)?.afterShipping?.why).toMatch(/reads it too and has \d+ bytes of it to ship/);
+    suite.server.createStream(other, 1);
+    await until(() => !existsSync(`${log}.1`), 'deleted once the second flow shipped it', 60_000, agentOutput(agent));
+    expect(tally(accepted(other), splitLines(lines)).missing).toBe(0);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectOnce(stream, splitLines(lines));
+  }, 120_000);
+
   it('afterShippingFiles: quiet: files written once are deleted when quiet, all but the newest of the directory', async () => {
     const { stream, sub } = suite.newCase();
     const batch = (n: number) => join(sub, `batch-${n}.json`);
