@@ -132,7 +132,7 @@ export class FileSource {
     this.flowHasRunGiven = opts.flowHasRun;
     const after = opts.flow.afterShipping;
     if (after) {
-      this.finisher = new FinishActions({ config: after, flowId: opts.flow.id, store: opts.store, patterns: this.patterns, log: opts.log, conditions: opts.metrics.conditions });
+      this.finisher = new FinishActions({ config: after, flowId: opts.flow.id, store: opts.store, patterns: this.patterns, log: opts.log, metrics: opts.metrics });
     }
     this.deps = {
       flowId: opts.flow.id,

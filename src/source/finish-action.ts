@@ -11,6 +11,7 @@ import { decodeCheckpoints } from '../checkpoint/codec.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { AfterShippingConfig } from '../config/types.js';
 import type { Conditions } from '../events/conditions.js';
+import type { FlowEvents } from '../events/flow-events.js';
 import type { Logger } from '../log.js';
 import type { RotationReason } from './after-shipping.js';
 import { matchesStored } from './fingerprint.js';
@@ -76,16 +77,18 @@ export class FinishActions {
   private readonly patterns: PatternSet;
   private readonly log: Logger;
   private readonly conditions: Conditions;
+  private readonly metrics: FlowEvents;
   private readonly attempts = new Map<string, number>();
   private readonly finished: FinishedFile[] = [];
 
-  constructor(opts: { config: AfterShippingConfig; flowId: string; store: CheckpointStore; patterns: PatternSet; log: Logger; conditions: Conditions }) {
+  constructor(opts: { config: AfterShippingConfig; flowId: string; store: CheckpointStore; patterns: PatternSet; log: Logger; metrics: FlowEvents }) {
     this.cfg = opts.config;
     this.flowId = opts.flowId;
     this.store = opts.store;
     this.patterns = opts.patterns;
     this.log = opts.log;
-    this.conditions = opts.conditions;
+    this.conditions = opts.metrics.conditions;
+    this.metrics = opts.metrics;
   }
 
   /** Files acted upon by this process, newest first (at most DONE_KEPT). */
@@ -139,6 +142,7 @@ export class FinishActions {
       finishedAs,
       at: Date.now(),
     };
+    this.metrics.filesFinished++;
     this.finished.unshift(file);
     if (this.finished.length > DONE_KEPT) this.finished.length = DONE_KEPT;
     this.log.info({ ...file, at: undefined }, file.action === 'deleted' ? 'finished file deleted: every line acknowledged' : 'finished file renamed: every line acknowledged');
@@ -152,6 +156,7 @@ export class FinishActions {
   }
 
   private failed(t: FinishTarget, key: string, dir: string, now: number, code: string, message: string, err?: string): ActResult {
+    this.metrics.fileFinishErrors++;
     const n = (this.attempts.get(t.key) ?? 0) + 1;
     this.attempts.set(t.key, n);
     const hint = HINTS[code]?.(dir) ?? (code === 'MATCHES' ? 'choose an afterShippingSuffix the patterns do not match, or exclude it with excludePatterns' : undefined);

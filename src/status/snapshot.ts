@@ -66,6 +66,8 @@ export function statusReport(flows: ObservedFlow[], problems: Problem[], info: {
           bytesSent: m.bytesSent,
           recordsSkipped: m.recordsSkipped,
           recordsTruncated: m.recordsTruncated,
+          filesFinished: m.filesFinished,
+          fileFinishErrors: m.fileFinishErrors,
           recordSendErrors: m.recordSendErrors,
           serviceErrors: m.serviceErrors,
           processingErrors: m.processingErrors,

@@ -88,6 +88,9 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     expect(status.flows[0]!.finished).toEqual([expect.objectContaining({ path: `${log}.1`, action: 'deleted', bytes: first.length })]);
     const liveRow = status.flows[0]!.files.find((f) => f.path === log)!;
     expect(liveRow.afterShipping).toEqual({ state: 'live', why: 'at the name it is written under (not rotated)' });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^kinesis_agent_files_finished_total\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^kinesis_agent_file_finish_errors_total\{[^}]*\} 0$/m);
     const printed = await runCli(['status', '--url', `http://127.0.0.1:${port}`]);
     expect(printed.stdout).toContain('FINISHED FILE');
     expect(printed.stdout).toMatch(/app\.log\.1\s+deleted\s+\d+/);
