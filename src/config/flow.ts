@@ -246,6 +246,11 @@ function readAfterShipping(r: Reader, filePatterns: string[], excludePatterns: s
     return undefined;
   }
   if (r.has('afterShippingSuffix') && action !== 'rename') r.warn('afterShippingSuffix', 'has no effect unless `afterShipping` is rename');
+  // A plain path: a rotated file leaves the pattern (nothing left to act on), the live one is never finished.
+  const plain = filePatterns.find((p) => !picomatch.scan(p).isGlob);
+  if (plain !== undefined && files === 'rotated') {
+    r.warn('afterShipping', `filePattern \`${plain}\` names one file: its rotated files leave the pattern and are never ${action === 'delete' ? 'deleted' : 'renamed'}`, `match the rotated names too: ${plain}*`);
+  }
   if (action === 'rename') {
     if (suffix.includes('/') || suffix.includes('\0')) {
       r.fail('afterShippingSuffix', `\`${suffix}\` contains a / or a NUL`, 'a suffix is appended to the file name, in its own directory: write e.g. .shipped');

@@ -48,6 +48,11 @@ describe('afterShipping config', () => {
     expect(find(ps, 'flows[0].afterShippingQuietMillis').message).toContain('under the minimum');
   });
 
+  it('warns when the pattern names one file: its rotated files leave the pattern', () => {
+    const w = warningsOf(flow('    afterShipping: delete\n', '/var/log/app/app.log'));
+    expect(w.join('\n')).toContain('its rotated files leave the pattern and are never deleted (hint: match the rotated names too: /var/log/app/app.log*)');
+  });
+
   it('warns about its keys without afterShipping', () => {
     const w = warningsOf(flow('    afterShippingQuietMillis: 5000\n'));
     expect(w.join('\n')).toContain('afterShippingQuietMillis: has no effect without `afterShipping`');
