@@ -5,24 +5,23 @@ import { find, problemsOf, tempConfigDir, warningsOf } from './helpers.js';
 const flow = (extra: string, pattern = '/var/log/app/*.log') => `flows:\n  - filePattern: ${pattern}\n    kinesisStream: s\n${extra}`;
 
 describe('afterShipping config', () => {
-  it('reads delete with the defaults', async () => {
-    const t = await tempConfigDir({ 'agent.yaml': flow('    afterShipping: delete\n') });
+  /** The afterShipping a flow with these extra lines loads with. */
+  async function afterShippingOf(extra: string) {
+    const t = await tempConfigDir({ 'agent.yaml': flow(extra) });
     try {
-      const { config } = await checkConfig(t.path('agent.yaml'), { env: { AWS_REGION: 'us-east-1' } });
-      expect(config?.flows[0]?.afterShipping).toEqual({ action: 'delete', files: 'rotated', quietMillis: 60_000, suffix: '.shipped' });
+      return (await checkConfig(t.path('agent.yaml'), { env: { AWS_REGION: 'us-east-1' } })).config?.flows[0]?.afterShipping;
     } finally {
       await t.cleanup();
     }
+  }
+
+  it('reads delete with the defaults', async () => {
+    expect(await afterShippingOf('    afterShipping: delete\n')).toEqual({ action: 'delete', files: 'rotated', quietMillis: 60_000, suffix: '.shipped' });
   });
 
   it('reads rename with a suffix, quiet files and a period', async () => {
-    const t = await tempConfigDir({ 'agent.yaml': flow('    afterShipping: rename\n    afterShippingSuffix: .done\n    afterShippingFiles: quiet\n    afterShippingQuietMillis: 5000\n') });
-    try {
-      const { config } = await checkConfig(t.path('agent.yaml'), { env: { AWS_REGION: 'us-east-1' } });
-      expect(config?.flows[0]?.afterShipping).toEqual({ action: 'rename', files: 'quiet', quietMillis: 5000, suffix: '.done' });
-    } finally {
-      await t.cleanup();
-    }
+    const extra = '    afterShipping: rename\n    afterShippingSuffix: .done\n    afterShippingFiles: quiet\n    afterShippingQuietMillis: 5000\n';
+    expect(await afterShippingOf(extra)).toEqual({ action: 'rename', files: 'quiet', quietMillis: 5000, suffix: '.done' });
   });
 
   it('refuses an unknown action, with the values in the hint', async () => {
