@@ -32,6 +32,8 @@ export interface FinishFacts {
   where: 'path' | 'renamed' | 'gone';
   /** Its reading is decided (false while placing or held as a possible copy). */
   placed: boolean;
+  /** Bytes below this were skipped by `initialPosition: END_OF_FILE`, never sent; 0 when none. */
+  skippedBelow: number;
   rotated: RotationReason | undefined;
   /** The most recently modified tailed file of its directory (only read with `files: quiet`). */
   newestInDirectory: boolean;
@@ -65,6 +67,8 @@ const s = (ms: number) => `${Math.floor(ms / 1000)} s`;
 export function decideFinish(f: FinishFacts): FinishDecision {
   if (f.where === 'gone') return { kind: 'live', why: 'gone from the patterns (deleted or moved away): no name to act on' };
   if (!f.placed) return { kind: 'not-yet', why: 'where reading starts is not decided yet' };
+  // Not shipped is not finished: what initialPosition skipped was never acknowledged.
+  if (f.skippedBelow > 0) return { kind: 'live', why: `its first ${f.skippedBelow} bytes were skipped (initialPosition: END_OF_FILE), never shipped` };
   let reason: RotationReason | 'quiet';
   if (f.rotated) reason = f.rotated;
   else if (f.files === 'rotated') return { kind: 'live', why: 'at the name it is written under (not rotated)' };

@@ -349,6 +349,7 @@ export class FileSource {
         files: cfg.files,
         where: t.where.at,
         placed: t.kind !== 'placing' && t.kind !== 'held',
+        skippedBelow: t.skippedBelow,
         rotated,
         newestInDirectory: siblings.isNewest(t.path),
         size: t.size,
@@ -632,13 +633,16 @@ export class FileSource {
         break;
       case 'copy-of-checkpoint':
         t.rotatedAs = 'copy';
+        t.skippedBelow = decision.skippedBelow ?? 0;
         t.place(decision.offset);
         break;
       case 'resume':
         if (!running && this.movedWhileStopped(t)) t.rotatedAs = 'renamed-since-checkpoint';
+        t.skippedBelow = Math.min(this.store.get(this.flow.id, t.dev, t.ino)?.skippedBelow ?? 0, decision.offset);
         t.place(decision.offset);
         break;
       case 'end':
+        t.skippedBelow = decision.offset;
         t.place(decision.offset);
         break;
     }

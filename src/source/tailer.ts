@@ -25,6 +25,8 @@ export interface Epoch {
   /** Every byte below this was framed (sent or skipped) from the original. */
   frontier: number;
   tracker: CheckpointTracker;
+  /** Bytes below this were skipped by initialPosition, never sent (Tailer.skippedBelow). */
+  skippedBelow: number;
 }
 
 export type ReadResult = 'read' | 'idle' | 'truncated';
@@ -112,6 +114,12 @@ export class Tailer {
    * was stopped): a fact about its past, for `afterShipping`.
    */
   rotatedAs: Exclude<RotationReason, 'renamed' | 'older-name'> | undefined;
+  /**
+   * Bytes below this were skipped by `initialPosition: END_OF_FILE`, never
+   * sent (kept in the checkpoint): `afterShipping` leaves such a file alone.
+   * Set before place(); 0 again when the file starts over (truncated).
+   */
+  skippedBelow = 0;
 
   private state: TailState = { kind: 'placing', where: AT_PATH };
   /** A watch event said the file changed: poll it at once (a hint, not a state). */
@@ -318,10 +326,11 @@ export class Tailer {
    * which no longer writes the checkpoint: its bytes are no longer there.
    */
   restart(prefix: Buffer): Epoch {
-    const old: Epoch = { prefix: this.prefix, frontier: this.framer.frontier, tracker: this.tracker };
+    const old: Epoch = { prefix: this.prefix, frontier: this.framer.frontier, tracker: this.tracker, skippedBelow: this.skippedBelow };
     old.tracker.onAdvance = () => {};
     this.prefix = prefix;
     this.hashCache = { len: -1, hash: '' };
+    this.skippedBelow = 0;
     this.begin(0);
     return old;
   }
@@ -481,6 +490,7 @@ export class Tailer {
       fingerprint: this.fingerprint,
       fingerprintBytes: this.prefix.length,
       offset,
+      ...(this.skippedBelow > 0 ? { skippedBelow: this.skippedBelow } : {}),
     });
   }
 }

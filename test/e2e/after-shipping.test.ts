@@ -225,6 +225,44 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     expectOnce(stream, splitLines(lines));
   }, 120_000);
 
+  it('initialPosition END_OF_FILE: files whose start was skipped (never shipped) are left alone, across a restart; shipped ones go', async () => {
+    const { stream, sub } = suite.newCase();
+    const log = join(sub, 'app.log');
+    writeFileSync(log, numbered('old', 0, 100));
+    writeFileSync(`${log}.1`, numbered('older', 0, 100));
+    const flows: FlowSpec[] = [{ filePattern: join(sub, 'app.log*'), stream, extra: ['initialPosition: END_OF_FILE', 'afterShipping: delete', QUIET] }];
+    const conf = `${log} {\n  rotate 5\n  create\n}\n`;
+    const a = start(sub, flows);
+    await a.waitForLog(hasMsg('flow started'));
+    await sleep(500);
+    const fresh = numbered('new', 0, 50);
+    appendFileSync(log, fresh);
+    await until(() => accepted(stream).length >= 50, 'the new lines', 30_000, agentOutput(a));
+    // app.log (100 lines skipped, 50 shipped) becomes app.log.1, the old app.log.1 app.log.2.
+    rotate(sub, conf);
+    const newer = numbered('newer', 0, 50);
+    appendFileSync(log, newer);
+    await until(() => accepted(stream).length >= 100, 'the newer lines', 30_000, agentOutput(a));
+    // The file read from its start (all shipped) becomes app.log.1 and goes; the others shift to .2 and .3.
+    rotate(sub, conf);
+    const skippedPart = readFileSync(`${log}.2`, 'utf8');
+    const skippedAll = readFileSync(`${log}.3`, 'utf8');
+    await until(() => a.logLines().some(hasMsg('finished file deleted')), 'the shipped file deleted', 30_000, agentOutput(a));
+    expect(a.logLines().filter(hasMsg('finished file deleted')).map((l) => l.bytes)).toEqual([newer.length]);
+    await sleep(2_500);
+    expect(readFileSync(`${log}.2`, 'utf8')).toBe(skippedPart);
+    expect(readFileSync(`${log}.3`, 'utf8')).toBe(skippedAll);
+    expect((await a.stop()).code, a.stderr).toBe(0);
+    // The checkpoint keeps what was skipped: after a restart they are still left alone.
+    const b = start(sub, flows);
+    await b.waitForLog(hasMsg('flow started'));
+    await sleep(3_500);
+    expect(existsSync(`${log}.2`) && existsSync(`${log}.3`)).toBe(true);
+    expect(b.logLines().some(hasMsg('finished file deleted'))).toBe(false);
+    expect((await b.stop()).code, b.stderr).toBe(0);
+    expectOnce(stream, [...splitLines(fresh), ...splitLines(newer)]);
+  }, 120_000);
+
   it('afterShippingFiles: quiet: files written once are deleted when quiet, all but the newest of the directory', async () => {
     const { stream, sub } = suite.newCase();
     const batch = (n: number) => join(sub, `batch-${n}.json`);
