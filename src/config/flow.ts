@@ -4,7 +4,7 @@
  * destination come from its descriptor (src/sink/destinations.ts).
  */
 import { isAbsolute, resolve as resolvePath, dirname } from 'node:path';
-import type { AfterShippingConfig, DestinationConfig, FlowConfig, InitialPosition } from './types.js';
+import type { DestinationConfig, FlowConfig, InitialPosition } from './types.js';
 import { flatten } from './flatten.js';
 import { readProcessingOptions } from './processing-options.js';
 import type { ProblemList } from './problems.js';
@@ -13,19 +13,8 @@ import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { normalizeEndpoint, regionFromEndpoint, REGION_SHAPE } from './region.js';
 import type { RawNode } from './tree.js';
-import picomatch from 'picomatch';
-import {
-  AFTER_SHIPPING_ACTIONS,
-  AFTER_SHIPPING_DEFAULTS,
-  AFTER_SHIPPING_FILES,
-  COMPRESSION_KINDS,
-  compressionUnavailable,
-  CONTAINER_FORMATS,
-  MAX_RECORD_KIB,
-  MIN_RECORD_KIB,
-  MULTILINE_PRESETS,
-  sampleMatch,
-} from './flow-options.js';
+import { readAfterShipping } from './after-shipping.js';
+import { AFTER_SHIPPING_DEFAULTS, COMPRESSION_KINDS, compressionUnavailable, CONTAINER_FORMATS, MAX_RECORD_KIB, MIN_RECORD_KIB, MULTILINE_PRESETS } from './flow-options.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -226,47 +215,6 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (aggregatedRecordSizeBytes !== undefined) flow.aggregatedRecordSizeBytes = aggregatedRecordSizeBytes;
   if (afterShipping) flow.afterShipping = afterShipping;
   return flow;
-}
-
-/**
- * `afterShipping` and its keys. With `rename`, refuses a suffix that keeps a
- * renamed file matched by the flow's patterns (it would be read, and
- * renamed, again): checked on a name each pattern matches.
- */
-function readAfterShipping(r: Reader, filePatterns: string[], excludePatterns: string[]): AfterShippingConfig | undefined {
-  const action = r.enumOf('afterShipping', AFTER_SHIPPING_ACTIONS);
-  const files = r.enumOf('afterShippingFiles', AFTER_SHIPPING_FILES, FLOW_DEFAULTS.afterShippingFiles);
-  const quietMillis = r.int('afterShippingQuietMillis', FLOW_DEFAULTS.afterShippingQuietMillis, { min: 1000 });
-  let suffix = FLOW_DEFAULTS.afterShippingSuffix;
-  if (r.has('afterShippingSuffix')) suffix = r.str('afterShippingSuffix') ?? suffix;
-  if (!action) {
-    for (const k of ['afterShippingFiles', 'afterShippingQuietMillis', 'afterShippingSuffix']) {
-      if (r.has(k)) r.warn(k, 'has no effect without `afterShipping`', 'add afterShipping: delete (or rename), or remove it');
-    }
-    return undefined;
-  }
-  if (r.has('afterShippingSuffix') && action !== 'rename') r.warn('afterShippingSuffix', 'has no effect unless `afterShipping` is rename');
-  // A plain path: a rotated file leaves the pattern (nothing left to act on), the live one is never finished.
-  const plain = filePatterns.find((p) => !picomatch.scan(p).isGlob);
-  if (plain !== undefined && files === 'rotated') {
-    r.warn('afterShipping', `filePattern \`${plain}\` names one file: its rotated files leave the pattern and are never ${action === 'delete' ? 'deleted' : 'renamed'}`, `match the rotated names too: ${plain}*`);
-  }
-  if (action === 'rename') {
-    if (suffix.includes('/') || suffix.includes('\0')) {
-      r.fail('afterShippingSuffix', `\`${suffix}\` contains a / or a NUL`, 'a suffix is appended to the file name, in its own directory: write e.g. .shipped');
-    } else {
-      const include = picomatch(filePatterns, { dot: true });
-      const exclude = excludePatterns.length > 0 ? picomatch(excludePatterns, { dot: true }) : () => false;
-      const clash = filePatterns.find((p) => {
-        const renamed = `${sampleMatch(p)}${suffix}`;
-        return include(renamed) && !exclude(renamed);
-      });
-      if (clash !== undefined) {
-        r.fail('afterShippingSuffix', `a file renamed with \`${suffix}\` would still match filePattern \`${clash}\` and be read again`, `pick a suffix the patterns do not match, or exclude renamed files: excludePatterns: ['${dirname(clash)}/*${suffix}']`);
-      }
-    }
-  }
-  return { action, files, quietMillis, suffix };
 }
 
 /** The one destination a flow names by its stream key, by name or ARN; reports none, two, or a bad stream name or ARN. */
