@@ -129,6 +129,6 @@ export class Flow {
   }
 
   status() {
-    return { id: this.config.id, destination: this.config.destination, state: this.lifecycle.kind, files: this.source.status() };
+    return { id: this.config.id, destination: this.config.destination, state: this.lifecycle.kind, files: this.source.status(), finished: this.source.finished() };
   }
 }

@@ -13,6 +13,12 @@ export interface CheckpointEntry {
   offset: number;
   /** ms since epoch of the last change or sighting. */
   updatedAt: number;
+  /**
+   * Bytes below this offset were skipped by `initialPosition: END_OF_FILE`
+   * and never sent (so `afterShipping` leaves the file alone); absent when
+   * none were. Older agents drop it: the file then looks shipped to them.
+   */
+  skippedBelow?: number;
 }
 
 export function entryKey(flowId: string, dev: string, ino: string): string {
@@ -48,5 +54,6 @@ export function parseEntry(raw: unknown): CheckpointEntry | undefined {
   ) {
     return undefined;
   }
-  return { flowId, path, dev, ino, fingerprint, fingerprintBytes, offset, updatedAt };
+  const skippedBelow = num('skippedBelow');
+  return { flowId, path, dev, ino, fingerprint, fingerprintBytes, offset, updatedAt, ...(skippedBelow ? { skippedBelow } : {}) };
 }

@@ -8,7 +8,16 @@
  */
 import { DESTINATION_LIST } from '../sink/destinations.js';
 import type { DestinationDescriptor } from '../sink/descriptor.js';
-import { COMPRESSION_KINDS, CONTAINER_FORMATS, MAX_RECORD_KIB, MIN_RECORD_KIB, MULTILINE_PRESETS } from './flow-options.js';
+import {
+  AFTER_SHIPPING_ACTIONS,
+  AFTER_SHIPPING_DEFAULTS,
+  AFTER_SHIPPING_FILES,
+  COMPRESSION_KINDS,
+  CONTAINER_FORMATS,
+  MAX_RECORD_KIB,
+  MIN_RECORD_KIB,
+  MULTILINE_PRESETS,
+} from './flow-options.js';
 import { keyTable, rowsOf, type KeyRow } from './key-row.js';
 
 const KIB = 1024;
@@ -124,6 +133,34 @@ export const FLOW = keyTable({
       'Each API record is compressed: a line, or a whole KPL aggregate or Firehose packed record when `aggregation` / `aggregatedRecordSizeBytes` are on (zstd: Node 22.15 or later). Consumers decompress.',
   },
   dataProcessingOptions: { type: 'list', default: [], description: 'Processors applied to each record, in order (see dataProcessingOptions).' },
+  afterShipping: {
+    type: 'enum',
+    values: AFTER_SHIPPING_ACTIONS,
+    ours: true,
+    defaultText: 'absent: files are left alone',
+    description: 'Once a file is finished (rotated away, read to its end, every record acknowledged, quiet for `afterShippingQuietMillis`), delete it or rename it with `afterShippingSuffix`. Never the file still written at its name.',
+  },
+  afterShippingFiles: {
+    type: 'enum',
+    values: AFTER_SHIPPING_FILES,
+    default: AFTER_SHIPPING_DEFAULTS.files,
+    ours: true,
+    description: '`rotated`: only files rotated away from their name; `quiet`: also files still at their name and quiet, but never the newest matching file of their directory (files written once).',
+  },
+  afterShippingQuietMillis: {
+    type: 'int',
+    min: 1000,
+    default: AFTER_SHIPPING_DEFAULTS.quietMillis,
+    unit: 'ms',
+    ours: true,
+    description: 'How long a finished file must have been quiet (no growth, and its mtime that old) before it is deleted or renamed.',
+  },
+  afterShippingSuffix: {
+    type: 'string',
+    default: AFTER_SHIPPING_DEFAULTS.suffix,
+    ours: true,
+    description: 'What `afterShipping: rename` appends to the file\'s name, in its own directory; refused when the flow\'s patterns would still match the new name.',
+  },
 });
 
 /** Kinesis Agent flow keys accepted so that its agent.json loads: type-checked, warned about, changing nothing here. */

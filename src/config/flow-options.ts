@@ -32,3 +32,38 @@ export function compressionUnavailable(kind: CompressionKind, z: { zstdCompressS
   }
   return undefined;
 }
+
+/** `afterShipping`: what is done with a file once it is finished (shipped, acknowledged, no longer written). */
+export type AfterShippingAction = 'delete' | 'rename';
+export const AFTER_SHIPPING_ACTIONS: readonly AfterShippingAction[] = ['delete', 'rename'];
+
+/**
+ * `afterShippingFiles`: which files may be finished. `rotated`: only files
+ * rotated away from the name they were written under; `quiet`: also files
+ * still at their name, quiet for the period, that are not the newest
+ * matching file of their directory (files written once, never appended).
+ */
+export type AfterShippingFiles = 'rotated' | 'quiet';
+export const AFTER_SHIPPING_FILES: readonly AfterShippingFiles[] = ['rotated', 'quiet'];
+
+export const AFTER_SHIPPING_DEFAULTS = {
+  /** No growth for this long (ms) before a file is deleted or renamed: a writer that reopens late has had its chance. */
+  quietMillis: 60_000,
+  /** What `rename` appends to the file's name (in its own directory: rename(2) never crosses a file system). */
+  suffix: '.shipped',
+  files: 'rotated' as AfterShippingFiles,
+};
+
+/**
+ * A name that `glob` (one path pattern) matches, made by taking each glob
+ * construct's simplest member: for checking whether that name with a suffix
+ * would still match. `*`, `**` and `?` become `x`, a class its first
+ * member, a brace list its first alternative.
+ */
+export function sampleMatch(glob: string): string {
+  return glob
+    .replace(/\{([^,}]*)[^}]*\}/g, '$1')
+    .replace(/\[!?\^?([^\]])[^\]]*\]/g, (_m: string, c: string) => (_m.startsWith('[!') || _m.startsWith('[^') ? 'x' : c))
+    .replace(/\*\*\/?/g, 'x/')
+    .replace(/[*?]/g, 'x');
+}

@@ -16,6 +16,7 @@ import { readServiceKeys } from './service-keys.js';
 import { FLOW, FLOW_NO_EFFECT, FLOW_ROWS, withLimit } from './flow-keys.js';
 import { rowsOf } from './key-row.js';
 import type { RawNode } from './tree.js';
+import { readAfterShipping } from './after-shipping.js';
 import { compressionUnavailable } from './flow-options.js';
 
 /** Keys whose value is read whole, never flattened into dotted keys: the lists. */
@@ -103,6 +104,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   }
 
   const { endpoint, region } = readFlowEndpoint(r, descriptor);
+  const afterShipping = readAfterShipping(r, filePatterns, excludePatterns);
 
   const dpo = r.entry('dataProcessingOptions');
   const dataProcessingOptions = dpo ? readProcessingOptions(dpo.value, r.path('dataProcessingOptions'), problems) : [];
@@ -144,6 +146,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   if (compression) flow.compression = compression;
   if (maxRecordSizeKiB !== undefined) flow.maxRecordSizeKiB = maxRecordSizeKiB;
   if (aggregatedRecordSizeBytes !== undefined) flow.aggregatedRecordSizeBytes = aggregatedRecordSizeBytes;
+  if (afterShipping) flow.afterShipping = afterShipping;
   return flow;
 }
 

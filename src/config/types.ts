@@ -4,7 +4,7 @@
  * every regular expression compiled.
  */
 import type { ProcessingOption } from '../process/options.js';
-import type { CompressionKind, ContainerFormat, MultiLinePreset } from './flow-options.js';
+import type { AfterShippingAction, AfterShippingFiles, CompressionKind, ContainerFormat, MultiLinePreset } from './flow-options.js';
 import type { DestinationKind } from '../sink/destinations.js';
 import type { StreamArn } from '../sink/descriptor.js';
 import type { DefaultRegion } from './region.js';
@@ -93,7 +93,20 @@ export interface FlowConfig {
   compression?: CompressionKind;
   /** Firehose: pack whole lines into records of about this size. */
   aggregatedRecordSizeBytes?: number;
+  /** What is done with a file once it is finished (`afterShipping` and its keys); absent: nothing. */
+  afterShipping?: AfterShippingConfig;
   dataProcessingOptions: ProcessingOption[];
+}
+
+/** `afterShipping`: see docs/tailing.md, "Done with a file". */
+export interface AfterShippingConfig {
+  action: AfterShippingAction;
+  /** Which files may be finished (`afterShippingFiles`). */
+  files: AfterShippingFiles;
+  /** ms a finished candidate must have been quiet (read to its end, not grown) before the action (`afterShippingQuietMillis`). */
+  quietMillis: number;
+  /** With `rename`: appended to the file's name, in its directory (`afterShippingSuffix`). */
+  suffix: string;
 }
 
 export interface CredentialsConfig {

@@ -21,6 +21,9 @@ export class FlowEvents {
   processingErrors = 0;
   /** Records cut to the destination's size limit. */
   recordsTruncated = 0;
+  /** `afterShipping`: finished files deleted or renamed, and attempts that failed (retried). */
+  filesFinished = 0;
+  fileFinishErrors = 0;
 
   /** User records acknowledged by the destination. */
   recordsSent = 0;

@@ -26,6 +26,8 @@ export interface ObservedFlow {
    * committed offset and bytes behind; anything else is passed through.
    */
   files: () => Array<Record<string, unknown>>;
+  /** Files the flow deleted or renamed after shipping them (`afterShipping`), newest first. */
+  finished?: () => Array<Record<string, unknown>>;
 }
 
 /** The Kinesis Agent's `Destination` dimension value. */
@@ -38,7 +40,7 @@ export interface FlowLike {
   config: { id: string; destination: ObservedFlow['destination'] };
   metrics: FlowEvents;
   state?: FlowState;
-  status(): { files: readonly object[] };
+  status(): { files: readonly object[]; finished?: readonly object[] };
 }
 
 /** Adapts a Flow (src/flow.ts) for the reporters; its state is read live. */
@@ -51,5 +53,6 @@ export function observe(flow: FlowLike): ObservedFlow {
       return flow.state;
     },
     files: () => flow.status().files as Array<Record<string, unknown>>,
+    finished: () => (flow.status().finished ?? []) as Array<Record<string, unknown>>,
   };
 }

@@ -103,7 +103,7 @@ export class CopyTruncate {
   /** `original` is let go (read to its end): its copies hold nothing it did not give. */
   async originalGone(original: Tailer): Promise<void> {
     if (original.copies.length === 0) return;
-    await this.release(original, { prefix: original.prefix, frontier: original.framer.frontier, tracker: original.tracker });
+    await this.release(original, { prefix: original.prefix, frontier: original.framer.frontier, tracker: original.tracker, skippedBelow: original.skippedBelow });
   }
 
   /**
@@ -194,6 +194,8 @@ export class CopyTruncate {
     // copy only once the original's tracker has them acked.
     const committed = Math.min(epoch.tracker.committed, start);
     copy.size = size;
+    copy.rotatedAs = 'copy';
+    copy.skippedBelow = Math.min(epoch.skippedBelow, start);
     copy.place(start, committed);
     if (committed < start) {
       const tracker = copy.tracker;

@@ -6,8 +6,10 @@ import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
+import { decideFinish, Siblings, type FinishDecision } from './after-shipping.js';
+import { FinishActions, type FinishedFile } from './finish-action.js';
 import { matchesStored, readPrefix } from './fingerprint.js';
-import { displayPath, identityKey, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
+import { displayPath, identityKey, pathIdentitySync, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
 import { PatternSet } from './patterns.js';
 import type { TailedFileStatus } from './status.js';
 import { CopyTruncate } from './copytruncate.js';
@@ -53,6 +55,15 @@ const IDLE_POLL_MS = 1_000;
  * no event tells of it.
  */
 const PATH_CHECK_MS = 200;
+/** Files are looked at for `afterShipping` at most this often. */
+const FINISH_CHECK_MS = 1_000;
+
+/** Where a tailed file stands for `afterShipping`, as /status shows it. */
+export type FinishView =
+  | { state: 'live' | 'waiting'; why: string; retryAt?: number }
+  | { state: 'acting' }
+  /** Deleted or renamed; the tailer goes once the rescan sees the name gone. */
+  | { state: 'done'; why: string };
 
 
 /**
@@ -98,6 +109,10 @@ export class FileSource {
   private watcher: EventWatcher | undefined;
   /** Keys of the conditions this source has raised and not cleared (see warnOnce). */
   private readonly warned = new Set<string>();
+  /** `afterShipping`: the acting part, and where each tailed file stands. */
+  private readonly finisher: FinishActions | undefined;
+  private readonly finishViews = new Map<string, FinishView>();
+  private lastFinishAt = -Infinity;
 
   constructor(opts: FileSourceOptions) {
     this.flow = opts.flow;
@@ -115,6 +130,10 @@ export class FileSource {
     this.rescanMs = Math.max(10, opts.flow.maxTimeBetweenFileTrackerRefreshMillis);
     this.watchMode = watchModeFromEnv(opts.watchMode);
     this.flowHasRunGiven = opts.flowHasRun;
+    const after = opts.flow.afterShipping;
+    if (after) {
+      this.finisher = new FinishActions({ config: after, flowId: opts.flow.id, store: opts.store, patterns: this.patterns, log: opts.log, metrics: opts.metrics });
+    }
     this.deps = {
       flowId: opts.flow.id,
       store: opts.store,
@@ -189,7 +208,20 @@ export class FileSource {
       lastReadAt: t.lastReadAt,
       lastSendAt: t.lastCommitAt,
       state: t.kind === 'placing' || t.kind === 'held' ? 'waiting' : t.gone ? 'gone' : t.renamed ? 'rotated' : 'active',
+      ...this.finishStatus(t.key),
     }));
+  }
+
+  /** With `afterShipping`: the files this source deleted or renamed, newest first. */
+  finished(): readonly FinishedFile[] {
+    return this.finisher?.done ?? [];
+  }
+
+  private finishStatus(key: string): { afterShipping?: { state: string; why?: string } } {
+    if (!this.finisher) return {};
+    const v = this.finishViews.get(key);
+    if (!v) return { afterShipping: { state: 'waiting', why: 'not looked at yet' } };
+    return { afterShipping: v.state === 'acting' ? { state: 'acting' } : { state: v.state, why: v.why } };
   }
 
   private requestScan(): void {
@@ -237,6 +269,7 @@ export class FileSource {
         if (this.backpressured) await this.waitForRoom();
       }
       this.updateGauges();
+      if (this.finisher && now - this.lastFinishAt >= FINISH_CHECK_MS && !this.stopped) await this.finishTurn(now);
       if (!progressed && this.capHit) this.scanRequested = true;
       if (!progressed && !this.stopped) await this.sleep(this.pollMs);
     }
@@ -311,6 +344,75 @@ export class FileSource {
     }
     this.checkQuiet(t, now);
     return false;
+  }
+
+  /**
+   * `afterShipping`: decides for each tailed file whether it is finished
+   * (after-shipping.ts) and acts on those that are (finish-action.ts), one
+   * at a time. `now` is monotonic ms.
+   */
+  private async finishTurn(now: number): Promise<void> {
+    const finisher = this.finisher!;
+    const cfg = this.flow.afterShipping!;
+    this.lastFinishAt = now;
+    const live = [...this.tailers.values()].filter((t) => !t.gone);
+    const siblings = new Siblings(live.map((t) => ({ path: t.path, mtimeMs: t.mtimeMs })));
+    for (const key of this.finishViews.keys()) {
+      if (!this.tailers.has(key)) {
+        this.finishViews.delete(key);
+        finisher.forget(key);
+      }
+    }
+    for (const t of [...this.tailers.values()]) {
+      if (this.stopped) return;
+      const view = this.finishViews.get(t.key);
+      if (view?.state === 'done') continue;
+      if (view?.state === 'waiting' && view.retryAt !== undefined && now < view.retryAt) continue;
+      const rotated = t.renamed ? 'renamed' : (t.rotatedAs ?? (siblings.extendsAnother(t.path) ? 'older-name' : undefined));
+      const decision: FinishDecision = decideFinish({
+        files: cfg.files,
+        where: t.where.at,
+        placed: t.kind !== 'placing' && t.kind !== 'held',
+        skippedBelow: t.skippedBelow,
+        rotated,
+        newestInDirectory: siblings.isNewest(t.path),
+        size: t.size,
+        readOffset: t.readOffset,
+        framed: t.framer.frontier,
+        committed: t.tracker.committed,
+        quietMillis: t.eofSince >= 0 ? now - t.eofSince : -1,
+        sinceModifiedMillis: Date.now() - t.mtimeMs,
+        periodMillis: cfg.quietMillis,
+      });
+      switch (decision.kind) {
+        case 'live':
+          this.finishViews.set(t.key, { state: 'live', why: decision.why });
+          break;
+        case 'not-yet':
+          this.finishViews.set(t.key, { state: 'waiting', why: decision.why });
+          break;
+        case 'end-line':
+          t.flushEnd();
+          this.finishViews.set(t.key, { state: 'waiting', why: 'its last line was sent without a line end; waiting for its acknowledgement' });
+          break;
+        case 'finished': {
+          this.finishViews.set(t.key, { state: 'acting' });
+          const target = { key: t.key, dev: t.dev, ino: t.ino, path: t.path, fsPath: t.fsPath, size: t.size, prefix: t.prefix };
+          const r = await finisher.act(target, decision.rotated, performance.now());
+          if (r.kind === 'done') {
+            this.finishViews.set(t.key, { state: 'done', why: r.file.to ? `renamed to ${r.file.to}` : 'deleted' });
+            this.requestScan();
+          } else if (r.kind === 'retry') {
+            this.finishViews.set(t.key, { state: 'waiting', why: r.why, retryAt: r.retryAt });
+          } else {
+            this.finishViews.set(t.key, { state: 'waiting', why: r.why });
+            t.nudge();
+            this.requestScan();
+          }
+          break;
+        }
+      }
+    }
   }
 
   /** Caught up: flush what waits on quiet, and let go of rotated-away files. */
@@ -553,9 +655,18 @@ export class FileSource {
       case 'start':
         t.place(0);
         break;
-      case 'resume':
-      case 'end':
       case 'copy-of-checkpoint':
+        t.rotatedAs = 'copy';
+        t.skippedBelow = decision.skippedBelow ?? 0;
+        t.place(decision.offset);
+        break;
+      case 'resume':
+        if (!running && this.movedWhileStopped(t)) t.rotatedAs = 'renamed-since-checkpoint';
+        t.skippedBelow = Math.min(this.store.get(this.flow.id, t.dev, t.ino)?.skippedBelow ?? 0, decision.offset);
+        t.place(decision.offset);
+        break;
+      case 'end':
+        t.skippedBelow = decision.offset;
         t.place(decision.offset);
         break;
     }
@@ -563,6 +674,12 @@ export class FileSource {
     if (t.kind === 'reading') this.copies.reading(t);
     this.log.debug({ path: t.path, placement: decision.kind, at: t.kind === 'reading' ? t.readOffset : undefined }, 'placed');
     return true;
+  }
+
+  /** Found at start at another name than its checkpoint's, which no longer leads to it: renamed while the agent was away. */
+  private movedWhileStopped(t: Tailer): boolean {
+    const e = this.store.get(this.flow.id, t.dev, t.ino);
+    return e !== undefined && e.path !== t.path && pathIdentitySync(e.path) !== t.key;
   }
 
   private hasEntry(key: string): boolean {

@@ -22,7 +22,7 @@ export type Placement<O, E> =
   /** Begins like a file truncated a moment ago: its copy; read from where the original stopped. */
   | { kind: 'after-truncated'; epoch: E }
   /** At start-up: begins like a checkpointed file of another inode, a copy made while the agent was away. */
-  | { kind: 'copy-of-checkpoint'; offset: number };
+  | { kind: 'copy-of-checkpoint'; offset: number; skippedBelow?: number };
 
 export type StartReason =
   /** Appeared while the agent runs, or (invariant 6) while a flow that had run was away. */
@@ -97,7 +97,11 @@ export function decidePlacement<O, E>(input: PlacementInput<O, E>): Placement<O,
   } else {
     for (const e of input.checkpoints) {
       if (entry && e.dev === entry.dev && e.ino === entry.ino) continue;
-      if (matchesStored(prefix, e.fingerprint, e.fingerprintBytes)) return { kind: 'copy-of-checkpoint', offset: Math.min(e.offset, size) };
+      if (matchesStored(prefix, e.fingerprint, e.fingerprintBytes)) {
+        const offset = Math.min(e.offset, size);
+        // What initialPosition skipped in the original is in the copy too, unsent.
+        return { kind: 'copy-of-checkpoint', offset, ...(e.skippedBelow ? { skippedBelow: Math.min(e.skippedBelow, offset) } : {}) };
+      }
     }
   }
   if (entry) return { kind: 'start', why: 'reused-inode' };

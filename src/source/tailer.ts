@@ -4,6 +4,7 @@ import type { CheckpointStore } from '../checkpoint/store.js';
 import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
+import type { RotationReason } from './after-shipping.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
 import { displayPath, pathIdentitySync, pollHandle, type FilePath, type FileStat } from './identity.js';
 
@@ -24,6 +25,8 @@ export interface Epoch {
   /** Every byte below this was framed (sent or skipped) from the original. */
   frontier: number;
   tracker: CheckpointTracker;
+  /** Bytes below this were skipped by initialPosition, never sent (Tailer.skippedBelow). */
+  skippedBelow: number;
 }
 
 export type ReadResult = 'read' | 'idle' | 'truncated';
@@ -105,6 +108,18 @@ export class Tailer {
   lastPollAt = -Infinity;
   /** Monotonic ms of the last look at what the path leads to. */
   pathCheckedAt = -Infinity;
+  /**
+   * Known to be rotated away from the name it was written under without
+   * having been seen renamed (a copytruncate copy, moved while the agent
+   * was stopped): a fact about its past, for `afterShipping`.
+   */
+  rotatedAs: Exclude<RotationReason, 'renamed' | 'older-name'> | undefined;
+  /**
+   * Bytes below this were skipped by `initialPosition: END_OF_FILE`, never
+   * sent (kept in the checkpoint): `afterShipping` leaves such a file alone.
+   * Set before place(); 0 again when the file starts over (truncated).
+   */
+  skippedBelow = 0;
 
   private state: TailState = { kind: 'placing', where: AT_PATH };
   /** A watch event said the file changed: poll it at once (a hint, not a state). */
@@ -313,10 +328,11 @@ export class Tailer {
    * which no longer writes the checkpoint: its bytes are no longer there.
    */
   restart(prefix: Buffer): Epoch {
-    const old: Epoch = { prefix: this.prefix, frontier: this.framer.frontier, tracker: this.tracker };
+    const old: Epoch = { prefix: this.prefix, frontier: this.framer.frontier, tracker: this.tracker, skippedBelow: this.skippedBelow };
     old.tracker.onAdvance = () => {};
     this.prefix = prefix;
     this.hashCache = { len: -1, hash: '' };
+    this.skippedBelow = 0;
     this.begin(0);
     return old;
   }
@@ -476,6 +492,7 @@ export class Tailer {
       fingerprint: this.fingerprint,
       fingerprintBytes: this.prefix.length,
       offset,
+      ...(this.skippedBelow > 0 ? { skippedBelow: this.skippedBelow } : {}),
     });
   }
 }

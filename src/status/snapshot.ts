@@ -22,6 +22,8 @@ export interface StatusFlow {
   lastCheckpointAt: string | null;
   counters: Record<string, number>;
   files: StatusFile[];
+  /** With `afterShipping`: files deleted or renamed once finished, newest first (`at` ISO time). */
+  finished?: Array<Record<string, unknown>>;
 }
 
 export interface StatusReport {
@@ -64,6 +66,8 @@ export function statusReport(flows: ObservedFlow[], problems: Problem[], info: {
           bytesSent: m.bytesSent,
           recordsSkipped: m.recordsSkipped,
           recordsTruncated: m.recordsTruncated,
+          filesFinished: m.filesFinished,
+          fileFinishErrors: m.fileFinishErrors,
           recordSendErrors: m.recordSendErrors,
           serviceErrors: m.serviceErrors,
           processingErrors: m.processingErrors,
@@ -76,9 +80,21 @@ export function statusReport(flows: ObservedFlow[], problems: Problem[], info: {
           inFlightRequests: m.inFlightRequests,
         },
         files: safeFiles(f),
+        ...finishedFiles(f),
       };
     }),
   };
+}
+
+function finishedFiles(f: ObservedFlow): { finished?: Array<Record<string, unknown>> } {
+  let done: Array<Record<string, unknown>>;
+  try {
+    done = f.finished?.() ?? [];
+  } catch {
+    return {};
+  }
+  if (done.length === 0) return {};
+  return { finished: done.map((d) => ({ ...d, at: iso(d.at) })) };
 }
 
 function safeFiles(f: ObservedFlow): StatusFile[] {

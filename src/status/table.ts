@@ -45,14 +45,35 @@ export function formatReport(r: StatusReport, url: string, now = Date.now()): st
       f.state && f.state !== 'running' ? f.state : f.failingSince ? `failing for ${duration(now - Date.parse(f.failingSince))}` : 'ok',
     ]),
   );
+  // With afterShipping on a flow: where each file stands (`live: ...`, `waiting: ...`).
+  const after = r.flows.some((f) => f.files.some((file) => file.afterShipping !== undefined));
   const fileRows = r.flows.flatMap((f) =>
-    f.files.map((file) => [f.id, String(file.path), num(file.size), num(file.committedOffset), num(file.bytesBehind), ago(file.lastSendAt as string | null, now)]),
+    f.files.map((file) => [
+      f.id,
+      String(file.path),
+      num(file.size),
+      num(file.committedOffset),
+      num(file.bytesBehind),
+      ago(file.lastSendAt as string | null, now),
+      ...(after ? [afterShipping(file.afterShipping)] : []),
+    ]),
   );
-  const files = fileRows.length ? `\n${table(['FLOW', 'FILE', 'SIZE', 'COMMITTED', 'BEHIND', 'LAST SEND'], fileRows)}` : '\nno files tailed\n';
+  const header = ['FLOW', 'FILE', 'SIZE', 'COMMITTED', 'BEHIND', 'LAST SEND', ...(after ? ['AFTER SHIPPING'] : [])];
+  const files = fileRows.length ? `\n${table(header, fileRows)}` : '\nno files tailed\n';
+  const doneRows = r.flows.flatMap((f) =>
+    (f.finished ?? []).map((d) => [f.id, String(d.path), d.action === 'renamed' ? `renamed to ${String(d.to)}` : String(d.action), num(d.bytes), ago(d.at as string | null, now)]),
+  );
+  const finished = doneRows.length ? `\n${table(['FLOW', 'FINISHED FILE', 'DONE', 'BYTES', 'WHEN'], doneRows)}` : '';
   const problems = (r.problems ?? []).length
     ? `\n${table(['SCOPE', 'PROBLEM', 'STATE', 'SINCE', 'MESSAGE'], r.problems.map((p) => [p.scope ?? '', p.key, p.state, ago(p.since, now), p.message ?? '']))}`
     : '';
-  return head + flows + files + problems;
+  return head + flows + files + finished + problems;
+}
+
+function afterShipping(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return '-';
+  const { state, why } = v as { state?: unknown; why?: unknown };
+  return typeof why === 'string' ? `${String(state)}: ${why}` : String(state);
 }
 
 /** A stopped agent: what its checkpoint file says, against the files as they are now. */

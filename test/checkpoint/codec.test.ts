@@ -35,6 +35,14 @@ describe('checkpoint codec', () => {
     expect(decodeCheckpoints(text)).toMatchObject(expected);
   });
 
+  it('keeps skippedBelow (bytes initialPosition skipped) when present, and leaves it out when absent or not a safe offset', () => {
+    const skipped = { ...entry, skippedBelow: 4 };
+    const got = decodeCheckpoints(encodeCheckpoints({ entries: [skipped, { ...entry, ino: '3' }, { ...entry, ino: '4', skippedBelow: -2 }], imported: {} }));
+    expect(got).toMatchObject({ kind: 'ok', malformedEntries: 0 });
+    if (got.kind !== 'ok') return;
+    expect(got.contents.entries).toEqual([skipped, { ...entry, ino: '3' }, { ...entry, ino: '4' }]);
+  });
+
   it('counts malformed entries and keeps the well-formed ones', () => {
     const got = decodeCheckpoints(JSON.stringify({ version: 2, entries: [entry, { flowId: 'f', offset: -1 }, 'x'] }));
     expect(got).toMatchObject({ kind: 'ok', malformedEntries: 2, contents: { entries: [entry] } });

@@ -125,10 +125,21 @@ describe('the key tables and the reader', () => {
 
   /** Keys that act only beside another: that one, at a value where they do. */
   const BESIDE: Record<string, Record<string, unknown>> = { 'http.unhealthyAfterMillis': { 'http.listen': '127.0.0.1:0' } };
+  /** Flow keys that act only beside another flow key. */
+  const FLOW_BESIDE: Record<string, Record<string, unknown>> = {
+    afterShippingFiles: { afterShipping: 'delete' },
+    afterShippingQuietMillis: { afterShipping: 'delete' },
+    afterShippingSuffix: { afterShipping: 'rename' },
+  };
 
   it.each(rowsWithDefault.filter((p) => !p.row.noEffect).map((p) => [label(p), p] as const))('%s: is read (another value changes the configuration)', (_, p) => {
     const beside = BESIDE[p.row.name] ?? {};
-    expect(meaning({ ...configWith(p, otherThanDefault(p.row)), ...beside })).not.toEqual(meaning({ ...configWith(p, p.row.default), ...beside }));
+    const inFlow = (config: Record<string, unknown>) => {
+      const flowBeside = FLOW_BESIDE[p.row.name];
+      if (!flowBeside || 'top' in p) return config;
+      return { ...config, flows: (config.flows as Record<string, unknown>[]).map((f) => ({ ...f, ...flowBeside })) };
+    };
+    expect(meaning(inFlow({ ...configWith(p, otherThanDefault(p.row)), ...beside }))).not.toEqual(meaning(inFlow({ ...configWith(p, p.row.default), ...beside })));
   });
 
   it('a batch key without a row default takes its destination\'s API limit', () => {

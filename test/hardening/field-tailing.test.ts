@@ -11,20 +11,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.ts';
 import { freePort } from '../support/free-port.ts';
-import { agentOutput, agentYaml, countBy, hasMsg, numbered, sleep, splitLines, until, useProtocolServer, type FlowSpec } from './support.ts';
+import { agentOutput, agentYaml, countBy, hasMsg, logrotate, numbered, sleep, splitLines, until, useProtocolServer, type FlowSpec } from './support.ts';
 
 const suite = useProtocolServer('field', { dirMode: 0o755 });
 
-function haveLogrotate(): boolean {
-  try {
-    execFileSync('logrotate', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const logrotate = haveLogrotate();
-if (!logrotate && process.env.CI) throw new Error('logrotate is not installed: apt-get install -y logrotate');
 
 function accepted(stream: string) {
   return suite.server.streams.get(stream)!.entries;

@@ -202,3 +202,16 @@ export const NOBODY = isRoot ? { uid: Number(execFileSync('id', ['-u', 'nobody']
 /** A wrapper that runs the agent as `nobody` (for a test running as root). */
 export const DROP_TO_NOBODY = ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups'];
 
+/**
+ * Is the Debian package `logrotate` installed? Tests that run it are skipped
+ * without it locally; under CI its absence is an error.
+ */
+export const logrotate = (() => {
+  try {
+    execFileSync('logrotate', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error('logrotate is not installed: apt-get install -y logrotate');
+    return false;
+  }
+})();

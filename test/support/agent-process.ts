@@ -3,6 +3,7 @@
  * and keeps what it prints for assertions and for failure messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_AWS_ENV } from './kinesis-local.ts';
 
@@ -54,6 +55,37 @@ export class AgentProcess {
     return new AgentProcess(child);
   }
 
+  /**
+   * Waits (up to 20 s) until the process has run past Node's own start:
+   * 80 ms of CPU (Linux: /proc/<pid>/stat), where a bare Node takes ~40 and
+   * the agent's modules ~300. CPU time, not wall time, so a loaded machine
+   * moves nothing (Node's own early handler for SIGTERM makes the kernel's
+   * caught-signal mask useless here). Elsewhere: 100 ms after spawning.
+   */
+  private async untilStarted(): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && this.child.exitCode === null && this.child.signalCode === null) {
+      let cpuTicks: number;
+      try {
+        // Until exec, the child is a copy of this process.
+        if (!readFileSync(`/proc/${this.child.pid}/cmdline`, 'utf8').includes(CLI)) {
+          await new Promise((r) => setTimeout(r, 2));
+          continue;
+        }
+        const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime: fields 14 and 15 of proc(5), 12 and 13 after the name.
+        cpuTicks = Number(fields[11]) + Number(fields[12]);
+      } catch {
+        const young = 100 - (Date.now() - this.spawnedAt);
+        if (young > 0) await new Promise((r) => setTimeout(r, young));
+        return;
+      }
+      if (cpuTicks >= 8) return;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
   /** Log lines parsed as JSON (the agent logs JSON when stdout is not a terminal). */
   logLines(): Array<Record<string, unknown>> {
     return this.stdout
@@ -76,8 +108,7 @@ export class AgentProcess {
     // A signal that lands before Node has started the program at all takes
     // the default action (death); no program can prevent that, so a test
     // that stops a just-spawned agent waits out Node's own start first.
-    const young = 100 - (Date.now() - this.spawnedAt);
-    if (signal !== 'SIGKILL' && young > 0) await new Promise((r) => setTimeout(r, young));
+    if (signal !== 'SIGKILL') await this.untilStarted();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
