@@ -37,12 +37,14 @@ export const NOTICES = join(SEA_DIR, 'THIRD-PARTY-NOTICES.txt');
  * Node flags the executable always starts with (NODE_OPTIONS can add to or
  * override them). V8 sizes the young generation from the machine's memory:
  * on a 24 GB host it grew to 128 MB at full speed, most of the agent's peak
- * RSS, while the live heap stayed near 20 MB. A 16 MB semi-space (48 MB
- * young generation) cut peak RSS by a quarter at no measurable throughput
- * cost (BENCHMARKS.md; docs/performance.md). The benchmark runs the agent
- * with these same flags.
+ * RSS, while the live heap stayed near 20 MB. A 16 MB semi-space cut peak
+ * RSS by a quarter at no measurable throughput cost; once the queue counted
+ * each record's bookkeeping (sink/delivery.ts), 8 MB took 10-25 MB more off
+ * the peak (plain, KPL, outage catch-up over TLS), CPU per GB within the
+ * noise of alternating runs (BENCHMARKS.md; docs/performance.md). The
+ * benchmark runs the agent with these same flags.
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /**
  * The environment the systemd unit (`Environment=`) and the container

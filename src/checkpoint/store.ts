@@ -1,4 +1,4 @@
-import { open, readFile, rename, stat } from 'node:fs/promises';
+import { open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Conditions } from '../events/conditions.js';
 import type { Logger } from '../log.js';
@@ -41,6 +41,8 @@ export class CheckpointStore {
   private lastWriteAt = -Infinity;
   private readonly conditions: Conditions;
   private closed = false;
+  /** Whether the directory is known to exist: made at open, again only when a write meets ENOENT. */
+  private directoryMade = false;
 
   private constructor(path: string, opts: CheckpointStoreOptions) {
     this.path = path;
@@ -159,10 +161,7 @@ export class CheckpointStore {
     const body = encodeCheckpoints({ entries: [...this.entriesByKey.values()], imported: Object.fromEntries(this.imported) });
     const tmp = `${this.path}.tmp`;
     try {
-      // The directory may not have existed, or been allowed, at open, or may
-      // have been removed since (a tmpfs cleaned): made again on each try.
-      await makeDirectory(dirname(this.path));
-      const fh = await open(tmp, 'w', 0o600);
+      const fh = await this.openTemp(tmp);
       try {
         await fh.writeFile(body);
         await fh.sync();
@@ -183,6 +182,28 @@ export class CheckpointStore {
         clearedMessage: 'checkpoint file written again',
       });
       this.lastWriteAt = performance.now();
+    }
+  }
+
+  /**
+   * Opens the temp file for writing (0600). The directory is made once (at
+   * open, or here if it could not be then), and again only when the open
+   * fails with ENOENT: it was removed since (a tmpfs cleaned). A `mkdir -p`
+   * before every write cost a thread-pool round trip per level for nothing.
+   */
+  private async openTemp(tmp: string): Promise<FileHandle> {
+    if (!this.directoryMade) {
+      await makeDirectory(dirname(this.path));
+      this.directoryMade = true;
+    }
+    try {
+      return await open(tmp, 'w', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.directoryMade = false;
+      await makeDirectory(dirname(this.path));
+      this.directoryMade = true;
+      return await open(tmp, 'w', 0o600);
     }
   }
 
@@ -211,6 +232,7 @@ export class CheckpointStore {
     const dir = dirname(this.path);
     try {
       await makeDirectory(dir);
+      this.directoryMade = true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'EEXIST') {

@@ -85,7 +85,7 @@ export const FLOW = keyTable({
     max: 1024 * MIB,
     unit: 'bytes',
     ours: true,
-    description: 'Bytes of records held between the tailer and the sender; past it, reading pauses and the file is the buffer.',
+    description: 'Memory for records held between the tailer and the sender: each record counts its bytes plus 384 for its bookkeeping; past it, reading pauses and the file is the buffer.',
   },
   maxInFlightRequests: { type: 'int', default: 8, min: 1, max: 64, unit: 'calls', ours: true, description: 'Most concurrent send calls for this flow (upper bound of the adaptive limit).' },
   skipHeaderLines: { type: 'int', default: 0, min: 0, unit: 'lines', description: 'Lines skipped at the start of each file.' },

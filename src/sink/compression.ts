@@ -39,15 +39,43 @@ function zstdBound(n: number): number {
   return n + Math.floor(n / 256) + small + 32;
 }
 
-type ZstdZlib = typeof zlib & { zstdCompressSync?: (data: Buffer) => Buffer };
+type ZstdZlib = typeof zlib & { zstdCompressSync?: (data: Buffer, options?: { pledgedSrcSize?: number }) => Buffer };
+
+/**
+ * A compressed result in memory of its own size. zlib's sync calls return a
+ * view into their 64 KiB output chunk: kept as a queued record, each ~150
+ * byte line held 64 KiB (a full queue of them, hundreds of MB).
+ */
+function compact(out: Buffer): Buffer {
+  return out.buffer.byteLength > out.length + SLACK_BYTES ? Buffer.from(out) : out;
+}
+
+/** Memory a compressed result may hold beyond its length before it is copied out (bytes). */
+export const SLACK_BYTES = 16 * 1024;
+
+/**
+ * gzip of one record. Below 32 KiB the deflate window (and with it
+ * memLevel: hash table and block buffers) is cut to the smallest power of
+ * two that covers the input plus zlib's 262-byte lookahead: the same
+ * compression for such an input, a ~10 KB state instead of ~270 KB set up
+ * per call (which glibc, told to map blocks of 64 KiB and more, mapped and
+ * unmapped each time). Any inflater reads a smaller window. The output
+ * chunk is the bound, so the result is one buffer of about its own size.
+ * The bound holds for these settings too (compression.test.ts).
+ */
+function gzip(data: Buffer): Buffer {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(data.length + 262))));
+  return compact(zlib.gzipSync(data, { windowBits, memLevel: windowBits - 7, chunkSize: Math.max(64, gzipBound(data.length)) }));
+}
 
 /** The codec of a kind; throws when this Node has no such codec (config validation reports it first). */
 export function codecFor(kind: CompressionKind): Codec {
-  if (kind === 'gzip') return { kind, encode: (d) => zlib.gzipSync(d), bound: gzipBound };
+  if (kind === 'gzip') return { kind, encode: gzip, bound: gzipBound };
   const z = zlib as ZstdZlib;
   const compress = z.zstdCompressSync;
   if (!compress) throw new Error(compressionUnavailable('zstd'));
-  return { kind, encode: (d) => compress(d), bound: zstdBound };
+  // The size told up front lets zstd size its tables to the input (and writes it in the frame header).
+  return { kind, encode: (d) => compact(compress(d, { pledgedSrcSize: d.length })), bound: zstdBound };
 }
 
 /** The largest input whose compressed form always fits in `limit` bytes. */

@@ -6,7 +6,8 @@
  *
  * Memory: a record counts against `maxQueueBytes` from push() until it is
  * acknowledged, whether it waits in a batch, in flight or for a retry, so
- * an outage of any length holds at most that much (DESIGN invariant 2).
+ * an outage of any length holds at most that much (DESIGN invariant 2). It
+ * counts its data and the heap its bookkeeping takes (RECORD_OVERHEAD_BYTES).
  */
 import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -46,6 +47,17 @@ export interface DeliveryCoreOptions {
   callTimeoutMs: number;
 }
 
+/**
+ * Heap a queued record takes besides its data (bytes): the record, its
+ * Buffer view into the read chunk, the partition key, the batch entry. 377
+ * measured for a plain PutRecords record on Node 24. Counted against
+ * `maxQueueBytes` so that short lines do not hold three times the bound:
+ * at full speed the reader keeps the queue full, and everything in it
+ * lives long enough for V8 to move it to the old generation, which then
+ * grows with it (docs/performance.md, Memory).
+ */
+export const RECORD_OVERHEAD_BYTES = 384;
+
 interface Batch {
   entries: Entry[];
   /** Sends of these entries so far that failed. */
@@ -75,6 +87,7 @@ export class DeliveryCore implements Delivery {
 
   private batches: Batch[] = [];
   private queueBytes = 0;
+  private queueRecords = 0;
   private inFlight = 0;
   private started = false;
   private closing = false;
@@ -140,6 +153,7 @@ export class DeliveryCore implements Delivery {
     // After close() records are not taken: unacknowledged, they are read again after a restart.
     if (this.closing) return false;
     this.queueBytes += record.data.length;
+    this.queueRecords++;
     this.metrics.queueBytes = this.queueBytes;
     this.batcher.add(record, this.keyOf(record.data));
     if (this.batcher.pending > 0 && !this.ageTimer) {
@@ -149,9 +163,18 @@ export class DeliveryCore implements Delivery {
       }, this.flow.maxBufferAgeMillis);
     }
     const room = this.hasRoom();
-    // Full, with nothing else to send: waiting for the batch to age would only stall.
-    if (!room && this.batches.length === 0) this.batcher.flush();
+    this.flushIfStalled();
     return room;
+  }
+
+  /**
+   * Full, with nothing waiting and nothing in flight: waiting for the open
+   * batch to age would only stall. While calls are in flight their answers
+   * make room and the batch grows on: sending it at once would cut KPL and
+   * packed Firehose calls into small ones whenever the queue is full.
+   */
+  private flushIfStalled(): void {
+    if (this.batcher.pending > 0 && !this.hasRoom() && this.batches.length === 0 && this.inFlight === 0) this.batcher.flush();
   }
 
   drained(): Promise<void> {
@@ -193,6 +216,7 @@ export class DeliveryCore implements Delivery {
     this.wakeTimer = undefined;
     this.destination.close();
     this.queueBytes = 0;
+    this.queueRecords = 0;
     this.metrics.queueBytes = 0;
     this.metrics.inFlightRequests = 0;
     for (const w of this.roomWaiters.splice(0)) w();
@@ -200,7 +224,7 @@ export class DeliveryCore implements Delivery {
   }
 
   private hasRoom(): boolean {
-    return this.queueBytes < this.flow.maxQueueBytes && this.batches.length < Math.max(1, this.flow.publishQueueCapacity);
+    return this.queueBytes + this.queueRecords * RECORD_OVERHEAD_BYTES < this.flow.maxQueueBytes && this.batches.length < Math.max(1, this.flow.publishQueueCapacity);
   }
 
   private notifyRoom(): void {
@@ -264,6 +288,7 @@ export class DeliveryCore implements Delivery {
       });
     }
     this.notifyRoom();
+    this.flushIfStalled();
   }
 
   private async call(batch: Batch): Promise<void> {
@@ -327,6 +352,7 @@ export class DeliveryCore implements Delivery {
     this.metrics.recordsSent += records;
     this.metrics.bytesSent += bytes;
     this.queueBytes -= bytes;
+    this.queueRecords -= records;
     this.metrics.queueBytes = this.queueBytes;
   }
 

@@ -95,6 +95,26 @@ describe('CheckpointStore', () => {
     await s.close();
   });
 
+  it('makes its directory again when it was removed after a successful write (ENOENT at the next write)', async () => {
+    const sub = join(dir, 'gone', 'deeper');
+    const path = join(sub, 'checkpoints');
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 0 });
+    s.set(entry('7', 70));
+    await s.flush();
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].offset).toBe(70);
+    const { rm } = await import('node:fs/promises');
+    await rm(join(dir, 'gone'), { recursive: true });
+    s.set(entry('7', 71));
+    await s.flush();
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].offset).toBe(71);
+    expect((await stat(sub)).mode & 0o777).toBe(0o700);
+    expect(await readdir(sub)).toEqual(['checkpoints']);
+    s.set(entry('7', 72));
+    await s.flush();
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].offset).toBe(72);
+    await s.close();
+  });
+
   it('coalesces many updates into few writes and flush() puts the latest on disk', async () => {
     const path = join(dir, 'checkpoints');
     const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 60_000 });

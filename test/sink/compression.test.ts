@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../src/pipeline/types.js';
 import { compressionUnavailable } from '../../src/config/flow-options.js';
-import { codecFor, CompressingPacker, maxInputFor, type CompressionKind } from '../../src/sink/compression.js';
+import { codecFor, CompressingPacker, maxInputFor, SLACK_BYTES, type CompressionKind } from '../../src/sink/compression.js';
 import { PlainPacker } from '../../src/sink/entry.js';
 import { KplPacker } from '../../src/sink/kpl-packer.js';
 import { deaggregate } from './deaggregate.ts';
@@ -20,11 +20,23 @@ function record(data: Buffer | string, start = 0): SourceRecord {
 describe.each(['gzip', 'zstd'] as const)('%s', (kind) => {
   const codec = codecFor(kind);
 
-  it.each([0, 1, 100, 4096, 65_536, 131_071, 1_048_320])('the bound holds for %i incompressible bytes', (n) => {
+  // Sizes either side of where gzip's window grows (input + 262 bytes of lookahead a power of two).
+  it.each([0, 1, 100, 249, 250, 251, 762, 763, 4096, 32_505, 32_506, 65_536, 131_071, 1_048_320])('the bound holds for %i incompressible bytes', (n) => {
     const data = randomBytes(n);
     const out = codec.encode(data);
     expect(out.length).toBeLessThanOrEqual(codec.bound(n));
     expect(decode[kind](out).equals(data)).toBe(true);
+  });
+
+  it('each record compresses on its own to a stream any decoder reads back, whatever its size', () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `2026-11-30 12:00:00 INFO request ${i} ${'x'.repeat(i * 37)} seq=${i}\n`);
+    lines.push('y'.repeat(40_000), '');
+    for (const line of lines) expect(decode[kind](codec.encode(Buffer.from(line))).toString()).toBe(line);
+  });
+
+  it('a compressed short record holds memory of about its own size, not the codec\'s 64 KiB output chunk', () => {
+    const outs = Array.from({ length: 50 }, (_, i) => codec.encode(Buffer.from(`GET /index.html?seq=${i} HTTP/1.1 200 ${'a'.repeat(i)}\n`)));
+    for (const out of outs) expect(out.buffer.byteLength).toBeLessThanOrEqual(Math.max(Buffer.poolSize, out.length + SLACK_BYTES));
   });
 
   it('maxInputFor is the largest input whose bound fits the limit', () => {
