@@ -105,6 +105,8 @@ export class FileSource {
   private stopped = true;
   private loopDone: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Monotonic ms at which the loop's sleep ends; -Infinity while it is awake. */
+  private sleepUntil = -Infinity;
   private rescanTimer: NodeJS.Timeout | undefined;
   private watcher: EventWatcher | undefined;
   /** Keys of the conditions this source has raised and not cleared (see warnOnce). */
@@ -231,6 +233,7 @@ export class FileSource {
 
   private noteChange(path: string): void {
     let known = false;
+    let dueAt = Infinity;
     for (const t of this.tailers.values()) {
       if (t.path === path) {
         t.nudge();
@@ -239,12 +242,16 @@ export class FileSource {
         // does not stand for it: the change may be a new file created there,
         // a rename and create the watcher coalesced into one `change`.
         if (!t.gone) known = true;
+        // Caught up and polled within the poll interval: read at its end (resting).
+        dueAt = Math.min(dueAt, t.kind === 'reading' && t.caughtUp ? t.lastPollAt + this.pollMs : -Infinity);
       }
     }
     // A change to a file we do not tail yet (missed, new at a path a gone
     // file had, or over the fd cap): look now.
     if (!known && this.patterns.matches(path)) this.scanRequested = true;
-    this.wake?.();
+    // A writer appending every few ms must not wake the loop each time: only
+    // when this makes something due before the loop's sleep ends.
+    if (this.scanRequested || dueAt < this.sleepUntil) this.wake?.();
   }
 
   private async loop(): Promise<void> {
@@ -271,8 +278,41 @@ export class FileSource {
       this.updateGauges();
       if (this.finisher && now - this.lastFinishAt >= FINISH_CHECK_MS && !this.stopped) await this.finishTurn(now);
       if (!progressed && this.capHit) this.scanRequested = true;
-      if (!progressed && !this.stopped) await this.sleep(this.pollMs);
+      if (!progressed && !this.stopped) await this.sleep(this.idleMillis(now));
     }
+  }
+
+  /**
+   * How long the loop may sleep (ms) when a turn moved nothing: until the
+   * first moment a file is due (its poll, the look at its path, its
+   * multi-line flush or the end of its grace), instead of a wake-up every
+   * poll interval that finds nothing to do; events and scan requests still
+   * wake it at once. A poll interval when any file is not at rest (placing,
+   * held, reopening) or a scan waits, as before. `now`: the turn's clock,
+   * at which every file at rest is due later (resting says so).
+   */
+  private idleMillis(now: number): number {
+    if (this.scanRequested) return this.pollMs;
+    let next = now + Math.max(this.pollMs, IDLE_POLL_MS);
+    for (const t of this.tailers.values()) {
+      if (!t.wantsService) continue;
+      if (!this.resting(t, now)) return this.pollMs;
+      const at = this.nextDue(t, now);
+      if (at < next) next = at;
+    }
+    return Math.max(1, next - performance.now());
+  }
+
+  /** When a file at rest (see resting) next needs a turn or a quiet check, monotonic ms. */
+  private nextDue(t: Tailer, now: number): number {
+    const spacing = this.spacing(t, now);
+    let at = Math.min(t.lastPollAt + (t.nudged ? this.pollMs : spacing), t.pathCheckedAt + Math.max(spacing, PATH_CHECK_MS));
+    if (t.eofSince >= 0) {
+      if (t.framer.hasPendingMultiLine) at = Math.min(at, t.eofSince + this.multiLineFlushMs);
+      const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
+      if ((t.gone || t.renamed || t.framer.footerSeen) && confirmed) at = Math.min(at, t.eofSince + this.graceMs);
+    }
+    return at;
   }
 
   /**
@@ -285,11 +325,17 @@ export class FileSource {
     return longIdle ? Math.max(this.pollMs, IDLE_POLL_MS) : this.pollMs;
   }
 
-  /** A file being read, caught up, with neither its poll nor the look at its path due: nothing to do this turn. */
+  /**
+   * A file being read, caught up, with neither its poll nor the look at its
+   * path due: nothing to do this turn. An event makes the poll due at once,
+   * but no sooner than minTimeBetweenFilePollsMillis after the last one: a
+   * writer appending every few ms raises an event each time, and a read per
+   * event cost several times what one per poll interval does.
+   */
   private resting(t: Tailer, now: number): boolean {
-    if (t.kind !== 'reading' || !t.fh || !t.caughtUp || t.nudged) return false;
+    if (t.kind !== 'reading' || !t.fh || !t.caughtUp) return false;
     const spacing = this.spacing(t, now);
-    return now - t.lastPollAt < spacing && now - t.pathCheckedAt < Math.max(spacing, PATH_CHECK_MS);
+    return now - t.lastPollAt < (t.nudged ? this.pollMs : spacing) && now - t.pathCheckedAt < Math.max(spacing, PATH_CHECK_MS);
   }
 
   /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
@@ -487,12 +533,14 @@ export class FileSource {
   }
 
   private sleep(ms: number): Promise<void> {
+    this.sleepUntil = performance.now() + ms;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.sleepUntil = -Infinity;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, Math.ceil(ms));
       this.wake = () => {
         this.wake = undefined;
         done();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkExactlyOnce, tempDir, testFlow, waitFor } from './support/helpers.js';
 import { startSource, type Harness } from './support/harness.js';
+import { CollectingSink } from './support/collecting-sink.js';
 
 const lines = (prefix: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `${prefix}-${String(from + i).padStart(6, '0')}`);
@@ -300,6 +301,40 @@ describe('FileSource reading policy', () => {
     }
     expect(most).toBeLessThanOrEqual(3);
     expect(most).toBeGreaterThan(0);
+  });
+
+  it('reads a file written every few ms at most once per minTimeBetweenFilePollsMillis, not once per change event', async () => {
+    const p = join(dir, 'busy.log');
+    await writeFile(p, 'first\n');
+    // Each read pushes its records in one synchronous burst: bursts count reads.
+    const sink = new CollectingSink();
+    const push = sink.push.bind(sink);
+    let bursts = 0;
+    let inBurst = false;
+    sink.push = (r) => {
+      if (!inBurst) {
+        bursts++;
+        inBurst = true;
+        queueMicrotask(() => (inBurst = false));
+      }
+      return push(r);
+    };
+    const pollMs = 1000;
+    h = await startSource(dir, testFlow([p], { minTimeBetweenFilePollsMillis: pollMs, maxTimeBetweenFileTrackerRefreshMillis: 60_000 }), { sinkInstance: sink });
+    await expectLinesIn(() => h!, ['first']);
+    bursts = 0;
+    const written = lines('w', 0, 40);
+    const t0 = performance.now();
+    for (const l of written) {
+      await appendFile(p, `${l}\n`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await expectLinesIn(() => h!, ['first', ...written]);
+    const spanMs = performance.now() - t0;
+    // Reads at least pollMs apart: within spanMs, at most one per pollMs and one more.
+    expect(bursts).toBeGreaterThan(0);
+    expect(bursts).toBeLessThanOrEqual(Math.ceil(spanMs / pollMs) + 1);
+    expect(h.sink.lines()).toEqual(['first', ...written]);
   });
 
   it('works without file-system events (poll mode), by rescan and polling alone', async () => {
