@@ -14,6 +14,7 @@ import type { Packer } from './entry.js';
 import type { DestinationContext } from './errors.js';
 import type { ApiLimits } from './limits.js';
 import type { requestHandlerFor } from '../aws/transport.js';
+import type { PutTransport } from './raw-exchange.js';
 import type { AwsCredentialIdentityProvider } from '../aws/credentials.js';
 
 /** The flow settings a destination decides: partition keys and packing. */
@@ -57,6 +58,8 @@ export interface CreateAdapterOptions {
   flow: FlowConfig;
   context: DestinationContext;
   clientConfig: ClientConfig;
+  /** How the put calls travel: our HTTP/2 session or the client's handler (aws/transport.ts putPathFor). */
+  transport: PutTransport;
   log: Logger;
   /** Where the adapter reports a condition that lasts (a failing ListShards); once per change. */
   conditions: Conditions;

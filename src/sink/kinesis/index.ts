@@ -9,9 +9,10 @@ import { KinesisAdapter } from './adapter.js';
 import { PUT_RECORDS } from './limits.js';
 import { checkKinesisKeysElsewhere, readKinesisOptions } from './options.js';
 
-function create({ flow, context, clientConfig, log, conditions }: CreateAdapterOptions): AdapterParts {
+function create({ flow, context, clientConfig, log, conditions, transport }: CreateAdapterOptions): AdapterParts {
   const adapter = new KinesisAdapter({
     client: new KinesisClient(clientConfig),
+    transport,
     context,
     log,
     conditions,
