@@ -2,13 +2,11 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
-import { allDelivered, entryFailure, entryResults } from '../answer.js';
+import { entryFailure, entryResults } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORD_BATCH } from './limits.js';
 import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
 import { recordsBody } from '../request-body.js';
-
-const RECORD_ID = Buffer.from('"RecordId"');
 
 export class FirehoseAdapter implements DestinationAdapter {
   readonly limits = PUT_RECORD_BATCH;
@@ -31,7 +29,6 @@ export class FirehoseAdapter implements DestinationAdapter {
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
     const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false), signal);
-    if (allDelivered(answer, RECORD_ID, entries.length)) return [];
     const results = entryResults('PutRecordBatch', answerObject('PutRecordBatch', answer), 'RequestResponses', entries.length);
     const failures: EntryFailure[] = [];
     for (let index = 0; index < results.length; index++) {

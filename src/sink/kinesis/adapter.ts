@@ -4,7 +4,7 @@ import { Conditions } from '../../events/conditions.js';
 import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
-import { allDelivered, entryFailure, entryResults, type EntryResult } from '../answer.js';
+import { entryFailure, entryResults, type EntryResult } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
@@ -26,13 +26,6 @@ export interface KinesisAdapterOptions {
   conditions?: Conditions;
   /** How PutRecords travels (aws/transport.ts putPathFor); ListShards and DescribeStreamSummary always go through the client. */
   transport: PutTransport;
-}
-
-const SEQUENCE_NUMBER = Buffer.from('"SequenceNumber"');
-
-function groupedByShard(entries: Entry[]): boolean {
-  for (let i = 0; i < entries.length; i++) if (entries[i]!.shardId !== undefined) return true;
-  return false;
 }
 
 /** Refresh shards at least this often, to follow resharding that nothing else revealed. */
@@ -210,8 +203,6 @@ export class KinesisAdapter implements DestinationAdapter {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
-    // Entries grouped by shard (KPL) need the answer's ShardIds: only calls without any skip the parse.
-    if (!groupedByShard(entries) && allDelivered(answer, SEQUENCE_NUMBER, entries.length)) return [];
     const results = entryResults('PutRecords', answerObject('PutRecords', answer), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
