@@ -133,9 +133,16 @@ export class JsonRpcCall {
    * TimeoutError or AbortError failure.
    */
   async send(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
-    const { origin, authority, path } = await (this.target ??= this.resolveTarget());
+    // Resolved once; a failure (no region yet) is not kept, the next call tries again.
+    const { origin, authority, path } = await (this.target ??= this.resolveTarget().catch((err: unknown) => {
+      this.target = undefined;
+      throw err;
+    }));
     const config = this.client.config;
-    const signer = await (this.signer ??= config.signer());
+    const signer = await (this.signer ??= config.signer().catch((err: unknown) => {
+      this.signer = undefined;
+      throw err;
+    }));
     const correct = await (this.skewCorrection ??= config.disableClockSkewCorrection?.().then((off) => !off) ?? Promise.resolve(true));
     const sentAt = Date.now();
     const unsigned: HttpRequest = {

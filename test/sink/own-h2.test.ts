@@ -186,7 +186,7 @@ describe('PutRecords over our own HTTP/2 session', () => {
   });
 
   /** One put through the adapter with `path`, and how delivery classifies its failure. */
-  async function failureThrough(path: PutPath, a: AgentConfig): Promise<{ kind: string; code: string; userError?: string | undefined; status?: number | undefined }> {
+  async function failureThrough(path: PutPath, a: AgentConfig, credentials = credentialsFor(a, TEST_REGION)): Promise<{ kind: string; code: string; userError?: string | undefined; status?: number | undefined }> {
     const context: DestinationContext = { kind: 'kinesis', streamName: 'test', region: TEST_REGION, flowIndex: 0 };
     const transportOptions: TransportOptions = { endpoint: server.endpoint, defaultHttp2: true, connection: a.connection, proxy: undefined };
     const { adapter } = KINESIS.create({
@@ -195,7 +195,7 @@ describe('PutRecords over our own HTTP/2 session', () => {
       clientConfig: {
         region: TEST_REGION,
         endpoint: server.endpoint,
-        credentials: credentialsFor(a, TEST_REGION),
+        credentials,
         maxAttempts: 1,
         requestHandler: requestHandlerFor(transportOptions),
       },
@@ -245,7 +245,15 @@ describe('PutRecords over our own HTTP/2 session', () => {
     expect(own).toMatchObject(expected);
   });
 
-  it('a malformed 200 answer and an aborted call fail as they do through the SDK', async () => {
+  it('a credential chain that finds nothing fails the call as it does through the SDK: no credentials, a user error', async () => {
+    const nothing = () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const own = await failureThrough(OWN, agent(), nothing);
+    expect(own).toEqual(await failureThrough(SDK, agent(), nothing));
+    expect(own).toMatchObject({ kind: 'user', userError: 'NO_CREDENTIALS' });
+    expect(server.calls('PutRecords')).toHaveLength(0);
+  });
+
+  it('a malformed 200 answer fails as it does through the SDK', async () => {
     server.setFaults({ kind: 'malformed' });
     expect(await failureThrough(OWN, agent())).toEqual(await failureThrough(SDK, agent()));
     expect(await failureThrough(OWN, agent())).toMatchObject({ kind: 'transient', code: 'MalformedResponse' });
