@@ -146,8 +146,8 @@ describe('PutRecords over our own HTTP/2 session', () => {
       let issued = 0;
       sts.handle('query:AssumeRole', () => {
         issued++;
-        // Inside the SDK's five-minute refresh window a second from now: the next call after that asks again.
-        const expires = new Date(Date.now() + 300_000 + 1_000).toISOString();
+        // Inside the SDK's five-minute refresh window 2.5 s from now: the next call after that asks again.
+        const expires = new Date(Date.now() + 300_000 + 2_500).toISOString();
         return {
           status: 200,
           contentType: 'text/xml',
@@ -171,7 +171,7 @@ describe('PutRecords over our own HTTP/2 session', () => {
       const { delivery } = startDelivery(makeFlow({ maxBufferSizeRecords: 10 }), a);
       await pushAll(delivery, makeRecords(10, acker));
       expect(await until(() => acker.acked.length === 10)).toBe(true);
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 3_000));
       await pushAll(delivery, makeRecords(10, acker, 0, 'later'));
       expect(await until(() => acker.acked.length === 20)).toBe(true);
       await delivery.close(1000);
