@@ -15,6 +15,7 @@ import type { DestinationContext } from './errors.js';
 import type { ApiLimits } from './limits.js';
 import type { requestHandlerFor } from '../aws/transport.js';
 import type { PutTransport } from './raw-exchange.js';
+import type { Sha256 } from '../aws/sha256.js';
 import type { AwsCredentialIdentityProvider } from '../aws/credentials.js';
 
 /** The flow settings a destination decides: partition keys and packing. */
@@ -52,6 +53,8 @@ export interface ClientConfig {
   /** 1: the delivery core owns retries. */
   maxAttempts: number;
   requestHandler: ReturnType<typeof requestHandlerFor>;
+  /** The hash the SigV4 signer uses (aws/sha256.ts); the SDK's own when absent. */
+  sha256?: typeof Sha256;
 }
 
 export interface CreateAdapterOptions {

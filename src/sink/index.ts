@@ -11,6 +11,7 @@ import { codecFor, CompressingPacker } from './compression.js';
 import { PlainPacker } from './entry.js';
 import type { DestinationContext } from './errors.js';
 import { proxyFor, putPathFor, requestHandlerFor, type TransportOptions } from '../aws/transport.js';
+import { Sha256 } from '../aws/sha256.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';
@@ -50,6 +51,8 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
     // The delivery core owns retries; the SDK's would hide failures and double the waits.
     maxAttempts: 1,
     requestHandler: requestHandlerFor(transportOptions),
+    // The SDK's SigV4 signer hashing with HMAC keys made once, not per call.
+    sha256: Sha256,
   };
   const transport = { path: putPathFor(transportOptions), endpoint, connection: agent.connection };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
