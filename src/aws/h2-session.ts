@@ -116,8 +116,6 @@ export class H2Origin {
   /** Why a session failed, for the calls it took down with it. */
   private readonly failures = new WeakMap<ClientHttp2Session, Error>();
   private closed = false;
-  /** Sessions opened so far (the first, and each replacement). */
-  opened = 0;
 
   constructor(opts: H2OriginOptions) {
     this.opts = opts;
@@ -182,7 +180,6 @@ export class H2Origin {
       maxSessionMemory: MAX_SESSION_MEMORY_MB,
       ...(ca ? { ca } : {}),
     });
-    this.opened++;
     this.session = session;
     const connectTimer = setTimeout(() => {
       this.failures.set(session, named('TimeoutError', `no connection to ${origin} within ${connectTimeoutMs} ms`, 'ETIMEDOUT'));
@@ -212,4 +209,50 @@ export class H2Origin {
   private drop(session: ClientHttp2Session): void {
     if (this.session === session) this.session = undefined;
   }
+}
+
+interface Shared {
+  origin: H2Origin;
+  users: number;
+}
+
+const shared = new Map<string, Shared>();
+const caIds = new WeakMap<string[], number>();
+let nextCaId = 1;
+
+function keyOf(opts: H2OriginOptions): string {
+  let ca = 0;
+  if (opts.ca) {
+    ca = caIds.get(opts.ca) ?? nextCaId++;
+    caIds.set(opts.ca, ca);
+  }
+  return `${opts.origin} ${opts.connectTimeoutMs} ${opts.requestTimeoutMs} ${opts.idleTimeoutMs} ${ca}`;
+}
+
+/**
+ * The H2Origin of `opts.origin`, shared by every flow that sends there with
+ * the same settings (`ca` compared by identity: transport.ts caFor returns
+ * one list per CA file): one session per endpoint, not per flow. `release`
+ * once done; the last release closes it.
+ */
+export function sharedOrigin(opts: H2OriginOptions): { origin: H2Origin; release: () => void } {
+  const key = keyOf(opts);
+  let entry = shared.get(key);
+  if (!entry) {
+    entry = { origin: new H2Origin(opts), users: 0 };
+    shared.set(key, entry);
+  }
+  entry.users++;
+  const held = entry;
+  let released = false;
+  return {
+    origin: held.origin,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--held.users > 0) return;
+      held.origin.close();
+      if (shared.get(key) === held) shared.delete(key);
+    },
+  };
 }

@@ -16,7 +16,7 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import type { HttpRequest, RequestSigner } from '@smithy/types';
 import { VERSION } from '../version.js';
-import { H2Origin, type H2Answer } from './h2-session.js';
+import { sharedOrigin, type H2Answer, type H2Origin } from './h2-session.js';
 
 /** What we use of an SDK client's resolved config (KinesisClient, FirehoseClient). */
 export interface SdkClientLike {
@@ -114,16 +114,11 @@ export class JsonRpcCall {
   private skewCorrection: Promise<boolean> | undefined;
   private readonly userAgent = `kinesis-agent/${VERSION}`;
   private closed = false;
-  private origin: H2Origin | undefined;
+  private release: (() => void) | undefined;
 
   constructor(client: SdkClientLike, opts: JsonRpcCallOptions) {
     this.client = client;
     this.opts = opts;
-  }
-
-  /** Sessions opened so far (for tests and the status page): 1 plus one per replacement. */
-  get sessionsOpened(): number {
-    return this.origin?.opened ?? 0;
   }
 
   /**
@@ -177,7 +172,7 @@ export class JsonRpcCall {
 
   close(): void {
     this.closed = true;
-    this.origin?.close();
+    this.release?.();
   }
 
   private async resolveTarget(): Promise<Target> {
@@ -190,15 +185,16 @@ export class JsonRpcCall {
       ...this.opts.endpointParams,
     });
     if (url.protocol !== 'https:') throw new Error(`the own HTTP/2 exchange needs an https endpoint, not ${url.href}`);
-    const origin = new H2Origin({
+    // Every flow sending to this endpoint shares its session.
+    const { origin, release } = sharedOrigin({
       origin: url.origin,
       connectTimeoutMs: this.opts.connectTimeoutMs,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       idleTimeoutMs: 60_000,
       ca: this.opts.ca,
     });
-    if (this.closed) origin.close();
-    this.origin = origin;
+    if (this.closed) release();
+    else this.release = release;
     // The SDK's JSON protocols post to the endpoint's path, ending in `/`.
     const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
     return { origin, authority: url.host, path };

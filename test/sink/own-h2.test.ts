@@ -83,6 +83,25 @@ describe('PutRecords over our own HTTP/2 session', () => {
     expect(new Set(stored()).size).toBe(1000);
   });
 
+  it('flows sending to the same endpoint share one session; it closes with the last of them', async () => {
+    server.createStream('other', 1);
+    const a1 = new RecordingAcker();
+    const a2 = new RecordingAcker();
+    const one = startDelivery(makeFlow({ maxBufferSizeRecords: 20 }), agent());
+    const two = startDelivery(makeFlow({ maxBufferSizeRecords: 20, index: 1, destination: { kind: 'kinesis', streamName: 'other' } }), agent());
+    await pushAll(one.delivery, makeRecords(200, a1));
+    await pushAll(two.delivery, makeRecords(200, a2, 0, 'other'));
+    expect(await until(() => a1.acked.length === 200 && a2.acked.length === 200)).toBe(true);
+    expect(server.sessions).toBe(1);
+    await one.delivery.close(1000);
+    // The second flow's session is still open and still used.
+    await pushAll(two.delivery, makeRecords(20, a2, 0, 'more'));
+    expect(await until(() => a2.acked.length === 220)).toBe(true);
+    await two.delivery.close(1000);
+    expect(server.sessions).toBe(1);
+    expect(server.streams.get('other')!.entries.length).toBe(220);
+  });
+
   it('records failed inside an answer are retried, and only they', async () => {
     server.setFaults({ kind: 'failRecords', fraction: 0.3 });
     const acker = new RecordingAcker();
