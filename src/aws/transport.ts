@@ -61,6 +61,28 @@ function envProxy(plainHttp: boolean, env: NodeJS.ProcessEnv): string | undefine
   return value || undefined;
 }
 
+/**
+ * Who carries a flow's put calls (PutRecords, PutRecordBatch):
+ * - `own-h2`: our HTTP/2 session (json-rpc-call.ts), the SDK resolving the
+ *   endpoint and credentials and signing: an https endpoint (the AWS one
+ *   when none is configured), no proxy, and a client whose default is HTTP/2;
+ * - `sdk`: the SDK's handler from requestHandlerFor: a plain http://
+ *   endpoint (HTTP/1.1 only), a proxy (configured or HTTPS_PROXY, sent
+ *   through Node's agent), or a client that speaks HTTP/1.1 (Firehose,
+ *   whose endpoints are not known to negotiate HTTP/2).
+ * Other calls (ListShards, DescribeStreamSummary, STS, CloudWatch) always
+ * go through the SDK.
+ */
+export type PutPath = { kind: 'own-h2' } | { kind: 'sdk'; reason: 'plain-http' | 'proxy' | 'http1-client' };
+
+export function putPathFor(opts: TransportOptions): PutPath {
+  const plainHttp = opts.endpoint?.startsWith('http://') ?? false;
+  if (plainHttp) return { kind: 'sdk', reason: 'plain-http' };
+  if (opts.proxy ?? envProxy(false, opts.env ?? process.env)) return { kind: 'sdk', reason: 'proxy' };
+  if (!opts.defaultHttp2) return { kind: 'sdk', reason: 'http1-client' };
+  return { kind: 'own-h2' };
+}
+
 /** A request handler, or handler options for the SDK's default one. */
 export function requestHandlerFor(opts: TransportOptions): NodeHttpHandler | Record<string, unknown> {
   const { connection } = opts;

@@ -15,6 +15,8 @@ import type { Packer } from './entry.js';
 import type { DestinationContext } from './errors.js';
 import type { ApiLimits } from './limits.js';
 import type { requestHandlerFor } from '../aws/transport.js';
+import type { PutTransport } from './raw-exchange.js';
+import type { Sha256 } from '../aws/sha256.js';
 import type { AwsCredentialIdentityProvider } from '../aws/credentials.js';
 
 /** The flow settings a destination decides: partition keys and packing. */
@@ -52,12 +54,16 @@ export interface ClientConfig {
   /** 1: the delivery core owns retries. */
   maxAttempts: number;
   requestHandler: ReturnType<typeof requestHandlerFor>;
+  /** The hash the SigV4 signer uses (aws/sha256.ts); the SDK's own when absent. */
+  sha256?: typeof Sha256;
 }
 
 export interface CreateAdapterOptions {
   flow: FlowConfig;
   context: DestinationContext;
   clientConfig: ClientConfig;
+  /** How the put calls travel: our HTTP/2 session or the client's handler (aws/transport.ts putPathFor). */
+  transport: PutTransport;
   log: Logger;
   /** Where the adapter reports a condition that lasts (a failing ListShards); once per change. */
   conditions: Conditions;

@@ -10,7 +10,8 @@ import { resolveEndpoint } from './endpoint.js';
 import { codecFor, CompressingPacker } from './compression.js';
 import { PlainPacker } from './entry.js';
 import type { DestinationContext } from './errors.js';
-import { proxyFor, requestHandlerFor } from '../aws/transport.js';
+import { proxyFor, putPathFor, requestHandlerFor, type TransportOptions } from '../aws/transport.js';
+import { Sha256 } from '../aws/sha256.js';
 
 export type { Delivery } from './delivery.js';
 export { DeliveryCore } from './delivery.js';
@@ -42,16 +43,20 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
   const context: DestinationContext = { kind: descriptor.kind, streamName: flow.destination.streamName, region, flowIndex: flow.index };
   // Where the put call has no ARN field (Firehose), an ARN gave the name and the region only.
   if (descriptor.arn.sentAsArn && flow.destination.arn) context.streamArn = flow.destination.arn.text;
+  const transportOptions: TransportOptions = { endpoint, defaultHttp2: descriptor.defaultHttp2, connection: agent.connection, proxy: proxyFor(agent) };
   const clientConfig: ClientConfig = {
     region,
     ...(endpoint ? { endpoint } : {}),
     credentials: credentialsFor(agent, region),
     // The delivery core owns retries; the SDK's would hide failures and double the waits.
     maxAttempts: 1,
-    requestHandler: requestHandlerFor({ endpoint, defaultHttp2: descriptor.defaultHttp2, connection: agent.connection, proxy: proxyFor(agent) }),
+    requestHandler: requestHandlerFor(transportOptions),
+    // The SDK's SigV4 signer hashing with HMAC keys made once, not per call.
+    sha256: Sha256,
   };
+  const transport = { path: putPathFor(transportOptions), endpoint, connection: agent.connection };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
-  const { adapter, packer: inner, keyOf } = descriptor.create({ flow, context, clientConfig, log, conditions: metrics.conditions });
+  const { adapter, packer: inner, keyOf } = descriptor.create({ flow, context, clientConfig, transport, log, conditions: metrics.conditions });
   // compression.ts: plain records are compressed one by one; aggregates and packed records whole.
   const packer = flow.compression ? new CompressingPacker(inner, codecFor(flow.compression), inner instanceof PlainPacker) : inner;
   return new DeliveryCore({ flow, destination: adapter, packer, keyOf, metrics, log, callTimeoutMs });

@@ -1,23 +1,90 @@
 /**
- * A call whose records we serialize and whose answer we read ourselves,
- * while the SDK still resolves the endpoint, signs, sends (HTTP/1.1 or
- * HTTP/2), and turns failures (4xx, 5xx) into its typed errors. Building the
- * request (an object, a base64 string and a JSON string per record) and
- * reading the answer through the SDK's schema were about a third of the
- * agent's CPU at full speed (docs/performance.md).
+ * A put call (PutRecords, PutRecordBatch) whose request body we build and
+ * whose answer we read ourselves: building the request (an object, a base64
+ * string and a JSON string per record) and reading the answer through the
+ * SDK's schema were about a third of the agent's CPU at full speed
+ * (docs/performance.md). Two carriers, chosen per flow by
+ * aws/transport.ts putPathFor:
  *
- * The command is given no records. One step, before the content length is
- * set and the request signed, puts our body in place; another, between the
- * wire and the SDK's deserializer, takes a successful answer's bytes and
- * leaves the SDK an empty object to parse.
+ * - own HTTP/2 (`own-h2`, aws/json-rpc-call.ts): our session, the SDK
+ *   client's endpoint rules, credentials and SigV4 signer; no middleware
+ *   stack per call.
+ * - the SDK (`sdk`): the command is given no records. One step, before the
+ *   content length is set and the request signed, puts our body in place;
+ *   another, between the wire and the SDK's deserializer, takes a
+ *   successful answer's bytes and leaves the SDK an empty object to parse.
+ *   The SDK sends (HTTP/1.1, proxies) and raises its typed errors.
+ *
+ * Both resolve with a 2xx answer's bytes and reject with errors of the same
+ * shape (`name` the AWS error code, `$metadata.httpStatusCode`), which
+ * sink/errors.ts classifies.
  */
 import type { BuildMiddleware, DeserializeMiddleware, MiddlewareStack } from '@smithy/types';
+import type { AgentConfig } from '../config/types.js';
+import { caFor, type PutPath } from '../aws/transport.js';
+import { JsonRpcCall, type SdkClientLike } from '../aws/json-rpc-call.js';
 import { MalformedResponseError } from './malformed-response.js';
 
 interface HttpMessage {
   statusCode?: number;
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/** One destination's put calls. */
+export interface PutExchange {
+  /** Sends a serialized request body; resolves with the 2xx answer's bytes, rejects as the call failed. */
+  send(body: Buffer, signal: AbortSignal): Promise<Buffer>;
+  close(): void;
+}
+
+/** How a flow's put calls travel: the path putPathFor chose, and the connection settings. */
+export interface PutTransport {
+  path: PutPath;
+  endpoint: string | undefined;
+  connection: AgentConfig['connection'];
+}
+
+/** An SDK command of the put operation; its middleware stack takes our two steps. */
+interface SdkCommand<I extends object, O extends object> {
+  middlewareStack: MiddlewareStack<I, O>;
+}
+
+export interface PutExchangeOptions {
+  /** `X-Amz-Target` of the operation: `Kinesis_20131202.PutRecords`. */
+  target: string;
+  /** Operation parameters of the service's endpoint rules (Kinesis PutRecords: OperationType data, StreamARN). */
+  endpointParams?: Record<string, unknown>;
+  /** The SDK path: one call through the client (sdkPut with a command without records). */
+  sdk: (body: Buffer, signal: AbortSignal) => Promise<Buffer>;
+}
+
+/** The exchange `transport.path` names; `client`'s config resolves the endpoint and credentials and signs. */
+export function putExchange(client: SdkClientLike, transport: PutTransport, opts: PutExchangeOptions): PutExchange {
+  if (transport.path.kind === 'own-h2') {
+    const call = new JsonRpcCall(client, {
+      target: opts.target,
+      endpoint: transport.endpoint,
+      ...(opts.endpointParams ? { endpointParams: opts.endpointParams } : {}),
+      connectTimeoutMs: transport.connection.connectionTimeoutMillis,
+      requestTimeoutMs: transport.connection.socketTimeoutMillis,
+      ca: caFor(transport.connection),
+    });
+    return { send: (body, signal) => call.send(body, signal), close: () => call.close() };
+  }
+  return { send: opts.sdk, close() {} };
+}
+
+/**
+ * One put call through the SDK client: `command` (given no records) carries
+ * `body`, `send` sends it; resolves with the 2xx answer's bytes, rejects with
+ * the SDK's error.
+ */
+export async function sdkPut<I extends object, O extends object>(command: SdkCommand<I, O>, body: Buffer, send: () => Promise<unknown>): Promise<Buffer> {
+  const exchange = new RawExchange(body);
+  exchange.attach(command);
+  await send();
+  return exchange.answer ?? Buffer.alloc(0);
 }
 
 async function collect(body: unknown): Promise<Buffer> {
@@ -28,9 +95,10 @@ async function collect(body: unknown): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-export class RawExchange {
+/** The SDK path's two middleware steps for one call. */
+class RawExchange {
   /** The body of a 2xx answer, once the call succeeded. */
-  private answer: Buffer | undefined;
+  answer: Buffer | undefined;
 
   constructor(private readonly body: Buffer) {}
 
@@ -56,16 +124,16 @@ export class RawExchange {
     command.middlewareStack.add(request, { step: 'build', priority: 'high', name: 'kinesisAgentRequestBody' });
     command.middlewareStack.add(response, { step: 'deserialize', priority: 'low', name: 'kinesisAgentRawAnswer' });
   }
+}
 
-  /** The successful answer, parsed. */
-  json(api: string): Record<string, unknown> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse((this.answer ?? Buffer.alloc(0)).toString('utf8'));
-    } catch {
-      throw new MalformedResponseError(`${api} answered a body that is not JSON`);
-    }
-    if (parsed === null || typeof parsed !== 'object') throw new MalformedResponseError(`${api} answered ${JSON.stringify(parsed)}, not an object`);
-    return parsed as Record<string, unknown>;
+/** A successful answer's bytes, parsed; a MalformedResponseError when they are not a JSON object. */
+export function answerObject(api: string, bytes: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new MalformedResponseError(`${api} answered a body that is not JSON`);
   }
+  if (parsed === null || typeof parsed !== 'object') throw new MalformedResponseError(`${api} answered ${JSON.stringify(parsed)}, not an object`);
+  return parsed as Record<string, unknown>;
 }

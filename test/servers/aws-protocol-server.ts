@@ -10,12 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { constants as h2, createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.ts';
+import { checkSigV4 } from './sigv4.ts';
 
 const TLS_DIR = join(import.meta.dirname, 'tls');
 /** The CA (PEM file) that signed the certificate of a `tls: 'trusted'` server. */
@@ -36,6 +37,8 @@ export type Fault = (
   | { kind: 'reset' }
   /** 200 with a body that is not a valid answer. */
   | { kind: 'malformed' }
+  /** HTTP/2: a graceful GOAWAY (streams in flight are answered), this stream refused unprocessed, the session closed once they are. */
+  | { kind: 'goaway' }
 ) & {
   /** Only for this many calls, then the fault clears itself. */
   times?: number;
@@ -96,6 +99,13 @@ export class AwsProtocolServer {
   private server: Server | Http2SecureServer | undefined;
   /** TLS server only: HTTP/2 sessions (connections) opened by clients. */
   sessions = 0;
+  /**
+   * When set, every request must carry a SigV4 signature by one of these
+   * keys (access key id -> secret): an unknown key is answered 400
+   * UnrecognizedClientException, a wrong signature 403
+   * InvalidSignatureException, as AWS's JSON services do.
+   */
+  signingKeys: Map<string, string> | undefined;
   private active = 0;
   private sequence = 0;
 
@@ -201,7 +211,8 @@ export class AwsProtocolServer {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const target = req.headers['x-amz-target'];
     let key: string;
     let body: Record<string, unknown>;
@@ -238,7 +249,17 @@ export class AwsProtocolServer {
         req.socket.destroy();
         return;
       }
-      const reply = this.faultReply(faults, operation) ?? (await this.dispatch(request, faults));
+      if (faults.some((f) => f.kind === 'goaway')) {
+        const stream = (req as unknown as Http2ServerRequest).stream;
+        if (stream) {
+          // Streams already opened may still be answered (the last stream id is the highest possible), this one is not.
+          stream.session?.goaway(h2.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+          stream.close(h2.NGHTTP2_REFUSED_STREAM);
+          stream.session?.close();
+        } else req.socket.destroy();
+        return;
+      }
+      const reply = this.signatureReply(req, bytes) ?? this.faultReply(faults, operation) ?? (await this.dispatch(request, faults));
       request.status = reply.status;
       const payload =
         typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
@@ -253,6 +274,18 @@ export class AwsProtocolServer {
     } finally {
       this.active--;
     }
+  }
+
+  private signatureReply(req: IncomingMessage, body: Buffer): Reply | undefined {
+    if (!this.signingKeys) return undefined;
+    const path = (req.url ?? '/').split('?')[0]!;
+    const check = checkSigV4(req.method ?? 'POST', path, req.headers, body, this.signingKeys);
+    if (check.ok) return undefined;
+    if (check.reason === 'mismatch') {
+      return jsonError(403, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
+    }
+    if (check.reason === 'unknown-key') return jsonError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    return jsonError(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
   }
 
   private faultReply(faults: Fault[], operation: string): Reply | undefined {

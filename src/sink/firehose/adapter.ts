@@ -5,23 +5,31 @@ import type { Entry } from '../entry.js';
 import { entryFailure, entryResults } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORD_BATCH } from './limits.js';
-import { RawExchange } from '../raw-exchange.js';
+import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
 import { recordsBody } from '../request-body.js';
 
 export class FirehoseAdapter implements DestinationAdapter {
   readonly limits = PUT_RECORD_BATCH;
+  private readonly put: PutExchange;
 
+  /** `transport`: how PutRecordBatch travels (aws/transport.ts putPathFor; the SDK's HTTP/1.1 unless it says otherwise). */
   constructor(
     private readonly client: FirehoseClient,
     readonly context: DestinationContext,
-  ) {}
+    transport: PutTransport,
+  ) {
+    this.put = putExchange(client, transport, {
+      target: 'Firehose_20150804.PutRecordBatch',
+      sdk: (body, signal) => {
+        const command = new PutRecordBatchCommand({ DeliveryStreamName: context.streamName, Records: [] });
+        return sdkPut(command, body, () => client.send(command, { abortSignal: signal }));
+      },
+    });
+  }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const exchange = new RawExchange(recordsBody('DeliveryStreamName', this.context.streamName, entries, false));
-    const command = new PutRecordBatchCommand({ DeliveryStreamName: this.context.streamName, Records: [] });
-    exchange.attach(command);
-    await this.client.send(command, { abortSignal: signal });
-    const results = entryResults('PutRecordBatch', exchange.json('PutRecordBatch'), 'RequestResponses', entries.length);
+    const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false), signal);
+    const results = entryResults('PutRecordBatch', answerObject('PutRecordBatch', answer), 'RequestResponses', entries.length);
     const failures: EntryFailure[] = [];
     for (let index = 0; index < results.length; index++) {
       const failure = entryFailure(results[index], index, 'RecordId');
@@ -31,6 +39,7 @@ export class FirehoseAdapter implements DestinationAdapter {
   }
 
   close(): void {
+    this.put.close();
     this.client.destroy();
   }
 }

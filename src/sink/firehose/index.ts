@@ -8,8 +8,8 @@ import { PUT_RECORD_BATCH } from './limits.js';
 import { checkFirehoseKeysElsewhere, FIREHOSE_KEYS, FIREHOSE_SERVICE_KEYS, readFirehoseOptions } from './options.js';
 import { LinePacker } from './packer.js';
 
-function create({ flow, context, clientConfig }: CreateAdapterOptions): AdapterParts {
-  const adapter = new FirehoseAdapter(new FirehoseClient(clientConfig), context);
+function create({ flow, context, clientConfig, transport }: CreateAdapterOptions): AdapterParts {
+  const adapter = new FirehoseAdapter(new FirehoseClient(clientConfig), context, transport);
   // Packed records are compressed whole: before compression they leave room for the worst case.
   const limit = flow.compression ? maxInputFor(codecFor(flow.compression), adapter.limits.bytesPerRecord) : adapter.limits.bytesPerRecord;
   const packer = flow.aggregatedRecordSizeBytes ? new LinePacker(flow.aggregatedRecordSizeBytes, limit) : new PlainPacker(false);

@@ -9,7 +9,7 @@ import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
 import { putRecordsLimits, readRecordLimit } from './record-size.js';
-import { RawExchange } from '../raw-exchange.js';
+import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
 import type { KplGroup } from '../kpl-packer.js';
 import { recordsBody } from '../request-body.js';
 import { ShardMap, type ShardRange } from '../shard-map.js';
@@ -24,6 +24,8 @@ export interface KinesisAdapterOptions {
   maxRecordSizeKiB?: number | undefined;
   /** Where a ListShards failure is reported (once per change); default detached. */
   conditions?: Conditions;
+  /** How PutRecords travels (aws/transport.ts putPathFor); ListShards and DescribeStreamSummary always go through the client. */
+  transport: PutTransport;
 }
 
 /** Refresh shards at least this often, to follow resharding that nothing else revealed. */
@@ -52,9 +54,22 @@ export class KinesisAdapter implements DestinationAdapter {
   private inflight: Promise<void> | undefined;
   private readonly configuredKiB: number | undefined;
   private rereading: Promise<void> | undefined;
+  private readonly put: PutExchange;
+  private readonly head: { field: 'StreamName' | 'StreamARN'; value: string };
 
   constructor(opts: KinesisAdapterOptions) {
     this.client = opts.client;
+    const target = streamTarget(opts.context);
+    this.head = 'StreamARN' in target ? { field: 'StreamARN', value: target.StreamARN } : { field: 'StreamName', value: target.StreamName };
+    this.put = putExchange(opts.client, opts.transport, {
+      target: 'Kinesis_20131202.PutRecords',
+      // PutRecords' endpoint rules: a data-plane call, by ARN when one is given (the account's own endpoint).
+      endpointParams: { OperationType: 'data', ...('StreamARN' in target ? { StreamARN: target.StreamARN } : {}) },
+      sdk: (body, signal) => {
+        const command = new PutRecordsCommand({ ...target, Records: [] });
+        return sdkPut(command, body, () => opts.client.send(command, { abortSignal: signal }));
+      },
+    });
     this.context = opts.context;
     this.log = opts.log;
     this.routing = opts.routing;
@@ -181,19 +196,14 @@ export class KinesisAdapter implements DestinationAdapter {
   }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const target = streamTarget(this.context);
-    const exchange = new RawExchange(
-      'StreamARN' in target ? recordsBody('StreamARN', target.StreamARN, entries, true) : recordsBody('StreamName', target.StreamName, entries, true),
-    );
-    const command = new PutRecordsCommand({ ...target, Records: [] });
-    exchange.attach(command);
+    let answer: Buffer;
     try {
-      await this.client.send(command, { abortSignal: signal });
+      answer = await this.put.send(recordsBody(this.head.field, this.head.value, entries, true), signal);
     } catch (err) {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
-    const results = entryResults('PutRecords', exchange.json('PutRecords'), 'Records', entries.length);
+    const results = entryResults('PutRecords', answerObject('PutRecords', answer), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
     for (let index = 0; index < results.length; index++) {
@@ -213,6 +223,7 @@ export class KinesisAdapter implements DestinationAdapter {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     if (this.deferred) clearTimeout(this.deferred);
+    this.put.close();
     this.client.destroy();
   }
 }

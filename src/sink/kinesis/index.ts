@@ -9,9 +9,10 @@ import { KinesisAdapter } from './adapter.js';
 import { PUT_RECORDS } from './limits.js';
 import { checkKinesisKeysElsewhere, KINESIS_KEYS, KINESIS_SERVICE_KEYS, readKinesisOptions } from './options.js';
 
-function create({ flow, context, clientConfig, log, conditions }: CreateAdapterOptions): AdapterParts {
+function create({ flow, context, clientConfig, log, conditions, transport }: CreateAdapterOptions): AdapterParts {
   const adapter = new KinesisAdapter({
     client: new KinesisClient(clientConfig),
+    transport,
     context,
     log,
     conditions,

@@ -1,0 +1,202 @@
+/**
+ * One AWS JSON 1.1 operation (PutRecords, PutRecordBatch) sent over our own
+ * HTTP/2 session (h2-session.ts), with the SDK client doing what it is there
+ * for: its endpoint rules say where to send, its credential chain (memoized,
+ * refreshed before expiry) and its SigV4 signer sign, and its clock-skew
+ * offset is kept up to date from the answers' Date headers exactly as its
+ * signer middleware does. What is left out is the SDK's per-call middleware
+ * stack: about a fifth of the agent's CPU at full speed over TLS
+ * (docs/performance.md).
+ *
+ * A 2xx answer's body is returned as is. Any other status throws an
+ * AwsServiceError named by the AWS JSON protocol's error type, as the SDK's
+ * exceptions are (`name`, `message`, `$fault`, `$metadata.httpStatusCode`),
+ * so sink/errors.ts classifies both alike.
+ */
+import type { OutgoingHttpHeaders } from 'node:http2';
+import type { HttpRequest, RequestSigner } from '@smithy/types';
+import { VERSION } from '../version.js';
+import { sharedOrigin, type H2Answer, type H2Origin } from './h2-session.js';
+
+/** What we use of an SDK client's resolved config (KinesisClient, FirehoseClient). */
+export interface SdkClientLike {
+  config: {
+    endpointProvider(params: Record<string, unknown>, context?: Record<string, unknown>): { url: URL };
+    region(): Promise<string>;
+    useFipsEndpoint(): Promise<boolean>;
+    useDualstackEndpoint(): Promise<boolean>;
+    /** The client's SigV4 signer, bound to its credential provider and region. */
+    signer(authScheme?: unknown): Promise<RequestSigner>;
+    systemClockOffset: number;
+    disableClockSkewCorrection?: () => Promise<boolean>;
+  };
+}
+
+export interface JsonRpcCallOptions {
+  /** `X-Amz-Target`, e.g. `Kinesis_20131202.PutRecords`. */
+  target: string;
+  /** The endpoint the config gave (`kinesis.endpoint`), undefined for the AWS one. */
+  endpoint: string | undefined;
+  /** Operation parameters of the service's endpoint rules (Kinesis: StreamARN, OperationType). */
+  endpointParams?: Record<string, unknown>;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  ca?: string[] | undefined;
+}
+
+/** An error answer of an AWS JSON service, shaped as the SDK's service exceptions are. */
+export class AwsServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; requestId?: string; attempts: number; totalRetryDelay: number };
+
+  constructor(name: string, message: string, status: number, requestId: string | undefined) {
+    super(message);
+    this.name = name;
+    this.$fault = status < 500 ? 'client' : 'server';
+    this.$metadata = { httpStatusCode: status, ...(requestId ? { requestId } : {}), attempts: 1, totalRetryDelay: 0 };
+  }
+}
+
+/**
+ * The error type of an AWS JSON answer: the `x-amzn-ErrorType` header, else
+ * the body's `code`, else its `__type`; cut at `:` and `,`, and after `#`
+ * (namespaces). Source: Smithy's awsJson1_1 protocol, "Operation error
+ * serialization"; the SDK reads it the same way (loadJsonRpcErrorCode).
+ */
+export function jsonErrorType(header: string | string[] | undefined, data: Record<string, unknown>): string {
+  const raw = (Array.isArray(header) ? header[0] : header) ?? data.code ?? data.Code ?? data.__type;
+  if (raw === undefined || raw === null || raw === '') return 'Unknown';
+  let value = String(raw);
+  if (value.includes(',')) value = value.split(',')[0]!;
+  if (value.includes(':')) value = value.split(':')[0]!;
+  if (value.includes('#')) value = value.split('#')[1]!;
+  return value;
+}
+
+/** The AwsServiceError of a non-2xx answer. */
+export function errorOfAnswer(answer: H2Answer): AwsServiceError {
+  let data: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = answer.body.length > 0 ? JSON.parse(answer.body.toString('utf8')) : {};
+    if (parsed && typeof parsed === 'object') data = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON (a proxy's or load balancer's page): named by the status alone.
+  }
+  const name = jsonErrorType(answer.headers['x-amzn-errortype'], data);
+  const message = String(data.message ?? data.Message ?? 'UnknownError');
+  const requestId = answer.headers['x-amzn-requestid'];
+  return new AwsServiceError(name, message, answer.status, typeof requestId === 'string' ? requestId : undefined);
+}
+
+/**
+ * The offset the SDK keeps between the local clock and the service's, from
+ * an answer's Date header: not when a cache answered (Age) or the answer
+ * took over 15 minutes. Source: @aws-sdk/core getUpdatedSystemClockOffset.
+ */
+export function clockOffsetFrom(date: string | undefined, age: string | undefined, current: number, sentAt: number, now = Date.now()): number {
+  if (date === undefined || age !== undefined) return current;
+  const server = Date.parse(date);
+  if (Number.isNaN(server) || now - sentAt > 900_000) return current;
+  return server - now;
+}
+
+interface Target {
+  origin: H2Origin;
+  authority: string;
+  path: string;
+}
+
+export class JsonRpcCall {
+  private readonly client: SdkClientLike;
+  private readonly opts: JsonRpcCallOptions;
+  private target: Promise<Target> | undefined;
+  private signer: Promise<RequestSigner> | undefined;
+  private skewCorrection: Promise<boolean> | undefined;
+  private readonly userAgent = `kinesis-agent/${VERSION}`;
+  private closed = false;
+  private release: (() => void) | undefined;
+
+  constructor(client: SdkClientLike, opts: JsonRpcCallOptions) {
+    this.client = client;
+    this.opts = opts;
+  }
+
+  /**
+   * Sends `body` (JSON, already serialized) and resolves with a 2xx answer's
+   * bytes. Rejects with an AwsServiceError for any other status, the
+   * credential chain's error when it has no credentials, or a network,
+   * TimeoutError or AbortError failure.
+   */
+  async send(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
+    // Resolved once; a failure (no region yet) is not kept, the next call tries again.
+    const { origin, authority, path } = await (this.target ??= this.resolveTarget().catch((err: unknown) => {
+      this.target = undefined;
+      throw err;
+    }));
+    const config = this.client.config;
+    const signer = await (this.signer ??= config.signer().catch((err: unknown) => {
+      this.signer = undefined;
+      throw err;
+    }));
+    const correct = await (this.skewCorrection ??= config.disableClockSkewCorrection?.().then((off) => !off) ?? Promise.resolve(true));
+    const sentAt = Date.now();
+    const unsigned: HttpRequest = {
+      method: 'POST',
+      protocol: 'https:',
+      hostname: authority,
+      path,
+      query: {},
+      // Signed as the SDK's HTTP/2 handler has them: :authority in place of Host.
+      headers: {
+        ':authority': authority,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': this.opts.target,
+        'content-length': String(body.length),
+      },
+      body,
+    };
+    const signed = await signer.sign(unsigned, { signingDate: new Date(correct ? sentAt + config.systemClockOffset : sentAt) });
+    const headers: OutgoingHttpHeaders = signed.headers;
+    headers[':method'] = 'POST';
+    headers[':path'] = path;
+    headers['user-agent'] = this.userAgent;
+    const answer = await origin.request(headers, body, signal);
+    if (correct) {
+      const date = answer.headers.date;
+      const age = answer.headers.age;
+      config.systemClockOffset = clockOffsetFrom(date, typeof age === 'string' ? age : undefined, config.systemClockOffset, sentAt);
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.body;
+    throw errorOfAnswer(answer);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.release?.();
+  }
+
+  private async resolveTarget(): Promise<Target> {
+    const config = this.client.config;
+    const { url } = config.endpointProvider({
+      Region: await config.region(),
+      UseFIPS: await config.useFipsEndpoint(),
+      UseDualStack: await config.useDualstackEndpoint(),
+      ...(this.opts.endpoint ? { Endpoint: this.opts.endpoint } : {}),
+      ...this.opts.endpointParams,
+    });
+    if (url.protocol !== 'https:') throw new Error(`the own HTTP/2 exchange needs an https endpoint, not ${url.href}`);
+    // Every flow sending to this endpoint shares its session.
+    const { origin, release } = sharedOrigin({
+      origin: url.origin,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      idleTimeoutMs: 60_000,
+      ca: this.opts.ca,
+    });
+    if (this.closed) release();
+    else this.release = release;
+    // The SDK's JSON protocols post to the endpoint's path, ending in `/`.
+    const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+    return { origin, authority: url.host, path };
+  }
+}
