@@ -52,14 +52,17 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
  * start, which an executable cannot set for itself. Node's Buffers are
  * malloc'd; by default glibc raises its mmap threshold as large blocks are
  * freed and then keeps freed memory in its arenas, so after a burst ~80 MB
- * stayed resident though V8 had freed it. A fixed 64 KiB mmap threshold (256
- * KiB file chunks and request bodies are mapped and unmapped), a 128 KiB trim
- * threshold and two arenas return it (docs/performance.md, Memory). The
- * benchmark runs the agent with these too.
+ * stayed resident though V8 had freed it. A fixed mmap threshold (256 KiB
+ * file chunks, request bodies, answers and socket reads are mapped and
+ * unmapped), a 128 KiB trim threshold and two arenas return it
+ * (docs/performance.md, Memory). At 64 KiB, RSS 30 s after a burst was
+ * 96-177 MB (blocks of 16-64 KiB left in the heap kept it from shrinking);
+ * at 16 KiB 82-85 MB, CPU per GB the same; at 4 KiB 79 MB for 20-50 % more
+ * CPU. The benchmark runs the agent with these too.
  */
 export const MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: '65536',
+  MALLOC_MMAP_THRESHOLD_: '16384',
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, GROWTH_BYTES, initialState, QUIET_CPU_PERCENT, releaseMemory, type ReleaseState } from '../../src/memory-release.js';
+import { decide, GROWTH_BYTES, initialState, QUIET_CPU_PERCENT, releaseMemory, startState, type ReleaseState } from '../../src/memory-release.js';
 
 const MB = 1024 * 1024;
 
@@ -12,6 +12,8 @@ describe('memory release after a burst: when', () => {
     { name: 'quiet but grown less than the threshold: no', state: { kind: 'watching', quietChecks: 5, floorBytes: base }, cpu: 0.5, held: base + GROWTH_BYTES - 1, release: false, quiet: 6, floor: base },
     { name: 'just under the quiet CPU share counts as quiet', state: { kind: 'watching', quietChecks: 1, floorBytes: base }, cpu: QUIET_CPU_PERCENT - 0.01, held: base + GROWTH_BYTES, release: true, quiet: 0, floor: base },
     { name: 'at the quiet CPU share is busy', state: { kind: 'watching', quietChecks: 1, floorBytes: base }, cpu: QUIET_CPU_PERCENT, held: base + GROWTH_BYTES, release: false, quiet: 0, floor: base },
+    { name: 'after start: what start-up left (20 MB) is released at the second quiet check', state: { ...startState(), quietChecks: 1 }, cpu: 1, held: base, release: true, quiet: 0, floor: 0 },
+    { name: 'after start: busy start-up is never interrupted', state: startState(), cpu: 30, held: base, release: false, quiet: 0, floor: 0 },
     { name: 'held memory below the floor lowers it', state: { kind: 'watching', quietChecks: 0, floorBytes: base }, cpu: 1, held: base - 5 * MB, release: false, quiet: 1, floor: base - 5 * MB },
   ];
   for (const c of cases) {
