@@ -102,6 +102,17 @@ type BaseValue<R extends KeyRow> = R['type'] extends 'int'
 /** What Reader.read gives for a row: its type's value, or undefined when the row has no default. */
 export type RowValue<R extends KeyRow> = R extends { readonly default: KeyValue } ? BaseValue<R> : BaseValue<R> | undefined;
 
+/**
+ * Is the row's value read whole when it is a map or a list? A flow's
+ * `filePattern`/`excludePatterns` and the lists (`flows`,
+ * `dataProcessingOptions`) are; a non-empty map at any other key of a
+ * flattened table (the top level, a flow) is read as dotted keys below it
+ * (flatten.ts: `proxy: {host: h}` is `proxy.host`, an unknown key).
+ */
+export function readWhole(row: KeyRow): boolean {
+  return row.type === 'string-list' || row.type === 'list';
+}
+
 /** An `int` row's range in words (`1..500`, `0 or more`); '' without one. */
 export function rangeOf(row: KeyRow): string {
   if (row.min !== undefined && row.max !== undefined) return `${row.min}..${row.max}`;

@@ -97,6 +97,34 @@ describe('kinesis-agent schema', () => {
     expect(loaded).toBeGreaterThan(25);
   });
 
+  it('never flags what the agent loads with a warning or reads as absent: a scalar at a nested head, a map at a scalar key, any metadata, a null stream key', () => {
+    const flow = (extra: Record<string, unknown>) => ({ flows: [{ filePattern: '/srv/shop/orders.log*', kinesisStream: 'orders', ...extra }] });
+    const loaded = [
+      // Unknown keys to the reader (warned about, ignored): `partitionKey` and `kinesis` are not keys, only heads of dotted ones.
+      flow({ partitionKey: 'orderId' }),
+      { kinesis: 'eu', log: 'debug', ...flow({}) },
+      // A non-empty map at a scalar key is dotted keys below it (`proxy.host`): unknown, warned about.
+      { proxy: { host: 'squid', port: 3128 }, ...flow({ maxBufferAgeMillis: { seconds: 5 } }) },
+      // ADDMETADATA takes any JSON value as its metadata.
+      flow({ dataProcessingOptions: [{ optionName: 'ADDMETADATA', metadata: 'shop' }, { optionName: 'ADDMETADATA', metadata: [1, 2] }] }),
+      // A null deliveryStream is absent: the Kinesis limit (5 MiB a call), not Firehose's 4 MiB.
+      flow({ deliveryStream: null, maxBufferSizeBytes: 5_000_000 }),
+    ];
+    for (const value of loaded) {
+      const config = parseConfigText(JSON.stringify(value), 'agent.json', { env: { AWS_REGION: 'us-east-1' } });
+      expect(config.flows).toHaveLength(1);
+      expect({ value, problems: violations(schema, value) }).toEqual({ value, problems: [] });
+      expect({ value, ajv: ajvValidate(value) ? [] : ajvValidate.errors }).toEqual({ value, ajv: [] });
+    }
+    // Refused by both: an empty map where a number goes, Firehose's limit on a Firehose flow.
+    const refused = [flow({ maxBufferAgeMillis: {} }), { flows: [{ filePattern: '/srv/a', deliveryStream: 'd', kinesisStream: null, maxBufferSizeBytes: 5_000_000 }] }];
+    for (const value of refused) {
+      expect(() => parseConfigText(JSON.stringify(value), 'agent.json', { env: { AWS_REGION: 'us-east-1' } })).toThrow();
+      expect(violations(schema, value)).not.toEqual([]);
+      expect(ajvValidate(value)).toBe(false);
+    }
+  });
+
   it('flags what the agent refuses by type: flows that are not a list, a flow that is not a map', () => {
     expect(violations(schema, { flows: 'x' })).not.toEqual([]);
     expect(violations(schema, { flows: ['x'] })).not.toEqual([]);
