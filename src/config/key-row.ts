@@ -55,6 +55,11 @@ export interface KeyRow {
   readonly allowEmpty?: boolean;
   /** The Kinesis Agent refuses to start without it; here its absence is refused or warned about by the reader. */
   readonly required?: boolean;
+  /**
+   * The reader takes any value, ignoring one it cannot use with a warning,
+   * as the Kinesis Agent ignores it: the schema does not type it.
+   */
+  readonly anyValue?: boolean;
   /** Accepted for compatibility and type-checked, but changes nothing here: why. */
   readonly noEffect?: string;
   /** Ours, not the Kinesis Agent's. */

@@ -54,6 +54,7 @@ export function describeRow(row: KeyRow): string {
   if (row.defaultText) parts.push(`Default: ${row.defaultText}.`);
   if (row.ours) parts.push('A key of kinesis-agent, not of the Kinesis Agent.');
   if (row.differs) parts.push(`Differs from the Kinesis Agent: ${row.differs}.`);
+  if (row.anyValue) parts.push('A value it cannot use is ignored with a warning, as the Kinesis Agent ignores it.');
   if (row.noEffect) parts.push(`Accepted for the Kinesis Agent's agent.json; without effect here: ${row.noEffect}.`);
   return parts.join(' ');
 }
@@ -67,16 +68,17 @@ export function describeRow(row: KeyRow): string {
 function rowSchema(row: KeyRow, opts: { items?: JsonSchema; flattened?: boolean } = {}): JsonSchema {
   const { items, flattened = false } = opts;
   const mapIsDotted = flattened && !readWhole(row) && row.type !== 'map';
-  const out: JsonSchema = { type: [...TYPES[row.type], ...(mapIsDotted ? ['object'] : [])], description: describeRow(row) };
-  if (mapIsDotted) out.minProperties = 1;
+  const out: JsonSchema = { description: describeRow(row) };
+  if (!row.anyValue) out.type = [...TYPES[row.type], ...(mapIsDotted ? ['object'] : [])];
+  if (mapIsDotted && !row.anyValue) out.minProperties = 1;
   if (row.default !== undefined && row.default !== null) out.default = row.default;
   // Offered as completions without refusing other spellings the reader takes.
   if (row.values) out.examples = row.values;
-  if (row.type === 'int') {
+  if (row.type === 'int' && !row.anyValue) {
     if (row.min !== undefined) out.minimum = row.min;
     if (row.max !== undefined) out.maximum = row.max;
   }
-  if (row.type === 'string-list' || row.type === 'enum-list') out.items = { type: [...TYPES.string] };
+  if ((row.type === 'string-list' || row.type === 'enum-list') && !row.anyValue) out.items = { type: [...TYPES.string] };
   if (items) out.items = items;
   return out;
 }

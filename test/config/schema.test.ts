@@ -125,6 +125,33 @@ describe('kinesis-agent schema', () => {
     }
   });
 
+  it('never flags what the agent loads: every key of every table, given a value of every shape', () => {
+    const shapes: unknown[] = [0, -1, 1, 1.5, true, false, 'x', '', '1', 'yes', [1], ['a'], [], {}, { a: 1 }, null, 99_999_999_999];
+    const flow = (extra: Record<string, unknown>) => ({ flows: [{ filePattern: '/srv/shop/orders.log*', kinesisStream: 'orders', ...extra }] });
+    // The keys a processor cannot run without, so that the key under test is what decides.
+    const needs: Record<string, Record<string, unknown>> = { CSVTOJSON: { customFieldNames: ['a'] }, LOGTOJSON: { logFormat: 'SYSLOG' } };
+    const configs: unknown[] = [];
+    for (const v of shapes) {
+      for (const row of TOP_ROWS) if (row.name !== 'flows') configs.push({ ...flow({}), [row.name]: v });
+      for (const row of FLOW_ROWS) configs.push(flow({ [row.name]: v }));
+      for (const def of Object.values(PROCESSORS)) {
+        for (const row of def.keys) configs.push(flow({ dataProcessingOptions: [{ optionName: def.optionName, ...needs[def.optionName], [row.name]: v }] }));
+      }
+    }
+    let loaded = 0;
+    for (const value of configs) {
+      try {
+        parseConfigText(JSON.stringify(value), 'agent.json', { env: { AWS_REGION: 'us-east-1' } });
+      } catch {
+        continue;
+      }
+      loaded += 1;
+      expect({ value, problems: violations(schema, value) }).toEqual({ value, problems: [] });
+      expect({ value, ajv: ajvValidate(value) ? [] : ajvValidate.errors }).toEqual({ value, ajv: [] });
+    }
+    expect(loaded).toBeGreaterThan(configs.length / 3);
+  });
+
   it('flags what the agent refuses by type: flows that are not a list, a flow that is not a map', () => {
     expect(violations(schema, { flows: 'x' })).not.toEqual([]);
     expect(violations(schema, { flows: ['x'] })).not.toEqual([]);
