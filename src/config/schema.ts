@@ -23,6 +23,7 @@ import { DESTINATION_LIST } from '../sink/destinations.js';
 import { TOP_ROWS } from './agent-keys.js';
 import { FLOW_ROWS } from './flow-keys.js';
 import { rangeOf, readWhole, type KeyRow } from './key-row.js';
+import { INTEGER_TEXT } from './reader.js';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -75,6 +76,8 @@ function rowSchema(row: KeyRow, opts: { items?: JsonSchema; flattened?: boolean 
   // Offered as completions without refusing other spellings the reader takes.
   if (row.values) out.examples = row.values;
   if (row.type === 'int' && !row.anyValue) {
+    // Text must be a whole number too (`"60s"` is refused); a range applies to numbers only.
+    out.pattern = INTEGER_TEXT.source;
     if (row.min !== undefined) out.minimum = row.min;
     if (row.max !== undefined) out.maximum = row.max;
   }

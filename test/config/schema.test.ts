@@ -116,8 +116,8 @@ describe('kinesis-agent schema', () => {
       expect({ value, problems: violations(schema, value) }).toEqual({ value, problems: [] });
       expect({ value, ajv: ajvValidate(value) ? [] : ajvValidate.errors }).toEqual({ value, ajv: [] });
     }
-    // Refused by both: an empty map where a number goes, Firehose's limit on a Firehose flow.
-    const refused = [flow({ maxBufferAgeMillis: {} }), { flows: [{ filePattern: '/srv/a', deliveryStream: 'd', kinesisStream: null, maxBufferSizeBytes: 5_000_000 }] }];
+    // Refused by both: an empty map where a number goes, a whole number with a unit, Firehose's limit on a Firehose flow.
+    const refused = [flow({ maxBufferAgeMillis: {} }), flow({ maxBufferAgeMillis: '60s' }), flow({ skipHeaderLines: '' }), { flows: [{ filePattern: '/srv/a', deliveryStream: 'd', kinesisStream: null, maxBufferSizeBytes: 5_000_000 }] }];
     for (const value of refused) {
       expect(() => parseConfigText(JSON.stringify(value), 'agent.json', { env: { AWS_REGION: 'us-east-1' } })).toThrow();
       expect(violations(schema, value)).not.toEqual([]);
