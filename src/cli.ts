@@ -15,5 +15,14 @@ process.on('SIGINT', handler);
 void import('./cli/main.js')
   .then(({ main }) => main(process.argv.slice(2), { pending, handler }))
   // Watchers, sockets and timers may still hold the loop after a drain; the
-  // checkpoints are written by now, so leave at once.
-  .then((code) => process.exit(code));
+  // checkpoints are written by now, so leave at once, once stdout and stderr
+  // are out: a pipe takes 64 KiB at a time and the rest is written later
+  // (`kinesis-agent schema | jq` got a schema cut at 64 KiB).
+  .then((code) => flushed(process.stdout).then(() => flushed(process.stderr)).then(() => process.exit(code)));
+
+/** Resolves once everything written to `stream` before is written out (or the stream has failed: EPIPE). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write('', () => resolve());
+  });
+}

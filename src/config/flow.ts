@@ -14,13 +14,13 @@ import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { readServiceKeys } from './service-keys.js';
 import { FLOW, FLOW_NO_EFFECT, FLOW_ROWS, withLimit } from './flow-keys.js';
-import { rowsOf } from './key-row.js';
+import { readWhole, rowsOf } from './key-row.js';
 import type { RawNode } from './tree.js';
 import { readAfterShipping } from './after-shipping.js';
 import { compressionUnavailable } from './flow-options.js';
 
 /** Keys whose value is read whole, never flattened into dotted keys: the lists. */
-const WHOLE_VALUES = FLOW_ROWS.filter((row) => row.type === 'string-list' || row.type === 'list').map((row) => row.name);
+const WHOLE_VALUES = FLOW_ROWS.filter(readWhole).map((row) => row.name);
 
 export interface FlowContext {
   problems: ProblemList;

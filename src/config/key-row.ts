@@ -55,6 +55,11 @@ export interface KeyRow {
   readonly allowEmpty?: boolean;
   /** The Kinesis Agent refuses to start without it; here its absence is refused or warned about by the reader. */
   readonly required?: boolean;
+  /**
+   * The reader takes any value, ignoring one it cannot use with a warning,
+   * as the Kinesis Agent ignores it: the schema does not type it.
+   */
+  readonly anyValue?: boolean;
   /** Accepted for compatibility and type-checked, but changes nothing here: why. */
   readonly noEffect?: string;
   /** Ours, not the Kinesis Agent's. */
@@ -101,6 +106,17 @@ type BaseValue<R extends KeyRow> = R['type'] extends 'int'
 
 /** What Reader.read gives for a row: its type's value, or undefined when the row has no default. */
 export type RowValue<R extends KeyRow> = R extends { readonly default: KeyValue } ? BaseValue<R> : BaseValue<R> | undefined;
+
+/**
+ * Is the row's value read whole when it is a map or a list? A flow's
+ * `filePattern`/`excludePatterns` and the lists (`flows`,
+ * `dataProcessingOptions`) are; a non-empty map at any other key of a
+ * flattened table (the top level, a flow) is read as dotted keys below it
+ * (flatten.ts: `proxy: {host: h}` is `proxy.host`, an unknown key).
+ */
+export function readWhole(row: KeyRow): boolean {
+  return row.type === 'string-list' || row.type === 'list';
+}
 
 /** An `int` row's range in words (`1..500`, `0 or more`); '' without one. */
 export function rangeOf(row: KeyRow): string {

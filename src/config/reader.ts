@@ -284,12 +284,20 @@ const TRUE_WORDS = new Set(['true', 'yes', 't', 'y', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'f', 'n', '0']);
 
 /**
+ * The texts decodeInteger may read as a whole number (it also refuses `08`
+ * and `09`, not octal): the schema's `pattern` for a whole number written
+ * as text.
+ */
+export const INTEGER_TEXT = /^\s*[-+]?(?:0[xX][0-9A-Fa-f]+|#[0-9A-Fa-f]+|[0-9]+)\s*$/;
+
+/**
  * A whole number written as text, read as Java's Integer.decode / Long.decode
  * read it (Guava's Ints/Longs.stringConverter, the Kinesis Agent's number
  * converters): an optional sign, then `0x`, `0X` or `#` for hexadecimal, a
  * leading `0` for octal, else decimal. Surrounding spaces are allowed here.
  */
 export function decodeInteger(text: string): number | undefined {
+  if (!INTEGER_TEXT.test(text)) return undefined;
   const m = /^([-+]?)(0[xX]|#|0(?=[0-7]))?([0-9A-Fa-f]+)$/.exec(text.trim());
   if (!m) return undefined;
   const radix = m[2] === undefined ? 10 : m[2] === '0' ? 8 : 16;

@@ -11,7 +11,10 @@
  * agent loads: unknown keys are allowed (the agent only warns), scalars may
  * be written as strings (`"true"`, `"5000"`), enum values are `examples`
  * (offered as completions; the reader takes other spellings, such as any
- * case), and a dotted key may be written nested (`cloudwatch: {emitMetrics: false}`).
+ * case), and a dotted key may be written nested (`cloudwatch: {emitMetrics: false}`),
+ * so a non-empty map at a scalar key of the top level or a flow is dotted
+ * keys below it (unknown, warned about) and a nested head (`kinesis`) may
+ * hold anything the reader takes as an unknown key.
  * What it does flag the reader refuses too: a value of the wrong shape, a
  * number out of range (a batch key's range by the flow's destination).
  */
@@ -19,14 +22,16 @@ import { PROCESSORS } from '../process/registry.js';
 import { DESTINATION_LIST } from '../sink/destinations.js';
 import { TOP_ROWS } from './agent-keys.js';
 import { FLOW_ROWS } from './flow-keys.js';
-import { rangeOf, type KeyRow } from './key-row.js';
+import { rangeOf, readWhole, type KeyRow } from './key-row.js';
+import { INTEGER_TEXT } from './reader.js';
 
 export type JsonSchema = { [key: string]: unknown };
 
 /**
  * The JSON types a row's value may have, as the reader coerces them: a
  * string reads numbers and booleans as their text, an integer may be text
- * (`"0x1F4"`), a boolean may be text or 1/0; null is an absent key.
+ * (`"0x1F4"`), a boolean may be text or 1/0; null is an absent key; a
+ * `map` row (ADDMETADATA's `metadata`) takes any JSON value as it is.
  */
 const TYPES: Record<KeyRow['type'], readonly string[]> = {
   string: ['string', 'number', 'boolean', 'null'],
@@ -36,7 +41,7 @@ const TYPES: Record<KeyRow['type'], readonly string[]> = {
   bool: ['boolean', 'string', 'integer', 'null'],
   'string-list': ['array', 'string', 'number', 'boolean', 'null'],
   'enum-list': ['array', 'string', 'number', 'boolean', 'null'],
-  map: ['object', 'null'],
+  map: ['object', 'array', 'string', 'number', 'boolean', 'null'],
   list: ['array', 'null'],
 };
 
@@ -50,21 +55,33 @@ export function describeRow(row: KeyRow): string {
   if (row.defaultText) parts.push(`Default: ${row.defaultText}.`);
   if (row.ours) parts.push('A key of kinesis-agent, not of the Kinesis Agent.');
   if (row.differs) parts.push(`Differs from the Kinesis Agent: ${row.differs}.`);
+  if (row.anyValue) parts.push('A value it cannot use is ignored with a warning, as the Kinesis Agent ignores it.');
   if (row.noEffect) parts.push(`Accepted for the Kinesis Agent's agent.json; without effect here: ${row.noEffect}.`);
   return parts.join(' ');
 }
 
-/** Schema of one key from its row; `items` for a `list` row's entries. */
-function rowSchema(row: KeyRow, items?: JsonSchema): JsonSchema {
-  const out: JsonSchema = { type: [...TYPES[row.type]], description: describeRow(row) };
+/**
+ * Schema of one key from its row; `items` for a `list` row's entries.
+ * `flattened`: the row is in a table whose maps the reader flattens (the
+ * top level, a flow), where a non-empty map at a scalar key is dotted keys
+ * below it (an unknown key, warned about) and an empty one is refused.
+ */
+function rowSchema(row: KeyRow, opts: { items?: JsonSchema; flattened?: boolean } = {}): JsonSchema {
+  const { items, flattened = false } = opts;
+  const mapIsDotted = flattened && !readWhole(row) && row.type !== 'map';
+  const out: JsonSchema = { description: describeRow(row) };
+  if (!row.anyValue) out.type = [...TYPES[row.type], ...(mapIsDotted ? ['object'] : [])];
+  if (mapIsDotted && !row.anyValue) out.minProperties = 1;
   if (row.default !== undefined && row.default !== null) out.default = row.default;
   // Offered as completions without refusing other spellings the reader takes.
   if (row.values) out.examples = row.values;
-  if (row.type === 'int') {
+  if (row.type === 'int' && !row.anyValue) {
+    // Text must be a whole number too (`"60s"` is refused); a range applies to numbers only.
+    out.pattern = INTEGER_TEXT.source;
     if (row.min !== undefined) out.minimum = row.min;
     if (row.max !== undefined) out.maximum = row.max;
   }
-  if (row.type === 'string-list' || row.type === 'enum-list') out.items = { type: [...TYPES.string] };
+  if ((row.type === 'string-list' || row.type === 'enum-list') && !row.anyValue) out.items = { type: [...TYPES.string] };
   if (items) out.items = items;
   return out;
 }
@@ -86,7 +103,8 @@ function propertiesOf(rows: readonly KeyRow[], schemaOf: (row: KeyRow) => JsonSc
   }
   for (const [head, rests] of nested) {
     if (props[head]) continue;
-    props[head] = { type: 'object', properties: propertiesOf(rests, schemaOf) };
+    // No type: `kinesis: x` is an unknown key to the reader (warned about), not a wrong value.
+    props[head] = { properties: propertiesOf(rests, schemaOf) };
   }
   return props;
 }
@@ -109,11 +127,16 @@ function processorSchema(): JsonSchema {
   };
 }
 
-/** The maximum of each batch key in a flow that names this destination: its API limit. */
+/**
+ * The maximum of each batch key in a flow that names this destination: its
+ * API limit. A stream key given as null is absent to the reader, so it
+ * names no destination here either.
+ */
 function destinationLimits(): JsonSchema[] {
   const limited = FLOW_ROWS.filter((row) => row.destinationLimit !== undefined);
+  const given = TYPES.string.filter((t) => t !== 'null');
   return DESTINATION_LIST.map((d) => ({
-    if: { required: [d.streamKey] },
+    if: { required: [d.streamKey], properties: { [d.streamKey]: { type: given } } },
     then: { properties: Object.fromEntries(limited.map((row) => [row.name, { maximum: d.limits[row.destinationLimit!] }])) },
   }));
 }
@@ -122,7 +145,7 @@ function flowSchema(): JsonSchema {
   return {
     type: 'object',
     description: 'One set of files and the stream it ships to: filePattern and one destination.',
-    properties: propertiesOf(FLOW_ROWS, (row) => rowSchema(row, row.name === 'dataProcessingOptions' ? processorSchema() : undefined)),
+    properties: propertiesOf(FLOW_ROWS, (row) => rowSchema(row, { flattened: true, ...(row.name === 'dataProcessingOptions' ? { items: processorSchema() } : {}) })),
     allOf: destinationLimits(),
   };
 }
@@ -134,6 +157,6 @@ export function configSchema(): JsonSchema {
     title: 'kinesis-agent configuration',
     description: 'agent.yaml or agent.json; generated by `kinesis-agent schema`. Unknown keys are allowed: the agent warns about them.',
     type: 'object',
-    properties: propertiesOf(TOP_ROWS, (row) => rowSchema(row, row.name === 'flows' ? flowSchema() : undefined)),
+    properties: propertiesOf(TOP_ROWS, (row) => rowSchema(row, { flattened: true, ...(row.name === 'flows' ? { items: flowSchema() } : {}) })),
   };
 }

@@ -162,7 +162,7 @@ export const ADDEC2METADATA: OptionDefinition<'ADDEC2METADATA'> = {
       noEffect: 'the Kinesis Agent requires it and builds a log parser from it, but never uses that parser: records are read as JSON objects',
       description: 'one of the LOGTOJSON log formats; validated, no effect on the output',
     },
-    { name: 'metadataTTL', type: 'int', default: DEFAULT_METADATA_TTL_SECONDS, min: 1, description: 'seconds between refreshes of the instance metadata' },
+    { name: 'metadataTTL', type: 'int', default: DEFAULT_METADATA_TTL_SECONDS, min: 1, anyValue: true, description: 'seconds between refreshes of the instance metadata' },
     { name: 'tags', type: 'bool', default: true, ours: true, description: 'adds "tags" (instance tags from instance metadata, keys lower-cased); false leaves it out' },
     JSON_FORMAT_KEY,
   ],

@@ -88,6 +88,7 @@ export const SINGLELINE: OptionDefinition<'SINGLELINE'> = {
       type: 'enum-list',
       values: PARSE_OPTIONS,
       default: [],
+      anyValue: true,
       description: 'NO_TRIM keeps each line\'s leading and trailing whitespace; ESCAPE_NEW_LINE joins the lines with the characters \\\\n instead of nothing',
     },
   ],

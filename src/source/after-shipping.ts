@@ -15,10 +15,10 @@ import type { AfterShippingFiles } from '../config/flow-options.js';
 
 /**
  * Why a file counts as rotated away from the name it was written under:
- * - `renamed`: seen renamed to another matching path while tailed;
- * - `renamed-since-checkpoint`: found at start at another name than its
- *   checkpoint's, which no longer leads to it (renamed while the agent was
- *   stopped, or before a commit recorded the new name);
+ * - `renamed`: seen renamed away (renamedAway) to another matching path while tailed;
+ * - `renamed-since-checkpoint`: found at start renamed away from its
+ *   checkpoint's name, which no longer leads to it (renamed while the agent
+ *   was stopped, or before a commit recorded the new name);
  * - `copy`: a copytruncate copy (its original is the live file);
  * - `older-name`: its name extends another matching file's name in the same
  *   directory (`app.log.1`, `app.log-20261130` beside `app.log`), as
@@ -80,6 +80,19 @@ export function decideFinish(f: FinishFacts): FinishDecision {
   if (f.framed < f.readOffset) return { kind: 'end-line' };
   if (f.committed < f.size) return { kind: 'not-yet', why: `${f.size - f.committed} bytes not acknowledged yet` };
   return { kind: 'finished', rotated: reason };
+}
+
+/**
+ * Does a move from path `from` to path `to` take a file away from the name
+ * it is written under? Not when its file name stays (its directory was
+ * renamed: `v1/app.log` -> `current/app.log`), nor when its new name is the
+ * start of its old one (a file moved into place: `app.log.next` ->
+ * `app.log`): the writer may well write there. Every rotation gives the
+ * file a name of its own (`app.log` -> `app.log.1`, `app.log.1` ->
+ * `app.log.2`, `app.log` -> `old/app.log-20261130`, `current` -> `@4000...s`).
+ */
+export function renamedAway(from: string, to: string): boolean {
+  return !split(from)[1].startsWith(split(to)[1]);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
-import { decideFinish, Siblings, type FinishDecision } from './after-shipping.js';
+import { decideFinish, renamedAway, Siblings, type FinishDecision } from './after-shipping.js';
 import { FinishActions, type FinishedFile } from './finish-action.js';
 import { matchesStored, readPrefix } from './fingerprint.js';
 import { displayPath, identityKey, pathIdentitySync, statAll, statHandle, type FilePath, type FileStat } from './identity.js';
@@ -724,10 +724,10 @@ export class FileSource {
     return true;
   }
 
-  /** Found at start at another name than its checkpoint's, which no longer leads to it: renamed while the agent was away. */
+  /** Found at start renamed away from its checkpoint's name, which no longer leads to it: rotated while the agent was away. */
   private movedWhileStopped(t: Tailer): boolean {
     const e = this.store.get(this.flow.id, t.dev, t.ino);
-    return e !== undefined && e.path !== t.path && pathIdentitySync(e.path) !== t.key;
+    return e !== undefined && e.path !== t.path && renamedAway(e.path, t.path) && pathIdentitySync(e.path) !== t.key;
   }
 
   private hasEntry(key: string): boolean {

@@ -70,6 +70,16 @@ const HINTS: Record<string, (dir: string) => string> = {
   EEXIST: () => 'a file already has the new name: move it away, or choose another afterShippingSuffix',
 };
 
+/** Why `t`'s name no longer leads to it as it was read (not a symlink, the same file, the same size); undefined when it does. */
+async function changed(t: FinishTarget): Promise<(ActResult & { kind: 'changed' }) | undefined> {
+  const st = await lstat(t.fsPath, { bigint: true }).catch(() => undefined);
+  if (!st) return { kind: 'changed', why: 'its name leads to no file now' };
+  if (st.isSymbolicLink()) return { kind: 'changed', why: 'reached through a symlink: the link is not the file' };
+  if (identityKey(st.dev.toString(), st.ino.toString()) !== t.key) return { kind: 'changed', why: 'its name leads to another file now' };
+  if (Number(st.size) !== t.size) return { kind: 'changed', why: 'it changed size since it was read to its end' };
+  return undefined;
+}
+
 export class FinishActions {
   private readonly cfg: AfterShippingConfig;
   private readonly flowId: string;
@@ -102,13 +112,13 @@ export class FinishActions {
    * listed on /status with a hint) and a retry later.
    */
   async act(t: FinishTarget, finishedAs: RotationReason | 'quiet', now: number): Promise<ActResult> {
+    // Looked at before the checkpoint file is read back (a symlink asks again every turn), and again after.
+    const before = await changed(t);
+    if (before) return before;
     const durable = await this.durable(t);
     if (durable !== true) return { kind: 'retry', why: durable.why, retryAt: now + (durable.otherFlow ? OTHER_FLOW_RETRY_MS : DURABLE_RETRY_MS) };
-    const st = await lstat(t.fsPath, { bigint: true }).catch(() => undefined);
-    if (!st) return { kind: 'changed', why: 'its name leads to no file now' };
-    if (st.isSymbolicLink()) return { kind: 'changed', why: 'reached through a symlink: the link is not the file' };
-    if (identityKey(st.dev.toString(), st.ino.toString()) !== t.key) return { kind: 'changed', why: 'its name leads to another file now' };
-    if (Number(st.size) !== t.size) return { kind: 'changed', why: 'it changed size since it was read to its end' };
+    const after = await changed(t);
+    if (after) return after;
     const dir = t.path.slice(0, t.path.lastIndexOf('/') + 1) || '/';
     const key = `finish:${t.key}`;
     let to: FilePath | undefined;

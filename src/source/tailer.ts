@@ -4,7 +4,7 @@ import type { CheckpointStore } from '../checkpoint/store.js';
 import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
-import type { RotationReason } from './after-shipping.js';
+import { renamedAway, type RotationReason } from './after-shipping.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
 import { displayPath, pathIdentitySync, pollHandle, type FilePath, type FileStat } from './identity.js';
 
@@ -216,12 +216,13 @@ export class Tailer {
     this.state = { kind: 'placing', where: s.where };
   }
 
-  /** The rescan found it at another matching path. */
+  /** The rescan found it at another matching path: renamed when that took it away from its name (renamedAway). */
   moved(fsPath: FilePath): void {
+    const away = renamedAway(this.path, displayPath(fsPath));
     this.fsPath = fsPath;
     this.path = displayPath(fsPath);
     this.pathSeen = this.key;
-    if (this.state.kind !== 'parked') this.state = { ...this.state, where: { at: 'renamed' } };
+    if (this.state.kind !== 'parked' && away) this.state = { ...this.state, where: { at: 'renamed' } };
     this.pollNow = true;
   }
 

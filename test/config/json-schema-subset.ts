@@ -6,7 +6,7 @@
 import type { JsonSchema } from '../../src/config/schema.js';
 
 const ANNOTATIONS = new Set(['$schema', 'title', 'description', 'default', 'examples']);
-const CHECKED = new Set(['type', 'properties', 'items', 'allOf', 'if', 'then', 'const', 'required', 'minimum', 'maximum']);
+const CHECKED = new Set(['type', 'properties', 'items', 'allOf', 'if', 'then', 'const', 'required', 'minimum', 'maximum', 'minProperties', 'pattern']);
 
 function typeOf(v: unknown): string[] {
   if (v === null) return ['null'];
@@ -31,7 +31,9 @@ export function violations(schema: JsonSchema, value: unknown, path = '$'): stri
   if (schema.const !== undefined && value !== schema.const) out.push(`${path}: is not ${JSON.stringify(schema.const)}`);
   if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) out.push(`${path}: ${value} is under the minimum ${schema.minimum}`);
   if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum) out.push(`${path}: ${value} is over the maximum ${schema.maximum}`);
+  if (typeof value === 'string' && typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) out.push(`${path}: does not match ${schema.pattern}`);
   if (isMap(value)) {
+    if (typeof schema.minProperties === 'number' && Object.keys(value).length < schema.minProperties) out.push(`${path}: has fewer than ${schema.minProperties} keys`);
     for (const key of (schema.required as string[] | undefined) ?? []) if (!(key in value)) out.push(`${path}: has no ${key}`);
     const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
     for (const [key, v] of Object.entries(value)) if (props[key]) out.push(...violations(props[key], v, `${path}.${key}`));

@@ -97,6 +97,61 @@ describe('kinesis-agent schema', () => {
     expect(loaded).toBeGreaterThan(25);
   });
 
+  it('never flags what the agent loads with a warning or reads as absent: a scalar at a nested head, a map at a scalar key, any metadata, a null stream key', () => {
+    const flow = (extra: Record<string, unknown>) => ({ flows: [{ filePattern: '/srv/shop/orders.log*', kinesisStream: 'orders', ...extra }] });
+    const loaded = [
+      // Unknown keys to the reader (warned about, ignored): `partitionKey` and `kinesis` are not keys, only heads of dotted ones.
+      flow({ partitionKey: 'orderId' }),
+      { kinesis: 'eu', log: 'debug', ...flow({}) },
+      // A non-empty map at a scalar key is dotted keys below it (`proxy.host`): unknown, warned about.
+      { proxy: { host: 'squid', port: 3128 }, ...flow({ maxBufferAgeMillis: { seconds: 5 } }) },
+      // ADDMETADATA takes any JSON value as its metadata.
+      flow({ dataProcessingOptions: [{ optionName: 'ADDMETADATA', metadata: 'shop' }, { optionName: 'ADDMETADATA', metadata: [1, 2] }] }),
+      // A null deliveryStream is absent: the Kinesis limit (5 MiB a call), not Firehose's 4 MiB.
+      flow({ deliveryStream: null, maxBufferSizeBytes: 5_000_000 }),
+    ];
+    for (const value of loaded) {
+      const config = parseConfigText(JSON.stringify(value), 'agent.json', { env: { AWS_REGION: 'us-east-1' } });
+      expect(config.flows).toHaveLength(1);
+      expect({ value, problems: violations(schema, value) }).toEqual({ value, problems: [] });
+      expect({ value, ajv: ajvValidate(value) ? [] : ajvValidate.errors }).toEqual({ value, ajv: [] });
+    }
+    // Refused by both: an empty map where a number goes, a whole number with a unit, Firehose's limit on a Firehose flow.
+    const refused = [flow({ maxBufferAgeMillis: {} }), flow({ maxBufferAgeMillis: '60s' }), flow({ skipHeaderLines: '' }), { flows: [{ filePattern: '/srv/a', deliveryStream: 'd', kinesisStream: null, maxBufferSizeBytes: 5_000_000 }] }];
+    for (const value of refused) {
+      expect(() => parseConfigText(JSON.stringify(value), 'agent.json', { env: { AWS_REGION: 'us-east-1' } })).toThrow();
+      expect(violations(schema, value)).not.toEqual([]);
+      expect(ajvValidate(value)).toBe(false);
+    }
+  });
+
+  it('never flags what the agent loads: every key of every table, given a value of every shape', () => {
+    const shapes: unknown[] = [0, -1, 1, 1.5, true, false, 'x', '', '1', 'yes', [1], ['a'], [], {}, { a: 1 }, null, 99_999_999_999];
+    const flow = (extra: Record<string, unknown>) => ({ flows: [{ filePattern: '/srv/shop/orders.log*', kinesisStream: 'orders', ...extra }] });
+    // The keys a processor cannot run without, so that the key under test is what decides.
+    const needs: Record<string, Record<string, unknown>> = { CSVTOJSON: { customFieldNames: ['a'] }, LOGTOJSON: { logFormat: 'SYSLOG' } };
+    const configs: unknown[] = [];
+    for (const v of shapes) {
+      for (const row of TOP_ROWS) if (row.name !== 'flows') configs.push({ ...flow({}), [row.name]: v });
+      for (const row of FLOW_ROWS) configs.push(flow({ [row.name]: v }));
+      for (const def of Object.values(PROCESSORS)) {
+        for (const row of def.keys) configs.push(flow({ dataProcessingOptions: [{ optionName: def.optionName, ...needs[def.optionName], [row.name]: v }] }));
+      }
+    }
+    let loaded = 0;
+    for (const value of configs) {
+      try {
+        parseConfigText(JSON.stringify(value), 'agent.json', { env: { AWS_REGION: 'us-east-1' } });
+      } catch {
+        continue;
+      }
+      loaded += 1;
+      expect({ value, problems: violations(schema, value) }).toEqual({ value, problems: [] });
+      expect({ value, ajv: ajvValidate(value) ? [] : ajvValidate.errors }).toEqual({ value, ajv: [] });
+    }
+    expect(loaded).toBeGreaterThan(configs.length / 3);
+  });
+
   it('flags what the agent refuses by type: flows that are not a list, a flow that is not a map', () => {
     expect(violations(schema, { flows: 'x' })).not.toEqual([]);
     expect(violations(schema, { flows: ['x'] })).not.toEqual([]);

@@ -6,7 +6,7 @@
  * copytruncate), and a restart does not lose the decision.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
@@ -171,6 +171,35 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     await sleep(1_000);
     expect((await b.stop()).code, b.stderr).toBe(0);
     expectOnce(stream, splitLines(lines));
+  }, 90_000);
+
+  it('a move that is no rotation leaves the live file alone: its directory renamed while stopped, a file moved into place as app.log', async () => {
+    const { stream, sub } = suite.newCase();
+    mkdirSync(join(sub, 'v1'));
+    const first = numbered('v1', 0, 200);
+    writeFileSync(join(sub, 'v1', 'app.log'), first);
+    const flows: FlowSpec[] = [{ filePattern: join(sub, '*/app.log*'), stream, extra: ['afterShipping: delete', QUIET] }];
+    const a = start(sub, flows);
+    await until(() => accepted(stream).length >= 200, 'the first lines', 30_000, agentOutput(a));
+    await sleep(1_500);
+    expect((await a.stop()).code, a.stderr).toBe(0);
+    renameSync(join(sub, 'v1'), join(sub, 'current'));
+    const log = join(sub, 'current', 'app.log');
+    const b = start(sub, flows);
+    await b.waitForLog(hasMsg('flow started'));
+    // A rotation of its own: the old file to app.log.1, a prepared app.log.next moved into place.
+    const second = numbered('next', 0, 100);
+    writeFileSync(`${log}.next`, second);
+    await until(() => accepted(stream).length >= 300, 'app.log.next', 30_000, agentOutput(b));
+    const nextIno = ino(`${log}.next`);
+    renameSync(log, `${log}.1`);
+    renameSync(`${log}.next`, log);
+    await until(() => !existsSync(`${log}.1`), 'app.log.1 deleted', 30_000, agentOutput(b));
+    await sleep(3_000);
+    expect(ino(log)).toBe(nextIno);
+    expect(b.logLines().filter(hasMsg('finished file deleted')).map((l) => [l.path, l.finishedAs])).toEqual([[`${log}.1`, 'renamed']]);
+    expect((await b.stop()).code, b.stderr).toBe(0);
+    expectOnce(stream, [...splitLines(first), ...splitLines(second)]);
   }, 90_000);
 
   it('rename: the finished file gets the suffix, whole, and is not read again; a suffix the pattern would match is refused', async () => {

@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AgentProcess, runCli } from '../support/agent-process.ts';
+import { AgentProcess, CLI, runCli } from '../support/agent-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ka-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +49,13 @@ describe('the command line', () => {
     const v = await runCli(['validate', '-c', write('fraction.yaml', bad)]);
     expect(v.code).toBe(2);
     expect(v.stdout + v.stderr).toContain('flows[0].maxBufferAgeMillis');
+  });
+
+  it('schema through a pipe read late arrives whole (more than the 64 KiB a pipe holds)', () => {
+    // The reader starts after the agent has written: what did not fit in the pipe is written after main() returns.
+    const out = execFileSync('sh', ['-c', `"${process.execPath}" "${CLI}" schema | (sleep 1; cat)`], { encoding: 'utf8' });
+    expect(out.length).toBeGreaterThan(64 * 1024);
+    expect((JSON.parse(out) as { title: string }).title).toBe('kinesis-agent configuration');
   });
 
   it('validate accepts a good config with exit code 0', async () => {

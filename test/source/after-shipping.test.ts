@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideFinish, Siblings, type FinishDecision, type FinishFacts } from '../../src/source/after-shipping.js';
+import { decideFinish, renamedAway, Siblings, type FinishDecision, type FinishFacts } from '../../src/source/after-shipping.js';
 
 const MIN = 60_000;
 /** A rotated file read to its end, every byte acknowledged, quiet for two minutes. */
@@ -95,5 +95,20 @@ describe('Siblings: rotated names and the newest file of a directory', () => {
     expect(s.isNewest('/l/app.log')).toBe(true);
     expect(s.isNewest('/l/app.log.1')).toBe(false);
     expect(s.isNewest('/m/app.log.1')).toBe(true);
+  });
+});
+
+describe('renamedAway: a move that takes a file away from the name it is written under', () => {
+  it.each([
+    ['/l/app.log', '/l/app.log.1', true],
+    ['/l/app.log.1', '/l/app.log.2', true],
+    ['/l/app.log.9', '/l/app.log.10', true],
+    ['/l/app.log', '/l/app.log-20261130', true],
+    ['/l/app.log', '/l/old/app.log.1', true], // logrotate olddir
+    ['/l/current', '/l/@400000006947a1c2.s', true], // svlogd
+    ['/l/v1/app.log', '/l/current/app.log', false], // its directory renamed: still the live file
+    ['/l/app.log.next', '/l/app.log', false], // moved into place: the name the writer writes
+  ])('%s -> %s: %s', (from, to, expected) => {
+    expect(renamedAway(from, to)).toBe(expected);
   });
 });
