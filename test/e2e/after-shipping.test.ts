@@ -123,6 +123,7 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     await sleep(2_500);
     expect(ino(log)).toBe(liveIno);
     expect(readFileSync(log, 'utf8')).toBe(second);
+    await agent.waitForLog(hasMsg('finished file deleted'));
     const line = agent.logLines().find(hasMsg('finished file deleted'))!;
     expect(line).toMatchObject({ path: `${log}.1`, finishedAs: 'copy' });
     expect((await agent.stop()).code, agent.stderr).toBe(0);
@@ -166,6 +167,8 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     expect(existsSync(`${log}.1`)).toBe(true);
     const b = start(sub, flow(1_000));
     await until(() => !existsSync(`${log}.1`), 'app.log.1 deleted after the restart', 30_000, agentOutput(b));
+    // The log line follows the unlink: wait for it to be written out.
+    await b.waitForLog(hasMsg('finished file deleted'));
     expect(b.logLines().find(hasMsg('finished file deleted'))).toMatchObject({ path: `${log}.1`, finishedAs: 'renamed-since-checkpoint' });
     expect(existsSync(log)).toBe(true);
     await sleep(1_000);
@@ -219,6 +222,7 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     await until(() => existsSync(`${log}.1.shipped`), 'app.log.1 renamed', 30_000, agentOutput(agent));
     expect(existsSync(`${log}.1`)).toBe(false);
     expect(readFileSync(`${log}.1.shipped`, 'utf8')).toBe(lines);
+    await agent.waitForLog(hasMsg('finished file renamed'));
     expect(agent.logLines().find(hasMsg('finished file renamed'))).toMatchObject({ path: `${log}.1`, to: `${log}.1.shipped` });
     await sleep(2_000);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
