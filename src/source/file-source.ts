@@ -460,6 +460,7 @@ export class FileSource {
       return;
     }
     this.cleared('scan');
+    this.watcher?.refresh();
     await this.checkRoots();
     const found = new Map<string, { paths: FilePath[]; st: FileStat }>();
     const stats = await statAll(paths);
