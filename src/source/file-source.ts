@@ -250,8 +250,10 @@ export class FileSource {
     // file had, or over the fd cap): look now.
     if (!known && this.patterns.matches(path)) this.scanRequested = true;
     // A writer appending every few ms must not wake the loop each time: only
-    // when this makes something due before the loop's sleep ends.
-    if (this.scanRequested || dueAt < this.sleepUntil) this.wake?.();
+    // for a file due now, or when the loop (which then sleeps at least a poll
+    // interval again) would otherwise sleep past the file's next poll.
+    const now = performance.now();
+    if (this.scanRequested || dueAt <= now || (dueAt < this.sleepUntil && now + this.pollMs < this.sleepUntil)) this.wake?.();
   }
 
   private async loop(): Promise<void> {
@@ -285,8 +287,8 @@ export class FileSource {
   /**
    * How long the loop may sleep (ms) when a turn moved nothing: until the
    * first moment a file is due (its poll, the look at its path, its
-   * multi-line flush or the end of its grace), instead of a wake-up every
-   * poll interval that finds nothing to do; events and scan requests still
+   * multi-line flush or the end of its grace) but at least a poll interval,
+   * instead of a wake-up every poll interval that finds nothing to do; events and scan requests still
    * wake it at once. A poll interval when any file is not at rest (placing,
    * held, reopening) or a scan waits, as before. `now`: the turn's clock,
    * at which every file at rest is due later (resting says so).
@@ -300,7 +302,9 @@ export class FileSource {
       const at = this.nextDue(t, now);
       if (at < next) next = at;
     }
-    return Math.max(1, next - performance.now());
+    // Never sooner than a poll interval: files due at scattered moments are
+    // taken together, as many per wake-up as the old fixed tick took.
+    return Math.max(this.pollMs, next - performance.now());
   }
 
   /** When a file at rest (see resting) next needs a turn or a quiet check, monotonic ms. */
@@ -562,6 +566,7 @@ export class FileSource {
       return;
     }
     this.cleared('scan');
+    this.watcher?.refresh();
     await this.checkRoots();
     const found = new Map<string, { paths: FilePath[]; st: FileStat }>();
     const stats = await statAll(paths);
