@@ -310,13 +310,32 @@ export class FileSource {
   /** When a file at rest (see resting) next needs a turn or a quiet check, monotonic ms. */
   private nextDue(t: Tailer, now: number): number {
     const spacing = this.spacing(t, now);
-    let at = Math.min(t.lastPollAt + (t.nudged ? this.pollMs : spacing), t.pathCheckedAt + Math.max(spacing, PATH_CHECK_MS));
+    let at = Math.min(this.pollDueAt(t, spacing), this.pathCheckDueAt(t, spacing));
     if (t.eofSince >= 0) {
       if (t.framer.hasPendingMultiLine) at = Math.min(at, t.eofSince + this.multiLineFlushMs);
-      const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
-      if ((t.gone || t.renamed || t.framer.footerSeen) && confirmed) at = Math.min(at, t.eofSince + this.graceMs);
+      if (this.letGoAfterGrace(t)) at = Math.min(at, t.eofSince + this.graceMs);
     }
     return at;
+  }
+
+  /** When a caught-up file is next polled (monotonic ms): an event brings it to a poll interval after the last. */
+  private pollDueAt(t: Tailer, spacing: number): number {
+    return t.lastPollAt + (t.nudged ? this.pollMs : spacing);
+  }
+
+  /** When what the file's path leads to is next looked at (monotonic ms). */
+  private pathCheckDueAt(t: Tailer, spacing: number): number {
+    return t.pathCheckedAt + Math.max(spacing, PATH_CHECK_MS);
+  }
+
+  /**
+   * A caught-up file that is let go (rotated away or gone) or finished (its
+   * footer) once quiet for the grace: only after a stat later than the end
+   * was reached said no more came.
+   */
+  private letGoAfterGrace(t: Tailer): boolean {
+    const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
+    return (t.gone || t.renamed || t.framer.footerSeen) && confirmed;
   }
 
   /**
@@ -339,7 +358,7 @@ export class FileSource {
   private resting(t: Tailer, now: number): boolean {
     if (t.kind !== 'reading' || !t.fh || !t.caughtUp) return false;
     const spacing = this.spacing(t, now);
-    return now - t.lastPollAt < (t.nudged ? this.pollMs : spacing) && now - t.pathCheckedAt < Math.max(spacing, PATH_CHECK_MS);
+    return now < this.pollDueAt(t, spacing) && now < this.pathCheckDueAt(t, spacing);
   }
 
   /** One turn for one file: read a chunk, or notice truncation, the end, or that it is gone. */
@@ -349,7 +368,7 @@ export class FileSource {
     const spacing = this.spacing(t, now);
     // A new file where this one was found (a rename and create seen as one
     // `change`, a symlink swapped, or no event at all): look for it now.
-    if ((t.nudged || now - t.pathCheckedAt >= Math.max(spacing, PATH_CHECK_MS)) && t.pathChanged(now)) {
+    if ((t.nudged || now >= this.pathCheckDueAt(t, spacing)) && t.pathChanged(now)) {
       this.log.debug({ path: t.path }, 'path leads to another file now: rescanning');
       this.requestScan();
     }
@@ -470,9 +489,7 @@ export class FileSource {
     if (t.eofSince < 0) return;
     const quiet = now - t.eofSince;
     if (t.framer.hasPendingMultiLine && quiet >= this.multiLineFlushMs) t.framer.flushMultiLine();
-    // Let go only after a stat later than the end was reached said no more came.
-    const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
-    if ((t.gone || t.renamed || t.framer.footerSeen) && quiet >= this.graceMs && confirmed) {
+    if (this.letGoAfterGrace(t) && quiet >= this.graceMs) {
       t.flushEnd();
       if (t.gone) void this.release(t);
       else if (t.framer.footerSeen) {
