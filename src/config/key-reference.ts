@@ -77,11 +77,11 @@ function noEffectTable(rows: readonly KeyRow[]): string[] {
 
 /** The reference section's Markdown (without its heading). */
 export function keyReference(): string {
-  const noEffect = (rows: readonly KeyRow[]) => rows.filter((row) => row.noEffect === undefined);
+  const inEffect = (rows: readonly KeyRow[]) => rows.filter((row) => row.noEffect === undefined);
   const lines = [
     '### Top-level keys',
     '',
-    ...keyTable(noEffect(TOP_ROWS)),
+    ...keyTable(inEffect(TOP_ROWS)),
     '',
     'Kinesis Agent keys accepted so that its `agent.json` loads unchanged, which change nothing here (their values are still type-checked, and each adds a warning):',
     '',
@@ -91,7 +91,7 @@ export function keyReference(): string {
     '',
     `Each entry of \`${TOP.flows.name}\` tails a set of files (\`${FLOW.filePattern.name}\`) into one destination: exactly one of ${DESTINATION_LIST.map((d) => `\`${d.streamKey}\``).join(', ')}.`,
     '',
-    ...keyTable(noEffect(FLOW_ROWS)),
+    ...keyTable(inEffect(FLOW_ROWS)),
     '',
     'Kinesis Agent flow keys accepted with no effect here (type-checked, with a warning):',
     '',

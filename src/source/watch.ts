@@ -1,7 +1,8 @@
-import { readdirSync, statSync, watch as watchDir, type FSWatcher as DirWatcher } from 'node:fs';
+import { readdirSync, watch as watchDir, type FSWatcher as DirWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log.js';
+import { pathIdentitySync } from './identity.js';
 import type { PatternSet } from './patterns.js';
 
 export type WatchMode = 'events' | 'poll';
@@ -81,15 +82,14 @@ export class EventWatcher {
    */
   private watchFlat(dir: string): boolean {
     if (this.flat.some((f) => f.dir === dir)) return true;
-    let identity: string;
     try {
       const entries = readdirSync(dir, { withFileTypes: true });
       if (entries.some((e) => e.isSymbolicLink() && this.patterns.matches(join(dir, e.name)))) return false;
-      const st = statSync(dir);
-      identity = `${st.dev}:${st.ino}`;
     } catch {
       return false;
     }
+    const identity = pathIdentitySync(dir);
+    if (identity === undefined) return false;
     const f: FlatWatch = { dir, identity, watcher: undefined };
     if (!this.arm(f)) return false;
     this.flat.push(f);
@@ -126,14 +126,8 @@ export class EventWatcher {
    */
   refresh(): void {
     for (const f of this.flat) {
-      let identity: string;
-      try {
-        const st = statSync(f.dir);
-        identity = `${st.dev}:${st.ino}`;
-      } catch {
-        continue;
-      }
-      if (identity === f.identity && f.watcher) continue;
+      const identity = pathIdentitySync(f.dir);
+      if (identity === undefined || (identity === f.identity && f.watcher)) continue;
       f.watcher?.close();
       f.watcher = undefined;
       f.identity = identity;
