@@ -3,7 +3,7 @@
  * CLI ships a file: every line arrives once the fault clears, and the
  * server's store of accepted records shows nothing accepted twice.
  */
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,14 @@ function putCalls(s: Setup) {
   return suite.server.requests.filter(
     (r) => (r.operation === 'PutRecords' && r.body.StreamName === s.stream) || (r.operation === 'PutRecordBatch' && r.body.DeliveryStreamName === s.stream),
   );
+}
+
+/** Whether the agent's checkpoint file records the log read to its end (every line acknowledged). */
+function checkpointAtEnd(s: Setup): boolean {
+  const cp = join(s.log, '..', 'cp');
+  if (!existsSync(cp)) return false;
+  const size = Buffer.byteLength(readFileSync(s.log));
+  return (JSON.parse(readFileSync(cp, 'utf8')) as { entries: { offset: number }[] }).entries.some((e) => e.offset === size);
 }
 
 function detail(s: Setup): () => string {
@@ -211,6 +219,9 @@ describe('destination faults: every line arrives once the fault clears', () => {
     const s = start(100, { endpoint: `http://127.0.0.1:${port}`, extra: ['retryMaxBackoffMillis: 300'] });
     try {
       await until(() => accepted(s).length >= 100, 'the first lines', 30_000, detail(s));
+      // Cut only once the agent holds the answers: a call the server stored
+      // whose answer the cut swallows is re-sent, which at-least-once allows.
+      await until(() => checkpointAtEnd(s), 'the first lines acknowledged', 30_000, detail(s));
       const closed = new Promise<void>((resolve) => forwarder.close(() => resolve()));
       sockets.forEach((x) => x.destroy());
       await closed;
