@@ -3,6 +3,14 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { resolveInstanceId } from '../../src/metrics/instance-id.ts';
 
+/**
+ * A request's timeout for the endpoints that answer: the agent gives up on
+ * IMDS after a second (right off EC2), which a loaded machine's first fetch
+ * (loading the HTTP client) can take; these tests are about what is asked
+ * and answered, not how fast.
+ */
+const ANSWERS_MS = 30_000;
+
 describe('instance id', () => {
   it('asks IMDSv2 (token, then instance-id) at the configured loopback endpoint, through the one IMDS client', async () => {
     const seen: string[] = [];
@@ -15,7 +23,7 @@ describe('instance id', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      const id = await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}/` });
+      const id = await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}/` }, ANSWERS_MS);
       expect(id).toBe('i-0123456789abcdef0');
       expect(seen).toEqual(['PUT /latest/api/token 21600', 'GET /latest/meta-data/instance-id tok']);
     } finally {
@@ -32,7 +40,7 @@ describe('instance id', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      expect(await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` })).toBe('i-00000000000000001');
+      expect(await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }, ANSWERS_MS)).toBe('i-00000000000000001');
     } finally {
       server.close();
     }
@@ -44,7 +52,7 @@ describe('instance id', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      expect(await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` })).toBe(hostname());
+      expect(await resolveInstanceId({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }, ANSWERS_MS)).toBe(hostname());
     } finally {
       server.close();
     }
