@@ -15,6 +15,7 @@ import {
   expectExactlyOnce,
   hasMsg,
   isRoot,
+  linesByCheckpoint,
   NOBODY,
   numbered,
   sleep,
@@ -365,7 +366,16 @@ describe('bad input files', () => {
     }
   });
 
-  /** SIGKILL the agent again and again while a writer appends and `rotate` turns the file over every 200 lines. */
+  /**
+   * SIGKILL the agent again and again while a writer appends and `rotate`
+   * turns the file over every 200 lines. A kill may cost duplicates only of
+   * the lines its checkpoint on disk did not cover (docs/guarantees.md): each
+   * line may arrive once, plus once per kill that left it uncovered. That is
+   * counted per line, from the checkpoint and the files read while the agent
+   * is dead, not guessed from throughput: after a restart the agent catches
+   * up on a backlog, and under load one 200 ms checkpoint interval covers
+   * thousands of lines.
+   */
   async function killLoopWhileRotating(prefix: string, rotate: (log: string, rotated: string) => void): Promise<void> {
     const { stream, sub } = suite.newCase();
     const logs = join(sub, `${prefix}-kill`);
@@ -376,8 +386,11 @@ describe('bad input files', () => {
     let written = 0;
     let rotations = 0;
     let writing = true;
+    // Held while a killed agent's checkpoint and files are read, so the files match the moment of the kill.
+    let hold: Promise<void> | undefined;
     const writer = (async () => {
       while (writing) {
+        if (hold) await hold;
         appendFileSync(log, numbered(prefix, written, written + 20));
         written += 20;
         if (written % 200 === 0) rotate(log, join(logs, `app.log.${++rotations}`));
@@ -385,11 +398,17 @@ describe('bad input files', () => {
       }
     })();
     const kills = 4;
+    const mayRepeat = new Map<string, number>();
     try {
       for (let k = 0; k < kills; k++) {
         const agent = run(sub, flows);
         await sleep(700 + Math.floor(Math.random() * 700));
+        let release!: () => void;
+        hold = new Promise<void>((r) => (release = r));
         expect((await agent.stop('SIGKILL')).signal).toBe('SIGKILL');
+        for (const line of linesByCheckpoint(logs, join(sub, 'state', 'cp')).uncovered) mayRepeat.set(line, (mayRepeat.get(line) ?? 0) + 1);
+        hold = undefined;
+        release();
       }
     } finally {
       writing = false;
@@ -399,10 +418,12 @@ describe('bad input files', () => {
     const all = splitLines(numbered(prefix, 0, written));
     await until(() => tally(accepted(stream), all).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), all).missing} missing\n${agentOutput(agent)()}`);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
+    // A stop writes the checkpoint: nothing is left for a next start to send again.
+    expect([...linesByCheckpoint(logs, join(sub, 'state', 'cp')).uncovered].slice(0, 5)).toEqual([]);
     const t = tally(accepted(stream), all);
     expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
-    // Per kill: the calls in flight plus what was acknowledged in the last 200 ms.
-    expect(t.total - all.length).toBeLessThanOrEqual(kills * (100 * 2 + 300));
+    const beyond = [...t.counts].filter(([line, n]) => n > 1 + (mayRepeat.get(line) ?? 0));
+    expect(beyond.slice(0, 5), `${beyond.length} lines repeated more often than the kills left them uncovered (${t.total - all.length} repeats in all)`).toEqual([]);
     expect(rotations).toBeGreaterThan(5);
   }
 
