@@ -101,6 +101,18 @@ export function startDelivery(flow: FlowConfig, agent: AgentConfig, log: Logger 
   return { delivery, metrics, flow };
 }
 
+/**
+ * User records sent in calls that failed as a whole (a timeout, a dropped
+ * connection, a 5xx): the destination may have stored such a call although
+ * its answer never came, and the records go again (docs/guarantees.md: one
+ * call's records per such call). Every attempt either was acknowledged
+ * (recordsSent), failed inside an answer (recordSendErrors, not stored), or
+ * failed as a whole; read once everything is acknowledged.
+ */
+export function recordsInFailedCalls(metrics: FlowEvents): number {
+  return metrics.recordSendAttempts - metrics.recordsSent - metrics.recordSendErrors;
+}
+
 /** Pushes every record, waiting whenever the delivery says it is full. */
 export async function pushAll(delivery: Delivery, records: SourceRecord[]): Promise<void> {
   for (const r of records) {

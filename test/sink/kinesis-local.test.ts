@@ -1,10 +1,23 @@
 import { createHash } from 'node:crypto';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowEvents } from '../../src/events/flow-events.ts';
 import type { DeliveryCore } from '../../src/sink/index.ts';
 import { KinesisLocal } from '../support/kinesis-local.ts';
 import { deaggregate } from './deaggregate.ts';
-import { makeAgent, makeFlow, makeRecords, pushAll, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { makeAgent, makeFlow, makeRecords, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
+
+/** The delivery's counts of calls and attempts, for a failure's message. */
+const calls = (m: FlowEvents) =>
+  `requests ${m.requests}, retries ${m.retries}, serviceErrors ${m.serviceErrors}, attempts ${m.recordSendAttempts}, sent ${m.recordsSent}, failed in answers ${m.recordSendErrors}`;
+
+/**
+ * kinesis-local takes 2-4 s to answer a 500-record PutRecords on a loaded
+ * 2-core machine, and more when the suite runs beside it: a 10 s socket
+ * timeout gave up on calls it then stored, and the test ran past its 60 s.
+ * A call it gives up on all the same is re-sent (counted by the bounds below).
+ */
+const SLOW_ANSWERS = { connection: { connectionTimeoutMillis: 5_000, socketTimeoutMillis: 30_000, maxConnections: 50 } };
 
 describe('delivery to kinesis-local', () => {
   let local: KinesisLocal;
@@ -27,36 +40,38 @@ describe('delivery to kinesis-local', () => {
     return h >= range[0] && h <= range[1];
   }
 
-  it('plain records: every record arrives once and each is acknowledged', async () => {
+  it('plain records: every record arrives (twice only from a call whose answer was lost) and each is acknowledged once', async () => {
     await local.createStream('plain', 2);
     const acker = new RecordingAcker();
     const records = makeRecords(3000, acker, 20);
     const flow = makeFlow({ destination: { kind: 'kinesis', streamName: 'plain' }, partitionKey: { kind: 'DETERMINISTIC' } });
-    const { delivery, metrics } = startDelivery(flow, makeAgent(local.endpoint));
+    const { delivery, metrics } = startDelivery(flow, makeAgent(local.endpoint, SLOW_ANSWERS));
     await pushAll(delivery, records);
-    expect(await until(() => acker.acked.length === 3000, 60_000)).toBe(true);
+    expect(await until(() => acker.acked.length === 3000, 100_000)).toBe(true);
     await delivery.close(2000);
     const stored = await local.waitFor('plain', (r) => r.length >= 3000);
-    expect(stored.length).toBe(3000);
     expect(new Set(stored.map((r) => r.data.toString()))).toEqual(new Set(records.map((r) => r.data.toString())));
+    // Stored more than once only what went in calls whose answer never came
+    // (kinesis-local under load can answer after the call's timeout).
+    expect(stored.length - 3000, calls(metrics)).toBeLessThanOrEqual(recordsInFailedCalls(metrics));
     expect([...acker.counts().values()].every((n) => n === 1)).toBe(true);
     expect(metrics.recordsSent).toBe(3000);
     const ranges = await shardRanges('plain');
     for (const r of stored) expect(inShard(r.partitionKey, ranges.get(r.shardId)!)).toBe(true);
-  });
+  }, 150_000);
 
   for (const partitionKey of [{ kind: 'DETERMINISTIC' } as const, { kind: 'RANDOM' } as const]) {
-    it(`KPL aggregation (${partitionKey.kind} keys): every user record comes back once from deaggregation, on its key's shard`, async () => {
+    it(`KPL aggregation (${partitionKey.kind} keys): every user record comes back from deaggregation (twice only from a call whose answer was lost), on its key's shard`, async () => {
       const stream = `agg-${partitionKey.kind.toLowerCase()}`;
       await local.createStream(stream, 4);
       const acker = new RecordingAcker();
       const records = makeRecords(5000, acker, 60);
       const flow = makeFlow({ destination: { kind: 'kinesis', streamName: stream }, aggregation: true, partitionKey, maxBufferAgeMillis: 200 });
-      const { delivery, metrics } = startDelivery(flow, makeAgent(local.endpoint));
+      const { delivery, metrics } = startDelivery(flow, makeAgent(local.endpoint, SLOW_ANSWERS));
       // Once the shard map is loaded, aggregates group by shard.
       await (delivery as DeliveryCore).ready();
       await pushAll(delivery, records);
-      expect(await until(() => acker.acked.length === 5000, 60_000)).toBe(true);
+      expect(await until(() => acker.acked.length === 5000, 100_000)).toBe(true);
       await delivery.close(2000);
       expect(metrics.recordsSent).toBe(5000);
       expect([...acker.counts().values()].every((n) => n === 1)).toBe(true);
@@ -72,8 +87,8 @@ describe('delivery to kinesis-local', () => {
           users.push(u.data.toString());
         }
       }
-      expect(users.length).toBe(5000);
+      expect(users.length - 5000, calls(metrics)).toBeLessThanOrEqual(recordsInFailedCalls(metrics));
       expect(new Set(users)).toEqual(new Set(records.map((r) => r.data.toString())));
-    });
+    }, 150_000);
   }
 });
