@@ -3,12 +3,13 @@
  * CLI ships a file: every line arrives once the fault clears, and the
  * server's store of accepted records shows nothing accepted twice.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Handler } from '../servers/aws-protocol-server.ts';
 import { AgentProcess } from '../support/agent-process.ts';
+import { checkpointEntries } from '../support/checkpoints.ts';
 import { freePort } from '../support/free-port.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
 import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, until, useProtocolServer } from './support.ts';
@@ -63,9 +64,8 @@ function putCalls(s: Setup) {
 /** Whether the agent's checkpoint file records the log read to its end (every line acknowledged). */
 function checkpointAtEnd(s: Setup): boolean {
   const cp = join(s.log, '..', 'cp');
-  if (!existsSync(cp)) return false;
   const size = Buffer.byteLength(readFileSync(s.log));
-  return (JSON.parse(readFileSync(cp, 'utf8')) as { entries: { offset: number }[] }).entries.some((e) => e.offset === size);
+  return checkpointEntries(cp).some((e) => e.offset === size);
 }
 
 function detail(s: Setup): () => string {

@@ -9,13 +9,13 @@ import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, readdirS
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentProcess } from '../support/agent-process.ts';
+import { linesByCheckpoint } from '../support/checkpoints.ts';
 import {
   agentYaml,
   DROP_TO_NOBODY,
   expectExactlyOnce,
   hasMsg,
   isRoot,
-  linesByCheckpoint,
   NOBODY,
   numbered,
   sleep,
@@ -33,6 +33,9 @@ const suite = useProtocolServer('files', { dirMode: 0o755 });
 function accepted(stream: string) {
   return suite.server.streams.get(stream)!.entries;
 }
+
+/** The files of a directory, by path. */
+const inDir = (dir: string) => readdirSync(dir).map((name) => join(dir, name));
 
 function run(sub: string, flows: FlowSpec[], top: string[] = [], via?: string[]): AgentProcess {
   const config = join(sub, 'agent.yaml');
@@ -406,7 +409,7 @@ describe('bad input files', () => {
         let release!: () => void;
         hold = new Promise<void>((r) => (release = r));
         expect((await agent.stop('SIGKILL')).signal).toBe('SIGKILL');
-        for (const line of linesByCheckpoint(logs, join(sub, 'state', 'cp')).uncovered) mayRepeat.set(line, (mayRepeat.get(line) ?? 0) + 1);
+        for (const line of linesByCheckpoint(inDir(logs), join(sub, 'state', 'cp')).uncovered) mayRepeat.set(line, (mayRepeat.get(line) ?? 0) + 1);
         hold = undefined;
         release();
       }
@@ -419,7 +422,7 @@ describe('bad input files', () => {
     await until(() => tally(accepted(stream), all).missing === 0, 'every line', 60_000, () => `${tally(accepted(stream), all).missing} missing\n${agentOutput(agent)()}`);
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     // A stop writes the checkpoint: nothing is left for a next start to send again.
-    expect([...linesByCheckpoint(logs, join(sub, 'state', 'cp')).uncovered].slice(0, 5)).toEqual([]);
+    expect([...linesByCheckpoint(inDir(logs), join(sub, 'state', 'cp')).uncovered].slice(0, 5)).toEqual([]);
     const t = tally(accepted(stream), all);
     expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
     const beyond = [...t.counts].filter(([line, n]) => n > 1 + (mayRepeat.get(line) ?? 0));

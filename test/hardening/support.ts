@@ -4,12 +4,10 @@
  * nothing was lost or sent twice.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { decodeCheckpoints } from '../../src/checkpoint/codec.ts';
-import type { CheckpointEntry } from '../../src/checkpoint/entry.ts';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { AgentProcess, CLI } from '../support/agent-process.ts';
 import { LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
@@ -131,40 +129,6 @@ export function tally(records: Iterable<{ data: Buffer }>, expected: string[]): 
 export function expectExactlyOnce(records: Iterable<{ data: Buffer }>, expected: string[], context = ''): void {
   const { missing, duplicated, unexpected, total } = tally(records, expected);
   expect({ missing, duplicated, unexpected, total }, context).toEqual({ missing: 0, duplicated: 0, unexpected: 0, total: expected.length });
-}
-
-/** The entries of the checkpoint file on disk now; none before its first write. */
-export function checkpointEntries(path: string): CheckpointEntry[] {
-  if (!existsSync(path)) return [];
-  const decoded = decodeCheckpoints(readFileSync(path, 'utf8'));
-  if (decoded.kind !== 'ok') throw new Error(`checkpoint file ${path}: ${decoded.kind}`);
-  return decoded.contents.entries;
-}
-
-/**
- * The lines of the files in `dir` that the checkpoint on disk covers (below
- * its offset for the file's device and inode), and those it does not. Read
- * while the agent is dead, this is what a restart may send again: the lines
- * written but not covered (docs/guarantees.md, at least once after SIGKILL).
- */
-export function linesByCheckpoint(dir: string, checkpointPath: string): { covered: Set<string>; uncovered: Set<string> } {
-  const offsets = new Map(checkpointEntries(checkpointPath).map((e) => [`${e.dev}:${e.ino}`, e.offset]));
-  const covered = new Set<string>();
-  const uncovered = new Set<string>();
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path, { bigint: true });
-    if (!st.isFile()) continue;
-    const offset = offsets.get(`${st.dev}:${st.ino}`) ?? 0;
-    const bytes = readFileSync(path);
-    let at = 0;
-    for (const line of splitLines(bytes.toString('latin1'))) {
-      at += line.length;
-      (at <= offset ? covered : uncovered).add(line);
-    }
-  }
-  for (const line of covered) uncovered.delete(line);
-  return { covered, uncovered };
 }
 
 export interface FlowSpec {
