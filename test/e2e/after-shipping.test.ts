@@ -10,6 +10,7 @@ import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSyn
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
+import { checkpointEntries } from '../support/checkpoints.ts';
 import { freePort } from '../support/free-port.ts';
 import { useKinesisLocal } from '../support/kinesis-local.ts';
 import {
@@ -161,8 +162,12 @@ describe.skipIf(!logrotate)('afterShipping: done with a file', () => {
     const a = start(sub, flow(600_000));
     await until(() => accepted(stream).length >= 400, 'every line', 30_000, agentOutput(a));
     rotate(sub, `${log} {\n  rotate 5\n  create\n}\n`);
-    await sleep(2_000);
-    // Killed: only what is on disk carries over.
+    // Killed once the checkpoint on disk holds the file at its end: the
+    // server storing the lines is not yet the agent recording them, and only
+    // what is on disk carries over.
+    const rotated = statSync(`${log}.1`, { bigint: true });
+    const atEnd = () => checkpointEntries(join(sub, 'state', 'cp')).some((e) => e.ino === String(rotated.ino) && e.offset === Number(rotated.size));
+    await until(atEnd, 'the checkpoint at the end of the file', 30_000, agentOutput(a));
     await a.stop('SIGKILL');
     expect(existsSync(`${log}.1`)).toBe(true);
     const b = start(sub, flow(1_000));
