@@ -33,6 +33,7 @@ describe('crashes', () => {
     const writer = (async () => {
       while (writing) {
         if (hold) await hold;
+        if (!writing) break;
         let chunk = '';
         for (let i = 0; i < 20; i++) chunk += `line ${String(written++).padStart(7, '0')}\n`;
         appendFileSync(log, chunk);

@@ -480,7 +480,7 @@ describe.skipIf(!isRoot)('a checkpoint directory the agent may not create (as no
     expect(warnings.length, agentOutput(agent)()).toBeLessThanOrEqual(2);
     chownSync(parent, NOBODY.uid, NOBODY.gid);
     appendFileSync(log, numbered('perm', 100, 110));
-    await until(() => existsSync(cp) && readFileSync(cp, 'utf8').includes('"offset"'), 'a checkpoint file once allowed', 5_000, agentOutput(agent));
+    await until(() => existsSync(cp) && readFileSync(cp, 'utf8').includes('"offset"'), 'a checkpoint file once allowed', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('perm', 0, 110)));
   });

@@ -163,7 +163,7 @@ describe.skipIf(!logrotate)('a new file at a path already tailed is opened at on
         symlinkSync(target(i), `${link}.tmp`);
         const swappedAt = performance.now();
         renameSync(`${link}.tmp`, link);
-        await until(async () => (await tailedInodes(port)).includes(ino), `v${i} opened`, 5_000, agentOutput(agent));
+        await until(async () => (await tailedInodes(port)).includes(ino), `v${i} opened`, 20_000, agentOutput(agent));
         openedAfter.push(Math.round(performance.now() - swappedAt));
       }
       const text = numbered(`v${i}`, 0, 200);
@@ -197,7 +197,7 @@ describe.skipIf(!logrotate)('a new file at a path already tailed is opened at on
         expected.push(line);
         const createdAt = performance.now();
         const ino = String(statSync(log).ino);
-        await until(async () => (await tailedInodes(port)).includes(ino), `generation ${i} opened`, 5_000, agentOutput(agent));
+        await until(async () => (await tailedInodes(port)).includes(ino), `generation ${i} opened`, 20_000, agentOutput(agent));
         openedAfter.push(Math.round(performance.now() - createdAt));
         await sleep(50 + Math.random() * 200);
       }

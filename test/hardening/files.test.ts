@@ -394,6 +394,7 @@ describe('bad input files', () => {
     const writer = (async () => {
       while (writing) {
         if (hold) await hold;
+        if (!writing) break;
         appendFileSync(log, numbered(prefix, written, written + 20));
         written += 20;
         if (written % 200 === 0) rotate(log, join(logs, `app.log.${++rotations}`));
@@ -524,7 +525,7 @@ describe('bad input files', () => {
     writeFileSync(join(logs, 'plain.log'), numbered('plain', 0, 5));
     const agent = run(sub, [{ filePattern: join(logs, '*.log'), stream }]);
     await until(() => accepted(stream).length >= 5, 'the plain file', 30_000, agentOutput(agent));
-    await until(() => accepted(stream).length >= 10, 'the latin1-named file', 5_000, agentOutput(agent));
+    await until(() => accepted(stream).length >= 10, 'the latin1-named file', 30_000, agentOutput(agent));
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('latin1', 0, 5) + numbered('plain', 0, 5)));
   });

@@ -205,7 +205,7 @@ describe('progress log', () => {
     const obs = await startObservability({ config, log: mem.log, flows: () => [web, app] });
     running.push(obs);
     const progress = () => mem.lines().filter((l) => l.component === 'progress');
-    await eventually(() => (progress().length >= 4 ? true : undefined), 'two periods of progress lines', 5000);
+    await eventually(() => (progress().length >= 4 ? true : undefined), 'two periods of progress lines', 15_000);
     const first = progress().find((l) => l.flow === 'web "main"')!;
     expect(first).toMatchObject({ level: 'info', destination: 'KinesisStream:web-logs', recordsParsed: 120, recordsSent: 100, recordsSkipped: 4, sendErrors: 12, bytesBehind: 1000, filesTracked: 1 });
     expect(String(first.msg)).toMatch(/120 records parsed .* 100 sent to KinesisStream:web-logs/);
