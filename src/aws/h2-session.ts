@@ -12,7 +12,6 @@
  * of 7 MB KPL bodies in flight are 56 MB.
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
-import { freeBuffer } from '../buffer-release.js';
 
 export interface H2OriginOptions {
   /** `https://host[:port]`. */
@@ -49,8 +48,6 @@ interface Pending {
   reject: (err: Error) => void;
   origin: H2Origin;
   session: ClientHttp2Session;
-  /** The body to free once written ('free' calls), else undefined. */
-  body: Buffer | undefined;
 }
 
 const PENDING = Symbol('pending');
@@ -81,18 +78,6 @@ function onEnd(this: CallStream): void {
   p.settled = true;
   const body = p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks, p.bytes);
   p.resolve({ status: p.status, headers: p.headers, body });
-}
-
-/**
- * The stream's side of the call is written: every write's callback has run,
- * which Node's HTTP/2 does once the socket (TLS included) has taken the
- * bytes, so nothing native reads the body any more. Not emitted when the
- * stream failed first: then the body is left to the collector.
- */
-function onFinish(this: CallStream): void {
-  const p = this[PENDING];
-  if (p.body) freeBuffer(p.body);
-  p.body = undefined;
 }
 
 function onError(this: CallStream, err: Error & { code?: string }): void {
@@ -146,11 +131,9 @@ export class H2Origin {
    * One request: `headers` (pseudo-headers included) and `body` written at
    * once. Resolves with any status; rejects on a connection or stream failure,
    * TimeoutError after `requestTimeoutMs` without activity, and AbortError
-   * when `signal` aborts. With `bodyAfterWrite` 'free', the body's memory is
-   * freed as soon as it is written (buffer-release.ts): the caller gives it
-   * up and must not read it again.
+   * when `signal` aborts.
    */
-  request(headers: OutgoingHttpHeaders, body: Buffer, signal?: AbortSignal, bodyAfterWrite: 'keep' | 'free' = 'keep'): Promise<H2Answer> {
+  request(headers: OutgoingHttpHeaders, body: Buffer, signal?: AbortSignal): Promise<H2Answer> {
     if (this.closed) return Promise.reject(named('Error', 'HTTP/2 origin closed', 'ERR_HTTP2_INVALID_SESSION'));
     if (signal?.aborted) return Promise.reject(named('AbortError', String((signal.reason as Error | undefined)?.message ?? 'aborted')));
     const session = this.current();
@@ -164,24 +147,12 @@ export class H2Origin {
         reject(err as Error);
         return;
       }
-      stream[PENDING] = {
-        status: 0,
-        headers: {},
-        chunks: [],
-        bytes: 0,
-        settled: false,
-        resolve,
-        reject,
-        origin: this,
-        session,
-        body: bodyAfterWrite === 'free' ? body : undefined,
-      };
+      stream[PENDING] = { status: 0, headers: {}, chunks: [], bytes: 0, settled: false, resolve, reject, origin: this, session };
       stream.on('response', onResponse);
       stream.on('data', onData);
       stream.on('end', onEnd);
       stream.on('error', onError);
       stream.on('close', onClose);
-      stream.once('finish', onFinish);
       stream.setTimeout(this.opts.requestTimeoutMs, onTimeout);
       stream.end(body);
     });

@@ -123,8 +123,7 @@ export class JsonRpcCall {
 
   /**
    * Sends `body` (JSON, already serialized) and resolves with a 2xx answer's
-   * bytes. The call takes the body over: its memory is freed once it is
-   * written (h2-session.ts), so the caller must not read it afterwards. Rejects with an AwsServiceError for any other status, the
+   * bytes. Rejects with an AwsServiceError for any other status, the
    * credential chain's error when it has no credentials, or a network,
    * TimeoutError or AbortError failure.
    */
@@ -161,7 +160,7 @@ export class JsonRpcCall {
     headers[':method'] = 'POST';
     headers[':path'] = path;
     headers['user-agent'] = this.userAgent;
-    const answer = await origin.request(headers, body, signal, 'free');
+    const answer = await origin.request(headers, body, signal);
     if (correct) {
       const date = answer.headers.date;
       const age = answer.headers.age;

@@ -23,7 +23,6 @@ import type { BuildMiddleware, DeserializeMiddleware, MiddlewareStack } from '@s
 import type { AgentConfig } from '../config/types.js';
 import { caFor, type PutPath } from '../aws/transport.js';
 import { JsonRpcCall, type SdkClientLike } from '../aws/json-rpc-call.js';
-import { freeBuffer } from '../buffer-release.js';
 import { MalformedResponseError } from './malformed-response.js';
 
 interface HttpMessage {
@@ -34,11 +33,7 @@ interface HttpMessage {
 
 /** One destination's put calls. */
 export interface PutExchange {
-  /**
-   * Sends a serialized request body; resolves with the 2xx answer's bytes,
-   * rejects as the call failed. The exchange takes the body over (the own
-   * HTTP/2 carrier frees it once written): build a new one per call.
-   */
+  /** Sends a serialized request body; resolves with the 2xx answer's bytes, rejects as the call failed. */
   send(body: Buffer, signal: AbortSignal): Promise<Buffer>;
   close(): void;
 }
@@ -131,19 +126,13 @@ class RawExchange {
   }
 }
 
-/**
- * A successful answer's bytes, parsed; a MalformedResponseError when they are
- * not a JSON object. The bytes are read once: their memory is freed here
- * (buffer-release.ts; a 500-record answer is about 50 KB).
- */
+/** A successful answer's bytes, parsed; a MalformedResponseError when they are not a JSON object. */
 export function answerObject(api: string, bytes: Buffer): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new MalformedResponseError(`${api} answered a body that is not JSON`);
-  } finally {
-    freeBuffer(bytes);
   }
   if (parsed === null || typeof parsed !== 'object') throw new MalformedResponseError(`${api} answered ${JSON.stringify(parsed)}, not an object`);
   return parsed as Record<string, unknown>;

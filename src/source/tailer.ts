@@ -1,5 +1,4 @@
 import type { FileHandle } from 'node:fs/promises';
-import { freeArrayBuffer, ownsItsMemory } from '../buffer-release.js';
 import { CheckpointTracker } from '../checkpoint/tracker.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { FlowEvents } from '../events/flow-events.js';
@@ -8,9 +7,6 @@ import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js'
 import { renamedAway, type RotationReason } from './after-shipping.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
 import { displayPath, pathIdentitySync, pollHandle, type FilePath, type FileStat } from './identity.js';
-
-/** Chunks remembered for freeing (tailer `chunks`): 256 MB of 256 KiB reads past the committed offset. */
-const MAX_CHUNKS_HELD = 1024;
 
 export interface TailerDeps {
   flowId: string;
@@ -133,18 +129,6 @@ export class Tailer {
   private endFlushed = false;
   private readonly deps: TailerDeps;
   private commitQueued = false;
-  /**
-   * Chunks read in this epoch, oldest first, with the file offset each ends
-   * at. Records are views into them (no copy per line); once the committed
-   * offset has passed a chunk's end, every record in it was acknowledged and
-   * nothing reads it any more, so its memory is freed then (buffer-release.ts)
-   * rather than at V8's next full collection: 256 KiB per read, 170 MB of
-   * them per million 170-byte lines, most promoted before they die. Held
-   * weakly: a chunk whose records are all gone is the collector's to free
-   * even while an older record holds the committed offset back (a record
-   * retried for long), and at most MAX_CHUNKS_HELD are remembered.
-   */
-  private chunks: { memory: WeakRef<ArrayBuffer>; end: number }[] = [];
   private hashCache: { len: number; hash: string } = { len: -1, hash: '' };
 
   constructor(deps: TailerDeps, path: FilePath, st: FileStat, fh: FileHandle, prefix: Buffer) {
@@ -319,8 +303,6 @@ export class Tailer {
     this.endFlushed = false;
     const tracker = new CheckpointTracker(committed, (off) => this.commit(off));
     this.tracker = tracker;
-    // Records of the old content may still be in flight: its chunks are left to the collector.
-    this.chunks = [];
     const deps = this.deps;
     const out: FramerOutput = {
       // Arrow: the record points at this tailer as its file (its path now, no copy per record).
@@ -418,10 +400,6 @@ export class Tailer {
     this.eofSince = this.readOffset >= this.size ? now : -1;
     this.endFlushed = false;
     this.lastReadAt = Date.now();
-    if (ownsItsMemory(buf)) {
-      if (this.chunks.length >= MAX_CHUNKS_HELD) this.chunks.shift();
-      this.chunks.push({ memory: new WeakRef(buf.buffer as ArrayBuffer), end: this.readOffset });
-    }
     this.framer.push(chunk, chunkStart);
     return 'read';
   }
@@ -500,21 +478,10 @@ export class Tailer {
       // Restarted meanwhile: begin() saved the new start; the old content's acks no longer count.
       if (tracker !== this.tracker) return;
       this.saveEntry(tracker.committed);
-      this.freeChunksBelow(tracker.committed);
       const now = Date.now();
       this.lastCommitAt = now;
       this.deps.metrics.lastCheckpointAt = now;
     });
-  }
-
-  /** Frees the chunks that end at or below `committed`: all their records were acknowledged. */
-  private freeChunksBelow(committed: number): void {
-    let n = 0;
-    while (n < this.chunks.length && this.chunks[n]!.end <= committed) {
-      const memory = this.chunks[n++]!.memory.deref();
-      if (memory) freeArrayBuffer(memory);
-    }
-    if (n > 0) this.chunks.splice(0, n);
   }
 
   private saveEntry(offset: number): void {

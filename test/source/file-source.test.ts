@@ -4,22 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkExactlyOnce, tempDir, testFlow, waitFor } from './support/helpers.js';
 import { startSource, type Harness } from './support/harness.js';
 import { CollectingSink } from './support/collecting-sink.js';
-import type { SourceRecord } from '../../src/pipeline/types.js';
 
 const lines = (prefix: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `${prefix}-${String(from + i).padStart(6, '0')}`);
 const text = (ls: string[]) => ls.map((l) => `${l}\n`).join('');
-
-/** Keeps every record it is given (acks held while down), so a test can ack them one by one. */
-class KeepingSink extends CollectingSink {
-  readonly kept: SourceRecord[] = [];
-  override push(record: SourceRecord): boolean {
-    this.kept.push(record);
-    return super.push(record);
-  }
-}
-
-const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('FileSource', () => {
   let dir: string;
@@ -375,47 +363,6 @@ describe('FileSource reading policy', () => {
     expect(h.sink.records[1]).toBe(`${'z'.repeat(99)}\n`);
     expect(h.metrics.recordsTruncated).toBe(1);
     expect(h.sink.records[2]).toBe('after\n');
-  });
-
-  it('frees a read chunk once the committed offset passes its end, not before: records are views into it', async () => {
-    // 200-byte lines, 3,000 of them: several read chunks, each larger than Node's Buffer pool serves.
-    const lines = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, '0')} ${'x'.repeat(192)}`);
-    await writeFile(join(dir, 'app.log'), lines.map((l) => `${l}\n`).join(''));
-    const sink = new KeepingSink({ maxAckDelayMs: 0 });
-    sink.goDown();
-    h = await startSource(dir, testFlow([join(dir, '*.log')]), { sinkInstance: sink });
-    await waitFor(() => sink.kept.length === lines.length, () => `${sink.kept.length} records pushed`);
-
-    const textOf = (r: SourceRecord) => r.data.toString('utf8', 0, r.data.length - 1);
-    expect(sink.kept.map(textOf)).toEqual(lines);
-    // Records are views into their chunk; a line across two chunks is a copy of its own.
-    const first = sink.kept[0]!.data.buffer;
-    const inFirst = sink.kept.filter((r) => r.data.buffer === first);
-    expect(inFirst.length).toBeGreaterThan(100);
-    const across = sink.kept[inFirst.length]!;
-    expect(across.data.buffer).not.toBe(first);
-
-    // Every record of the first chunk acknowledged, but not the line that began in it and ended in the next.
-    for (const r of inFirst) r.acker.ack(r.start, r.end);
-    await settle();
-    expect(first.byteLength).toBeGreaterThan(0);
-    expect(textOf(inFirst[inFirst.length - 1]!)).toBe(lines[inFirst.length - 1]);
-
-    across.acker.ack(across.start, across.end);
-    await settle();
-    expect(first.byteLength).toBe(0);
-    expect(sink.kept[0]!.data.length).toBe(0);
-    // The next chunk's records, not acknowledged yet, are untouched.
-    const next = sink.kept.slice(inFirst.length + 1);
-    expect(next.map(textOf)).toEqual(lines.slice(inFirst.length + 1));
-
-    sink.comeBack();
-    await waitFor(() => sink.pending === 0, () => `${sink.pending} records unacknowledged`);
-    await settle();
-    // Every chunk is freed; what is left readable are the lines joined across two chunks, copies of their own.
-    const left = next.filter((r) => r.data.length > 0);
-    expect(left.length).toBeLessThanOrEqual(2);
-    expect(left.every((r) => r.data.buffer !== first && r.data.length === lines[0]!.length + 1)).toBe(true);
   });
 });
 
