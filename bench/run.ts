@@ -41,6 +41,7 @@ const { values: argv } = parseArgs({
     only: { type: 'string' },
     runs: { type: 'string' },
     'agent-node-args': { type: 'string' },
+    'agent-env': { type: 'string' },
     cli: { type: 'string' },
     'flow-json': { type: 'string' },
     'fluent-bit': { type: 'string' },
@@ -62,8 +63,12 @@ const RUNS = argv.runs ? new Set(argv.runs.split(',')) : undefined;
 /** Extra Node flags for the agent only (experiments, e.g. "--max-semi-space-size=8"). */
 const EXTRA_NODE_ARGS = argv['agent-node-args']?.split(' ').filter(Boolean) ?? [];
 const AGENT_NODE_ARGS = [...(argv.cli ? [] : NODE_FLAGS), ...EXTRA_NODE_ARGS];
+/** Extra environment for the agent only (experiments with what the unit would set, e.g. "MALLOC_ARENA_MAX=1"), after the packaged one. */
+const EXTRA_ENV = Object.fromEntries(
+  (argv['agent-env']?.split(' ').filter(Boolean) ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 /** The environment the unit and container set (malloc settings); for --cli builds too, so an A/B compares code alone. */
-const PACKAGED_ENV = { ...MALLOC_ENV };
+const PACKAGED_ENV = { ...MALLOC_ENV, ...EXTRA_ENV };
 /** Extra flow keys for every agent run (experiments, e.g. '{"maxQueueBytes":4194304}'). */
 const FLOW_EXTRA = JSON.parse(argv['flow-json'] ?? '{}') as Record<string, unknown>;
 const ONLY = new Set((argv.only ?? 'throughput,latency,rest,idle,outage,profile,features').split(','));
