@@ -109,6 +109,12 @@ export class Tailer {
   /** Monotonic ms of the last look at what the path leads to. */
   pathCheckedAt = -Infinity;
   /**
+   * File-system events were trusted for its directory at that look
+   * (EventWatcher.eventsTrusted): the looks are spaced by it (poll-schedule.ts).
+   * Set by FileSource, which knows the watcher.
+   */
+  eventsTrustedAtPathCheck = false;
+  /**
    * Known to be rotated away from the name it was written under without
    * having been seen renamed (a copytruncate copy, moved while the agent
    * was stopped): a fact about its past, for `afterShipping`.
@@ -402,6 +408,23 @@ export class Tailer {
     this.lastReadAt = Date.now();
     this.framer.push(chunk, chunkStart);
     return 'read';
+  }
+
+  /**
+   * The poll of a caught-up file at rest, without a turn: one fstat. True
+   * when neither its size nor its mtime moved, so there is nothing to do
+   * until the next poll (what read() would conclude, at the cost of two
+   * promises); false when one did, or when the file is not simply at rest
+   * (nudged, not caught up, finished by its footer): then read() looks.
+   */
+  pollAtRest(now: number): boolean {
+    const fh = this.fh;
+    if (!fh || this.state.kind !== 'reading' || this.pollNow || this.framer.footerSeen || this.readOffset < this.size) return false;
+    const st = pollHandle(fh);
+    if (st.size !== this.size || st.mtimeMs !== this.mtimeMs) return false;
+    this.lastPollAt = now;
+    if (this.eofSince < 0) this.eofSince = now;
+    return true;
   }
 
   /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { PatternSet } from '../../src/source/patterns.js';
-import { EventWatcher } from '../../src/source/watch.js';
+import { EventWatcher, onLocalFileSystem } from '../../src/source/watch.js';
 import { tempDir, waitFor } from './support/helpers.js';
 
 /** An EventWatcher over `patterns`, recording what it reports. */
@@ -80,5 +80,46 @@ describe('EventWatcher', () => {
     r.w.refresh();
     await appendUntil(join(logs, 'app.log'), r.changes, join(logs, 'app.log'));
     await rm(join(dir, 'logs.old'), { recursive: true });
+  });
+
+  it('trusts the events of a directory on a local file system at once, stops trusting them when its watch is gone, and trusts them again once watched anew', async () => {
+    const logs = join(dir, 'logs');
+    await mkdir(logs);
+    const p = join(logs, 'app.log');
+    await writeFile(p, 'a\n');
+    // The test's temp directory is on a local file system (ext4, tmpfs, overlayfs...).
+    expect(onLocalFileSystem(logs)).toBe(true);
+    const r = watcher([join(logs, '*.log')]);
+    close = () => r.w.close();
+    expect(r.w.eventsTrusted(p)).toBe(true);
+    // A file in a directory not watched at all.
+    expect(r.w.eventsTrusted(join(dir, 'elsewhere', 'app.log'))).toBe(false);
+    await rename(logs, join(dir, 'logs.old'));
+    await mkdir(logs);
+    await writeFile(p, 'b\n');
+    r.w.refresh();
+    r.changes.length = 0;
+    await appendUntil(p, r.changes, p);
+    expect(r.w.eventsTrusted(p)).toBe(true);
+    await r.w.close();
+    close = undefined;
+    expect(r.w.eventsTrusted(p)).toBe(false);
+  });
+
+  it('does not take a network or FUSE file system, or another platform\'s, for a local one', () => {
+    // /proc is procfs: not in the list of local file systems whose changes inotify reports.
+    expect(onLocalFileSystem('/proc')).toBe(false);
+    expect(onLocalFileSystem(join(dir, 'missing'))).toBe(false);
+  });
+
+  it('does not claim to trust the events of a directory that chokidar watches (one holding a matching symlink)', async () => {
+    const logs = join(dir, 'logs');
+    await mkdir(logs);
+    await writeFile(join(dir, 'real.log'), 'a\n');
+    await symlink(join(dir, 'real.log'), join(logs, 'app.log'));
+    const r = watcher([join(logs, '*.log')]);
+    close = () => r.w.close();
+    await appendUntil(join(dir, 'real.log'), r.changes, join(logs, 'app.log'));
+    expect(r.w.eventsTrusted(join(logs, 'app.log'))).toBe(false);
   });
 });
