@@ -16,7 +16,7 @@ import { CopyTruncate } from './copytruncate.js';
 import { DescriptorPool } from './descriptors.js';
 import { decidePlacement } from './placement.js';
 import { DueQueue } from './due-queue.js';
-import { IDLE_POLL_MS, pathCheckEvery, pollSpacing } from './poll-schedule.js';
+import { IDLE_POLL_MS, pathCheckEvery, pollEvery, pollSpacing } from './poll-schedule.js';
 import { Tailer, type TailerDeps } from './tailer.js';
 import { EventWatcher, watchModeFromEnv, type WatchMode } from './watch.js';
 
@@ -392,14 +392,21 @@ export class FileSource {
     let at = Math.min(this.pollDueAt(t, spacing), this.pathCheckDueAt(t, spacing));
     if (t.eofSince >= 0) {
       if (t.framer.hasPendingMultiLine) at = Math.min(at, t.eofSince + this.multiLineFlushMs);
-      if (this.letGoAfterGrace(t)) at = Math.min(at, t.eofSince + this.graceMs);
+      if (this.letGoAfterGrace(t)) at = Math.min(at, this.graceFrom(t) + this.graceMs);
     }
     return at;
   }
 
-  /** When a caught-up file is next polled (monotonic ms): an event brings it to a poll interval after the last. */
+  /**
+   * When a caught-up file is next polled (monotonic ms): an event brings it
+   * to a poll interval after the last; one long quiet at its path, where
+   * events are trusted, is polled less often (pollEvery), fixed by the last
+   * poll so that it does not drift while the file rests.
+   */
   private pollDueAt(t: Tailer, spacing: number): number {
-    return t.lastPollAt + (t.nudged ? this.pollMs : spacing);
+    if (t.nudged) return t.lastPollAt + this.pollMs;
+    const trusted = t.eventsTrustedAtPathCheck && t.where.at === 'path';
+    return t.lastPollAt + pollEvery(spacing, t.eofSince >= 0 ? t.lastPollAt - t.eofSince : -1, trusted);
   }
 
   /** When what the file's path leads to is next looked at (monotonic ms); fixed by the last look, so it does not drift while the file rests. */
@@ -414,8 +421,18 @@ export class FileSource {
    * was reached said no more came.
    */
   private letGoAfterGrace(t: Tailer): boolean {
-    const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
+    const confirmed = t.lastPollAt > this.graceFrom(t) || t.framer.footerSeen;
     return (t.gone || t.renamed || t.framer.footerSeen) && confirmed;
+  }
+
+  /**
+   * Where the grace of a caught-up file let go counts from (monotonic ms):
+   * its end reached, or its rotation seen if that came later. A file quiet
+   * for minutes and then renamed must not be let go at the first look after
+   * the rename: its writer may still write a last line to it.
+   */
+  private graceFrom(t: Tailer): number {
+    return Math.max(t.eofSince, t.awaySince);
   }
 
   /** How often a caught-up file is polled (ms): pollSpacing. */
@@ -464,7 +481,7 @@ export class FileSource {
         return false;
       }
     }
-    if (t.caughtUp && !t.nudged && now - t.lastPollAt < spacing) {
+    if (t.caughtUp && !t.nudged && now < this.pollDueAt(t, spacing)) {
       this.checkQuiet(t, now);
       return false;
     }
@@ -560,7 +577,7 @@ export class FileSource {
     if (t.eofSince < 0) return;
     const quiet = now - t.eofSince;
     if (t.framer.hasPendingMultiLine && quiet >= this.multiLineFlushMs) t.framer.flushMultiLine();
-    if (this.letGoAfterGrace(t) && quiet >= this.graceMs) {
+    if (this.letGoAfterGrace(t) && now - this.graceFrom(t) >= this.graceMs) {
       t.flushEnd();
       if (t.gone) void this.release(t);
       else if (t.framer.footerSeen) {

@@ -49,10 +49,19 @@ function toFileStat(st: import('node:fs').BigIntStats): FileStat {
   };
 }
 
-/** Stat through symlinks; undefined when the path is gone. */
+/**
+ * Stat through symlinks; undefined when the path is gone. Run for every
+ * listed file at every rescan: numbers rather than BigInts (a BigInt each
+ * for a dozen fields), BigInts again only for a device or inode number past
+ * 2^53; mtime floored to whole ms as pollHandle does.
+ */
 export async function statPath(path: FilePath): Promise<FileStat | undefined> {
   try {
-    return toFileStat(await stat(path, { bigint: true }));
+    const st = await stat(path);
+    if (!Number.isSafeInteger(st.dev) || !Number.isSafeInteger(st.ino)) return toFileStat(await stat(path, { bigint: true }));
+    const dev = String(st.dev);
+    const ino = String(st.ino);
+    return { dev, ino, key: identityKey(dev, ino), size: st.size, mtimeMs: Math.floor(st.mtimeMs), nlink: st.nlink, isFile: st.isFile() };
   } catch {
     return undefined;
   }

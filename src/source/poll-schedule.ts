@@ -14,15 +14,16 @@ export const IDLE_POLL_MS = 1_000;
  */
 export const PATH_CHECK_MS = 200;
 /**
- * With events on and trusted for its directory (EventWatcher.eventsTrusted), a file
- * that was quiet for q ms at the last look at its path is looked at again
- * q / PATH_CHECK_QUIET_DIVISOR later, from its poll spacing (a second) up to
- * PATH_CHECK_QUIET_MAX_MS: a create or rename there raises an event, which
- * makes the look (and a rescan) happen at once, so the slow look is only the
- * safety net for an event lost.
+ * With events on and trusted for its directory (EventWatcher.eventsTrusted),
+ * a file at its path that was quiet for q ms at its last poll (or look at
+ * its path) is polled (looked at) again q / QUIET_DIVISOR later, from its
+ * usual interval up to QUIET_MAX_MS: a write raises an event, which makes
+ * the poll happen at once, and a create or rename there raises one which
+ * makes the look (and a rescan) happen at once; the slow poll and look are
+ * only the safety net for an event lost.
  */
-export const PATH_CHECK_QUIET_DIVISOR = 4;
-export const PATH_CHECK_QUIET_MAX_MS = 10_000;
+export const QUIET_DIVISOR = 4;
+export const QUIET_MAX_MS = 10_000;
 
 /**
  * How often a caught-up file is polled (ms): every `pollMs`
@@ -36,15 +37,22 @@ export function pollSpacing(pollMs: number, eventsOn: boolean, quietMs: number):
 }
 
 /**
+ * Time (ms) from one poll of a caught-up file to the next: `spacingMs`
+ * (pollSpacing); for a file at its path that was quiet for more than
+ * LONG_IDLE_MS at that poll (`quietThenMs`, -1 when it was not caught up)
+ * in a directory whose events are trusted, a quarter of that quiet time,
+ * between `spacingMs` and QUIET_MAX_MS.
+ */
+export function pollEvery(spacingMs: number, quietThenMs: number, eventsTrusted: boolean): number {
+  if (!eventsTrusted || quietThenMs <= LONG_IDLE_MS) return spacingMs;
+  return Math.max(spacingMs, Math.min(QUIET_MAX_MS, quietThenMs / QUIET_DIVISOR));
+}
+
+/**
  * Time (ms) from one look at a file's path to the next: with its poll
- * (`spacingMs`, pollSpacing) but at most every PATH_CHECK_MS; for a file
- * that was quiet for more than LONG_IDLE_MS at that look (`quietThenMs`, -1
- * when it was not caught up) in a directory whose events are trusted, a
- * quarter of that quiet time, between the poll spacing and
- * PATH_CHECK_QUIET_MAX_MS.
+ * (`spacingMs`, pollSpacing) but at most every PATH_CHECK_MS, and spaced
+ * out as pollEvery spaces polls (`quietThenMs` at that look).
  */
 export function pathCheckEvery(spacingMs: number, quietThenMs: number, eventsTrusted: boolean): number {
-  const every = Math.max(spacingMs, PATH_CHECK_MS);
-  if (!eventsTrusted || quietThenMs <= LONG_IDLE_MS) return every;
-  return Math.max(every, Math.min(PATH_CHECK_QUIET_MAX_MS, quietThenMs / PATH_CHECK_QUIET_DIVISOR));
+  return pollEvery(Math.max(spacingMs, PATH_CHECK_MS), quietThenMs, eventsTrusted);
 }

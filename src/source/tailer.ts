@@ -100,6 +100,13 @@ export class Tailer {
    * a wall clock stepped back (NTP, a resumed VM) stalls nothing.
    */
   eofSince = -1;
+  /**
+   * Monotonic ms at which it was last seen renamed away or gone (-1 never):
+   * the grace for late writes to a rotated file counts from here when that
+   * came after it was caught up, so that a file quiet for long and then
+   * rotated still gets its whole grace (a write just after the rename).
+   */
+  awaySince = -1;
   /** Wall clock ms of the last read, for status; 0 when never. */
   lastReadAt = 0;
   /** ms since epoch when the committed offset last moved (records acked). */
@@ -228,7 +235,10 @@ export class Tailer {
     this.fsPath = fsPath;
     this.path = displayPath(fsPath);
     this.pathSeen = this.key;
-    if (this.state.kind !== 'parked' && away) this.state = { ...this.state, where: { at: 'renamed' } };
+    if (this.state.kind !== 'parked' && away) {
+      this.state = { ...this.state, where: { at: 'renamed' } };
+      this.awaySince = performance.now();
+    }
     this.pollNow = true;
   }
 
@@ -237,6 +247,7 @@ export class Tailer {
     const s = this.state;
     if (s.kind === 'parked' || s.where.at === 'gone') return false;
     this.state = { ...s, where: { at: 'gone', was: s.where.at } };
+    this.awaySince = performance.now();
     this.pollNow = true;
     return true;
   }
