@@ -1083,7 +1083,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     out.push(
       '## Idle files',
       '',
-      `The agent first shipped all ${fmtInt(data.sizes.smallFiles * data.sizes.smallFileLines)} lines of the ${data.sizes.smallFiles} files, waited ${IDLE_SETTLE_MS / 1000} s (files quiet for 5 s are polled once a second instead of every 100 ms), then its CPU time was read over ${r.idle.seconds} s of nothing being written: ${fmt(r.idle.percent, 2)} % of one core, RSS ${fmt(r.idle.rssMB, 0)} MB.${r.idle.fluentBit ? ` Fluent Bit, the same way: ${fmt(r.idle.fluentBit.percent, 2)} % of one core, RSS ${fmt(r.idle.fluentBit.rssMB, 0)} MB.` : ''}`,
+      `The agent first shipped all ${fmtInt(data.sizes.smallFiles * data.sizes.smallFileLines)} lines of the ${data.sizes.smallFiles} files, waited ${IDLE_SETTLE_MS / 1000} s (files quiet for 5 s are polled once a second instead of every 100 ms, and where directory events are trusted less often the longer they stay quiet, up to every 10 s), then its CPU time was read over ${r.idle.seconds} s of nothing being written: ${fmt(r.idle.percent, 2)} % of one core, RSS ${fmt(r.idle.rssMB, 0)} MB.${r.idle.fluentBit ? ` Fluent Bit, the same way: ${fmt(r.idle.fluentBit.percent, 2)} % of one core, RSS ${fmt(r.idle.fluentBit.rssMB, 0)} MB.` : ''}`,
       '',
     );
   }
