@@ -560,7 +560,7 @@ interface Results {
   afterBurst: Partial<Record<'agent' | 'fluentBit', AfterBurst>>;
   latency: Partial<Record<'agent' | 'fluentBit', Steady>>;
   rest: Partial<Record<'agent' | 'fluentBit', AtRest>>;
-  idle?: { percent: number; seconds: number; rssMB: number; run: Measured };
+  idle?: { percent: number; seconds: number; rssMB: number; run: Measured; fluentBit?: { percent: number; rssMB: number; run: Measured } };
   outage?: { run: Measured; rssAtRecoveryMB: number; peakDuringOutageMB: number; distinct: number; duplicates: number; drainMs: number; refused: number };
   profiles: { label: string; file: string; summary: ProfileSummary }[];
   reps: Record<string, Measured[]>;
@@ -789,13 +789,17 @@ async function idle(data: DataSet, r: Results): Promise<void> {
   r.small = run;
   r.idle = { percent: Number(run.extra.idlePercent ?? NaN), seconds: IDLE_SECONDS, rssMB: Number(run.extra.idleRssMB ?? NaN), run };
   log(`idle: ${r.idle.percent.toFixed(2)} % of one core over ${IDLE_SECONDS} s with ${data.sizes.smallFiles} files`);
+  if (FLUENT_BIT) {
+    const fb = await idleRun(data, `Fluent Bit, ${data.sizes.smallFiles} small files`, 'fluent-bit-idle', [], 'fluentBit');
+    r.idle.fluentBit = { percent: Number(fb.extra.idlePercent ?? NaN), rssMB: Number(fb.extra.idleRssMB ?? NaN), run: fb };
+    log(`idle, Fluent Bit: ${r.idle.fluentBit.percent.toFixed(2)} % of one core over ${IDLE_SECONDS} s with ${data.sizes.smallFiles} files`);
+  }
 }
 
-/** Ships the small files, then measures the agent's CPU while nothing is written. */
-function idleRun(data: DataSet, label: string, name: string, nodeArgs: string[]): Promise<Measured> {
+/** Ships the small files, then measures the agent's (or Fluent Bit's) CPU while nothing is written. */
+function idleRun(data: DataSet, label: string, name: string, nodeArgs: string[], who: 'agent' | 'fluentBit' = 'agent'): Promise<Measured> {
   const n = data.sizes.smallFiles * data.sizes.smallFileLines;
-  const spec = agentRun(label, name, {}, n, data.bytes.small, {
-    nodeArgs: [...AGENT_NODE_ARGS, ...nodeArgs],
+  const more: Partial<RunSpec> = {
     after: async (pid, sampler, extra) => {
       // Past the source's 5 s "quiet" threshold, so what is measured is the steady idle state.
       await sleep(IDLE_SETTLE_MS);
@@ -809,8 +813,10 @@ function idleRun(data: DataSet, label: string, name: string, nodeArgs: string[])
         extra.idleRssMB = (s?.rssKB ?? 0) / 1024;
       }
     },
-  });
-  return runAgent(spec, { filePattern: join(data.smallDir, '*.log') });
+  };
+  const pattern = join(data.smallDir, '*.log');
+  if (who === 'fluentBit') return measure(fluentBitRun(label, name, [{ path: pattern }], n, data.bytes.small, more));
+  return runAgent(agentRun(label, name, {}, n, data.bytes.small, { ...more, nodeArgs: [...AGENT_NODE_ARGS, ...nodeArgs] }), { filePattern: pattern });
 }
 
 async function outage(data: DataSet, r: Results): Promise<void> {
@@ -971,7 +977,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     row(`At ${fmtInt(LATENCY_RATE)} lines/s: latency p99 (ms)`, a.p99, f?.p99, undefined, 0, `≤ ${limit} (maxBufferAgeMillis ${AGE_MS} + 100)`, met(a.run.ok && a.p99 <= limit));
   }
   if (r.idle) {
-    row(`${data.sizes.smallFiles} idle tailed files: CPU (% of one core)`, r.idle.percent, undefined, undefined, 2, '< 2%', met(r.idle.run.ok && r.idle.percent < 2));
+    row(`${data.sizes.smallFiles} idle tailed files: CPU (% of one core)`, r.idle.percent, r.idle.fluentBit?.percent, undefined, 2, '< 2%', met(r.idle.run.ok && r.idle.percent < 2));
   }
   if (r.outage) {
     const o = r.outage;
@@ -1036,7 +1042,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
   );
   for (const [, runs] of Object.entries(r.reps)) for (const m of runs) out.push(runLine(m));
   // r.small is the idle run's shipping phase: one row for both.
-  for (const m of [r.plainNpm, r.kplNpm, r.json, r.multiline, r.small, r.latency.agent?.run, r.latency.fluentBit?.run, r.rest.agent?.run, r.rest.fluentBit?.run, r.outage?.run]) if (m) out.push(runLine(m));
+  for (const m of [r.plainNpm, r.kplNpm, r.json, r.multiline, r.small, r.latency.agent?.run, r.latency.fluentBit?.run, r.rest.agent?.run, r.rest.fluentBit?.run, r.idle?.fluentBit?.run, r.outage?.run]) if (m) out.push(runLine(m));
   out.push(
     '',
     'Rates run from spawning the process to the endpoint\'s last acknowledgement. When the last call of the agent or Fluent Bit came after a pause longer than half of `maxBufferAgeMillis` (the final, partial batch waiting for its age or the next flush, which the bare script does not do) that call is left out, both its records and its wait, and the run is marked *. "others" is the CPU the rest of the machine (other engineers\' work) used meanwhile, in cores of 2.',
@@ -1082,7 +1088,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     out.push(
       '## Idle files',
       '',
-      `The agent first shipped all ${fmtInt(data.sizes.smallFiles * data.sizes.smallFileLines)} lines of the ${data.sizes.smallFiles} files, waited ${IDLE_SETTLE_MS / 1000} s (files quiet for 5 s are polled once a second instead of every 100 ms), then its CPU time was read over ${r.idle.seconds} s of nothing being written: ${fmt(r.idle.percent, 2)} % of one core, RSS ${fmt(r.idle.rssMB, 0)} MB.`,
+      `The agent first shipped all ${fmtInt(data.sizes.smallFiles * data.sizes.smallFileLines)} lines of the ${data.sizes.smallFiles} files, waited ${IDLE_SETTLE_MS / 1000} s (files quiet for 5 s are polled once a second instead of every 100 ms, and where directory events are trusted less often the longer they stay quiet, up to every 10 s), then its CPU time was read over ${r.idle.seconds} s of nothing being written: ${fmt(r.idle.percent, 2)} % of one core, RSS ${fmt(r.idle.rssMB, 0)} MB.${r.idle.fluentBit ? ` Fluent Bit, the same way: ${fmt(r.idle.fluentBit.percent, 2)} % of one core, RSS ${fmt(r.idle.fluentBit.rssMB, 0)} MB.` : ''}`,
       '',
     );
   }

@@ -15,6 +15,8 @@ import type { TailedFileStatus } from './status.js';
 import { CopyTruncate } from './copytruncate.js';
 import { DescriptorPool } from './descriptors.js';
 import { decidePlacement } from './placement.js';
+import { DueQueue } from './due-queue.js';
+import { IDLE_POLL_MS, pathCheckEvery, pollEvery, pollSpacing } from './poll-schedule.js';
 import { Tailer, type TailerDeps } from './tailer.js';
 import { EventWatcher, watchModeFromEnv, type WatchMode } from './watch.js';
 
@@ -45,16 +47,6 @@ export interface FileSourceOptions {
   flowHasRun?: boolean;
 }
 
-/** With events on, a file quiet this long is polled only every IDLE_POLL_MS. */
-const LONG_IDLE_MS = 5_000;
-const IDLE_POLL_MS = 1_000;
-/**
- * What a tailed path leads to is looked at (one stat) at most this often
- * per file, more often only when an event says the file changed: a file
- * created where a tailed one was is opened within about this long even when
- * no event tells of it.
- */
-const PATH_CHECK_MS = 200;
 /** Files are looked at for `afterShipping` at most this often. */
 const FINISH_CHECK_MS = 1_000;
 
@@ -90,6 +82,21 @@ export class FileSource {
   private readonly watchMode: WatchMode;
 
   private readonly tailers = new Map<string, Tailer>();
+  /**
+   * Files looked at every turn: being read, placed, held, reopened, or not
+   * looked at since something may have changed them. A file at rest leaves
+   * it for `restingUntil`, at the moment it is next due; one that wants no
+   * service (parked, finished) for neither, until an event or a scan.
+   */
+  private readonly active = new Set<Tailer>();
+  private readonly restingUntil = new DueQueue<Tailer>();
+  /**
+   * The next turn looks at every file again: set whenever something may have
+   * changed a file outside its own turn (a scan, afterShipping, a copy held
+   * or placed, a truncation, a release).
+   */
+  private lookAtAll = true;
+  private lastGaugesAt = -Infinity;
   private readonly fds: DescriptorPool;
   private readonly copies: CopyTruncate;
   /** Size at the first scan of files found then but opened later (over the cap): where END_OF_FILE starts them. */
@@ -196,6 +203,9 @@ export class FileSource {
     this.watcher = undefined;
     await Promise.all([...this.tailers.values()].map((t) => this.fds.close(t)));
     this.tailers.clear();
+    this.active.clear();
+    this.restingUntil.clear();
+    this.lookAtAll = true;
     this.updateGauges();
   }
 
@@ -238,6 +248,7 @@ export class FileSource {
       if (t.path === path) {
         t.nudge();
         t.wantOpen();
+        this.activate(t);
         // A file that left its path (renamed out of the patterns, deleted)
         // does not stand for it: the change may be a new file created there,
         // a rename and create the watcher coalesced into one `change`.
@@ -262,26 +273,94 @@ export class FileSource {
       if (this.scanRequested && performance.now() - this.lastScanAt >= Math.min(this.pollMs, this.rescanMs)) await this.scan();
       const now = performance.now();
       let progressed = false;
-      // Files at rest are settled here, without a turn: with many quiet
-      // files, a turn (an async call) each per poll was most of the idle CPU.
-      const due: Tailer[] = [];
-      for (const t of this.tailers.values()) {
-        if (!t.wantsService) continue;
-        if (this.resting(t, now)) this.checkQuiet(t, now);
-        else due.push(t);
-      }
+      const due = this.dueFiles(now);
       // Oldest data first: a rotated file's rest before its successor's start.
       if (due.length > 1) due.sort((a, b) => a.mtimeMs - b.mtimeMs);
       for (const t of due) {
         if (this.stopped) break;
+        // Held, placing, parked: their turn may touch other files (copytruncate, the descriptor pool).
+        if (t.kind !== 'reading') this.lookAtAll = true;
         if (await this.service(t, now)) progressed = true;
         if (this.backpressured) await this.waitForRoom();
       }
-      this.updateGauges();
+      if (progressed || now - this.lastGaugesAt >= IDLE_POLL_MS) this.updateGauges(now);
       if (this.finisher && now - this.lastFinishAt >= FINISH_CHECK_MS && !this.stopped) await this.finishTurn(now);
       if (!progressed && this.capHit) this.scanRequested = true;
       if (!progressed && !this.stopped) await this.sleep(this.idleMillis(now));
     }
+  }
+
+  /**
+   * The files that need a turn now. Files at rest are settled here, without
+   * a turn (a turn, an async call, per quiet file per poll was most of the
+   * idle CPU), and put aside until they are next due: a turn looks only at
+   * the active files and those whose moment came, not at every file.
+   */
+  private dueFiles(now: number): Tailer[] {
+    let look: Iterable<Tailer>;
+    if (this.lookAtAll) {
+      this.lookAtAll = false;
+      this.active.clear();
+      this.restingUntil.clear();
+      look = [...this.tailers.values()];
+    } else {
+      const woken: Tailer[] = [];
+      this.restingUntil.takeDue(now, woken);
+      for (const t of woken) this.active.add(t);
+      look = [...this.active];
+    }
+    const due: Tailer[] = [];
+    for (const t of look) {
+      if (this.tailers.get(t.key) !== t || !t.wantsService) {
+        // Released, or waiting for an event or a scan (parked, finished).
+        this.active.delete(t);
+        continue;
+      }
+      if (this.resting(t, now) || this.settle(t, now)) {
+        this.checkQuiet(t, now);
+        if (this.tailers.get(t.key) === t && t.wantsService && this.resting(t, now)) {
+          this.active.delete(t);
+          this.restingUntil.schedule(t, this.nextDue(t, now));
+        } else this.active.add(t);
+      } else {
+        this.active.add(t);
+        due.push(t);
+      }
+    }
+    return due;
+  }
+
+  /**
+   * A caught-up file whose poll or path look is due, and nothing else: both
+   * done here, synchronously (Tailer.pollAtRest). True when it stays at
+   * rest; false when it needs a turn (it changed, an event nudged it, it is
+   * not simply caught up), which then does the poll itself.
+   */
+  private settle(t: Tailer, now: number): boolean {
+    if (t.kind !== 'reading' || !t.fh || !t.caughtUp || t.nudged) return false;
+    const spacing = this.spacing(t, now);
+    if (now >= this.pathCheckDueAt(t, spacing)) this.lookAtPath(t, now);
+    if (now < this.pollDueAt(t, spacing)) return true;
+    return t.pollAtRest(now);
+  }
+
+  /**
+   * A new file where `t` was found (a rename and create seen as one
+   * `change`, a symlink swapped, or no event at all): look for it now.
+   */
+  private lookAtPath(t: Tailer, now: number): void {
+    // `watcher` exists in events mode only.
+    t.eventsTrustedAtPathCheck = this.watcher !== undefined && this.watcher.eventsTrusted(t.path);
+    if (t.pathChanged(now)) {
+      this.log.debug({ path: t.path }, 'path leads to another file now: rescanning');
+      this.requestScan();
+    }
+  }
+
+  /** Something outside its turn may have made `t` due sooner: look at it at the next turn. */
+  private activate(t: Tailer): void {
+    this.restingUntil.cancel(t);
+    this.active.add(t);
   }
 
   /**
@@ -294,9 +373,9 @@ export class FileSource {
    * at which every file at rest is due later (resting says so).
    */
   private idleMillis(now: number): number {
-    if (this.scanRequested) return this.pollMs;
-    let next = now + Math.max(this.pollMs, IDLE_POLL_MS);
-    for (const t of this.tailers.values()) {
+    if (this.scanRequested || this.lookAtAll) return this.pollMs;
+    let next = Math.min(now + Math.max(this.pollMs, IDLE_POLL_MS), this.restingUntil.peek());
+    for (const t of this.active) {
       if (!t.wantsService) continue;
       if (!this.resting(t, now)) return this.pollMs;
       const at = this.nextDue(t, now);
@@ -313,19 +392,27 @@ export class FileSource {
     let at = Math.min(this.pollDueAt(t, spacing), this.pathCheckDueAt(t, spacing));
     if (t.eofSince >= 0) {
       if (t.framer.hasPendingMultiLine) at = Math.min(at, t.eofSince + this.multiLineFlushMs);
-      if (this.letGoAfterGrace(t)) at = Math.min(at, t.eofSince + this.graceMs);
+      if (this.letGoAfterGrace(t)) at = Math.min(at, this.graceFrom(t) + this.graceMs);
     }
     return at;
   }
 
-  /** When a caught-up file is next polled (monotonic ms): an event brings it to a poll interval after the last. */
+  /**
+   * When a caught-up file is next polled (monotonic ms): an event brings it
+   * to a poll interval after the last; one long quiet at its path, where
+   * events are trusted, is polled less often (pollEvery), fixed by the last
+   * poll so that it does not drift while the file rests.
+   */
   private pollDueAt(t: Tailer, spacing: number): number {
-    return t.lastPollAt + (t.nudged ? this.pollMs : spacing);
+    if (t.nudged) return t.lastPollAt + this.pollMs;
+    const trusted = t.eventsTrustedAtPathCheck && t.where.at === 'path';
+    return t.lastPollAt + pollEvery(spacing, t.eofSince >= 0 ? t.lastPollAt - t.eofSince : -1, trusted);
   }
 
-  /** When what the file's path leads to is next looked at (monotonic ms). */
+  /** When what the file's path leads to is next looked at (monotonic ms); fixed by the last look, so it does not drift while the file rests. */
   private pathCheckDueAt(t: Tailer, spacing: number): number {
-    return t.pathCheckedAt + Math.max(spacing, PATH_CHECK_MS);
+    const quietThen = t.eofSince >= 0 ? t.pathCheckedAt - t.eofSince : -1;
+    return t.pathCheckedAt + pathCheckEvery(spacing, quietThen, t.eventsTrustedAtPathCheck);
   }
 
   /**
@@ -334,18 +421,23 @@ export class FileSource {
    * was reached said no more came.
    */
   private letGoAfterGrace(t: Tailer): boolean {
-    const confirmed = t.lastPollAt > t.eofSince || t.framer.footerSeen;
+    const confirmed = t.lastPollAt > this.graceFrom(t) || t.framer.footerSeen;
     return (t.gone || t.renamed || t.framer.footerSeen) && confirmed;
   }
 
   /**
-   * How often a caught-up file is polled (ms): every minTimeBetweenFilePollsMillis;
-   * with events on, one idle for a while only every second (an event still
-   * makes it read at once), to keep many quiet files cheap.
+   * Where the grace of a caught-up file let go counts from (monotonic ms):
+   * its end reached, or its rotation seen if that came later. A file quiet
+   * for minutes and then renamed must not be let go at the first look after
+   * the rename: its writer may still write a last line to it.
    */
+  private graceFrom(t: Tailer): number {
+    return Math.max(t.eofSince, t.awaySince);
+  }
+
+  /** How often a caught-up file is polled (ms): pollSpacing. */
   private spacing(t: Tailer, now: number): number {
-    const longIdle = this.watchMode === 'events' && t.eofSince >= 0 && now - t.eofSince > LONG_IDLE_MS;
-    return longIdle ? Math.max(this.pollMs, IDLE_POLL_MS) : this.pollMs;
+    return pollSpacing(this.pollMs, this.watchMode === 'events', t.eofSince >= 0 ? now - t.eofSince : -1);
   }
 
   /**
@@ -366,12 +458,7 @@ export class FileSource {
     if (t.kind === 'parked' && !(await this.reopen(t))) return false;
     if (!t.fh) return false;
     const spacing = this.spacing(t, now);
-    // A new file where this one was found (a rename and create seen as one
-    // `change`, a symlink swapped, or no event at all): look for it now.
-    if ((t.nudged || now >= this.pathCheckDueAt(t, spacing)) && t.pathChanged(now)) {
-      this.log.debug({ path: t.path }, 'path leads to another file now: rescanning');
-      this.requestScan();
-    }
+    if (t.nudged || now >= this.pathCheckDueAt(t, spacing)) this.lookAtPath(t, now);
     if (t.kind === 'held') {
       try {
         if ((await this.copies.recheck(t, now)) === 'gone') {
@@ -394,7 +481,7 @@ export class FileSource {
         return false;
       }
     }
-    if (t.caughtUp && !t.nudged && now - t.lastPollAt < spacing) {
+    if (t.caughtUp && !t.nudged && now < this.pollDueAt(t, spacing)) {
       this.checkQuiet(t, now);
       return false;
     }
@@ -422,6 +509,7 @@ export class FileSource {
    */
   private async finishTurn(now: number): Promise<void> {
     const finisher = this.finisher!;
+    this.lookAtAll = true;
     const cfg = this.flow.afterShipping!;
     this.lastFinishAt = now;
     const live = [...this.tailers.values()].filter((t) => !t.gone);
@@ -489,7 +577,7 @@ export class FileSource {
     if (t.eofSince < 0) return;
     const quiet = now - t.eofSince;
     if (t.framer.hasPendingMultiLine && quiet >= this.multiLineFlushMs) t.framer.flushMultiLine();
-    if (this.letGoAfterGrace(t) && quiet >= this.graceMs) {
+    if (this.letGoAfterGrace(t) && now - this.graceFrom(t) >= this.graceMs) {
       t.flushEnd();
       if (t.gone) void this.release(t);
       else if (t.framer.footerSeen) {
@@ -509,6 +597,8 @@ export class FileSource {
       /* read again on the next turn */
     }
     const epoch = t.restart(prefix);
+    // Its copies and held candidates move with it.
+    this.lookAtAll = true;
     this.log.info({ path: t.path, at: epoch.frontier }, 'file was truncated; reading it again from the start');
     await this.copies.truncated(t, epoch, performance.now());
   }
@@ -516,6 +606,8 @@ export class FileSource {
   private async release(t: Tailer): Promise<void> {
     if (this.tailers.get(t.key) !== t) return;
     this.tailers.delete(t.key);
+    // Copies held for it are placed now.
+    this.lookAtAll = true;
     await this.copies.originalGone(t);
     await this.fds.close(t);
     this.log.debug({ path: t.path }, 'let go of a rotated-away file read to its end');
@@ -571,6 +663,8 @@ export class FileSource {
 
   private async scan(): Promise<void> {
     this.scanRequested = false;
+    // Files found, moved, gone or asked to reopen: every file is looked at in the next turn.
+    this.lookAtAll = true;
     this.capHit = false;
     const now = performance.now();
     this.lastScanAt = now;
@@ -763,7 +857,8 @@ export class FileSource {
     return t !== undefined && matchesStored(t.prefix, e.fingerprint, e.fingerprintBytes) && t.size >= e.offset;
   }
 
-  private updateGauges(): void {
+  private updateGauges(now = performance.now()): void {
+    this.lastGaugesAt = now;
     let behind = 0;
     let filesBehind = 0;
     for (const t of this.tailers.values()) {

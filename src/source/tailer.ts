@@ -100,6 +100,13 @@ export class Tailer {
    * a wall clock stepped back (NTP, a resumed VM) stalls nothing.
    */
   eofSince = -1;
+  /**
+   * Monotonic ms at which it was last seen renamed away or gone (-1 never):
+   * the grace for late writes to a rotated file counts from here when that
+   * came after it was caught up, so that a file quiet for long and then
+   * rotated still gets its whole grace (a write just after the rename).
+   */
+  awaySince = -1;
   /** Wall clock ms of the last read, for status; 0 when never. */
   lastReadAt = 0;
   /** ms since epoch when the committed offset last moved (records acked). */
@@ -108,6 +115,12 @@ export class Tailer {
   lastPollAt = -Infinity;
   /** Monotonic ms of the last look at what the path leads to. */
   pathCheckedAt = -Infinity;
+  /**
+   * File-system events were trusted for its directory at that look
+   * (EventWatcher.eventsTrusted): the looks are spaced by it (poll-schedule.ts).
+   * Set by FileSource, which knows the watcher.
+   */
+  eventsTrustedAtPathCheck = false;
   /**
    * Known to be rotated away from the name it was written under without
    * having been seen renamed (a copytruncate copy, moved while the agent
@@ -222,7 +235,10 @@ export class Tailer {
     this.fsPath = fsPath;
     this.path = displayPath(fsPath);
     this.pathSeen = this.key;
-    if (this.state.kind !== 'parked' && away) this.state = { ...this.state, where: { at: 'renamed' } };
+    if (this.state.kind !== 'parked' && away) {
+      this.state = { ...this.state, where: { at: 'renamed' } };
+      this.awaySince = performance.now();
+    }
     this.pollNow = true;
   }
 
@@ -231,6 +247,7 @@ export class Tailer {
     const s = this.state;
     if (s.kind === 'parked' || s.where.at === 'gone') return false;
     this.state = { ...s, where: { at: 'gone', was: s.where.at } };
+    this.awaySince = performance.now();
     this.pollNow = true;
     return true;
   }
@@ -402,6 +419,23 @@ export class Tailer {
     this.lastReadAt = Date.now();
     this.framer.push(chunk, chunkStart);
     return 'read';
+  }
+
+  /**
+   * The poll of a caught-up file at rest, without a turn: one fstat. True
+   * when neither its size nor its mtime moved, so there is nothing to do
+   * until the next poll (what read() would conclude, at the cost of two
+   * promises); false when one did, or when the file is not simply at rest
+   * (nudged, not caught up, finished by its footer): then read() looks.
+   */
+  pollAtRest(now: number): boolean {
+    const fh = this.fh;
+    if (!fh || this.state.kind !== 'reading' || this.pollNow || this.framer.footerSeen || this.readOffset < this.size) return false;
+    const st = pollHandle(fh);
+    if (st.size !== this.size || st.mtimeMs !== this.mtimeMs) return false;
+    this.lastPollAt = now;
+    if (this.eofSince < 0) this.eofSince = now;
+    return true;
   }
 
   /**

@@ -337,6 +337,46 @@ describe('FileSource reading policy', () => {
     expect(h.sink.lines()).toEqual(['first', ...written]);
   });
 
+  it('follows a file quiet long enough to be polled and looked at only every few seconds (events trusted in its directory): an append read and a rename-and-create rotation opened at once, long before the rescan, nothing lost', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('q', 0, 10)));
+    h = await startSource(dir, testFlow([p], { maxTimeBetweenFileTrackerRefreshMillis: 120_000 }));
+    await expectLinesIn(() => h!, lines('q', 0, 10));
+    await appendFile(p, text(lines('q', 10, 11)));
+    await expectLinesIn(() => h!, lines('q', 0, 11));
+    // Quiet for 9 s in a directory on a local file system: polled and looked at every 2 s or more (poll-schedule.ts).
+    await new Promise((r) => setTimeout(r, 9_000));
+    let t0 = performance.now();
+    await appendFile(p, text(lines('q', 11, 12)));
+    await expectLinesIn(() => h!, lines('q', 0, 12), 5_000);
+    const appendMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 6_000));
+    t0 = performance.now();
+    await rename(p, join(dir, 'app.log.1'));
+    await appendFile(join(dir, 'app.log.1'), text(lines('q', 12, 13)));
+    await writeFile(p, text(lines('q', 13, 20)));
+    await expectLinesIn(() => h!, lines('q', 0, 20), 5_000);
+    console.log(`long-quiet file: append read after ${appendMs.toFixed(0)} ms, rotation followed after ${(performance.now() - t0).toFixed(0)} ms (rescan every 120 s)`);
+    expect(h.sink.lines()).toEqual(lines('q', 0, 20));
+  });
+
+  it('gives a file quiet for longer than the grace, then renamed out of the patterns, the whole grace from the rename for a last write', async () => {
+    const p = join(dir, 'app.log');
+    await writeFile(p, text(lines('g', 0, 5)));
+    h = await startSource(dir, testFlow([p], { maxTimeBetweenFileTrackerRefreshMillis: 120_000 }), { source: { rotatedGraceMillis: 3_000 } });
+    await expectLinesIn(() => h!, lines('g', 0, 5));
+    // Quiet for longer than the grace before the rotation.
+    await new Promise((r) => setTimeout(r, 4_000));
+    await rename(p, join(dir, 'app.log.1'));
+    await waitFor(
+      () => h!.source.status().some((s) => s.state === 'gone'),
+      () => JSON.stringify(h!.source.status()),
+    );
+    // Seen gone: the writer's last line, within the grace counted from then, is still read.
+    await appendFile(join(dir, 'app.log.1'), text(lines('g', 5, 6)));
+    await expectLinesIn(() => h!, lines('g', 0, 6), 10_000);
+  });
+
   it('works without file-system events (poll mode), by rescan and polling alone', async () => {
     h = await startSource(dir, testFlow([join(dir, '*.log')]), { source: { watchMode: 'poll' } });
     await writeFile(join(dir, 'p.log'), 'p1\n');
@@ -366,10 +406,11 @@ describe('FileSource reading policy', () => {
   });
 });
 
-async function expectLinesIn(h: () => Harness, expected: string[]) {
+async function expectLinesIn(h: () => Harness, expected: string[], timeoutMs?: number) {
   await waitFor(
     () => checkExactlyOnce(h().sink.lines(), expected).missing.length === 0,
     () => `got ${JSON.stringify(h().sink.lines())}`,
+    timeoutMs,
   );
   expect(checkExactlyOnce(h().sink.lines(), expected).duplicated).toEqual([]);
 }
