@@ -493,7 +493,15 @@ export class FileSource {
       return false;
     }
     this.cleared(`read:${t.key}`);
-    if (result === 'read') return true;
+    if (result === 'read') {
+      // Once per opened file: says when a backlog found at start or after a
+      // rotation has been read (framed and handed on), for whoever waits on it.
+      if (t.caughtUp && !t.endReported) {
+        t.endReported = true;
+        this.log.debug({ path: t.path, at: t.readOffset }, 'read to its end');
+      }
+      return true;
+    }
     if (result === 'truncated') {
       await this.onTruncated(t);
       return true;

@@ -111,6 +111,8 @@ export class Tailer {
   lastReadAt = 0;
   /** ms since epoch when the committed offset last moved (records acked). */
   lastCommitAt = 0;
+  /** Whether 'read to its end' was logged for this opened file (debug, once). */
+  endReported = false;
   /** Monotonic ms of the last stat. */
   lastPollAt = -Infinity;
   /** Monotonic ms of the last look at what the path leads to. */

@@ -91,10 +91,10 @@ describe('shipping a file to kinesis-local', () => {
         2,
       ),
     );
-    const agent = AgentProcess.start(config);
+    // The debug level comes from the environment: the agent.json stays as the Kinesis Agent would run it.
+    const agent = AgentProcess.start(config, { KINESIS_AGENT_LOG_LEVEL: 'debug' });
     // The agent's default maxBufferAgeMillis is a minute; SIGTERM flushes what is buffered.
-    await agent.waitForLog((l) => l.msg === 'agent started');
-    await new Promise((r) => setTimeout(r, 1000));
+    await agent.waitForLog((l) => l.msg === 'read to its end' && l.path === log);
     const exit = await agent.stop('SIGTERM');
     expect(exit.code, agent.stderr).toBe(0);
     expectEachOnce(await local.readAll(stream), lines(0, 200, 'legacy'));
