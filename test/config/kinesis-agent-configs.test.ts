@@ -145,6 +145,15 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
     expect(c.warnings).toEqual(['agent.json:9:3 bogus: is not a known key and is ignored']);
   });
 
+  it('a lone carriage return is a line break, as to Jackson: classic Mac line endings and a last line ending in CR load, line numbers counted', () => {
+    const lines = ['{', '  "flows": [{"filePattern": "/a", "kinesisStream": "s",', '    "bogus": 1}]', '}'];
+    for (const text of [lines.join('\r'), `${lines.join('\n')}\r`, `${lines.join('\r\n')}\r`]) {
+      const c = load(text);
+      expect(c.flows.map((f) => f.destination.streamName)).toEqual(['s']);
+      expect(c.warnings).toEqual(['agent.json:3:5 flows[0].bogus: is not a known key and is ignored']);
+    }
+  });
+
   it('booleans as its BooleanConverter reads them: true/false, yes/no, t/f, y/n, 1/0 in any case, quoted or not', () => {
     const emit = (v: string) => load(`{"cloudwatch.emitMetrics": ${v}, "flows": [{"filePattern": "/a", "kinesisStream": "s"}]}`).cloudwatch.emitMetrics;
     for (const v of ['true', '"true"', '"YES"', '"y"', '"T"', '1', '"1"']) expect(emit(v)).toBe(true);
