@@ -4,6 +4,7 @@
  * the examples of its README and AWS guide), written here with our own
  * values: each must load, with the meaning the Kinesis Agent gives it.
  */
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText, type AgentConfig } from '../../src/config/index.js';
 import { chainOf } from '../process/helpers.js';
@@ -225,6 +226,48 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
         'empty.json:1:1 has no `flows` and adds none (hint: a drop-in file holds flows: [...])',
         'extra.json:1:2 cloudwatch.emitMetrics: is ignored in a drop-in file (hint: agent.d/ files add `flows`; agent-wide settings belong in the main config)',
       ]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('agent.d/ as the Kinesis Agent reads it (Agent.readConfigurationDirectory)', () => {
+  it('reads every file there, whatever its name, and skips one it cannot use with a warning instead of refusing to start', async () => {
+    const t = await tempConfigDir({
+      'agent.json': '{"flows": [{"filePattern": "/a", "kinesisStream": "a"}]}',
+      'agent.d/app.conf': '{"flows": [{"filePattern": "/b", "kinesisStream": "b"}]}',
+      'agent.d/nginx': '{"flows": [{"filePattern": "/c", "deliveryStream": "c"}]}',
+      'agent.d/broken.json': '{"flows": [{"filePattern": "/d", "kinesisStream": "d"}',
+      'agent.d/notes.txt': 'ship the nginx logs too',
+      'agent.d/wrong.json': '{"flows": {"filePattern": "/e", "kinesisStream": "e"}}',
+    });
+    try {
+      const { config, problems } = await checkConfig(t.path('agent.json'), { env: REGION_ENV });
+      expect(problems).toEqual([]);
+      expect(config!.flows.map((f) => f.destination.streamName)).toEqual(['a', 'b', 'c']);
+      expect(config!.dropInFiles).toEqual([t.path('agent.d/app.conf'), t.path('agent.d/nginx')]);
+      const skipped = config!.warnings.map((w) => w.replace(/^\S*agent\.d\//, '').replace(/ \(hint: .*$/, ''));
+      expect(skipped).toEqual([
+        expect.stringMatching(/^broken\.json:\d+:\d+ is not a config file and is skipped: YAML\/JSON syntax error/),
+        'notes.txt:1:1 is not a config file and is skipped: expects a map with `flows`, got `ship the nginx logs too`',
+        'wrong.json:1:11 is not a config file and is skipped: `flows` expects a list of flows, got a map',
+      ]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('still refuses a drop-in flow the Kinesis Agent refuses (a flow without filePattern)', async () => {
+    const t = await tempConfigDir({
+      'agent.json': '{"flows": [{"filePattern": "/a", "kinesisStream": "a"}]}',
+      'agent.d/app.conf': '{"flows": [{"kinesisStream": "b"}]}',
+    });
+    try {
+      const { config, problems } = await checkConfig(t.path('agent.json'), { env: REGION_ENV });
+      expect(config).toBeUndefined();
+      expect(problems.map((p) => `${basename(p.file)} ${p.path}`)).toEqual(['app.conf flows[0]']);
+      expect(problems[0]!.message).toMatch(/filePattern/);
     } finally {
       await t.cleanup();
     }
