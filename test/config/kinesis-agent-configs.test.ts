@@ -155,6 +155,15 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
     }
   });
 
+  it('a flow with both deliveryStream and kinesisStream is a Firehose flow (FileFlowFactory tests deliveryStream first), kinesisStream ignored with a warning', () => {
+    const c = load('{"flows": [{"filePattern": "/a",\n  "kinesisStream": "orders", "deliveryStream": "orders-archive"}]}');
+    expect(c.flows[0]!.destination).toEqual({ kind: 'firehose', streamName: 'orders-archive' });
+    expect(c.flows[0]!.id).toBe('firehose:orders-archive:/a');
+    expect(c.warnings).toEqual([
+      'agent.json:2:3 flows[0].kinesisStream: is ignored: `deliveryStream` is given too, and a flow sends to one destination, Firehose here as in the Kinesis Agent (hint: remove `kinesisStream`, or split it into two flows with the same filePattern)',
+    ]);
+  });
+
   it('booleans as its BooleanConverter reads them: true/false, yes/no, t/f, y/n, 1/0 in any case, quoted or not', () => {
     const emit = (v: string) => load(`{"cloudwatch.emitMetrics": ${v}, "flows": [{"filePattern": "/a", "kinesisStream": "s"}]}`).cloudwatch.emitMetrics;
     for (const v of ['true', '"true"', '"YES"', '"y"', '"T"', '1', '"1"']) expect(emit(v)).toBe(true);

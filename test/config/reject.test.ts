@@ -40,12 +40,6 @@ describe('rejections name the key and its position', () => {
     expect(p).toMatchObject({ line: 2, column: 5 });
   });
 
-  it('reports a flow with both destinations', async () => {
-    const p = find(await problemsOf('flows:\n  - filePattern: /a\n    kinesisStream: s\n    deliveryStream: d\n'), 'flows[0].deliveryStream');
-    expect(p.message).toMatch(/exactly one destination/);
-    expect(p).toMatchObject({ line: 4, column: 5 });
-  });
-
   it('reports maxBufferSizeRecords over 500 with the range', async () => {
     const problems = await problemsOf('flows:\n  - filePattern: /a\n    kinesisStream: s\n  - filePattern: /b\n    kinesisStream: t\n    maxBufferSizeRecords: 900\n');
     const p = find(problems, 'flows[1].maxBufferSizeRecords');

@@ -64,10 +64,11 @@ describe('the registry', () => {
     expect(new Set(DESTINATION_LIST.map((d) => d.kind)).size).toBe(DESTINATION_LIST.length);
   });
 
-  it('a flow naming two destinations is refused', () => {
+  it('a flow naming two destinations sends to Firehose, as the Kinesis Agent\'s FileFlowFactory picks', () => {
     const [a, b] = DESTINATION_LIST;
-    expect(flowOf({ [a!.streamKey]: 's', [b!.streamKey]: 't' }).problems).toEqual([
-      `flows[0].${b!.streamKey}: is given together with \`${a!.streamKey}\`; a flow sends to exactly one destination`,
-    ]);
+    const { flow } = flowOf({ [a!.streamKey]: 's', [b!.streamKey]: 't' });
+    const firehose = DESTINATION_LIST.find((d) => d.kind === 'firehose')!;
+    expect(flow?.destination.kind).toBe('firehose');
+    expect(flow?.destination.streamName).toBe(firehose === a ? 's' : 't');
   });
 });
