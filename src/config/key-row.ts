@@ -46,6 +46,12 @@ export interface KeyRow {
   readonly anyCase?: boolean;
   /** Smallest accepted value of an `int` key. */
   readonly min?: number;
+  /**
+   * The Kinesis Agent takes a value under `min` (it checks no range): such a
+   * value is read as `min`, with a warning, instead of refused. What the
+   * Kinesis Agent does with it, and so why `min` keeps the meaning.
+   */
+  readonly belowMin?: string;
   /** Largest accepted value of an `int` key. */
   readonly max?: number;
   readonly unit?: KeyUnit;

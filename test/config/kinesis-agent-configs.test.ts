@@ -164,6 +164,22 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
     ]);
   });
 
+  it.each([
+    ['skipHeaderLines', 'flow', -1, 0, /skips header lines only while the count is over 0/],
+    ['minTimeBetweenFilePollsMillis', 'flow', 0, 1, /polls again without a pause/],
+    ['shutdownTimeoutMillis', 'top', 0, 1, /does not wait for sends still running/],
+  ] as const)('%s under our minimum, which the Kinesis Agent takes unchecked (%s key %j): read as %j with a warning saying why', (key, where, given, read, why) => {
+    const flow: Record<string, unknown> = { filePattern: '/a', kinesisStream: 's' };
+    const top: Record<string, unknown> = {};
+    (where === 'flow' ? flow : top)[key] = String(given);
+    const c = load(JSON.stringify({ ...top, flows: [flow] }));
+    const value = where === 'flow' ? (c.flows[0] as unknown as Record<string, unknown>)[key] : (c as unknown as Record<string, unknown>)[key];
+    expect(value).toBe(read);
+    expect(c.warnings).toHaveLength(1);
+    expect(c.warnings[0]).toContain(`${where === 'flow' ? 'flows[0].' : ''}${key}: ${given} is under the minimum ${read} and is read as ${read}`);
+    expect(c.warnings[0]).toMatch(why);
+  });
+
   it('booleans as its BooleanConverter reads them: true/false, yes/no, t/f, y/n, 1/0 in any case, quoted or not', () => {
     const emit = (v: string) => load(`{"cloudwatch.emitMetrics": ${v}, "flows": [{"filePattern": "/a", "kinesisStream": "s"}]}`).cloudwatch.emitMetrics;
     for (const v of ['true', '"true"', '"YES"', '"y"', '"T"', '1', '"1"']) expect(emit(v)).toBe(true);

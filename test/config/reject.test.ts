@@ -165,7 +165,7 @@ flows:
 
 describe('problem order', () => {
   it('lists problems top to bottom, whatever order they were found in', async () => {
-    const problems = await problemsOf('flows:\n  - filePattern: []\n    kinesisStream: s\n    maxBufferSizeRecords: 0\nshutdownTimeoutMillis: 0\n');
+    const problems = await problemsOf('flows:\n  - filePattern: []\n    kinesisStream: s\n    maxBufferSizeRecords: 0\ncheckpointTimeToLiveDays: 0\n');
     expect(problems.map((p) => p.line)).toEqual([2, 4, 5]);
     expect(problems[0]!.message).toBe('is an empty list');
   });
