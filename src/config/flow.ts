@@ -203,7 +203,9 @@ function readFlowEndpoint(r: Reader, descriptor: DestinationDescriptor): Service
   for (const other of DESTINATION_LIST) {
     if (other === descriptor) continue;
     for (const { name } of other.keys.service) {
-      if (r.has(name)) r.failKey(name, `does not apply to a ${descriptor.title} flow`, `use ${descriptor.kind}.${name.split('.')[1]} in this flow`);
+      // The Kinesis Agent ignores a key its flow does not read, so this is a warning, not a refusal
+      // (a value of the wrong shape is still refused, as the schema flags it).
+      if (r.has(name) && r.str(name, { allowEmpty: true }) !== undefined) r.warn(name, `does not apply to a ${descriptor.title} flow and is ignored`, `use ${descriptor.kind}.${name.split('.')[1]} in this flow`);
     }
   }
   return readServiceKeys(r, descriptor.keys.service);
