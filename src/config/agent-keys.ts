@@ -105,8 +105,22 @@ export const TOP = keyTable({
     description: 'How long a flow with bytes waiting may go without delivering (or a flow stay starting) before `/healthz` answers 503. Needs `http.listen`.',
   },
   // AWS SDK for Java 1.x ClientConfiguration defaults, which the Kinesis Agent inherits.
-  connectionTimeoutMillis: { type: 'int', default: 10_000, min: 1, unit: 'ms', description: 'Time to establish a connection.' },
-  socketTimeoutMillis: { type: 'int', default: 50_000, min: 1, unit: 'ms', description: 'Time a request may wait for data on an open connection.' },
+  connectionTimeoutMillis: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    zeroIsDefault: 'the Kinesis Agent\'s AWS SDK for Java takes 0 as no timeout (ClientConfiguration); here every call has a bound, so that a hung connection is retried instead of holding the flow',
+    unit: 'ms',
+    description: 'Time to establish a connection.',
+  },
+  socketTimeoutMillis: {
+    type: 'int',
+    default: 50_000,
+    min: 1,
+    zeroIsDefault: 'the Kinesis Agent\'s AWS SDK for Java takes 0 as no timeout (ClientConfiguration); here every call has a bound, so that a hung connection is retried instead of holding the flow',
+    unit: 'ms',
+    description: 'Time a request may wait for data on an open connection.',
+  },
   maxConnections: {
     type: 'int',
     default: 50,

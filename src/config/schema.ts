@@ -79,7 +79,7 @@ function rowSchema(row: KeyRow, opts: { items?: JsonSchema; flattened?: boolean 
     // Text must be a whole number too (`"60s"` is refused); a range applies to numbers only.
     out.pattern = INTEGER_TEXT.source;
     // A value under a belowMin row's minimum loads (with a warning): the editor should not mark it an error.
-    if (row.min !== undefined && row.belowMin === undefined) out.minimum = row.min;
+    if (row.min !== undefined && row.belowMin === undefined) out.minimum = row.zeroIsDefault === undefined ? row.min : 0;
     if (row.max !== undefined) out.maximum = row.max;
   }
   if ((row.type === 'string-list' || row.type === 'enum-list') && !row.anyValue) out.items = { type: [...TYPES.string] };

@@ -178,7 +178,7 @@ describe('the schema and the reader agree', () => {
     if (row.type === 'int') {
       out.push(1.5);
       // A belowMin row reads a value under its minimum as the minimum, with a warning (and the schema does not flag it).
-      if (row.min !== undefined && row.belowMin === undefined) out.push(row.min - 1);
+      if (row.min !== undefined && row.belowMin === undefined) out.push(row.zeroIsDefault === undefined ? row.min - 1 : -1);
       if (row.max !== undefined) out.push(row.max + 1);
     }
     return out;

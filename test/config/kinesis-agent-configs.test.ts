@@ -180,6 +180,16 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
     expect(c.warnings[0]).toMatch(why);
   });
 
+  it.each([
+    ['connectionTimeoutMillis', 10_000],
+    ['socketTimeoutMillis', 50_000],
+  ] as const)('%s: 0, no timeout to the AWS SDK for Java, is read as the default %j with a warning; a negative value is still refused', (key, def) => {
+    const c = load(JSON.stringify({ [key]: 0, flows: [{ filePattern: '/a', kinesisStream: 's' }] }));
+    expect(c.connection[key]).toBe(def);
+    expect(c.warnings).toEqual([expect.stringContaining(`${key}: 0 is read as the default ${def}: the Kinesis Agent's AWS SDK for Java takes 0 as no timeout`)]);
+    expect(() => load(JSON.stringify({ [key]: -1, flows: [{ filePattern: '/a', kinesisStream: 's' }] }))).toThrow(/is under the minimum 1/);
+  });
+
   it('booleans as its BooleanConverter reads them: true/false, yes/no, t/f, y/n, 1/0 in any case, quoted or not', () => {
     const emit = (v: string) => load(`{"cloudwatch.emitMetrics": ${v}, "flows": [{"filePattern": "/a", "kinesisStream": "s"}]}`).cloudwatch.emitMetrics;
     for (const v of ['true', '"true"', '"YES"', '"y"', '"T"', '1', '"1"']) expect(emit(v)).toBe(true);
