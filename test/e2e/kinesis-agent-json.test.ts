@@ -10,15 +10,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useProtocolServer, sleep } from '../hardening/support.ts';
+import { useProtocolServer, sleep, until } from '../hardening/support.ts';
 import { AgentProcess } from '../support/agent-process.ts';
 
 const suite = useProtocolServer('kajson');
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !check()) await sleep(100);
-}
 
 describe('a Kinesis Agent agent.json with what it accepts, run unchanged', () => {
   it('starts, sends a two-destination flow to Firehose, reads agent.d/app.conf, and skips every line of a LOGTOJSON that cannot fit', async () => {
@@ -51,7 +46,7 @@ describe('a Kinesis Agent agent.json with what it accepts, run unchanged', () =>
     const agent = suite.track(AgentProcess.start(config, { AWS_REGION: 'us-east-1' }));
     const firehose = () => server.deliveryStreams.get('kj-firehose')!;
     const dropin = () => server.streams.get('kj-dropin')!.entries;
-    await until(() => firehose().map((e) => e.data.toString()).join('').split('\n').length > 50 && dropin().length >= 50);
+    await until(() => firehose().map((e) => e.data.toString()).join('').split('\n').length > 50 && dropin().length >= 50, 'the Firehose and drop-in flows to send every line', 30_000, () => agent.stderr);
     // Both other flows have had time to send what they would.
     await sleep(2000);
 
