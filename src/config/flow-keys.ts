@@ -40,7 +40,7 @@ export const FLOW = keyTable({
     type: 'string-list',
     unit: 'glob',
     required: true,
-    description: 'Glob of the files to tail; beyond the Kinesis Agent, a list of globs. Relative globs are relative to the file that names them.',
+    description: 'Glob of the files to tail, read as the Kinesis Agent\'s Java glob: `*`, `**`, `?`, `[abc]`, `[!abc]` and `{a,b}` are special, every other character (`(`, `)`, `+`, `@`, `!`) stands for itself. Beyond the Kinesis Agent, a list of globs. Relative globs are relative to the file that names them.',
   },
   excludePatterns: { type: 'string-list', unit: 'glob', ours: true, default: [], description: 'Globs of files never to tail, even if `filePattern` matches them.' },
   initialPosition: {
