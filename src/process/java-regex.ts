@@ -130,7 +130,7 @@ export function translateJavaRegex(java: string): Translated {
  * classes too. An escaped space or `#` is the character itself.
  */
 /** The whitespace Java's comments mode ignores (ASCII only, Pattern.COMMENTS). */
-const COMMENTS_SPACE = /[ \t\n\x0B\f\r]/;
+const COMMENTS_SPACE = /[ \t\n\v\f\r]/;
 
 function withoutComments(java: string): string {
   let out = '';
