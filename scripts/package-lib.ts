@@ -159,7 +159,7 @@ export function packageFiles(binary: string, flavor: Flavor, notices: string): S
     { path: 'usr/bin/kinesis-agent', source: binary, mode: 0o755 },
     { path: 'usr/lib/systemd/system/kinesis-agent.service', source: join(PACKAGING_DIR, 'systemd', 'kinesis-agent.service'), mode: 0o644 },
     { path: 'etc/kinesis-agent/agent.yaml', source: exampleConfig(), mode: 0o644 },
-    // Drop-in flows (agent.d/*.yaml) are read beside the main file.
+    // Drop-in flows (every file in agent.d/) are read beside the main file.
     { path: 'etc/kinesis-agent/agent.d', mode: 0o755 },
     { path: ENV_FILE[flavor], source: join(PACKAGING_DIR, 'common', 'kinesis-agent.env'), mode: 0o600 },
     { path: 'usr/share/doc/kinesis-agent/copyright', source: join(PACKAGING_DIR, 'common', 'copyright'), mode: 0o644 },

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import picomatch from 'picomatch';
 import { FLOW } from './flow-keys.js';
 import { sampleMatch } from './flow-options.js';
+import { javaGlobToPicomatch } from './java-glob.js';
 import type { Reader } from './reader.js';
 import type { AfterShippingConfig } from './types.js';
 
@@ -29,7 +30,7 @@ export function readAfterShipping(r: Reader, filePatterns: string[], excludePatt
   }
   if (r.has('afterShippingSuffix') && action !== 'rename') r.warn('afterShippingSuffix', 'has no effect unless `afterShipping` is rename');
   // A plain path: a rotated file leaves the pattern (nothing left to act on), the live one is never finished.
-  const plain = filePatterns.find((p) => !picomatch.scan(p).isGlob);
+  const plain = filePatterns.find((p) => !picomatch.scan(javaGlobToPicomatch(p)).isGlob);
   if (plain !== undefined && files === 'rotated') {
     r.warn('afterShipping', `filePattern \`${plain}\` names one file: its rotated files leave the pattern and are never ${action === 'delete' ? 'deleted' : 'renamed'}`, `match the rotated names too: ${plain}*`);
   }
@@ -37,8 +38,8 @@ export function readAfterShipping(r: Reader, filePatterns: string[], excludePatt
     if (suffix.includes('/') || suffix.includes('\0')) {
       r.fail('afterShippingSuffix', `\`${suffix}\` contains a / or a NUL`, 'a suffix is appended to the file name, in its own directory: write e.g. .shipped');
     } else {
-      const include = picomatch(filePatterns, { dot: true });
-      const exclude = excludePatterns.length > 0 ? picomatch(excludePatterns, { dot: true }) : () => false;
+      const include = picomatch(filePatterns.map(javaGlobToPicomatch), { dot: true });
+      const exclude = excludePatterns.length > 0 ? picomatch(excludePatterns.map(javaGlobToPicomatch), { dot: true }) : () => false;
       const clash = filePatterns.find((p) => {
         const renamed = `${sampleMatch(p)}${suffix}`;
         return include(renamed) && !exclude(renamed);

@@ -33,7 +33,14 @@ export const TOP = keyTable({
     description:
       'The Kinesis Agent\'s checkpoint database to take each new flow\'s positions from, once (README: Migrating from the Kinesis Agent). Named here, a database that cannot be read stops the start (exit 2). `""` turns the import off.',
   },
-  shutdownTimeoutMillis: { type: 'int', default: 10_000, min: 1, unit: 'ms', description: 'How long a stop waits for in-flight sends and the last checkpoint.' },
+  shutdownTimeoutMillis: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    belowMin: 'the Kinesis Agent does not wait for sends still running at a stop then (Agent.shutDown waits only while time remains); 1 ms is the shortest wait here',
+    unit: 'ms',
+    description: 'How long a stop waits for in-flight sends and the last checkpoint.',
+  },
   'sts.endpoint': { type: 'string', unit: 'URL', allowEmpty: true, defaultText: 'the SDK\'s', description: 'STS endpoint used for `assumeRoleARN`, written as `kinesis.endpoint`.' },
   'cloudwatch.emitMetrics': { type: 'bool', default: true, description: 'Send the agent\'s metrics to CloudWatch.' },
   'cloudwatch.endpoint': { type: 'string', unit: 'URL', allowEmpty: true, defaultText: 'the region\'s', description: 'CloudWatch endpoint, written as `kinesis.endpoint`.' },
@@ -98,8 +105,22 @@ export const TOP = keyTable({
     description: 'How long a flow with bytes waiting may go without delivering (or a flow stay starting) before `/healthz` answers 503. Needs `http.listen`.',
   },
   // AWS SDK for Java 1.x ClientConfiguration defaults, which the Kinesis Agent inherits.
-  connectionTimeoutMillis: { type: 'int', default: 10_000, min: 1, unit: 'ms', description: 'Time to establish a connection.' },
-  socketTimeoutMillis: { type: 'int', default: 50_000, min: 1, unit: 'ms', description: 'Time a request may wait for data on an open connection.' },
+  connectionTimeoutMillis: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    zeroIsDefault: 'the Kinesis Agent\'s AWS SDK for Java takes 0 as no timeout (ClientConfiguration); here every call has a bound, so that a hung connection is retried instead of holding the flow',
+    unit: 'ms',
+    description: 'Time to establish a connection.',
+  },
+  socketTimeoutMillis: {
+    type: 'int',
+    default: 50_000,
+    min: 1,
+    zeroIsDefault: 'the Kinesis Agent\'s AWS SDK for Java takes 0 as no timeout (ClientConfiguration); here every call has a bound, so that a hung connection is retried instead of holding the flow',
+    unit: 'ms',
+    description: 'Time a request may wait for data on an open connection.',
+  },
   maxConnections: {
     type: 'int',
     default: 50,

@@ -40,7 +40,7 @@ export const FLOW = keyTable({
     type: 'string-list',
     unit: 'glob',
     required: true,
-    description: 'Glob of the files to tail; beyond the Kinesis Agent, a list of globs. Relative globs are relative to the file that names them.',
+    description: 'Glob of the files to tail, read as the Kinesis Agent\'s Java glob: `*`, `**`, `?`, `[abc]`, `[!abc]` and `{a,b}` are special, every other character (`(`, `)`, `+`, `@`, `!`) stands for itself. Beyond the Kinesis Agent, a list of globs. Relative globs are relative to the file that names them.',
   },
   excludePatterns: { type: 'string-list', unit: 'glob', ours: true, default: [], description: 'Globs of files never to tail, even if `filePattern` matches them.' },
   initialPosition: {
@@ -67,7 +67,14 @@ export const FLOW = keyTable({
     defaultText: `the destination's limit: ${perDestination('bytesPerCall')}`,
     description: 'Bytes per batch, at most the destination\'s limit.',
   },
-  minTimeBetweenFilePollsMillis: { type: 'int', default: 100, min: 1, unit: 'ms', description: 'How often tailed files are polled for new data.' },
+  minTimeBetweenFilePollsMillis: {
+    type: 'int',
+    default: 100,
+    min: 1,
+    belowMin: 'the Kinesis Agent polls again without a pause for 0 or less; 1 ms is the shortest pause here',
+    unit: 'ms',
+    description: 'How often tailed files are polled for new data.',
+  },
   maxTimeBetweenFileTrackerRefreshMillis: {
     type: 'int',
     default: 10_000,
@@ -88,7 +95,14 @@ export const FLOW = keyTable({
     description: 'Memory for records held between the tailer and the sender: each record counts its bytes plus 384 for its bookkeeping; past it, reading pauses and the file is the buffer.',
   },
   maxInFlightRequests: { type: 'int', default: 8, min: 1, max: 64, unit: 'calls', ours: true, description: 'Most concurrent send calls for this flow (upper bound of the adaptive limit).' },
-  skipHeaderLines: { type: 'int', default: 0, min: 0, unit: 'lines', description: 'Lines skipped at the start of each file.' },
+  skipHeaderLines: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    belowMin: 'the Kinesis Agent skips header lines only while the count is over 0 (AbstractParser), so a negative count skips none there either',
+    unit: 'lines',
+    description: 'Lines skipped at the start of each file.',
+  },
   multiLineStartPattern: {
     type: 'regex',
     defaultText: 'one line, one record',

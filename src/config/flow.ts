@@ -9,7 +9,7 @@ import type { DestinationConfig, FlowConfig, ServiceEndpoint } from './types.js'
 import { flatten } from './flatten.js';
 import { readProcessingOptions } from './processing-options.js';
 import type { ProblemList } from './problems.js';
-import { DESTINATION_LIST, destinationOf, parseStreamArn, streamArnHint } from '../sink/destinations.js';
+import { DESTINATION_LIST, destinationOf, parseStreamArn, streamArnHint, type DestinationKind } from '../sink/destinations.js';
 import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { readServiceKeys } from './service-keys.js';
@@ -150,21 +150,38 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
   return flow;
 }
 
-/** The one destination a flow names by its stream key, by name or ARN; reports none, two, or a bad stream name or ARN. */
+/**
+ * Which destination a flow naming several sends to: the Kinesis Agent's
+ * FileFlowFactory.getFileFlow tests `deliveryStream` first, so a flow with
+ * both `deliveryStream` and `kinesisStream` is a Firehose flow there.
+ */
+const DESTINATION_PRECEDENCE: readonly DestinationKind[] = ['firehose', 'kinesis'];
+
+/**
+ * The one destination a flow names by its stream key, by name or ARN;
+ * reports none, or a bad stream name or ARN. A flow naming two sends to the
+ * one the Kinesis Agent picks (DESTINATION_PRECEDENCE), the other ignored
+ * with a warning, as the Kinesis Agent ignores it.
+ */
 function readDestination(r: Reader): DestinationConfig | undefined {
   const given = DESTINATION_LIST.filter((d) => r.has(d.streamKey));
   // Each is read, so that a stream name of the wrong type is reported too.
-  const names = given.map((d) => r.read(d.keys.stream));
-  if (given.length > 1) {
-    r.failKey(given[1]!.streamKey, `is given together with \`${given[0]!.streamKey}\`; a flow sends to exactly one destination`, 'split it into two flows with the same filePattern');
-    return undefined;
-  }
+  const names = new Map(given.map((d) => [d, r.read(d.keys.stream)]));
   if (given.length === 0) {
     r.failHere('has no destination', `add ${DESTINATION_LIST.map((d) => `${d.streamKey}: <${d.streamNoun}>`).join(' or ')}`);
     return undefined;
   }
-  const d = given[0]!;
-  const text = names[0];
+  const rank = (d: { kind: DestinationKind }) => DESTINATION_PRECEDENCE.indexOf(d.kind);
+  const d = [...given].sort((a, b) => rank(a) - rank(b))[0]!;
+  for (const other of given) {
+    if (other === d) continue;
+    r.warn(
+      other.streamKey,
+      `is ignored: \`${d.streamKey}\` is given too, and a flow sends to one destination, ${d.title} here as in the Kinesis Agent`,
+      `remove \`${other.streamKey}\`, or split it into two flows with the same filePattern`,
+    );
+  }
+  const text = names.get(d);
   if (text === undefined) return undefined;
   // A name, or an ARN (a stream of another account) of the shape the descriptor gives.
   const arn = parseStreamArn(text, d.kind);
@@ -186,7 +203,9 @@ function readFlowEndpoint(r: Reader, descriptor: DestinationDescriptor): Service
   for (const other of DESTINATION_LIST) {
     if (other === descriptor) continue;
     for (const { name } of other.keys.service) {
-      if (r.has(name)) r.failKey(name, `does not apply to a ${descriptor.title} flow`, `use ${descriptor.kind}.${name.split('.')[1]} in this flow`);
+      // The Kinesis Agent ignores a key its flow does not read, so this is a warning, not a refusal
+      // (a value of the wrong shape is still refused, as the schema flags it).
+      if (r.has(name) && r.str(name, { allowEmpty: true }) !== undefined) r.warn(name, `does not apply to a ${descriptor.title} flow and is ignored`, `use ${descriptor.kind}.${name.split('.')[1]} in this flow`);
     }
   }
   return readServiceKeys(r, descriptor.keys.service);

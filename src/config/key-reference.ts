@@ -59,6 +59,8 @@ function keyCell(row: KeyRow): string {
 function meaningCell(row: KeyRow): string {
   let text = row.description;
   if (row.differs) text += ` **Differs**: ${row.differs}.`;
+  if (row.belowMin) text += ` **Under ${row.min}**: read as ${row.min}, with a warning: ${row.belowMin}.`;
+  if (row.zeroIsDefault) text += ` **0**: read as the default, with a warning: ${row.zeroIsDefault}.`;
   if (row.noEffect) text += ` **No effect here**: ${row.noEffect}.`;
   return cell(text);
 }

@@ -46,6 +46,18 @@ export interface KeyRow {
   readonly anyCase?: boolean;
   /** Smallest accepted value of an `int` key. */
   readonly min?: number;
+  /**
+   * The Kinesis Agent takes a value under `min` (it checks no range): such a
+   * value is read as `min`, with a warning, instead of refused. What the
+   * Kinesis Agent does with it, and so why `min` keeps the meaning.
+   */
+  readonly belowMin?: string;
+  /**
+   * 0, under `min`, means something to the Kinesis Agent that this agent
+   * does not do (an AWS SDK for Java timeout of 0 is no timeout): it is read
+   * as the row's default, with a warning saying this, instead of refused.
+   */
+  readonly zeroIsDefault?: string;
   /** Largest accepted value of an `int` key. */
   readonly max?: number;
   readonly unit?: KeyUnit;

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import type { AgentConfig, FlowConfig } from './types.js';
 import { readTop } from './agent.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
@@ -48,7 +48,6 @@ export interface CheckResult {
 }
 
 export const DROP_IN_DIR = 'agent.d';
-const DROP_IN_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 /** Loads and validates a config file (and agent.d/ beside it); throws ConfigError listing every problem. */
 export async function loadConfig(path: string, options: ConfigOptions = {}): Promise<AgentConfig> {
@@ -81,8 +80,10 @@ async function checkFiles(path: string, options: ConfigOptions): Promise<CheckRe
   const dir = join(dirname(path), DROP_IN_DIR);
   let names: string[] = [];
   try {
+    // Every file, whatever its name, as the Kinesis Agent's Agent.readConfigurationDirectory
+    // reads `configDir.listFiles()`; one that is not a config is skipped with a warning there and here.
     names = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => (d.isFile() || d.isSymbolicLink()) && DROP_IN_EXTENSIONS.has(extname(d.name).toLowerCase()) && !d.name.startsWith('.'))
+      .filter((d) => d.isFile() || d.isSymbolicLink())
       .map((d) => d.name)
       .sort();
   } catch (err) {
@@ -95,6 +96,8 @@ async function checkFiles(path: string, options: ConfigOptions): Promise<CheckRe
     try {
       dropIns.push({ file, text: await readFile(file, 'utf8') });
     } catch (err) {
+      // A symlink to a directory or to nothing is not a file the Kinesis Agent reads either.
+      if (['EISDIR', 'ENOENT'].includes((err as NodeJS.ErrnoException).code ?? '')) continue;
       problems.push(readProblem(file, err, 'a drop-in file'));
     }
   }
@@ -140,17 +143,9 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
   for (const src of dropIns) {
     const list = new ProblemList(src.file, problems, warnings);
     const abs = resolvePath(src.file);
-    dropInFiles.push(abs);
-    const t = parseTree(src.text, env, list);
+    const t = readDropIn(src, env, list);
     if (!t) continue;
-    if (t.kind === 'scalar' && t.value === null) {
-      warnings.push(`${src.file} is empty and adds no flows`);
-      continue;
-    }
-    if (t.kind !== 'map') {
-      list.add('', t.pos, `expects a map with \`flows\`, got ${describe(t)}`, 'a drop-in file holds flows: [...] and nothing else');
-      continue;
-    }
+    dropInFiles.push(abs);
     const flat = flatten(t, '', list, ['flows']);
     for (const [key, e] of flat) {
       if (key !== 'flows') list.warn(key, e.keyPos, 'is ignored in a drop-in file', 'agent.d/ files add `flows`; agent-wide settings belong in the main config');
@@ -201,6 +196,40 @@ export function checkSources(main: ConfigSource, dropIns: ConfigSource[], option
     );
   }
   return { problems, warnings: config.warnings, config, ...(lastResort ? { usedLastResortRegion: true } : {}) };
+}
+
+/**
+ * Parses one agent.d/ file to its top map, or says why it is skipped: the
+ * Kinesis Agent (Agent.readConfigurationDirectory) logs "Error reading
+ * configuration file, ignoring" for a file it cannot parse or whose `flows`
+ * is not a list, and starts with the others, so such a file is a warning
+ * here, not a refusal. A file that parses but holds a wrong flow still stops
+ * the load, as it stops the Kinesis Agent.
+ */
+function readDropIn(src: ConfigSource, env: NodeJS.ProcessEnv, list: ProblemList): Extract<RawNode, { kind: 'map' }> | undefined {
+  const parseProblems: ConfigProblem[] = [];
+  const t = parseTree(src.text, env, new ProblemList(src.file, parseProblems, list.warnings));
+  const skip = (pos: RawNode['pos'], why: string) =>
+    list.warn('', pos, `is not a config file and is skipped: ${why}`, 'every file in agent.d/ is read, as by the Kinesis Agent; move other files elsewhere');
+  if (!t) {
+    const first = parseProblems[0];
+    skip(first?.line === undefined ? undefined : { line: first.line, column: first.column ?? 1 }, first?.message ?? 'it cannot be parsed');
+    return undefined;
+  }
+  if (t.kind === 'scalar' && t.value === null) {
+    list.warn('', undefined, 'is empty and adds no flows');
+    return undefined;
+  }
+  if (t.kind !== 'map') {
+    skip(t.pos, `expects a map with \`flows\`, got ${describe(t)}`);
+    return undefined;
+  }
+  const flows = t.entries.findLast((e) => e.key === 'flows');
+  if (flows && flows.value.kind !== 'seq' && !(flows.value.kind === 'scalar' && flows.value.value === null)) {
+    skip(flows.value.pos, `\`flows\` expects a list of flows, got ${describe(flows.value)}`);
+    return undefined;
+  }
+  return t;
 }
 
 /** Reads one file's flows list; returns how many entries it declared. */

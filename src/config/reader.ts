@@ -12,6 +12,10 @@ import { toPlain, type RawNode } from './tree.js';
 export interface IntRange {
   min?: number;
   max?: number;
+  /** A value under `min` is read as `min` with a warning saying this (KeyRow.belowMin), not refused. */
+  belowMin?: string | undefined;
+  /** 0 is read as the default with a warning saying this (KeyRow.zeroIsDefault), not refused. */
+  zeroIsDefault?: string | undefined;
 }
 
 export class Reader {
@@ -113,6 +117,14 @@ export class Reader {
     if (n === undefined || !Number.isSafeInteger(n)) {
       this.fail(key, `expects a whole number, got ${describe(s.node)}`, rangeHint(key, range, def));
       return undefined;
+    }
+    if (n === 0 && range.min !== undefined && range.min > 0 && range.zeroIsDefault !== undefined && def !== undefined) {
+      this.warn(key, `0 is read as the default ${fmt(def)}: ${range.zeroIsDefault}`, rangeHint(key, range, def));
+      return def;
+    }
+    if (range.min !== undefined && n < range.min && range.belowMin !== undefined) {
+      this.warn(key, `${n} is under the minimum ${fmt(range.min)} and is read as ${fmt(range.min)}: ${range.belowMin}`, rangeHint(key, range, def));
+      return range.min;
     }
     if (range.min !== undefined && n < range.min) {
       this.fail(key, `${n} is under the minimum ${fmt(range.min)}`, rangeHint(key, range, def));

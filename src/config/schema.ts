@@ -78,7 +78,8 @@ function rowSchema(row: KeyRow, opts: { items?: JsonSchema; flattened?: boolean 
   if (row.type === 'int' && !row.anyValue) {
     // Text must be a whole number too (`"60s"` is refused); a range applies to numbers only.
     out.pattern = INTEGER_TEXT.source;
-    if (row.min !== undefined) out.minimum = row.min;
+    // A value under a belowMin row's minimum loads (with a warning): the editor should not mark it an error.
+    if (row.min !== undefined && row.belowMin === undefined) out.minimum = row.zeroIsDefault === undefined ? row.min : 0;
     if (row.max !== undefined) out.maximum = row.max;
   }
   if ((row.type === 'string-list' || row.type === 'enum-list') && !row.anyValue) out.items = { type: [...TYPES.string] };

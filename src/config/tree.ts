@@ -17,6 +17,7 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import { blankJsonComments } from './comments.js';
+import { normalizeLoneCarriageReturns } from './line-breaks.js';
 import { NO_ENV_KEYS, substituteEnv } from './env.js';
 import { joinIndex, joinKey, type Pos, type ProblemList } from './problems.js';
 
@@ -39,7 +40,7 @@ export function parseTree(text: string, env: NodeJS.ProcessEnv, problems: Proble
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(blankJsonComments(text), { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+    doc = parseDocument(blankJsonComments(normalizeLoneCarriageReturns(text)), { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   } catch (err) {
     problems.add('', undefined, `cannot be parsed: ${(err as Error).message}`);
     return undefined;

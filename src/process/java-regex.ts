@@ -10,8 +10,10 @@
  * `\p{Space}`, `\p{Blank}` and their `\P{...}` negations outside a class;
  * possessive quantifiers (`*+`) and atomic groups (`(?>...)`), which become
  * their greedy and plain forms: they match the same text except where a
- * pattern relies on refusing to backtrack. Refused: `(?x)` and class
- * intersections (`&&`), which JavaScript would read differently without a word.
+ * pattern relies on refusing to backtrack. A leading `(?x)` (comments
+ * mode) has its whitespace and `#` comments removed first, as Java ignores
+ * them. Refused: class intersections (`&&`), which JavaScript would read
+ * differently without a word.
  */
 export type Translated = { ok: true; source: string; flags: string } | { ok: false; message: string; hint: string };
 
@@ -39,9 +41,9 @@ export function translateJavaRegex(java: string): Translated {
   const inline = /^\(\?([imsux]+)\)/.exec(body);
   if (inline) {
     const f = inline[1]!;
-    if (f.includes('x')) return { ok: false, message: 'the (?x) comments flag is not supported', hint: 'remove (?x) and the whitespace/comments it allowed' };
-    flags = [...new Set(f.replace(/u/g, ''))].join('');
+    flags = [...new Set(f.replace(/[ux]/g, ''))].join('');
     body = body.slice(inline[0].length);
+    if (f.includes('x')) body = withoutComments(body);
   }
   let out = '';
   let inClass = false;
@@ -119,6 +121,45 @@ export function translateJavaRegex(java: string): Translated {
     if ((c === '*' || c === '+' || c === '?' || c === '}') && body[i + 1] === '+') i++;
   }
   return { ok: true, source: out, flags };
+}
+
+/**
+ * A Java pattern in comments mode (Pattern.COMMENTS, `(?x)`) as the same
+ * pattern without it: Java ignores whitespace and a `#` to the end of the
+ * line everywhere but after a backslash and in `\Q...\E`, inside character
+ * classes too. An escaped space or `#` is the character itself.
+ */
+/** The whitespace Java's comments mode ignores (ASCII only, Pattern.COMMENTS). */
+const COMMENTS_SPACE = /[ \t\n\v\f\r]/;
+
+function withoutComments(java: string): string {
+  let out = '';
+  for (let i = 0; i < java.length; i++) {
+    const c = java[i]!;
+    if (c === '\\') {
+      const n = java[i + 1];
+      if (n === 'Q') {
+        const end = java.indexOf('\\E', i + 2);
+        const stop = end === -1 ? java.length : end + 2;
+        out += java.slice(i, stop);
+        i = stop - 1;
+      } else if (n !== undefined && (COMMENTS_SPACE.test(n) || n === '#')) {
+        out += n === '#' ? '#' : `\\x${n.charCodeAt(0).toString(16).padStart(2, '0')}`;
+        i++;
+      } else {
+        out += c + (n ?? '');
+        i++;
+      }
+      continue;
+    }
+    if (c === '#') {
+      while (i + 1 < java.length && java[i + 1] !== '\n') i++;
+      continue;
+    }
+    if (COMMENTS_SPACE.test(c)) continue;
+    out += c;
+  }
+  return out;
 }
 
 /**

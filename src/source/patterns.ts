@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { isCompressedName } from './compressed.js';
 import type { FilePath } from './identity.js';
+import { javaGlobToPicomatch, unescapeGlob } from '../config/java-glob.js';
 
 const REPLACEMENT = '\uFFFD';
 
@@ -17,8 +18,9 @@ interface Root {
 }
 
 /**
- * A flow's filePatterns and excludePatterns, compiled once. `*` stays inside
- * one directory; `**` crosses any number of them.
+ * A flow's filePatterns and excludePatterns, compiled once, read as the
+ * Kinesis Agent's Java globs (javaGlobToPicomatch). `*` stays inside one
+ * directory; `**` crosses any number of them.
  */
 export class PatternSet {
   readonly roots: Root[];
@@ -26,14 +28,16 @@ export class PatternSet {
   private readonly exclude: picomatch.Matcher | undefined;
 
   constructor(filePatterns: string[], excludePatterns: string[]) {
-    this.roots = filePatterns.map((p) => {
+    const include = filePatterns.map(javaGlobToPicomatch);
+    const exclude = excludePatterns.map(javaGlobToPicomatch);
+    this.roots = include.map((p) => {
       const s = picomatch.scan(p);
-      if (!s.isGlob) return { base: p, glob: '', depth: 0 };
+      if (!s.isGlob) return { base: unescapeGlob(p), glob: '', depth: 0 };
       const depth = s.glob.includes('**') ? undefined : s.glob.split('/').length - 1;
-      return { base: s.base || '/', glob: s.glob, depth };
+      return { base: unescapeGlob(s.base) || '/', glob: s.glob, depth };
     });
-    this.include = picomatch(filePatterns, { dot: true });
-    this.exclude = excludePatterns.length > 0 ? picomatch(excludePatterns, { dot: true }) : undefined;
+    this.include = picomatch(include, { dot: true });
+    this.exclude = exclude.length > 0 ? picomatch(exclude, { dot: true }) : undefined;
   }
 
   /** Would a file at this path be tailed? */

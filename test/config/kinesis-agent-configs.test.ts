@@ -4,6 +4,7 @@
  * the examples of its README and AWS guide), written here with our own
  * values: each must load, with the meaning the Kinesis Agent gives it.
  */
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText, type AgentConfig } from '../../src/config/index.js';
 import { chainOf } from '../process/helpers.js';
@@ -145,6 +146,50 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
     expect(c.warnings).toEqual(['agent.json:9:3 bogus: is not a known key and is ignored']);
   });
 
+  it('a lone carriage return is a line break, as to Jackson: classic Mac line endings and a last line ending in CR load, line numbers counted', () => {
+    const lines = ['{', '  "flows": [{"filePattern": "/a", "kinesisStream": "s",', '    "bogus": 1}]', '}'];
+    for (const text of [lines.join('\r'), `${lines.join('\n')}\r`, `${lines.join('\r\n')}\r`]) {
+      const c = load(text);
+      expect(c.flows.map((f) => f.destination.streamName)).toEqual(['s']);
+      expect(c.warnings).toEqual(['agent.json:3:5 flows[0].bogus: is not a known key and is ignored']);
+    }
+  });
+
+  it('a flow with both deliveryStream and kinesisStream is a Firehose flow (FileFlowFactory tests deliveryStream first), kinesisStream ignored with a warning', () => {
+    const c = load('{"flows": [{"filePattern": "/a",\n  "kinesisStream": "orders", "deliveryStream": "orders-archive"}]}');
+    expect(c.flows[0]!.destination).toEqual({ kind: 'firehose', streamName: 'orders-archive' });
+    expect(c.flows[0]!.id).toBe('firehose:orders-archive:/a');
+    expect(c.warnings).toEqual([
+      'agent.json:2:3 flows[0].kinesisStream: is ignored: `deliveryStream` is given too, and a flow sends to one destination, Firehose here as in the Kinesis Agent (hint: remove `kinesisStream`, or split it into two flows with the same filePattern)',
+    ]);
+  });
+
+  it.each([
+    ['skipHeaderLines', 'flow', -1, 0, /skips header lines only while the count is over 0/],
+    ['minTimeBetweenFilePollsMillis', 'flow', 0, 1, /polls again without a pause/],
+    ['shutdownTimeoutMillis', 'top', 0, 1, /does not wait for sends still running/],
+  ] as const)('%s under our minimum, which the Kinesis Agent takes unchecked (%s key %j): read as %j with a warning saying why', (key, where, given, read, why) => {
+    const flow: Record<string, unknown> = { filePattern: '/a', kinesisStream: 's' };
+    const top: Record<string, unknown> = {};
+    (where === 'flow' ? flow : top)[key] = String(given);
+    const c = load(JSON.stringify({ ...top, flows: [flow] }));
+    const value = where === 'flow' ? (c.flows[0] as unknown as Record<string, unknown>)[key] : (c as unknown as Record<string, unknown>)[key];
+    expect(value).toBe(read);
+    expect(c.warnings).toHaveLength(1);
+    expect(c.warnings[0]).toContain(`${where === 'flow' ? 'flows[0].' : ''}${key}: ${given} is under the minimum ${read} and is read as ${read}`);
+    expect(c.warnings[0]).toMatch(why);
+  });
+
+  it.each([
+    ['connectionTimeoutMillis', 10_000],
+    ['socketTimeoutMillis', 50_000],
+  ] as const)('%s: 0, no timeout to the AWS SDK for Java, is read as the default %j with a warning; a negative value is still refused', (key, def) => {
+    const c = load(JSON.stringify({ [key]: 0, flows: [{ filePattern: '/a', kinesisStream: 's' }] }));
+    expect(c.connection[key]).toBe(def);
+    expect(c.warnings).toEqual([expect.stringContaining(`${key}: 0 is read as the default ${def}: the Kinesis Agent's AWS SDK for Java takes 0 as no timeout`)]);
+    expect(() => load(JSON.stringify({ [key]: -1, flows: [{ filePattern: '/a', kinesisStream: 's' }] }))).toThrow(/is under the minimum 1/);
+  });
+
   it('booleans as its BooleanConverter reads them: true/false, yes/no, t/f, y/n, 1/0 in any case, quoted or not', () => {
     const emit = (v: string) => load(`{"cloudwatch.emitMetrics": ${v}, "flows": [{"filePattern": "/a", "kinesisStream": "s"}]}`).cloudwatch.emitMetrics;
     for (const v of ['true', '"true"', '"YES"', '"y"', '"T"', '1', '"1"']) expect(emit(v)).toBe(true);
@@ -216,6 +261,48 @@ describe('what the Kinesis Agent accepts is accepted, with its meaning', () => {
         'empty.json:1:1 has no `flows` and adds none (hint: a drop-in file holds flows: [...])',
         'extra.json:1:2 cloudwatch.emitMetrics: is ignored in a drop-in file (hint: agent.d/ files add `flows`; agent-wide settings belong in the main config)',
       ]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('agent.d/ as the Kinesis Agent reads it (Agent.readConfigurationDirectory)', () => {
+  it('reads every file there, whatever its name, and skips one it cannot use with a warning instead of refusing to start', async () => {
+    const t = await tempConfigDir({
+      'agent.json': '{"flows": [{"filePattern": "/a", "kinesisStream": "a"}]}',
+      'agent.d/app.conf': '{"flows": [{"filePattern": "/b", "kinesisStream": "b"}]}',
+      'agent.d/nginx': '{"flows": [{"filePattern": "/c", "deliveryStream": "c"}]}',
+      'agent.d/broken.json': '{"flows": [{"filePattern": "/d", "kinesisStream": "d"}',
+      'agent.d/notes.txt': 'ship the nginx logs too',
+      'agent.d/wrong.json': '{"flows": {"filePattern": "/e", "kinesisStream": "e"}}',
+    });
+    try {
+      const { config, problems } = await checkConfig(t.path('agent.json'), { env: REGION_ENV });
+      expect(problems).toEqual([]);
+      expect(config!.flows.map((f) => f.destination.streamName)).toEqual(['a', 'b', 'c']);
+      expect(config!.dropInFiles).toEqual([t.path('agent.d/app.conf'), t.path('agent.d/nginx')]);
+      const skipped = config!.warnings.map((w) => w.replace(/^\S*agent\.d\//, '').replace(/ \(hint: .*$/, ''));
+      expect(skipped).toEqual([
+        expect.stringMatching(/^broken\.json:\d+:\d+ is not a config file and is skipped: YAML\/JSON syntax error/),
+        'notes.txt:1:1 is not a config file and is skipped: expects a map with `flows`, got `ship the nginx logs too`',
+        'wrong.json:1:11 is not a config file and is skipped: `flows` expects a list of flows, got a map',
+      ]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('still refuses a drop-in flow the Kinesis Agent refuses (a flow without filePattern)', async () => {
+    const t = await tempConfigDir({
+      'agent.json': '{"flows": [{"filePattern": "/a", "kinesisStream": "a"}]}',
+      'agent.d/app.conf': '{"flows": [{"kinesisStream": "b"}]}',
+    });
+    try {
+      const { config, problems } = await checkConfig(t.path('agent.json'), { env: REGION_ENV });
+      expect(config).toBeUndefined();
+      expect(problems.map((p) => `${basename(p.file)} ${p.path}`)).toEqual(['app.conf flows[0]']);
+      expect(problems[0]!.message).toMatch(/filePattern/);
     } finally {
       await t.cleanup();
     }

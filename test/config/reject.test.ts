@@ -40,12 +40,6 @@ describe('rejections name the key and its position', () => {
     expect(p).toMatchObject({ line: 2, column: 5 });
   });
 
-  it('reports a flow with both destinations', async () => {
-    const p = find(await problemsOf('flows:\n  - filePattern: /a\n    kinesisStream: s\n    deliveryStream: d\n'), 'flows[0].deliveryStream');
-    expect(p.message).toMatch(/exactly one destination/);
-    expect(p).toMatchObject({ line: 4, column: 5 });
-  });
-
   it('reports maxBufferSizeRecords over 500 with the range', async () => {
     const problems = await problemsOf('flows:\n  - filePattern: /a\n    kinesisStream: s\n  - filePattern: /b\n    kinesisStream: t\n    maxBufferSizeRecords: 900\n');
     const p = find(problems, 'flows[1].maxBufferSizeRecords');
@@ -171,7 +165,7 @@ flows:
 
 describe('problem order', () => {
   it('lists problems top to bottom, whatever order they were found in', async () => {
-    const problems = await problemsOf('flows:\n  - filePattern: []\n    kinesisStream: s\n    maxBufferSizeRecords: 0\nshutdownTimeoutMillis: 0\n');
+    const problems = await problemsOf('flows:\n  - filePattern: []\n    kinesisStream: s\n    maxBufferSizeRecords: 0\ncheckpointTimeToLiveDays: 0\n');
     expect(problems.map((p) => p.line)).toEqual([2, 4, 5]);
     expect(problems[0]!.message).toBe('is an empty list');
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { blankJsonComments } from '../../src/config/comments.js';
 import { substituteEnv } from '../../src/config/env.js';
 import { decodeInteger } from '../../src/config/reader.js';
+import { normalizeLoneCarriageReturns } from '../../src/config/line-breaks.js';
 
 describe('blankJsonComments (Jackson ALLOW_COMMENTS)', () => {
   it.each([
@@ -55,5 +56,17 @@ describe('substituteEnv', () => {
     const s = substituteEnv(text, env);
     expect(s.value).toBe(value);
     expect(s.kept !== undefined).toBe(kept);
+  });
+});
+
+describe('normalizeLoneCarriageReturns (a bare CR is a line break to Jackson)', () => {
+  it.each([
+    ['classic Mac line endings', '{\r"a": 1\r}\r', '{\n"a": 1\n}\n'],
+    ['CRLF is left as it is', '{\r\n"a": 1\r\n}', '{\r\n"a": 1\r\n}'],
+    ['a last line ending in a bare CR', '{"a": 1}\n\r', '{"a": 1}\n\n'],
+    ['no CR at all', '{"a": 1}\n', '{"a": 1}\n'],
+  ])('%s', (_what, input, expected) => {
+    expect(normalizeLoneCarriageReturns(input)).toBe(expected);
+    expect(normalizeLoneCarriageReturns(input).length).toBe(input.length);
   });
 });

@@ -36,13 +36,15 @@ describe.each(DESTINATION_LIST.map((d) => [d.kind, d] as const))('the %s descrip
     expect(maxRecordBytes(d.kind, 0)).toBe(d.limits.bytesPerRecord);
   });
 
-  it('its endpoint keys are taken at the top level and in its flows, and refused in a flow of another kind', () => {
+  it('its endpoint keys are taken at the top level and in its flows, and ignored with a warning in a flow of another kind, as the Kinesis Agent ignores a key it does not read', () => {
     const endpoint = 'http://127.0.0.1:4567';
     const { flow } = flowOf({ [d.streamKey]: 's', [`${d.kind}.endpoint`]: endpoint }, { [`${d.kind}.endpoint`]: endpoint });
     expect(flow?.endpoint).toBe(endpoint);
     for (const other of DESTINATION_LIST.filter((o) => o !== d)) {
-      expect(flowOf({ [other.streamKey]: 's', [`${d.kind}.endpoint`]: endpoint }).problems).toEqual([
-        `flows[0].${d.kind}.endpoint: does not apply to a ${other.title} flow`,
+      const config = parseConfigText(JSON.stringify({ flows: [{ filePattern: '/a', [other.streamKey]: 's', [`${d.kind}.endpoint`]: endpoint }] }), 'agent.json', { env: { AWS_REGION: 'us-east-1' } });
+      expect(config.flows[0]!.endpoint).toBeUndefined();
+      expect(config.warnings).toEqual([
+        expect.stringContaining(`flows[0].${d.kind}.endpoint: does not apply to a ${other.title} flow and is ignored`),
       ]);
     }
   });
@@ -64,10 +66,11 @@ describe('the registry', () => {
     expect(new Set(DESTINATION_LIST.map((d) => d.kind)).size).toBe(DESTINATION_LIST.length);
   });
 
-  it('a flow naming two destinations is refused', () => {
+  it('a flow naming two destinations sends to Firehose, as the Kinesis Agent\'s FileFlowFactory picks', () => {
     const [a, b] = DESTINATION_LIST;
-    expect(flowOf({ [a!.streamKey]: 's', [b!.streamKey]: 't' }).problems).toEqual([
-      `flows[0].${b!.streamKey}: is given together with \`${a!.streamKey}\`; a flow sends to exactly one destination`,
-    ]);
+    const { flow } = flowOf({ [a!.streamKey]: 's', [b!.streamKey]: 't' });
+    const firehose = DESTINATION_LIST.find((d) => d.kind === 'firehose')!;
+    expect(flow?.destination.kind).toBe('firehose');
+    expect(flow?.destination.streamName).toBe(firehose === a ? 's' : 't');
   });
 });

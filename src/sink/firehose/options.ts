@@ -9,7 +9,7 @@ export const FIREHOSE_KEYS = keyTable({
   deliveryStream: {
     type: 'string',
     description:
-      'Firehose stream to send to: its name, or its ARN (`arn:aws:firehose:<region>:<account>:deliverystream/<name>`). PutRecordBatch takes only a name, so the ARN gives the name and the region; to write to another account\'s stream, assume a role of that account (`assumeRoleARN`). A flow names exactly one destination.',
+      'Firehose stream to send to: its name, or its ARN (`arn:aws:firehose:<region>:<account>:deliverystream/<name>`). PutRecordBatch takes only a name, so the ARN gives the name and the region; to write to another account\'s stream, assume a role of that account (`assumeRoleARN`). A flow sends to one destination: given both `kinesisStream` and `deliveryStream`, it is a Firehose flow, as in the Kinesis Agent, and `kinesisStream` is ignored with a warning.',
   },
   aggregatedRecordSizeBytes: {
     type: 'int',

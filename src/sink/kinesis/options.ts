@@ -14,7 +14,7 @@ export const KINESIS_KEYS = keyTable({
   kinesisStream: {
     type: 'string',
     description:
-      'Kinesis data stream to send to: its name (1..128 of `A-Za-z0-9_.-`), or its ARN (a stream of another account: `arn:aws:kinesis:<region>:<account>:stream/<name>`, sent as `StreamARN`). A flow names exactly one destination.',
+      'Kinesis data stream to send to: its name (1..128 of `A-Za-z0-9_.-`), or its ARN (a stream of another account: `arn:aws:kinesis:<region>:<account>:stream/<name>`, sent as `StreamARN`). A flow sends to one destination: given both `kinesisStream` and `deliveryStream`, it is a Firehose flow, as in the Kinesis Agent, and `kinesisStream` is ignored with a warning.',
   },
   partitionKeyOption: {
     type: 'enum',
