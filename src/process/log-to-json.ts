@@ -16,24 +16,14 @@ interface Plan {
   re: RegExp;
   fields: readonly string[];
   extract: Extract_;
-  /**
-   * Why no line can be converted, so every line is skipped: a matchPattern
-   * whose capturing groups are not as many as customFieldNames. The Kinesis
-   * Agent starts with it, and its parsers (ApacheLogParser, SysLogParser
-   * parseLogRecord) throw for each line when groupCount() differs from the
-   * field count, which LogToJSONDataConverter turns into a skipped record.
-   */
-  skipsEveryLine?: { message: string; hint: string };
 }
 
 type Planned = { ok: true; plan: Plan } | { ok: false; message: string; hint: string };
 
 /**
  * The pattern, field names and extraction for an option, or why they do not
- * fit together (a field count that differs from the format's, which the
- * Kinesis Agent refuses too: BaseLogParser). read() refuses what this
- * refuses, so `validate` finds it, and warns about a plan that skips every
- * line.
+ * fit together (a field count that differs from the groups or the format).
+ * read() refuses what this refuses, so `validate` finds it.
  */
 export function planLogToJson(opt: LogToJsonOption): Planned {
   const spec = LOG_FORMATS[opt.logFormat];
@@ -42,15 +32,15 @@ export function planLogToJson(opt: LogToJsonOption): Planned {
     const re = wholeLine(opt.matchPattern.source, opt.matchPattern.flags);
     const groups = groupCount(opt.matchPattern);
     if (opt.customFieldNames) {
-      const fields = opt.customFieldNames;
-      const plan: Plan = { re, fields, extract: byNumber(dedupeFieldNames(fields).source, dash) };
-      if (fields.length !== groups) {
-        plan.skipsEveryLine = {
-          message: `matchPattern has ${groups} capturing group(s) but customFieldNames names ${fields.length}: every line is skipped, as the Kinesis Agent skips each`,
+      if (opt.customFieldNames.length !== groups) {
+        return {
+          ok: false,
+          message: `matchPattern has ${groups} capturing group(s) but customFieldNames names ${opt.customFieldNames.length}`,
           hint: 'give one name in customFieldNames per capturing group; make other groups non-capturing with (?:...)',
         };
       }
-      return { ok: true, plan };
+      const fields = opt.customFieldNames;
+      return { ok: true, plan: { re, fields, extract: byNumber(dedupeFieldNames(fields).source, dash) } };
     }
     const names = groupNames(opt.matchPattern);
     if (names.length === 0) {
@@ -86,8 +76,7 @@ export function planLogToJson(opt: LogToJsonOption): Planned {
 export function createLogToJson(opt: LogToJsonOption, ctx: ProcessorContext): Processor {
   const planned = planLogToJson(opt);
   if (!planned.ok) throw new InvalidProcessingOptionError('LOGTOJSON', planned.message, planned.hint);
-  const { re, fields, extract, skipsEveryLine } = planned.plan;
-  if (skipsEveryLine) return { process: () => null };
+  const { re, fields, extract } = planned.plan;
 
   const names = dedupeFieldNames(fields).names;
   const writer = new FieldRecordWriter(names, opt.jsonFormat);
@@ -159,7 +148,6 @@ export const LOGTOJSON: OptionDefinition<'LOGTOJSON'> = {
     if (logFormat !== undefined && (!r.has('matchPattern') || matchPattern)) {
       const planned = planLogToJson(opt);
       if (!planned.ok) r.fail(opt.matchPattern ? 'matchPattern' : 'customFieldNames', planned.message, planned.hint);
-      else if (planned.plan.skipsEveryLine) r.warn('matchPattern', planned.plan.skipsEveryLine.message, planned.plan.skipsEveryLine.hint);
     }
     return opt;
   },

@@ -234,13 +234,8 @@ describe('LOGTOJSON configuration errors', () => {
     expect(() => logToJson('SYSLOG', { customFieldNames: ['a', 'b'] })).toThrow(InvalidProcessingOptionError);
   });
 
-  it.each([
-    ['fewer names than groups', ['x']],
-    ['more names than groups', ['x', 'y', 'z']],
-  ])('a matchPattern whose groups do not fit customFieldNames (%s) skips every line, matching or not, as the Kinesis Agent\'s parsers do', (_what, customFieldNames) => {
-    const run = logToJson('COMMONAPACHELOG', { matchPattern: /(a)(b)/, customFieldNames });
-    expect(run.text('ab\n')).toBeNull();
-    expect(run.text('zz\n')).toBeNull();
+  it('refuses a matchPattern whose groups do not fit customFieldNames', () => {
+    expect(() => logToJson('COMMONAPACHELOG', { matchPattern: /(a)(b)/, customFieldNames: ['x'] })).toThrow(/2 capturing group/);
   });
 
   it('refuses a matchPattern with neither customFieldNames nor named groups', () => {
