@@ -28,7 +28,7 @@ export class FirehoseAdapter implements DestinationAdapter {
   }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false), signal);
+    const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false, (size) => this.put.bodyBuffer(size)), signal);
     const results = entryResults('PutRecordBatch', answerObject('PutRecordBatch', answer), 'RequestResponses', entries.length);
     const failures: EntryFailure[] = [];
     for (let index = 0; index < results.length; index++) {

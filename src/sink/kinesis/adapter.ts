@@ -198,7 +198,7 @@ export class KinesisAdapter implements DestinationAdapter {
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
     let answer: Buffer;
     try {
-      answer = await this.put.send(recordsBody(this.head.field, this.head.value, entries, true), signal);
+      answer = await this.put.send(recordsBody(this.head.field, this.head.value, entries, true, (size) => this.put.bodyBuffer(size)), signal);
     } catch (err) {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
