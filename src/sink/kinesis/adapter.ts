@@ -4,7 +4,7 @@ import { Conditions } from '../../events/conditions.js';
 import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
-import { entryFailure, entryResults, type EntryResult } from '../answer.js';
+import { allDelivered, entryFailure, entryResults, type EntryResult } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
@@ -203,6 +203,8 @@ export class KinesisAdapter implements DestinationAdapter {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
+    // Aggregates grouped by shard are checked against the shard each landed on (below): their answers are read whole.
+    if (!entries.some((e) => e.shardId !== undefined) && allDelivered(answer, entries.length, 'FailedRecordCount', 'SequenceNumber')) return [];
     const results = entryResults('PutRecords', answerObject('PutRecords', answer), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
