@@ -48,6 +48,8 @@ interface Pending {
   reject: (err: Error) => void;
   origin: H2Origin;
   session: ClientHttp2Session;
+  /** Told once the body is no longer read (request()). */
+  released: (() => void) | undefined;
 }
 
 const PENDING = Symbol('pending');
@@ -91,6 +93,10 @@ function onError(this: CallStream, err: Error & { code?: string }): void {
 
 function onClose(this: CallStream): void {
   const p = this[PENDING];
+  // Closed with every byte of the body written: neither the stream nor the session holds it any more.
+  // Cut while writing, a part may still be queued for the socket: never say it is free.
+  if (p.released && this.writableFinished) p.released();
+  p.released = undefined;
   if (p.settled) return;
   p.settled = true;
   const code = this.rstCode;
@@ -131,9 +137,13 @@ export class H2Origin {
    * One request: `headers` (pseudo-headers included) and `body` written at
    * once. Resolves with any status; rejects on a connection or stream failure,
    * TimeoutError after `requestTimeoutMs` without activity, and AbortError
-   * when `signal` aborts.
+   * when `signal` aborts. `released` is called once `body` is no longer
+   * read: when the stream has closed after writing all of it, or when it
+   * was never handed to a stream; never when the stream was cut while
+   * writing it (part may still wait in the session's queue).
    */
-  request(headers: OutgoingHttpHeaders, body: Buffer, signal?: AbortSignal): Promise<H2Answer> {
+  request(headers: OutgoingHttpHeaders, body: Buffer, signal?: AbortSignal, released?: () => void): Promise<H2Answer> {
+    if (this.closed || signal?.aborted) released?.();
     if (this.closed) return Promise.reject(named('Error', 'HTTP/2 origin closed', 'ERR_HTTP2_INVALID_SESSION'));
     if (signal?.aborted) return Promise.reject(named('AbortError', String((signal.reason as Error | undefined)?.message ?? 'aborted')));
     const session = this.current();
@@ -144,10 +154,11 @@ export class H2Origin {
       } catch (err) {
         // The session went away between choosing it and using it: forget it, the next call opens another.
         this.drop(session);
+        released?.();
         reject(err as Error);
         return;
       }
-      stream[PENDING] = { status: 0, headers: {}, chunks: [], bytes: 0, settled: false, resolve, reject, origin: this, session };
+      stream[PENDING] = { status: 0, headers: {}, chunks: [], bytes: 0, settled: false, resolve, reject, origin: this, session, released };
       stream.on('response', onResponse);
       stream.on('data', onData);
       stream.on('end', onEnd);

@@ -106,6 +106,14 @@ interface Target {
   path: string;
 }
 
+/** A request ready to go: signed at `sentAt` (ms), with the clock-skew correction on or off. */
+interface Signed {
+  origin: H2Origin;
+  headers: OutgoingHttpHeaders;
+  sentAt: number;
+  correct: boolean;
+}
+
 export class JsonRpcCall {
   private readonly client: SdkClientLike;
   private readonly opts: JsonRpcCallOptions;
@@ -125,9 +133,33 @@ export class JsonRpcCall {
    * Sends `body` (JSON, already serialized) and resolves with a 2xx answer's
    * bytes. Rejects with an AwsServiceError for any other status, the
    * credential chain's error when it has no credentials, or a network,
-   * TimeoutError or AbortError failure.
+   * TimeoutError or AbortError failure. `released`, when given, is called
+   * once nothing will read `body` any more (H2Origin.request), or not at
+   * all when that cannot be known (a stream cut while writing it).
    */
-  async send(body: Buffer, signal?: AbortSignal): Promise<Buffer> {
+  async send(body: Buffer, signal?: AbortSignal, released?: () => void): Promise<Buffer> {
+    let signed: Signed;
+    try {
+      signed = await this.sign(body);
+    } catch (err) {
+      // Failed before the session took the body (no endpoint, no credentials): nothing reads it.
+      released?.();
+      throw err;
+    }
+    const { origin, headers, sentAt, correct } = signed;
+    const answer = await origin.request(headers, body, signal, released);
+    if (correct) {
+      const config = this.client.config;
+      const date = answer.headers.date;
+      const age = answer.headers.age;
+      config.systemClockOffset = clockOffsetFrom(date, typeof age === 'string' ? age : undefined, config.systemClockOffset, sentAt);
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.body;
+    throw errorOfAnswer(answer);
+  }
+
+  /** Where `body` goes and the signed headers to send it with. */
+  private async sign(body: Buffer): Promise<Signed> {
     // Resolved once; a failure (no region yet) is not kept, the next call tries again.
     const { origin, authority, path } = await (this.target ??= this.resolveTarget().catch((err: unknown) => {
       this.target = undefined;
@@ -160,14 +192,7 @@ export class JsonRpcCall {
     headers[':method'] = 'POST';
     headers[':path'] = path;
     headers['user-agent'] = this.userAgent;
-    const answer = await origin.request(headers, body, signal);
-    if (correct) {
-      const date = answer.headers.date;
-      const age = answer.headers.age;
-      config.systemClockOffset = clockOffsetFrom(date, typeof age === 'string' ? age : undefined, config.systemClockOffset, sentAt);
-    }
-    if (answer.status >= 200 && answer.status < 300) return answer.body;
-    throw errorOfAnswer(answer);
+    return { origin, headers, sentAt, correct };
   }
 
   close(): void {

@@ -134,15 +134,14 @@ export class CompressingPacker implements Packer {
 
   take(): Entry[] {
     const entries = this.inner.take();
-    for (const e of entries) {
-      if (this.perRecord) {
-        // The sender acknowledges, and the queue releases, the records as they were pushed.
-        e.records = e.records.map((r) => this.originals.get(r) ?? r);
-        e.userBytes = e.records.reduce((n, r) => n + r.data.length, 0);
-      } else {
-        e.data = this.codec.encode(e.data);
-      }
+    if (this.perRecord) {
+      // The sender acknowledges, and the queue releases, the records as they were pushed.
+      return entries.map((e) => {
+        const records = e.records.map((r) => this.originals.get(r) ?? r);
+        return { data: e.data, partitionKey: e.partitionKey, records, userBytes: records.reduce((n, r) => n + r.data.length, 0) };
+      });
     }
+    for (const e of entries) e.data = this.codec.encode(e.data);
     return entries;
   }
 

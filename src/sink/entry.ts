@@ -5,11 +5,11 @@ export interface Entry {
   /** The bytes of one API record (a line, a KPL aggregate, or packed lines). */
   data: Buffer;
   /** Streams only; '' for Firehose. */
-  partitionKey: string;
+  readonly partitionKey: string;
   /** The user records inside, acknowledged together when the entry is delivered. */
-  records: SourceRecord[];
+  readonly records: readonly SourceRecord[];
   /** Sum of the user records' data lengths: what they hold in the queue. */
-  userBytes: number;
+  readonly userBytes: number;
   /** The shard this entry was grouped for (KPL); an answer naming another means the shard map is stale. */
   shardId?: string;
 }
@@ -34,10 +34,35 @@ export interface Packer {
   take(): Entry[];
 }
 
+/**
+ * The entry of one user record: one small object holding the record, no
+ * array per record. It lives as long as its record waits in the queue
+ * (about a second at full speed, long enough for V8 to move it to the old
+ * generation), so what it does not hold is garbage the major collector
+ * never has to trace (docs/performance.md).
+ */
+class RecordEntry implements Entry {
+  constructor(
+    public data: Buffer,
+    readonly partitionKey: string,
+    private readonly record: SourceRecord,
+  ) {}
+
+  get records(): readonly SourceRecord[] {
+    return [this.record];
+  }
+
+  get userBytes(): number {
+    return this.record.data.length;
+  }
+}
+
 /** One user record, one entry. */
 export class PlainPacker implements Packer {
   private entries: Entry[] = [];
   private bytes = 0;
+  /** The key cost() chose for the record add() is about to take: chosen and measured once. */
+  private chosen: { record: SourceRecord | undefined; key: string; bytes: number } = { record: undefined, key: '', bytes: 0 };
 
   /**
    * @param countsKey the partition key counts against the API's limits (Streams)
@@ -50,11 +75,21 @@ export class PlainPacker implements Packer {
     private readonly shortKey: () => string = () => '',
   ) {}
 
-  /** A record near the limit keeps its bytes; a long (e.g. multi-byte FIELD) key gives way. */
-  private keyFor(record: SourceRecord, key: string): string {
+  /** The key `record` goes with, and the bytes it counts against the API's limits. */
+  private choose(record: SourceRecord, key: string): { key: string; bytes: number } {
+    const c = this.chosen;
+    if (c.record === record) return c;
+    c.record = record;
+    if (!this.countsKey) {
+      c.key = key;
+      c.bytes = record.data.length;
+      return c;
+    }
+    // A record near the limit keeps its bytes; a long (e.g. multi-byte FIELD) key gives way.
     const max = typeof this.maxEntryBytes === 'function' ? this.maxEntryBytes() : this.maxEntryBytes;
-    if (!this.countsKey || record.data.length + key.length * 4 <= max) return key;
-    return record.data.length + Buffer.byteLength(key) <= max ? key : this.shortKey();
+    c.key = record.data.length + key.length * 4 <= max || record.data.length + Buffer.byteLength(key) <= max ? key : this.shortKey();
+    c.bytes = record.data.length + asciiLength(c.key);
+    return c;
   }
 
   get entryCount(): number {
@@ -66,13 +101,14 @@ export class PlainPacker implements Packer {
   }
 
   cost(record: SourceRecord, key: string): Cost {
-    return { entries: 1, bytes: record.data.length + (this.countsKey ? Buffer.byteLength(this.keyFor(record, key)) : 0) };
+    return { entries: 1, bytes: this.choose(record, key).bytes };
   }
 
   add(record: SourceRecord, key: string): void {
-    const k = this.keyFor(record, key);
-    this.bytes += record.data.length + (this.countsKey ? Buffer.byteLength(k) : 0);
-    this.entries.push({ data: record.data, partitionKey: k, records: [record], userBytes: record.data.length });
+    const c = this.choose(record, key);
+    this.bytes += c.bytes;
+    this.entries.push(new RecordEntry(record.data, c.key, record));
+    this.chosen.record = undefined;
   }
 
   take(): Entry[] {
@@ -81,4 +117,10 @@ export class PlainPacker implements Packer {
     this.bytes = 0;
     return out;
   }
+}
+
+/** UTF-8 bytes of `s`, counted in JS when it is ASCII (random and hash keys always are). */
+function asciiLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
+  return s.length;
 }

@@ -5,20 +5,26 @@ import { MAX_PARTITION_KEY_CHARS } from './limits.js';
 
 export type PartitionKeyFn = (data: Buffer) => string;
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The character codes of the hex digits. */
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /**
  * Always 16 hex characters, so size estimates made before the key exists
  * hold. Random keys only need to spread evenly over the MD5 key space, which
- * any distinct strings do: Math.random and a byte table are far cheaper than
- * crypto randomness or Number#toString(16) on the hot path.
+ * any distinct strings do: Math.random and a digit table are far cheaper than
+ * crypto randomness or Number#toString(16) on the hot path. Made in one
+ * piece: a key built by `+` is a tree of partial strings (V8 joins strings
+ * of 13 characters or more lazily), three times the memory for as long as
+ * its record waits in the queue.
  */
 export function randomPartitionKey(): string {
   const x = (Math.random() * 0x1_0000_0000) >>> 0;
   const y = (Math.random() * 0x1_0000_0000) >>> 0;
-  return (
-    HEX[x & 255]! + HEX[(x >>> 8) & 255]! + HEX[(x >>> 16) & 255]! + HEX[x >>> 24]! +
-    HEX[y & 255]! + HEX[(y >>> 8) & 255]! + HEX[(y >>> 16) & 255]! + HEX[y >>> 24]!
+  return String.fromCharCode(
+    HEX[x & 15]!, HEX[(x >>> 4) & 15]!, HEX[(x >>> 8) & 15]!, HEX[(x >>> 12) & 15]!,
+    HEX[(x >>> 16) & 15]!, HEX[(x >>> 20) & 15]!, HEX[(x >>> 24) & 15]!, HEX[x >>> 28]!,
+    HEX[y & 15]!, HEX[(y >>> 4) & 15]!, HEX[(y >>> 8) & 15]!, HEX[(y >>> 12) & 15]!,
+    HEX[(y >>> 16) & 15]!, HEX[(y >>> 20) & 15]!, HEX[(y >>> 24) & 15]!, HEX[y >>> 28]!,
   );
 }
 

@@ -3,19 +3,29 @@
  * into one Buffer sized exactly up front. The SDK would build an object per
  * record, a base64 string, one JSON string of the whole call and then a
  * Buffer of it: at full speed that was a third of the agent's CPU and the
- * largest share of its garbage (see docs/performance.md).
+ * largest share of its garbage (see docs/performance.md). Each record's
+ * base64 is written in place (base64-into.ts) and the fixed JSON between
+ * records copied byte by byte: no string per record, no native call per
+ * field.
  */
+import { base64Length, writeBase64 } from './base64-into.js';
 import type { Entry } from './entry.js';
 
 /** The field naming the destination: Streams take a name or an ARN, Firehose a name. */
 export type TargetField = 'StreamName' | 'StreamARN' | 'DeliveryStreamName';
 
-const DATA = '{"Data":"';
-const KEY = '","PartitionKey":';
-const DATA_ONLY_END = '"}';
+const DATA = bytesOf('{"Data":"');
+const KEY = bytesOf('","PartitionKey":');
+const DATA_ONLY_END = bytesOf('"}');
 
-function base64Length(bytes: number): number {
-  return Math.ceil(bytes / 3) * 4;
+function bytesOf(ascii: string): Uint8Array {
+  return Uint8Array.from(ascii, (c) => c.charCodeAt(0));
+}
+
+/** Copies a few fixed bytes; a loop beats a native copy at this size. */
+function put(out: Buffer, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
+  return at + bytes.length;
 }
 
 /** True when the string is printable ASCII needing no JSON escape: it is written as is, in quotes. */
@@ -36,35 +46,44 @@ function literalBytes(s: string): number {
 function writeLiteral(out: Buffer, at: number, s: string): number {
   if (!plain(s)) return at + out.write(JSON.stringify(s), at, 'utf8');
   out[at++] = 0x22;
-  at += out.write(s, at, 'latin1');
+  for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
   out[at++] = 0x22;
   return at;
 }
 
 /**
  * `{"<field>":"<target>","Records":[{"Data":"<base64>"[,"PartitionKey":"<key>"]},...]}`
- * with the partition keys when `keys` is true (Streams).
+ * with the partition keys when `keys` is true (Streams), written into
+ * `alloc(size)`: a Buffer of exactly the body's size (the send path's pool,
+ * body-pool.ts; by default a new one).
  */
-export function recordsBody(field: TargetField, target: string, entries: readonly Entry[], keys: boolean): Buffer {
+export function recordsBody(
+  field: TargetField,
+  target: string,
+  entries: readonly Entry[],
+  keys: boolean,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
   const head = `{"${field}":${JSON.stringify(target)},"Records":[`;
   let size = Buffer.byteLength(head) + 2 + Math.max(0, entries.length - 1);
   for (const e of entries) {
     size += DATA.length + base64Length(e.data.length);
     size += keys ? KEY.length + literalBytes(e.partitionKey) + 1 : DATA_ONLY_END.length;
   }
-  const out = Buffer.allocUnsafe(size);
+  const out = alloc(size);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = out.write(head, 0, 'utf8');
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     if (i > 0) out[at++] = 0x2c;
-    at += out.write(DATA, at, 'latin1');
-    at += out.write(e.data.toString('base64'), at, 'latin1');
+    at = put(out, at, DATA);
+    at = writeBase64(e.data, out, view, at);
     if (keys) {
-      at += out.write(KEY, at, 'latin1');
+      at = put(out, at, KEY);
       at = writeLiteral(out, at, e.partitionKey);
       out[at++] = 0x7d;
     } else {
-      at += out.write(DATA_ONLY_END, at, 'latin1');
+      at = put(out, at, DATA_ONLY_END);
     }
   }
   out[at++] = 0x5d;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/config/types.ts';
 import { credentialsFor } from '../../src/aws/credentials.ts';
-import { putPathFor, requestHandlerFor, type PutPath, type TransportOptions } from '../../src/aws/transport.ts';
+import { caFor, putPathFor, requestHandlerFor, type PutPath, type TransportOptions } from '../../src/aws/transport.ts';
 import { JsonRpcCall, jsonErrorType } from '../../src/aws/json-rpc-call.ts';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Conditions } from '../../src/events/conditions.ts';
@@ -276,6 +276,60 @@ describe('PutRecords over our own HTTP/2 session', () => {
     server.setFaults({ kind: 'malformed' });
     expect(await failureThrough(OWN, agent())).toEqual(await failureThrough(SDK, agent()));
     expect(await failureThrough(OWN, agent())).toMatchObject({ kind: 'transient', code: 'MalformedResponse' });
+  });
+
+  it('a request body is given back once its stream wrote all of it and closed, answered or not, and at once when it never reached a stream', async () => {
+    const client = new KinesisClient({ region: TEST_REGION, endpoint: server.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const call = new JsonRpcCall(client, {
+      target: 'Kinesis_20131202.PutRecords',
+      endpoint: server.endpoint,
+      connectTimeoutMs: 2_000,
+      requestTimeoutMs: 5_000,
+      ca: caFor(connection),
+    });
+    const body = Buffer.from(JSON.stringify({ StreamName: 'test', Records: [{ Data: Buffer.from('one\n').toString('base64'), PartitionKey: 'k' }] }));
+    const send = async (): Promise<{ released: number; during: number; failed: boolean }> => {
+      let released = 0;
+      const failed = await call.send(body, undefined, () => released++).then(
+        () => false,
+        () => true,
+      );
+      const during = released;
+      // 'close' follows the answer's end within the same few turns.
+      await until(() => released > 0, 2_000);
+      await new Promise((r) => setTimeout(r, 50));
+      return { released, during, failed };
+    };
+    try {
+      expect(await send()).toMatchObject({ released: 1, failed: false });
+      server.setFaults({ kind: 'status', status: 500, times: 1 });
+      expect(await send()).toMatchObject({ released: 1, failed: true });
+      call.close();
+      // A closed origin takes no body: it is free at once.
+      expect(await send()).toMatchObject({ released: 1, during: 1, failed: true });
+      expect(stored()).toEqual(['one\n']);
+    } finally {
+      call.close();
+      client.destroy();
+    }
+  });
+
+  it('a credential chain that finds nothing gives the body back before anything is sent', async () => {
+    const client = new KinesisClient({
+      region: TEST_REGION,
+      endpoint: server.endpoint,
+      credentials: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+    });
+    const call = new JsonRpcCall(client, { target: 'Kinesis_20131202.PutRecords', endpoint: server.endpoint, connectTimeoutMs: 2_000, requestTimeoutMs: 5_000, ca: caFor(connection) });
+    let released = 0;
+    try {
+      await expect(call.send(Buffer.from('{}'), undefined, () => released++)).rejects.toThrow(/credentials/);
+      expect(released).toBe(1);
+      expect(server.calls('PutRecords')).toHaveLength(0);
+    } finally {
+      call.close();
+      client.destroy();
+    }
   });
 
   it('a call with no answer within socketTimeoutMillis fails as a timeout, and delivery retries it', async () => {

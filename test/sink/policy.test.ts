@@ -13,6 +13,11 @@ describe('partition keys', () => {
     const random = partitionKeyFn({ kind: 'RANDOM' });
     expect(random(data)).not.toBe(random(data));
     expect(random(data)).toHaveLength(16);
+    const keys = Array.from({ length: 2000 }, () => random(data));
+    expect(keys.every((k) => /^[0-9a-f]{16}$/.test(k))).toBe(true);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Every hex digit turns up in every position: the keys spread over the whole key space.
+    for (let i = 0; i < 16; i++) expect(new Set(keys.map((k) => k[i])).size).toBe(16);
     const det = partitionKeyFn({ kind: 'DETERMINISTIC' });
     expect(det(data)).toBe(det(Buffer.from(data)));
     expect(det(data)).not.toBe(det(Buffer.from('other\n')));

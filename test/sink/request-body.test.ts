@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/sink/entry.ts';
+import { base64Length, writeBase64 } from '../../src/sink/base64-into.ts';
 import { recordsBody } from '../../src/sink/request-body.ts';
 
 function entry(data: Buffer, partitionKey = ''): Entry {
@@ -60,5 +61,28 @@ describe('request bodies written straight into a Buffer', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('write base64 in place exactly as Node encodes it, short and long data, at any offset (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.nat(7), (data, at) => {
+        const out = Buffer.alloc(at + base64Length(data.length) + 3, 0x2e);
+        const end = writeBase64(data, out, new DataView(out.buffer, out.byteOffset, out.byteLength), at);
+        expect(end).toBe(at + base64Length(data.length));
+        expect(out.toString('latin1', at, end)).toBe(Buffer.from(data).toString('base64'));
+        expect(out.subarray(0, at).every((b) => b === 0x2e) && out.subarray(end).every((b) => b === 0x2e)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fill the Buffer the send path lends, sized exactly', () => {
+    const lent: number[] = [];
+    const body = recordsBody('StreamName', 's', [entry(Buffer.from('abc\n'), 'k')], true, (size) => {
+      lent.push(size);
+      return Buffer.alloc(size + 10).subarray(0, size);
+    });
+    expect(lent).toEqual([body.length]);
+    expect(JSON.parse(body.toString())).toEqual({ StreamName: 's', Records: [{ Data: 'YWJjCg==', PartitionKey: 'k' }] });
   });
 });

@@ -2,7 +2,7 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
-import { entryFailure, entryResults } from '../answer.js';
+import { allDelivered, entryFailure, entryResults } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORD_BATCH } from './limits.js';
 import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
@@ -28,7 +28,8 @@ export class FirehoseAdapter implements DestinationAdapter {
   }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false), signal);
+    const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false, (size) => this.put.bodyBuffer(size)), signal);
+    if (allDelivered(answer, entries.length, 'FailedPutCount', 'RecordId')) return [];
     const results = entryResults('PutRecordBatch', answerObject('PutRecordBatch', answer), 'RequestResponses', entries.length);
     const failures: EntryFailure[] = [];
     for (let index = 0; index < results.length; index++) {

@@ -4,7 +4,7 @@ import { Conditions } from '../../events/conditions.js';
 import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
-import { entryFailure, entryResults, type EntryResult } from '../answer.js';
+import { allDelivered, entryFailure, entryResults, type EntryResult } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
@@ -198,11 +198,13 @@ export class KinesisAdapter implements DestinationAdapter {
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
     let answer: Buffer;
     try {
-      answer = await this.put.send(recordsBody(this.head.field, this.head.value, entries, true), signal);
+      answer = await this.put.send(recordsBody(this.head.field, this.head.value, entries, true, (size) => this.put.bodyBuffer(size)), signal);
     } catch (err) {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
+    // Aggregates grouped by shard are checked against the shard each landed on (below): their answers are read whole.
+    if (!entries.some((e) => e.shardId !== undefined) && allDelivered(answer, entries.length, 'FailedRecordCount', 'SequenceNumber')) return [];
     const results = entryResults('PutRecords', answerObject('PutRecords', answer), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
