@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { decodeCheckpoints } from '../../src/checkpoint/codec.ts';
 import type { CheckpointEntry } from '../../src/checkpoint/entry.ts';
+import { matchesStored } from '../../src/source/fingerprint.ts';
 
 /** The entries of the checkpoint file on disk now; none before its first write. */
 export function checkpointEntries(path: string): CheckpointEntry[] {
@@ -16,21 +17,27 @@ export function checkpointEntries(path: string): CheckpointEntry[] {
 }
 
 /**
- * The lines of `files` that the checkpoint on disk covers (below its offset
- * for the file's device and inode), and those it does not. Read while the
- * agent is dead, the uncovered lines are what a restart may send again
+ * The lines of `files` that the checkpoint on disk covers, and those it does
+ * not. An entry covers the bytes below its offset of the file with its
+ * device and inode only while that file still begins with the entry's
+ * fingerprint: a file truncated and written again since the entry was
+ * written is read from its start at a restart (placement rule 1,
+ * src/source/placement.ts), whatever its inode. Read while the agent is
+ * dead, the uncovered lines are what a restart may send again
  * (docs/guarantees.md: after a kill, the calls in flight and what was
  * acknowledged since the last checkpoint write, all beyond the offsets).
  */
 export function linesByCheckpoint(files: string[], checkpointPath: string): { covered: Set<string>; uncovered: Set<string> } {
-  const offsets = new Map(checkpointEntries(checkpointPath).map((e) => [`${e.dev}:${e.ino}`, e.offset]));
+  const entries = new Map(checkpointEntries(checkpointPath).map((e) => [`${e.dev}:${e.ino}`, e]));
   const covered = new Set<string>();
   const uncovered = new Set<string>();
   for (const path of files) {
     const st = statSync(path, { bigint: true });
-    const offset = offsets.get(`${st.dev}:${st.ino}`) ?? 0;
+    const content = readFileSync(path);
+    const entry = entries.get(`${st.dev}:${st.ino}`);
+    const offset = entry && matchesStored(content, entry.fingerprint, entry.fingerprintBytes) ? entry.offset : 0;
     let at = 0;
-    for (const line of readFileSync(path).toString('latin1').split(/(?<=\n)/)) {
+    for (const line of content.toString('latin1').split(/(?<=\n)/)) {
       if (!line) continue;
       at += line.length;
       (at <= offset ? covered : uncovered).add(line);
