@@ -4,14 +4,14 @@
  * checkpoint directory.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Handler, RecordedRequest } from '../servers/aws-protocol-server.ts';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
 import { CloudWatchServer } from '../servers/cloudwatch-server.ts';
 import { freePort } from '../support/free-port.ts';
-import { checkpointEntries } from '../support/checkpoints.ts';
+import { checkpointAtEndOf } from '../support/checkpoints.ts';
 import { agentYaml, DROP_TO_NOBODY, expectExactlyOnce, hasMsg, isRoot, NOBODY, startAgentVia, numbered, sleep, splitLines, tally, until, type FlowSpec, useProtocolServer, agentOutput } from './support.ts';
 
 const suite = useProtocolServer('agent');
@@ -483,8 +483,7 @@ describe.skipIf(!isRoot)('a checkpoint directory the agent may not create (as no
     appendFileSync(log, numbered('perm', 100, 110));
     // A stop drains what was read, not what is still in the file: wait for the new lines, then for their checkpoint.
     await until(() => accepted(stream).length >= 110, 'the lines appended once allowed', 30_000, agentOutput(agent));
-    const size = statSync(log).size;
-    await until(() => checkpointEntries(cp).some((e) => e.offset === size), 'a checkpoint at the end of the file once allowed', 30_000, agentOutput(agent));
+    await until(() => checkpointAtEndOf(cp, log), 'a checkpoint at the end of the file once allowed', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('perm', 0, 110)));
   });
@@ -536,13 +535,7 @@ describe.skipIf(!isRoot)('a full disk under the checkpoint directory (tmpfs, as 
     expect(await diskFull()).toBe(false);
     appendFileSync(log, numbered('full', 400, 450));
     const cp = join(mnt, 'cp');
-    const fileSize = () => Buffer.byteLength(readFileSync(log));
-    await until(
-      () => existsSync(cp) && (JSON.parse(readFileSync(cp, 'utf8')) as { entries: { offset: number }[] }).entries.some((e) => e.offset === fileSize()),
-      'a checkpoint at the end of the file',
-      30_000,
-      agentOutput(agent),
-    );
+    await until(() => checkpointAtEndOf(cp, log), 'a checkpoint at the end of the file', 30_000, agentOutput(agent));
     expect((await agent.stop()).code).toBe(0);
     expectExactlyOnce(accepted(stream), splitLines(numbered('full', 0, 450)));
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Handler } from '../servers/aws-protocol-server.ts';
 import { AgentProcess } from '../support/agent-process.ts';
-import { checkpointEntries } from '../support/checkpoints.ts';
+import { checkpointAtEndOf } from '../support/checkpoints.ts';
 import { freePort } from '../support/free-port.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
 import { agentYaml, expectExactlyOnce, hasMsg, numbered, splitLines, tally, until, useProtocolServer } from './support.ts';
@@ -59,13 +59,6 @@ function putCalls(s: Setup) {
   return suite.server.requests.filter(
     (r) => (r.operation === 'PutRecords' && r.body.StreamName === s.stream) || (r.operation === 'PutRecordBatch' && r.body.DeliveryStreamName === s.stream),
   );
-}
-
-/** Whether the agent's checkpoint file records the log read to its end (every line acknowledged). */
-function checkpointAtEnd(s: Setup): boolean {
-  const cp = join(s.log, '..', 'cp');
-  const size = Buffer.byteLength(readFileSync(s.log));
-  return checkpointEntries(cp).some((e) => e.offset === size);
 }
 
 function detail(s: Setup): () => string {
@@ -221,7 +214,7 @@ describe('destination faults: every line arrives once the fault clears', () => {
       await until(() => accepted(s).length >= 100, 'the first lines', 30_000, detail(s));
       // Cut only once the agent holds the answers: a call the server stored
       // whose answer the cut swallows is re-sent, which at-least-once allows.
-      await until(() => checkpointAtEnd(s), 'the first lines acknowledged', 30_000, detail(s));
+      await until(() => checkpointAtEndOf(join(s.log, '..', 'cp'), s.log), 'the first lines acknowledged', 30_000, detail(s));
       const closed = new Promise<void>((resolve) => forwarder.close(() => resolve()));
       sockets.forEach((x) => x.destroy());
       await closed;

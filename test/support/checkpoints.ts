@@ -16,6 +16,12 @@ export function checkpointEntries(path: string): CheckpointEntry[] {
   return decoded.contents.entries;
 }
 
+/** Whether the checkpoint on disk records `file` read to its end (every line of it acknowledged). */
+export function checkpointAtEndOf(checkpointPath: string, file: string): boolean {
+  const size = statSync(file).size;
+  return checkpointEntries(checkpointPath).some((e) => e.offset === size);
+}
+
 /**
  * The lines of `files` that the checkpoint on disk covers, and those it does
  * not. An entry covers the bytes below its offset of the file with its
