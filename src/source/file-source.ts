@@ -352,7 +352,7 @@ export class FileSource {
     // `watcher` exists in events mode only.
     t.eventsTrustedAtPathCheck = this.watcher !== undefined && this.watcher.eventsTrusted(t.path);
     if (t.pathChanged(now)) {
-      this.log.debug({ path: t.path }, 'path leads to another file now: rescanning');
+      this.log.debug({ path: t.path, ino: t.ino }, 'path leads to another file now: rescanning');
       this.requestScan();
     }
   }
@@ -498,7 +498,7 @@ export class FileSource {
       // rotation has been read (framed and handed on), for whoever waits on it.
       if (t.caughtUp && !t.endReported) {
         t.endReported = true;
-        this.log.debug({ path: t.path, at: t.readOffset }, 'read to its end');
+        this.log.debug({ path: t.path, ino: t.ino, at: t.readOffset }, 'read to its end');
       }
       return true;
     }
@@ -618,7 +618,7 @@ export class FileSource {
     this.lookAtAll = true;
     await this.copies.originalGone(t);
     await this.fds.close(t);
-    this.log.debug({ path: t.path }, 'let go of a rotated-away file read to its end');
+    this.log.debug({ path: t.path, ino: t.ino }, 'let go of a rotated-away file read to its end');
   }
 
   /** Room for one more descriptor, or a warning (once) that every open file is busy. */
@@ -705,7 +705,7 @@ export class FileSource {
         continue;
       }
       if (!f) {
-        if (t.vanished()) this.log.debug({ path: t.path }, 'file gone from the patterns; reading it to its end');
+        if (t.vanished()) this.log.debug({ path: t.path, ino: t.ino }, 'file gone from the patterns; reading it to its end');
         continue;
       }
       t.reappeared();
@@ -773,7 +773,7 @@ export class FileSource {
       this.tailers.set(t.key, t);
       this.fds.add(t);
       this.place(t, real, known);
-      this.log.debug({ path, from: t.kind === 'reading' ? t.readOffset : t.kind }, 'tailing file');
+      this.log.debug({ path, ino: t.ino, from: t.kind === 'reading' ? t.readOffset : t.kind }, 'tailing file');
     } catch (err) {
       await fh.close().catch(() => {});
       this.warnOnce(`open:${path}`, { path, err: String(err) }, 'cannot read file; will retry');
@@ -844,7 +844,7 @@ export class FileSource {
     }
     this.initialSizes.delete(t.key);
     if (t.kind === 'reading') this.copies.reading(t);
-    this.log.debug({ path: t.path, placement: decision.kind, at: t.kind === 'reading' ? t.readOffset : undefined }, 'placed');
+    this.log.debug({ path: t.path, ino: t.ino, placement: decision.kind, at: t.kind === 'reading' ? t.readOffset : undefined }, 'placed');
     return true;
   }
 

@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,6 +35,37 @@ describe.skipIf(!available)('real logrotate', () => {
     h = undefined;
     await cleanup();
   });
+
+  /** Which file holds a line, at which byte, of how many (a failure's first clue). */
+  function whereIs(line: string | undefined): string {
+    if (!line) return '';
+    const r = spawnSync('sh', ['-c', `for f in app.log*; do o=$(grep -b -m1 -x "$1" "$f" | cut -d: -f1); [ -n "$o" ] && echo "$f ino $(stat -c %i "$f") size $(stat -c %s "$f") at $o"; done`, 'sh', line], { cwd: dir, encoding: 'utf8' });
+    return `${line} is in: ${r.stdout.trim() || 'no file'}; files ${spawnSync('sh', ['-c', 'ls -li app.log*'], { cwd: dir, encoding: 'utf8' }).stdout.replace(/\n/g, ' | ')}`;
+  }
+
+  /**
+   * The lines logrotate itself took out of the writer's reach: those in its
+   * `.backup` files, and, once it made one, where it deletes no rotated
+   * file, those in no file at all (a later `.backup` of the same hour
+   * replaced an earlier one).
+   */
+  async function movedAsideByLogrotate(written: string[], keepsEveryFile: boolean): Promise<Set<string>> {
+    const names = (await readdir(dir)).filter((n) => n.startsWith('app.log'));
+    const onDisk = new Set<string>();
+    const inBackup = new Set<string>();
+    for (const n of names) {
+      const raw = await readFile(join(dir, n));
+      const text = n.endsWith('.gz') ? gunzipSync(raw).toString() : raw.toString();
+      for (const l of text.split('\n')) {
+        if (!l) continue;
+        onDisk.add(l);
+        if (n.endsWith('.backup')) inBackup.add(l);
+      }
+    }
+    if (inBackup.size === 0 || !keepsEveryFile) return inBackup;
+    for (const l of written) if (!onDisk.has(l)) inBackup.add(l);
+    return inBackup;
+  }
 
   async function scenario(opts: {
     directives: string[];
@@ -77,23 +109,35 @@ describe.skipIf(!available)('real logrotate', () => {
     }
     await new Promise((r) => setTimeout(r, 100));
     await writer.stop();
-    const expected = writer.written();
+    const written = writer.written();
+    // logrotate's create opens the new file with O_EXCL: when the writer
+    // (which opens by path) recreated the path between logrotate's rename and
+    // that create, logrotate renames the writer's file to
+    // NAME-YYYYMMDDHH.backup (overwriting one from the same hour) and creates
+    // another. Those lines left the patterns within milliseconds, possibly
+    // before any reader saw the file: they may arrive, never twice. Every
+    // other line is in a file the patterns name or named: exactly once.
+    const aside = await movedAsideByLogrotate(written, opts.directives.includes('rotate 200'));
+    const expected = written.filter((l) => !aside.has(l));
     await waitFor(
       () => checkExactlyOnce(h!.sink.lines(), expected).missing.length === 0,
       () => {
         const c = checkExactlyOnce(h!.sink.lines(), expected);
-        return `written ${expected.length}, got ${h!.sink.records.length}, missing ${c.missing.length} (${c.missing.slice(0, 3).join(',')}), status ${JSON.stringify(h!.source.status())}`;
+        return `written ${written.length}, got ${h!.sink.records.length}, missing ${c.missing.length} (${c.missing.slice(0, 3).join(',')}), ${whereIs(c.missing[0])}, status ${JSON.stringify(h!.source.status())}`;
       },
       20_000,
     );
     await new Promise((r) => setTimeout(r, 300));
     const { missing, duplicated } = checkExactlyOnce(h.sink.lines(), expected);
     expect({ missing: missing.length, duplicated: duplicated.slice(0, 5) }).toEqual({ missing: 0, duplicated: [] });
-    expect(h.sink.lines().length).toBe(expected.length);
+    const fromAside = h.sink.lines().filter((l) => aside.has(l)).length;
+    expect(h.sink.lines().length).toBe(expected.length + fromAside);
+    // The race is rare: if most lines were moved aside the test proved nothing.
+    expect(aside.size).toBeLessThan(written.length / 20);
     expect(rotatedOk).toBeGreaterThan(0);
     console.log(
       `logrotate ${opts.directives.join(',')}: ${expected.length} lines written, ${rotatedOk} rotations, ` +
-        `${missing.length} missing, ${duplicated.length} duplicated`,
+        `${missing.length} missing, ${duplicated.length} duplicated, ${aside.size} moved aside by logrotate (${fromAside} of them delivered)`,
     );
     return expected.length;
   }
