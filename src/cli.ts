@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /*
- * The entry point does one thing before loading the agent: it takes stop
- * signals, so a SIGTERM that arrives while modules load (a fast restart by
- * systemd or a test) stops the agent cleanly instead of killing it.
+ * The entry point does one thing before loading the agent: it takes the
+ * signals the agent acts on, so a SIGTERM that arrives while modules load (a
+ * fast restart by systemd or a test) stops the agent cleanly instead of
+ * killing it, and a SIGHUP then (`systemctl reload` right after a start)
+ * reloads it once it has started instead of killing it (exit 129).
  * No top-level await: the single-executable build runs this as CommonJS.
  */
 const pending: NodeJS.Signals[] = [];
@@ -11,6 +13,7 @@ const handler = (signal: NodeJS.Signals): void => {
 };
 process.on('SIGTERM', handler);
 process.on('SIGINT', handler);
+process.on('SIGHUP', handler);
 
 void import('./cli/main.js')
   .then(({ main }) => main(process.argv.slice(2), { pending, handler }))

@@ -43,7 +43,7 @@ async function validate(args: CliArgs): Promise<number> {
   return EXIT_OK;
 }
 
-/** Stop signals that arrived before the agent could act on them (see src/cli.ts). */
+/** Stop and reload signals that arrived before the agent could act on them (see src/cli.ts). */
 export interface EarlySignals {
   pending: NodeJS.Signals[];
   handler: (signal: NodeJS.Signals) => void;
@@ -86,13 +86,19 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
     process.off('SIGINT', early.handler);
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
-    for (const signal of early.pending.splice(0)) onStop(signal);
+    for (const signal of early.pending) if (signal !== 'SIGHUP') onStop(signal);
   });
+  process.off('SIGHUP', early.handler);
   process.on('SIGHUP', () => {
     void agent.reload(path);
   });
   // A failed start ends the run with its error, unless a stop came first.
-  await Promise.race([agent.start(), stopped]);
+  const started = agent.start();
+  // A SIGHUP while the modules or the config loaded may have come with a
+  // config newer than the one read: reload once the start is done.
+  if (early.pending.includes('SIGHUP')) void agent.reload(path);
+  early.pending.length = 0;
+  await Promise.race([started, stopped]);
   const stopReleasing = startMemoryRelease(log);
   await stopped;
   stopReleasing();

@@ -63,6 +63,30 @@ describe('SIGHUP', () => {
   });
 });
 
+describe('SIGHUP while the agent is still starting', () => {
+  it('is kept and acted on once started, instead of killing the process (systemctl reload right after a start)', async () => {
+    await local.createStream('r-early');
+    const log = join(dir, 'early.log');
+    writeFileSync(log, numbered('early', 0, 20));
+    const config = join(dir, 'early.yaml');
+    writeFileSync(
+      config,
+      `kinesis.endpoint: ${local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(dir, 'early-cp')}\n` +
+        `flows:\n  - filePattern: ${log}\n    kinesisStream: r-early\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n`,
+    );
+    const agent = AgentProcess.start(config);
+    // While the agent's modules load: before the agent itself listens for SIGHUP.
+    await agent.signalOnceNodeStarted('SIGHUP');
+    await agent.waitForLog((l) => l.msg === 'configuration reloaded');
+    expect(agent.logLines().find((l) => l.msg === 'configuration reloaded')).toMatchObject({ stopped: 0, started: 0, running: 1 });
+    appendFileSync(log, numbered('early', 20, 40));
+    await local.waitFor('r-early', (r) => r.length >= 40);
+    expect(await agent.stop('SIGTERM'), agent.stderr).toEqual({ code: 0, signal: null });
+    const seen = (await local.readAll('r-early')).map((r) => r.data.toString());
+    expect(seen.sort()).toEqual(numbered('early', 0, 40).split(/(?<=\n)/).sort());
+  }, 60_000);
+});
+
 interface StatusAnswer {
   problems: Array<{ scope: string; key: string; state: string; message: string }>;
   flows: Array<{ id: string; state: string; counters: Record<string, number> }>;

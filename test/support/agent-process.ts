@@ -104,6 +104,12 @@ export class AgentProcess {
     throw new Error(`log line not seen; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
   }
 
+  /** Sends `signal` once Node itself has started (see stop()), without waiting for the agent to act on it. */
+  async signalOnceNodeStarted(signal: NodeJS.Signals): Promise<void> {
+    await this.untilStarted();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     // A signal that lands before Node has started the program at all takes
     // the default action (death); no program can prevent that, so a test
