@@ -9,7 +9,7 @@ import { importBeforeStart } from './migrate/at-start.js';
 import { registerConfigSecrets, type Logger } from './log.js';
 import { observe, type ObservedFlow } from './metrics/index.js';
 import { startObservability, type Observability } from './observability.js';
-import { agentSettingsChanged, planReload } from './reload-plan.js';
+import { agentSettingsChanged, planReload, ReloadNeedsRestartError, settingsReadAtStartChanged } from './reload-plan.js';
 import { regionFromInstanceMetadata } from './aws/region.js';
 
 const CHECKPOINT_WRITE_INTERVAL_MS = 200;
@@ -252,6 +252,10 @@ export class Agent {
       return this.reloadFailed('load', err, 'reload: configuration has errors; keeping the running one');
     }
     registerConfigSecrets(next);
+    const readAtStart = settingsReadAtStartChanged(this.config, next);
+    if (readAtStart.length > 0) {
+      return this.reloadFailed('plan', new ReloadNeedsRestartError(readAtStart), 'reload: the new configuration changes a setting read only at start; keeping the running one');
+    }
     const running = new Map([...this.flows].map(([id, f]) => [id, f.config]));
     const plan = planReload(this.config, running, next);
     const agentChanged = agentSettingsChanged(this.config, next);
@@ -352,7 +356,7 @@ export class Agent {
   }
 
   /** One error line naming what failed, and a /status problem until a reload works. */
-  private reloadFailed(step: 'load' | 'build' | 'start' | 'unexpected', err: unknown, message: string): void {
+  private reloadFailed(step: 'load' | 'plan' | 'build' | 'start' | 'unexpected', err: unknown, message: string): void {
     // Each failed SIGHUP gets its line, even the same failure again: the
     // operator just asked for it (a retry loop would not come through here).
     this.conditions.forget('reload');

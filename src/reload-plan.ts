@@ -1,4 +1,5 @@
 import type { AgentConfig, FlowConfig } from './config/types.js';
+import { AgentError } from './errors.js';
 
 /** What a reload does with each flow, by id. */
 export interface ReloadPlan {
@@ -50,4 +51,30 @@ function flowShape(flow: FlowConfig): Omit<FlowConfig, 'index' | 'definedIn'> {
 /** A comparable form of a config: regular expressions by their source. */
 function fingerprint(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+}
+
+/**
+ * Settings used once, when the agent starts (the checkpoint store is opened
+ * with them and shared by every flow), so a reload cannot apply them.
+ */
+const READ_AT_START = ['checkpointFile', 'checkpointTimeToLiveDays'] as const;
+
+/** A reload that changes a setting read only at start: refused whole, so nothing half-applies. */
+export class ReloadNeedsRestartError extends AgentError {
+  constructor(readonly changes: ReadonlyArray<{ key: string; from: unknown; to: unknown }>) {
+    super(
+      'RELOAD_NEEDS_RESTART',
+      changes.map((c) => `${c.key} changed from ${String(c.from)} to ${String(c.to)}`).join('; ') + ': a reload cannot apply it, it is read at start',
+      `restart the agent (systemctl restart kinesis-agent) to use it, or set it back to reload the rest; move the checkpoint file there first to keep each file's progress`,
+    );
+  }
+}
+
+/**
+ * Which settings read only at start (checkpointFile,
+ * checkpointTimeToLiveDays) differ between the running configuration and
+ * the new one; a reload goes ahead only when none does. Pure.
+ */
+export function settingsReadAtStartChanged(current: AgentConfig, next: AgentConfig): Array<{ key: string; from: unknown; to: unknown }> {
+  return READ_AT_START.filter((key) => current[key] !== next[key]).map((key) => ({ key, from: current[key], to: next[key] }));
 }

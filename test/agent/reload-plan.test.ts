@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/index.ts';
-import { planReload } from '../../src/reload-plan.ts';
+import { planReload, settingsReadAtStartChanged } from '../../src/reload-plan.ts';
 
 const web = '  - name: web\n    filePattern: /var/log/web/*.log\n    kinesisStream: web\n';
 const app = '  - name: app\n    filePattern: /var/log/app.log\n    kinesisStream: app\n';
@@ -21,5 +21,17 @@ describe('reload plan: which flows a SIGHUP keeps, stops and starts', () => {
   it.each(cases)('%s', (_name, current, runningIds, next, want) => {
     const plan = planReload(current, runningOf(current, runningIds), next);
     expect({ keep: plan.keep, stop: plan.stop, start: plan.start.map((f) => f.id) }).toEqual(want);
+  });
+});
+
+describe('reload plan: settings a reload cannot apply (read once at start)', () => {
+  const cases: Array<[string, string, string, string[]]> = [
+    ['nothing changed', '', '', []],
+    ['another agent-wide setting changed: the reload applies it', '', 'shutdownTimeoutMillis: 5000\n', []],
+    ['checkpointFile moved: refused', 'checkpointFile: /var/lib/a/cp\n', 'checkpointFile: /var/lib/b/cp\n', ['checkpointFile']],
+    ['checkpointTimeToLiveDays changed: refused', '', 'checkpointTimeToLiveDays: 3\n', ['checkpointTimeToLiveDays']],
+  ];
+  it.each(cases)('%s', (_name, before, after, want) => {
+    expect(settingsReadAtStartChanged(config(app, before), config(app, after)).map((c) => c.key)).toEqual(want);
   });
 });
