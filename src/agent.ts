@@ -6,10 +6,10 @@ import { ConditionBoard, type Conditions } from './events/conditions.js';
 import { FlowEvents } from './events/flow-events.js';
 import { Flow } from './flow.js';
 import { importBeforeStart } from './migrate/at-start.js';
-import { registerConfigSecrets, type Logger } from './log.js';
+import { levelFromEnv, registerConfigSecrets, type Logger, type LogLevel } from './log.js';
 import { observe, type ObservedFlow } from './metrics/index.js';
 import { startObservability, type Observability } from './observability.js';
-import { agentSettingsChanged, planReload, ReloadNeedsRestartError, settingsReadAtStartChanged } from './reload-plan.js';
+import { agentSettingsChanged, observabilitySettingsChanged, planReload, ReloadNeedsRestartError, settingsReadAtStartChanged } from './reload-plan.js';
 import { regionFromInstanceMetadata } from './aws/region.js';
 
 const CHECKPOINT_WRITE_INTERVAL_MS = 200;
@@ -53,12 +53,18 @@ export class Agent {
   private life: Lifecycle = { kind: 'created' };
   private store: CheckpointStore | undefined;
   private observability: Observability | undefined;
+  /** The settings the running metrics, status server and progress log were started with; undefined while none run. */
+  private observedWith: AgentConfig | undefined;
+  private readonly levelOf: (config: AgentConfig) => LogLevel;
 
+  /** `options.levelOf`: the log level a configuration asks for (the CLI's -L wins over `log.level`); applied at each reload. */
   constructor(
     private config: AgentConfig,
     private readonly log: Logger,
+    options: { levelOf?: (config: AgentConfig) => LogLevel } = {},
   ) {
     this.conditions = this.board.scope('agent', log);
+    this.levelOf = options.levelOf ?? ((c) => levelFromEnv(c.log.level));
   }
 
   get currentConfig(): AgentConfig {
@@ -149,6 +155,7 @@ export class Agent {
 
   private async startObservability(config: AgentConfig): Promise<void> {
     this.observability = await startObservability({ config, log: this.log, flows: () => this.observed(), conditions: this.board });
+    this.observedWith = config;
   }
 
   /**
@@ -259,6 +266,10 @@ export class Agent {
     const running = new Map([...this.flows].map(([id, f]) => [id, f.config]));
     const plan = planReload(this.config, running, next);
     const agentChanged = agentSettingsChanged(this.config, next);
+    // Compared with what runs, not with the last configuration: a status
+    // server left on its previous port by a failed listen is tried again.
+    const reportingWith = this.observedWith;
+    const observabilityChanged = reportingWith === undefined || observabilitySettingsChanged(reportingWith, next);
 
     // 1. Build every new flow while the old ones still run.
     const built: Flow[] = [];
@@ -294,17 +305,17 @@ export class Agent {
       for (const f of built) if (this.flows.get(f.config.id) === f) this.flows.delete(f.config.id);
       await this.store?.flush();
       await this.restoreFlows(outgoing.map((f) => f.config), previous);
-      if (agentChanged) await this.restartObservability(previous);
+      if (agentChanged) await this.restartObservability(reportingWith ?? previous, undefined);
       return this.reloadFailed('start', err, 'reload: a flow of the new configuration failed to start; the previous flows were started again from their checkpoints');
     }
     if (this.stopAsked) return;
 
     this.config = next;
+    this.log.level = this.levelOf(next);
     for (const id of this.failed.keys()) if (!next.flows.some((f) => f.id === id)) this.failed.delete(id);
-    if (agentChanged) {
-      this.warnAboutConfig();
-      await this.restartObservability(next);
-    }
+    // Every reload: a drop-in skipped or a key ignored now was perhaps not before.
+    this.warnAboutConfig();
+    if (observabilityChanged) await this.restartObservability(next, reportingWith);
     this.conditions.clear('reload', { configFile: path });
     this.log.info({ stopped: outgoing.length, started: built.length, running: this.flows.size }, 'configuration reloaded');
   }
@@ -336,21 +347,41 @@ export class Agent {
   private async stopObservability(): Promise<void> {
     const o = this.observability;
     this.observability = undefined;
+    this.observedWith = undefined;
     await o?.stop().catch(() => undefined);
   }
 
-  /** After a reload: a status server that cannot listen leaves the agent running without it, and says so. */
-  private async restartObservability(config: AgentConfig): Promise<void> {
+  /**
+   * After a reload: a status server that cannot listen with the new
+   * settings (a port in use) is started again with the ones it had
+   * (`fallback`), so /healthz and /status stay where probes look for them
+   * and show the problem; every later reload tries the new settings again.
+   */
+  private async restartObservability(config: AgentConfig, fallback: AgentConfig | undefined): Promise<void> {
     await this.stopObservability();
     try {
       await this.startObservability(config);
       this.conditions.clear('observability');
+      return;
     } catch (err) {
+      let kept = false;
+      if (fallback) {
+        try {
+          await this.startObservability(fallback);
+          kept = true;
+        } catch {
+          // Neither the new settings nor the previous ones: run without.
+        }
+      }
+      // Each reload that fails to apply them gets its line, like a failed reload.
+      this.conditions.forget('observability');
       this.conditions.raise('observability', {
         state: isAgentError(err) ? err.code : 'ERROR',
         level: 'error',
-        fields: { err: describe(err) },
-        message: 'cannot start /metrics, /healthz and /status after the reload; running without them until a reload works',
+        fields: { err: describe(err), ...(kept && fallback?.http ? { stillListening: `${fallback.http.host}:${fallback.http.port}` } : {}) },
+        message: kept
+          ? 'cannot start /metrics, /healthz and /status with the reloaded settings; still serving them with the previous ones until a reload works'
+          : 'cannot start /metrics, /healthz and /status after the reload; running without them until a reload works',
       });
     }
   }

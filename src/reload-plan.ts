@@ -32,13 +32,34 @@ export function planReload(current: AgentConfig, running: ReadonlyMap<string, Fl
   return { keep, stop, start };
 }
 
-/** Whether anything but the flows differs (credentials, endpoints, http, cloudwatch...). */
+/**
+ * Whether an agent-wide setting the flows use differs (credentials,
+ * endpoints, network, shutdownTimeoutMillis...): every flow restarts then.
+ * What only the agent's own reporting reads (`log.*`, `http.*`,
+ * `cloudwatch.*`: see observabilitySettingsChanged) is not one of them, so
+ * changing a log level or the status port leaves every flow in its place.
+ */
 export function agentSettingsChanged(a: AgentConfig, b: AgentConfig): boolean {
+  return fingerprint(flowSettings(a)) !== fingerprint(flowSettings(b));
+}
+
+/**
+ * Whether the metrics, the status server and the progress log must start
+ * again: any agent-wide setting differs (CloudWatch uses the credentials
+ * and the network settings too), `log.*`, `http.*` or `cloudwatch.*`
+ * included. Pure.
+ */
+export function observabilitySettingsChanged(a: AgentConfig, b: AgentConfig): boolean {
   return fingerprint(withoutFlows(a)) !== fingerprint(withoutFlows(b));
 }
 
 function withoutFlows(config: AgentConfig): Omit<AgentConfig, 'flows' | 'dropInFiles' | 'warnings'> {
   const { flows: _flows, dropInFiles: _dropIns, warnings: _warnings, ...rest } = config;
+  return rest;
+}
+
+function flowSettings(config: AgentConfig): Omit<AgentConfig, 'flows' | 'dropInFiles' | 'warnings' | 'log' | 'http' | 'cloudwatch'> {
+  const { log: _log, http: _http, cloudwatch: _cloudwatch, ...rest } = withoutFlows(config);
   return rest;
 }
 

@@ -4,6 +4,7 @@ import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from '../co
 import { AgentError, isAgentError } from '../errors.js';
 import { createLogger, levelFromEnv, registerConfigSecrets, registerSecret, type LogLevel, type Logger } from '../log.js';
 import { configSchema } from '../config/schema.js';
+import type { AgentConfig } from '../config/types.js';
 import { importCheckpointsCommand } from '../migrate/command.js';
 import { statusCommand } from '../status/command.js';
 import { VERSION } from '../version.js';
@@ -57,9 +58,11 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const config = await loadConfig(path, { instanceRegion: regionFromInstanceMetadata });
   // Before the first line is logged: secrets are scrubbed from every line.
   registerConfigSecrets(config);
-  const log = createLogger({ level: (args.logLevel as LogLevel | undefined) ?? levelFromEnv(config.log.level) });
+  // -L wins over KINESIS_AGENT_LOG_LEVEL, which wins over log.level (applied again at each reload).
+  const levelOf = (c: AgentConfig): LogLevel => (args.logLevel as LogLevel | undefined) ?? levelFromEnv(c.log.level);
+  const log = createLogger({ level: levelOf(config) });
   installCrashHandlers(log);
-  const agent = new Agent(config, log);
+  const agent = new Agent(config, log, { levelOf });
   // Stop signals act whatever the agent is doing (starting, reloading,
   // stuck on a file system): the first drains within shutdownTimeoutMillis,
   // and the process ends STOP_MARGIN_MS after that at the latest; a second

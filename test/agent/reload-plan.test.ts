@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/index.ts';
-import { planReload, settingsReadAtStartChanged } from '../../src/reload-plan.ts';
+import { observabilitySettingsChanged, planReload, settingsReadAtStartChanged } from '../../src/reload-plan.ts';
 
 const web = '  - name: web\n    filePattern: /var/log/web/*.log\n    kinesisStream: web\n';
 const app = '  - name: app\n    filePattern: /var/log/app.log\n    kinesisStream: app\n';
@@ -16,6 +16,9 @@ describe('reload plan: which flows a SIGHUP keeps, stops and starts', () => {
     ['a flow changed: it stops and starts again', config(web + app), undefined, config(web + appSlower), { keep: ['web'], stop: ['app'], start: ['app'] }],
     ['flows reordered: position is not a change', config(web + app), undefined, config(app + web), { keep: ['web', 'app'], stop: [], start: [] }],
     ['an agent-wide setting changed: every flow restarts', config(web + app), undefined, config(web + app, 'shutdownTimeoutMillis: 5000\n'), { keep: [], stop: ['web', 'app'], start: ['web', 'app'] }],
+    ['only log.level changed: every flow keeps its place', config(web + app), undefined, config(web + app, 'log.level: debug\n'), { keep: ['web', 'app'], stop: [], start: [] }],
+    ['only the status server changed: every flow keeps its place', config(web + app), undefined, config(web + app, 'http.listen: 127.0.0.1:9090\n'), { keep: ['web', 'app'], stop: [], start: [] }],
+    ['only cloudwatch changed: every flow keeps its place', config(web + app), undefined, config(web + app, 'cloudwatch.emitMetrics: false\n'), { keep: ['web', 'app'], stop: [], start: [] }],
     ['a flow that is not running (failed before) starts again though unchanged', config(web + app), ['web'], config(web + app), { keep: ['web'], stop: [], start: ['app'] }],
   ];
   it.each(cases)('%s', (_name, current, runningIds, next, want) => {
@@ -33,5 +36,18 @@ describe('reload plan: settings a reload cannot apply (read once at start)', () 
   ];
   it.each(cases)('%s', (_name, before, after, want) => {
     expect(settingsReadAtStartChanged(config(app, before), config(app, after)).map((c) => c.key)).toEqual(want);
+  });
+});
+
+describe('reload plan: when the metrics, the status server and the progress log start again', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['nothing changed', '', false],
+    ['log.level', 'log.level: debug\n', true],
+    ['http.listen', 'http.listen: 127.0.0.1:9090\n', true],
+    ['cloudwatch.emitMetrics', 'cloudwatch.emitMetrics: false\n', true],
+    ['credentials CloudWatch uses too', 'awsAccessKeyId: AKIAEXAMPLE\nawsSecretAccessKey: secret\n', true],
+  ];
+  it.each(cases)('%s', (_name, after, want) => {
+    expect(observabilitySettingsChanged(config(app), config(app, after))).toBe(want);
   });
 });

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,67 @@ describe('SIGHUP while the agent is still starting', () => {
     const seen = (await local.readAll('r-early')).map((r) => r.data.toString());
     expect(seen.sort()).toEqual(numbered('early', 0, 40).split(/(?<=\n)/).sort());
   }, 60_000);
+});
+
+describe('SIGHUP that changes only what the agent reports (log.level, http.listen)', () => {
+  it('keeps every flow in its place, applies the level, keeps /status on its port while the new one is taken, and moves it once free', async () => {
+    await local.createStream('r-report');
+    const logDir = join(dir, 'report');
+    mkdirSync(logDir);
+    writeFileSync(join(logDir, 'a.log'), numbered('a', 0, 20));
+    const [oldPort, newPort] = [await freePort(), await freePort()];
+    // Another program holds the new port when the reload asks for it.
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(newPort, '127.0.0.1', resolve));
+    const config = join(dir, 'report.yaml');
+    const write = (port: number, level: string, extra = '') =>
+      writeFileSync(
+        config,
+        `kinesis.endpoint: ${local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(dir, 'report-cp')}\n` +
+          `http.listen: 127.0.0.1:${port}\nlog.level: ${level}\n${extra}` +
+          `flows:\n  - name: app\n    filePattern: ${logDir}/*.log\n    kinesisStream: r-report\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n`,
+      );
+    write(oldPort, 'info');
+    // Without KINESIS_AGENT_LOG_LEVEL, which would win over log.level.
+    const agent = AgentProcess.start(config, { KINESIS_AGENT_LOG_LEVEL: '' });
+    const problemsOn = async (port: number) => ((await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as StatusAnswer).problems;
+    const reloads = () => agent.logLines().filter((l) => l.msg === 'configuration reloaded').length;
+    const reload = async () => {
+      const before = reloads();
+      agent.child.kill('SIGHUP');
+      await agent.waitForLog(() => reloads() > before);
+    };
+    try {
+      await local.waitFor('r-report', (r) => r.length >= 20);
+      expect(await problemsOn(oldPort)).toEqual([]);
+
+      // 1. The new port is taken: the reload applies the rest, /status stays on the old port and says why.
+      write(newPort, 'debug', 'unknownKeyForTheWarning: 1\n');
+      await reload();
+      expect(agent.logLines().findLast((l) => l.msg === 'configuration reloaded')).toMatchObject({ stopped: 0, started: 0, running: 1 });
+      expect(await problemsOn(oldPort)).toEqual([expect.objectContaining({ scope: 'agent', key: 'observability', state: 'HTTP_LISTEN' })]);
+      expect((await fetch(`http://127.0.0.1:${oldPort}/healthz`)).status).toBe(200);
+      // The reloaded config's warnings are logged, though no agent-wide setting the flows use changed.
+      expect(agent.logLines().some((l) => l.level === 'warn' && String(l.msg).includes('unknownKeyForTheWarning'))).toBe(true);
+      // The level applies to the running flow: a new file's placement is logged at debug.
+      writeFileSync(join(logDir, 'b.log'), numbered('b', 0, 10));
+      await agent.waitForLog((l) => l.level === 'debug' && String(l.path).endsWith('b.log'));
+      await local.waitFor('r-report', (r) => r.length >= 30);
+
+      // 2. The port is free again: the same configuration, reloaded, moves /status there and clears the problem.
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      await reload();
+      expect(await problemsOn(newPort)).toEqual([]);
+      await expect(fetch(`http://127.0.0.1:${oldPort}/status`)).rejects.toThrow();
+    } finally {
+      squatter.close();
+    }
+    expect(await agent.stop('SIGTERM'), agent.stderr).toEqual({ code: 0, signal: null });
+    // The flow never restarted: one start, no stop before the final one.
+    expect(agent.logLines().filter((l) => l.msg === 'flow started').length).toBe(1);
+    const seen = (await local.readAll('r-report')).map((r) => r.data.toString());
+    expect(seen.sort()).toEqual([...numbered('a', 0, 20).split(/(?<=\n)/), ...numbered('b', 0, 10).split(/(?<=\n)/)].sort());
+  }, 90_000);
 });
 
 interface StatusAnswer {
