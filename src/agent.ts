@@ -30,7 +30,8 @@ type Lifecycle =
   | { kind: 'running' }
   | { kind: 'reloading'; work: Promise<void>; again: string | undefined }
   | { kind: 'stopping'; done: Promise<void> }
-  | { kind: 'stopped' };
+  /** `checkpointsWritten`: false when the last checkpoint write, at stop, failed. */
+  | { kind: 'stopped'; checkpointsWritten: boolean };
 
 /** A configured flow that is not running: it failed to build or start, or was lost in a reload. */
 interface FailedFlow {
@@ -71,6 +72,11 @@ export class Agent {
     return this.config;
   }
 
+  /** Stopped, and the checkpoint file was written at the stop (or there was nothing to write). */
+  get stoppedCleanly(): boolean {
+    return this.life.kind === 'stopped' && this.life.checkpointsWritten;
+  }
+
   /** created, starting, running, reloading, stopping or stopped. */
   get state(): Lifecycle['kind'] {
     return this.life.kind;
@@ -92,7 +98,7 @@ export class Agent {
       await work;
     } catch (err) {
       // Nothing to drain that matters: the process exits on this error.
-      if (this.life === life) this.life = { kind: 'stopped' };
+      if (this.life === life) this.life = { kind: 'stopped', checkpointsWritten: true };
       throw err;
     }
     if (this.life !== life) return;
@@ -171,7 +177,7 @@ export class Agent {
       case 'stopped':
         return Promise.resolve();
       case 'created':
-        this.life = { kind: 'stopped' };
+        this.life = { kind: 'stopped', checkpointsWritten: true };
         return Promise.resolve();
       case 'starting':
       case 'reloading':
@@ -194,14 +200,16 @@ export class Agent {
     // that does not answer must not eat the flows' drain time.
     const observabilityStopped = this.observability?.stop().catch(() => undefined) ?? Promise.resolve();
     await Promise.all([...this.flows.values()].map((f) => f.stop(deadline)));
+    let checkpointsWritten = true;
     try {
       await this.store?.close();
     } catch (err) {
+      checkpointsWritten = false;
       this.log.error({ err: describe(err) }, 'cannot write the checkpoint file at stop');
     }
     await Promise.race([observabilityStopped, delay(deadline - performance.now())]);
-    this.life = { kind: 'stopped' };
-    this.log.info('agent stopped');
+    this.life = { kind: 'stopped', checkpointsWritten };
+    this.log.info(checkpointsWritten ? 'agent stopped' : 'agent stopped without writing its checkpoints');
   }
 
   /**

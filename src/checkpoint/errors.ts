@@ -29,3 +29,14 @@ export class CheckpointFormatError extends AgentError {
     );
   }
 }
+
+/** The last write, at stop, failed: what was acknowledged since the previous write is sent again at the next start. */
+export class CheckpointWriteError extends AgentError {
+  constructor(path: string, code: string) {
+    super(
+      'CHECKPOINT_WRITE',
+      `cannot write the checkpoint file ${path} at stop (${code}): records acknowledged since its last write will be sent again at the next start`,
+      'make its directory writable (permissions, space, a read-only or immutable file system)',
+    );
+  }
+}

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoints, encodeCheckpoints, type ImportMark } from './codec.js';
 import { makeDirectory } from './directory.js';
 import { entryKey, type CheckpointEntry } from './entry.js';
-import { CheckpointFormatError, CheckpointPathError } from './errors.js';
+import { CheckpointFormatError, CheckpointPathError, CheckpointWriteError } from './errors.js';
 
 export interface CheckpointStoreOptions {
   /** Entries not updated nor seen for this many days are dropped. */
@@ -120,12 +120,17 @@ export class CheckpointStore {
     if (this.dirty) await this.writeNow();
   }
 
-  /** Flushes and stops writing; later changes stay in memory only. */
+  /**
+   * Flushes and stops writing; later changes stay in memory only.
+   * @throws CheckpointWriteError when that last write failed (the file keeps what it had)
+   */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // write() keeps failures to itself (retried while running); at stop there is no retry.
+    if (this.dirty) throw new CheckpointWriteError(this.path, this.conditions.state('write'));
   }
 
   private markDirty(): void {

@@ -105,7 +105,8 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const stopReleasing = startMemoryRelease(log);
   await stopped;
   stopReleasing();
-  return EXIT_OK;
+  // A stop that could not write the checkpoints is not clean: what they miss is sent again at the next start.
+  return agent.stoppedCleanly ? EXIT_OK : EXIT_RUNTIME;
 }
 
 function describe(err: unknown): string {

@@ -115,6 +115,21 @@ describe('CheckpointStore', () => {
     await s.close();
   });
 
+  it('close() rejects with CHECKPOINT_WRITE when its last write fails, and the file keeps what it had', async () => {
+    const sub = join(dir, 'state');
+    const path = join(sub, 'checkpoints');
+    const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 0 });
+    s.set(entry('8', 80));
+    await s.flush();
+    const { rename } = await import('node:fs/promises');
+    // The directory is now a file: ENOTDIR, whoever the agent runs as.
+    await rename(sub, join(dir, 'state-moved'));
+    await writeFile(sub, 'not a directory');
+    s.set(entry('8', 81));
+    await expect(s.close()).rejects.toMatchObject({ code: 'CHECKPOINT_WRITE', message: expect.stringContaining('ENOTDIR') });
+    expect(JSON.parse(await readFile(join(dir, 'state-moved', 'checkpoints'), 'utf8')).entries[0].offset).toBe(80);
+  });
+
   it('coalesces many updates into few writes and flush() puts the latest on disk', async () => {
     const path = join(dir, 'checkpoints');
     const s = await CheckpointStore.open(path, { ttlDays: 7, log: silentLogger(), minWriteIntervalMillis: 60_000 });
