@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../hardening/support.ts';
 import { AgentProcess } from '../support/agent-process.ts';
 import { checkpointAtEndOf } from '../support/checkpoints.ts';
 import { KinesisLocal } from '../support/kinesis-local.ts';
@@ -19,14 +20,6 @@ afterAll(async () => {
 
 const numbered = (prefix: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}\n`).join('');
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('SIGTERM when the checkpoint file cannot be written at stop', () => {
   it('says so in one error line and exits 1, not 0; the next start sends what the file misses again, losing nothing', async () => {
