@@ -277,7 +277,8 @@ export class Agent {
     // Compared with what runs, not with the last configuration: a status
     // server left on its previous port by a failed listen is tried again.
     const reportingWith = this.observedWith;
-    const observabilityChanged = reportingWith === undefined || observabilitySettingsChanged(reportingWith, next);
+    // agentChanged stops it below, whatever it runs with, so it must start again.
+    const observabilityChanged = agentChanged || reportingWith === undefined || observabilitySettingsChanged(reportingWith, next);
 
     // 1. Build every new flow while the old ones still run.
     const built: Flow[] = [];

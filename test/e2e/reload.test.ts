@@ -138,12 +138,27 @@ describe('SIGHUP that changes only what the agent reports (log.level, http.liste
       await reload();
       expect(await problemsOn(newPort)).toEqual([]);
       await expect(fetch(`http://127.0.0.1:${oldPort}/status`)).rejects.toThrow();
+      // The flow never restarted: one start.
+      expect(agent.logLines().filter((l) => l.msg === 'flow started').length).toBe(1);
+
+      // 3. The old port taken now, with a setting the flows use changed too (it restarts them): /status stays on the new port.
+      const squatter2 = createServer();
+      await new Promise<void>((resolve) => squatter2.listen(oldPort, '127.0.0.1', resolve));
+      try {
+        write(oldPort, 'debug', 'shutdownTimeoutMillis: 9000\n');
+        await reload();
+        expect(await problemsOn(newPort)).toEqual([expect.objectContaining({ key: 'observability', state: 'HTTP_LISTEN' })]);
+        // 4. Back to what it serves with: the flows restart (a setting they use changed), and so must /status, where it was.
+        write(newPort, 'debug');
+        await reload();
+        expect(await problemsOn(newPort)).toEqual([]);
+      } finally {
+        squatter2.close();
+      }
     } finally {
       squatter.close();
     }
     expect(await agent.stop('SIGTERM'), agent.stderr).toEqual({ code: 0, signal: null });
-    // The flow never restarted: one start, no stop before the final one.
-    expect(agent.logLines().filter((l) => l.msg === 'flow started').length).toBe(1);
     const seen = (await local.readAll('r-report')).map((r) => r.data.toString());
     expect(seen.sort()).toEqual([...numbered('a', 0, 20).split(/(?<=\n)/), ...numbered('b', 0, 10).split(/(?<=\n)/)].sort());
   }, 90_000);
