@@ -232,21 +232,28 @@ describe('destination faults: every line arrives once the fault clears', () => {
   });
 
   it('survives answers slower than socketTimeoutMillis; only the calls it gave up on can repeat', async () => {
-    // The server still stores what a slow call carried after the agent gave
-    // up on it: at-least-once allows exactly those records twice, no others.
+    // The server still stores what a call carried after the agent gave up on
+    // it: at-least-once allows exactly those records twice, no others. The
+    // calls given up on are the slow ones, and on a loaded machine any other
+    // whose answer the agent had not read within the 300 ms: those whose
+    // connection it closed (a loop under load saw 100 to 250 lines of calls
+    // the server answered at once stored twice).
     const slowCalls = 3;
     suite.server.setFaults({ kind: 'delay', ms: 1500, times: slowCalls, operations: ['PutRecords'] });
     const s = start(400, { top: ['socketTimeoutMillis: 300', 'connectionTimeoutMillis: 300'] });
     await until(() => accepted(s).length >= s.lines.length && putCalls(s).length > slowCalls, 'every line accepted', 30_000, detail(s));
     // Let the slow calls finish storing before counting.
     await until(() => putCalls(s).slice(0, slowCalls).every((c) => c.status !== 0), 'slow calls answered', 10_000, detail(s));
+    // Taken before the stop, which closes the connections of calls it did not give up on.
+    const givenUp = putCalls(s).filter((c, i) => i < slowCalls || c.closedByClient);
     const exit = await s.agent.stop('SIGTERM');
     expect(exit.code, s.agent.stderr).toBe(0);
     const t = tally(accepted(s), s.lines);
     expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
-    const inSlowCalls = new Set(putCalls(s).slice(0, slowCalls).flatMap((c) => c.entries.map((e) => e.data.toString('latin1'))));
-    const repeatedElsewhere = [...t.counts].filter(([line, count]) => count > 1 && (!inSlowCalls.has(line) || count > 2));
-    expect(repeatedElsewhere).toEqual([]);
+    const mayRepeat = new Map<string, number>();
+    for (const line of givenUp.flatMap((c) => c.entries.map((e) => e.data.toString('latin1')))) mayRepeat.set(line, (mayRepeat.get(line) ?? 0) + 1);
+    const repeatedElsewhere = [...t.counts].filter(([line, count]) => count > 1 + (mayRepeat.get(line) ?? 0));
+    expect(repeatedElsewhere, `${givenUp.length} calls given up on`).toEqual([]);
     expect(s.agent.logLines().some(hasMsg('delivery failing'))).toBe(true);
   });
 

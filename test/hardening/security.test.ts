@@ -134,13 +134,18 @@ describe('secrets in crash output', () => {
   async function crashWith(message: string): Promise<AgentProcess> {
     const { stream, sub } = suite.newCase();
     const crasher = join(sub, 'crash.mjs');
-    writeFileSync(crasher, `setTimeout(() => { throw new Error(${message}); }, 1500).unref();\n`);
+    // Thrown when told, once the agent has started: a throw on a timer came
+    // before the agent's crash handler on a loaded machine (modules and
+    // config took over 1.5 s to load), and Node printed it instead.
+    writeFileSync(crasher, `process.on('SIGUSR2', () => { throw new Error(${message}); });\n`);
     const config = writeConfig(sub, [{ filePattern: join(sub, '*.log'), stream }], [
       'awsAccessKeyId: AKIATESTKEY000000000',
       `awsSecretAccessKey: ${CONFIG_SECRET}`,
       `awsSessionToken: ${CONFIG_TOKEN}`,
     ]);
     const agent = start(config, { NODE_OPTIONS: `--import=${crasher}`, AWS_SECRET_ACCESS_KEY: ENV_SECRET, KINESIS_AGENT_LOG_LEVEL: 'trace' });
+    await agent.waitForLog(hasMsg('agent started'));
+    agent.child.kill('SIGUSR2');
     const exit = await agent.exited;
     expect(exit.code, agentOutput(agent)()).toBe(1);
     const fatal = agent.logLines().find((l) => l.level === 'fatal');

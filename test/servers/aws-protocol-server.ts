@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { constants as h2, createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.ts';
 import { checkSigV4 } from './sigv4.ts';
@@ -66,6 +66,15 @@ export interface RecordedRequest {
   status: number;
   /** Positions of entries that were failed inside a successful answer. */
   failedIndexes: number[];
+  /**
+   * HTTP/1.1 only: the client closed this request's connection before it
+   * sent another request on it. A client that gives up on a call (its
+   * socket timeout) closes the connection, whether or not the answer had
+   * reached it yet; so does one that stops. False while the connection is
+   * open or carried a later request; also false when the server closed an
+   * idle connection itself.
+   */
+  closedByClient: boolean;
 }
 
 export interface StoredEntry extends PutEntry {
@@ -108,6 +117,8 @@ export class AwsProtocolServer {
   signingKeys: Map<string, string> | undefined;
   private active = 0;
   private sequence = 0;
+  private readonly lastOnSocket = new WeakMap<Socket, RecordedRequest>();
+  private readonly closedByServer = new WeakSet<Socket>();
 
   constructor() {
     this.handle('Kinesis_20131202.PutRecords', (r) => this.putRecords(r));
@@ -240,12 +251,15 @@ export class AwsProtocolServer {
       at: Date.now(),
       status: 0,
       failedIndexes: [],
+      closedByClient: false,
     };
     this.requests.push(request);
+    this.noteConnection(req, request);
     try {
       const faults = this.faultsFor(operation);
       for (const f of faults) if (f.kind === 'delay') await new Promise((r) => setTimeout(r, f.ms));
       if (faults.some((f) => f.kind === 'reset')) {
+        this.closedByServer.add(req.socket);
         req.socket.destroy();
         return;
       }
@@ -256,7 +270,10 @@ export class AwsProtocolServer {
           stream.session?.goaway(h2.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
           stream.close(h2.NGHTTP2_REFUSED_STREAM);
           stream.session?.close();
-        } else req.socket.destroy();
+        } else {
+          this.closedByServer.add(req.socket);
+          req.socket.destroy();
+        }
         return;
       }
       const reply = this.signatureReply(req, bytes) ?? this.faultReply(faults, operation) ?? (await this.dispatch(request, faults));
@@ -274,6 +291,21 @@ export class AwsProtocolServer {
     } finally {
       this.active--;
     }
+  }
+
+  /** Keeps `closedByClient` of the last request on each HTTP/1.1 connection. */
+  private noteConnection(req: IncomingMessage, request: RecordedRequest): void {
+    if ((req as unknown as Partial<Http2ServerRequest>).stream) return;
+    const socket = req.socket;
+    const known = this.lastOnSocket.has(socket);
+    this.lastOnSocket.set(socket, request);
+    if (known) return;
+    // The server ends an idle kept-alive connection through its timeout.
+    socket.on('timeout', () => this.closedByServer.add(socket));
+    socket.on('close', () => {
+      const last = this.lastOnSocket.get(socket);
+      if (last && !this.closedByServer.has(socket)) last.closedByClient = true;
+    });
   }
 
   private signatureReply(req: IncomingMessage, body: Buffer): Reply | undefined {
