@@ -2,10 +2,12 @@
  * One AWS JSON 1.1 operation (PutRecords, PutRecordBatch) sent over our own
  * HTTP/2 session (h2-session.ts), with the SDK client doing what it is there
  * for: its endpoint rules say where to send, its credential chain (memoized,
- * refreshed before expiry) and its SigV4 signer sign, and its clock-skew
- * offset is kept up to date from the answers' Date headers exactly as its
- * signer middleware does. What is left out is the SDK's per-call middleware
- * stack: about a fifth of the agent's CPU at full speed over TLS
+ * refreshed before expiry) gives the credentials, its signer's resolution the
+ * signing region and name, and its clock-skew offset is kept up to date from
+ * the answers' Date headers exactly as its signer middleware does. What is
+ * left out is the SDK's per-call middleware stack (about a fifth of the
+ * agent's CPU at full speed over TLS) and its signer's per-call work: calls
+ * are signed by sigv4.ts with the day's signing key kept
  * (docs/performance.md).
  *
  * A 2xx answer's body is returned as is. Any other status throws an
@@ -14,9 +16,10 @@
  * so sink/errors.ts classifies both alike.
  */
 import type { OutgoingHttpHeaders } from 'node:http2';
-import type { HttpRequest, RequestSigner } from '@smithy/types';
+import type { AwsCredentialIdentity, RequestSigner } from '@smithy/types';
 import { VERSION } from '../version.js';
 import { sharedOrigin, type H2Answer, type H2Origin } from './h2-session.js';
+import { JsonPostSigner } from './sigv4.js';
 
 /** What we use of an SDK client's resolved config (KinesisClient, FirehoseClient). */
 export interface SdkClientLike {
@@ -25,8 +28,12 @@ export interface SdkClientLike {
     region(): Promise<string>;
     useFipsEndpoint(): Promise<boolean>;
     useDualstackEndpoint(): Promise<boolean>;
-    /** The client's SigV4 signer, bound to its credential provider and region. */
+    /** The client's SigV4 signer; resolving it settles `signingRegion` and `signingName`. */
     signer(authScheme?: unknown): Promise<RequestSigner>;
+    /** The client's credential chain (memoized, refreshed before expiry). */
+    credentials(): Promise<AwsCredentialIdentity>;
+    signingRegion?: string;
+    signingName?: string;
     systemClockOffset: number;
     disableClockSkewCorrection?: () => Promise<boolean>;
   };
@@ -102,8 +109,7 @@ export function clockOffsetFrom(date: string | undefined, age: string | undefine
 
 interface Target {
   origin: H2Origin;
-  authority: string;
-  path: string;
+  signer: JsonPostSigner;
 }
 
 /** A request ready to go: signed at `sentAt` (ms), with the clock-skew correction on or off. */
@@ -118,7 +124,6 @@ export class JsonRpcCall {
   private readonly client: SdkClientLike;
   private readonly opts: JsonRpcCallOptions;
   private target: Promise<Target> | undefined;
-  private signer: Promise<RequestSigner> | undefined;
   private skewCorrection: Promise<boolean> | undefined;
   private readonly userAgent = `kinesis-agent/${VERSION}`;
   private closed = false;
@@ -161,36 +166,15 @@ export class JsonRpcCall {
   /** Where `body` goes and the signed headers to send it with. */
   private async sign(body: Buffer): Promise<Signed> {
     // Resolved once; a failure (no region yet) is not kept, the next call tries again.
-    const { origin, authority, path } = await (this.target ??= this.resolveTarget().catch((err: unknown) => {
+    const { origin, signer } = await (this.target ??= this.resolveTarget().catch((err: unknown) => {
       this.target = undefined;
       throw err;
     }));
     const config = this.client.config;
-    const signer = await (this.signer ??= config.signer().catch((err: unknown) => {
-      this.signer = undefined;
-      throw err;
-    }));
+    const credentials = await config.credentials();
     const correct = await (this.skewCorrection ??= config.disableClockSkewCorrection?.().then((off) => !off) ?? Promise.resolve(true));
     const sentAt = Date.now();
-    const unsigned: HttpRequest = {
-      method: 'POST',
-      protocol: 'https:',
-      hostname: authority,
-      path,
-      query: {},
-      // Signed as the SDK's HTTP/2 handler has them: :authority in place of Host.
-      headers: {
-        ':authority': authority,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': this.opts.target,
-        'content-length': String(body.length),
-      },
-      body,
-    };
-    const signed = await signer.sign(unsigned, { signingDate: new Date(correct ? sentAt + config.systemClockOffset : sentAt) });
-    const headers: OutgoingHttpHeaders = signed.headers;
-    headers[':method'] = 'POST';
-    headers[':path'] = path;
+    const headers = signer.sign(body, credentials, correct ? sentAt + config.systemClockOffset : sentAt);
     headers['user-agent'] = this.userAgent;
     return { origin, headers, sentAt, correct };
   }
@@ -202,6 +186,11 @@ export class JsonRpcCall {
 
   private async resolveTarget(): Promise<Target> {
     const config = this.client.config;
+    // The SDK's signer resolution settles the signing region and name (endpoint rules, signingRegion overrides).
+    await config.signer();
+    const region = config.signingRegion ?? (await config.region());
+    const service = config.signingName;
+    if (service === undefined) throw new Error('the SDK client has no signing name');
     const { url } = config.endpointProvider({
       Region: await config.region(),
       UseFIPS: await config.useFipsEndpoint(),
@@ -222,6 +211,7 @@ export class JsonRpcCall {
     else this.release = release;
     // The SDK's JSON protocols post to the endpoint's path, ending in `/`.
     const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-    return { origin, authority: url.host, path };
+    const signer = new JsonPostSigner({ authority: url.host, path, target: this.opts.target, region, service });
+    return { origin, signer };
   }
 }

@@ -1,10 +1,11 @@
 /** What a batch is made of: API entries that each carry one or more user records. */
 import type { SourceRecord } from '../pipeline/types.js';
+import { RANDOM_KEY_CHARS } from './partition-key.js';
 
 export interface Entry {
   /** The bytes of one API record (a line, a KPL aggregate, or packed lines). */
   data: Buffer;
-  /** Streams only; '' for Firehose. */
+  /** Streams: the key, or '' for a random one drawn when the request body is written (request-body.ts). Firehose: ''. */
   readonly partitionKey: string;
   /** The user records inside, acknowledged together when the entry is delivered. */
   readonly records: readonly SourceRecord[];
@@ -67,7 +68,7 @@ export class PlainPacker implements Packer {
   /**
    * @param countsKey the partition key counts against the API's limits (Streams)
    * @param maxEntryBytes the API's per-record limit (a function: a stream's, learned at start)
-   * @param shortKey a short key for records whose own key would push them over that limit
+   * @param shortKey a short key for records whose own key would push them over that limit ('' for a random one)
    */
   constructor(
     private readonly countsKey: boolean,
@@ -85,10 +86,16 @@ export class PlainPacker implements Packer {
       c.bytes = record.data.length;
       return c;
     }
+    // '' is a random key, drawn when the request body is written (RANDOM_KEY_CHARS then).
+    if (key === '') {
+      c.key = key;
+      c.bytes = record.data.length + RANDOM_KEY_CHARS;
+      return c;
+    }
     // A record near the limit keeps its bytes; a long (e.g. multi-byte FIELD) key gives way.
     const max = typeof this.maxEntryBytes === 'function' ? this.maxEntryBytes() : this.maxEntryBytes;
     c.key = record.data.length + key.length * 4 <= max || record.data.length + Buffer.byteLength(key) <= max ? key : this.shortKey();
-    c.bytes = record.data.length + asciiLength(c.key);
+    c.bytes = record.data.length + (c.key === '' ? RANDOM_KEY_CHARS : asciiLength(c.key));
     return c;
   }
 

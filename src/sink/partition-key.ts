@@ -28,6 +28,26 @@ export function randomPartitionKey(): string {
   );
 }
 
+/** Characters of every random key (randomPartitionKey, writeRandomPartitionKey). */
+export const RANDOM_KEY_CHARS = 16;
+
+/**
+ * Writes a random key of RANDOM_KEY_CHARS hex characters into `out` at `at`
+ * and returns the offset after it. A plain record whose flow has RANDOM keys
+ * carries the key '' until its request body is written (request-body.ts):
+ * no string per record, which would live as long as the record waits in the
+ * queue (about a second at full speed: long enough for V8 to copy it twice).
+ * A retried record draws a new key, as good as the first: a random key only
+ * spreads records over shards.
+ */
+export function writeRandomPartitionKey(out: Uint8Array, at: number): number {
+  const x = (Math.random() * 0x1_0000_0000) >>> 0;
+  const y = (Math.random() * 0x1_0000_0000) >>> 0;
+  for (let i = 0; i < 32; i += 4) out[at++] = HEX[(x >>> i) & 15]!;
+  for (let i = 0; i < 32; i += 4) out[at++] = HEX[(y >>> i) & 15]!;
+  return at;
+}
+
 /**
  * The Kinesis Agent's DETERMINISTIC key: the MD5 of the record's bytes as
  * sent (after dataProcessingOptions), as 32 lower-case hex characters, so a
@@ -73,7 +93,8 @@ export function fieldPartitionKey(data: Buffer, field: string): string | undefin
 export function partitionKeyFn(spec: PartitionKeySpec): PartitionKeyFn {
   switch (spec.kind) {
     case 'RANDOM':
-      return randomPartitionKey;
+      // Drawn when the request body is written (writeRandomPartitionKey).
+      return () => '';
     case 'DETERMINISTIC':
       return deterministicPartitionKey;
     case 'CONSTANT': {

@@ -10,6 +10,7 @@
  */
 import { base64Length, writeBase64 } from './base64-into.js';
 import type { Entry } from './entry.js';
+import { RANDOM_KEY_CHARS, writeRandomPartitionKey } from './partition-key.js';
 
 /** The field naming the destination: Streams take a name or an ARN, Firehose a name. */
 export type TargetField = 'StreamName' | 'StreamARN' | 'DeliveryStreamName';
@@ -37,13 +38,20 @@ function plain(s: string): boolean {
   return true;
 }
 
-/** Bytes of `s` as a JSON string literal. */
-function literalBytes(s: string): number {
+/** Bytes of partition key `s` as a JSON string literal; '' is a random key drawn when written. */
+function keyBytes(s: string): number {
+  if (s === '') return RANDOM_KEY_CHARS + 2;
   return plain(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s));
 }
 
-/** Writes `s` as a JSON string literal; no object or string per plain key, the common case. */
-function writeLiteral(out: Buffer, at: number, s: string): number {
+/** Writes partition key `s` as a JSON string literal ('': a random key, drawn now); no object or string per plain key. */
+function writeKey(out: Buffer, at: number, s: string): number {
+  if (s === '') {
+    out[at++] = 0x22;
+    at = writeRandomPartitionKey(out, at);
+    out[at++] = 0x22;
+    return at;
+  }
   if (!plain(s)) return at + out.write(JSON.stringify(s), at, 'utf8');
   out[at++] = 0x22;
   for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
@@ -53,7 +61,8 @@ function writeLiteral(out: Buffer, at: number, s: string): number {
 
 /**
  * `{"<field>":"<target>","Records":[{"Data":"<base64>"[,"PartitionKey":"<key>"]},...]}`
- * with the partition keys when `keys` is true (Streams), written into
+ * with the partition keys when `keys` is true (Streams; an entry whose key
+ * is '' gets a random key of RANDOM_KEY_CHARS drawn now), written into
  * `alloc(size)`: a Buffer of exactly the body's size (the send path's pool,
  * body-pool.ts; by default a new one).
  */
@@ -68,7 +77,7 @@ export function recordsBody(
   let size = Buffer.byteLength(head) + 2 + Math.max(0, entries.length - 1);
   for (const e of entries) {
     size += DATA.length + base64Length(e.data.length);
-    size += keys ? KEY.length + literalBytes(e.partitionKey) + 1 : DATA_ONLY_END.length;
+    size += keys ? KEY.length + keyBytes(e.partitionKey) + 1 : DATA_ONLY_END.length;
   }
   const out = alloc(size);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -80,7 +89,7 @@ export function recordsBody(
     at = writeBase64(e.data, out, view, at);
     if (keys) {
       at = put(out, at, KEY);
-      at = writeLiteral(out, at, e.partitionKey);
+      at = writeKey(out, at, e.partitionKey);
       out[at++] = 0x7d;
     } else {
       at = put(out, at, DATA_ONLY_END);

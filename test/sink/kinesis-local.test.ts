@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowEvents } from '../../src/events/flow-events.ts';
 import type { DeliveryCore } from '../../src/sink/index.ts';
+import { TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
 import { KinesisLocal } from '../support/kinesis-local.ts';
 import { deaggregate } from './deaggregate.ts';
 import { makeAgent, makeFlow, makeRecords, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
@@ -39,6 +41,22 @@ describe('delivery to kinesis-local', () => {
     const h = BigInt(`0x${createHash('md5').update(key).digest('hex')}`);
     return h >= range[0] && h <= range[1];
   }
+
+  it('over TLS and HTTP/2, the agent’s own exchange and SigV4 signer (sigv4.ts): kinesis-local accepts every call and stores every record', async () => {
+    await local.createStream('tls', 1);
+    const acker = new RecordingAcker();
+    const records = makeRecords(1000, acker, 20);
+    const flow = makeFlow({ destination: { kind: 'kinesis', streamName: 'tls' } });
+    const connection = { ...SLOW_ANSWERS.connection, caCertificates: readFileSync(TEST_CA_FILE, 'utf8') };
+    const { delivery, metrics } = startDelivery(flow, makeAgent(local.tlsEndpoint, { connection }));
+    await pushAll(delivery, records);
+    expect(await until(() => acker.acked.length === 1000, 100_000), calls(metrics)).toBe(true);
+    await delivery.close(2000);
+    // A call kinesis-local refused (a malformed Authorization, a missing header) would show as a service error.
+    expect(metrics.serviceErrors, calls(metrics)).toBe(0);
+    const stored = await local.waitFor('tls', (r) => r.length >= 1000);
+    expect(new Set(stored.map((r) => r.data.toString()))).toEqual(new Set(records.map((r) => r.data.toString())));
+  }, 150_000);
 
   it('plain records: every record arrives (twice only from a call whose answer was lost) and each is acknowledged once', async () => {
     await local.createStream('plain', 2);

@@ -2,22 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/sink/backoff.ts';
 import { AdaptiveConcurrency } from '../../src/sink/concurrency.ts';
 import { classifyCode, classifyError, DestinationNotFoundError, MalformedResponseError, type DestinationContext } from '../../src/sink/errors.ts';
-import { fieldPartitionKey, partitionKeyFn } from '../../src/sink/partition-key.ts';
+import { fieldPartitionKey, partitionKeyFn, RANDOM_KEY_CHARS, randomPartitionKey, writeRandomPartitionKey } from '../../src/sink/partition-key.ts';
 
 const ctx: DestinationContext = { kind: 'kinesis', streamName: 's', region: 'us-east-1', flowIndex: 2 };
 
 describe('partition keys', () => {
   const data = Buffer.from('{"user":"alice","n":7,"o":{}}\n');
 
-  it('RANDOM keys differ per record; DETERMINISTIC keys follow the bytes', () => {
-    const random = partitionKeyFn({ kind: 'RANDOM' });
-    expect(random(data)).not.toBe(random(data));
-    expect(random(data)).toHaveLength(16);
-    const keys = Array.from({ length: 2000 }, () => random(data));
-    expect(keys.every((k) => /^[0-9a-f]{16}$/.test(k))).toBe(true);
-    expect(new Set(keys).size).toBe(keys.length);
-    // Every hex digit turns up in every position: the keys spread over the whole key space.
-    for (let i = 0; i < 16; i++) expect(new Set(keys.map((k) => k[i])).size).toBe(16);
+  it('RANDOM keys are drawn when the body is written (the record carries \'\'), 16 hex characters spread over the key space; DETERMINISTIC keys follow the bytes', () => {
+    expect(partitionKeyFn({ kind: 'RANDOM' })(data)).toBe('');
+    const drawn = (): string => {
+      const out = Buffer.alloc(RANDOM_KEY_CHARS + 2, 0x2e);
+      expect(writeRandomPartitionKey(out, 1)).toBe(RANDOM_KEY_CHARS + 1);
+      expect([out[0], out[RANDOM_KEY_CHARS + 1]]).toEqual([0x2e, 0x2e]);
+      return out.toString('latin1', 1, RANDOM_KEY_CHARS + 1);
+    };
+    for (const random of [drawn, randomPartitionKey]) {
+      const keys = Array.from({ length: 2000 }, () => random());
+      expect(keys.every((k) => /^[0-9a-f]{16}$/.test(k))).toBe(true);
+      expect(new Set(keys).size).toBe(keys.length);
+      // Every hex digit turns up in every position: the keys spread over the whole key space.
+      for (let i = 0; i < 16; i++) expect(new Set(keys.map((k) => k[i])).size).toBe(16);
+    }
     const det = partitionKeyFn({ kind: 'DETERMINISTIC' });
     expect(det(data)).toBe(det(Buffer.from(data)));
     expect(det(data)).not.toBe(det(Buffer.from('other\n')));
@@ -113,6 +119,16 @@ describe('error classes', () => {
 });
 
 describe('plain packing', () => {
+  it('a RANDOM record (key \'\') counts the 16 characters its key will have against the limits', async () => {
+    const { PlainPacker } = await import('../../src/sink/entry.ts');
+    const packer = new PlainPacker(true, 1024 * 1024, () => 'short');
+    const record = { data: Buffer.from('line\n'), acker: { ack() {} }, start: 0, end: 5, file: { path: 'test.log' } };
+    expect(packer.cost(record, '').bytes).toBe(5 + 16);
+    packer.add(record, '');
+    expect(packer.byteCount).toBe(5 + 16);
+    expect(packer.take()[0]!.partitionKey).toBe('');
+  });
+
   it('a record near 1 MiB whose FIELD key would push it over the limit gets a short key instead', async () => {
     const { PlainPacker } = await import('../../src/sink/entry.ts');
     const packer = new PlainPacker(true, 1024 * 1024, () => 'short');

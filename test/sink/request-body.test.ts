@@ -22,6 +22,20 @@ describe('request bodies written straight into a Buffer', () => {
     });
   });
 
+  it('give an entry whose key is \'\' (RANDOM) a random key drawn as the body is written, a new one each time it is written', () => {
+    const entries = [entry(Buffer.from('a\n')), entry(Buffer.from('b\n'), 'fixed'), entry(Buffer.from('c\n'))];
+    const keysOf = (): (string | undefined)[] =>
+      (JSON.parse(recordsBody('StreamName', 's', entries, true).toString('utf8')) as { Records: { PartitionKey?: string }[] }).Records.map((r) => r.PartitionKey);
+    const first = keysOf();
+    expect(first[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(first[1]).toBe('fixed');
+    expect(first[2]).toMatch(/^[0-9a-f]{16}$/);
+    expect(first[0]).not.toBe(first[2]);
+    // A retried call's body is written again: its random keys are drawn again.
+    const again = keysOf();
+    expect(again[0]).not.toBe(first[0]);
+  });
+
   it('name a stream by ARN, and a Firehose stream without partition keys', () => {
     const arn = 'arn:aws:kinesis:eu-west-1:123456789012:stream/logs';
     expect(JSON.parse(recordsBody('StreamARN', arn, [entry(Buffer.from('x'), 'k')], true).toString())).toEqual({
@@ -56,7 +70,13 @@ describe('request bodies written straight into a Buffer', () => {
             Records: { Data: string; PartitionKey?: string }[];
           };
           expect(parsed.Records.map((r) => Buffer.from(r.Data, 'base64'))).toEqual(entries.map((e) => e.data));
-          expect(parsed.Records.map((r) => r.PartitionKey)).toEqual(entries.map((e) => (keys ? e.partitionKey : undefined)));
+          // '' is a random key, drawn as the body is written.
+          parsed.Records.forEach((r, i) => {
+            const key = entries[i]!.partitionKey;
+            if (!keys) expect(r.PartitionKey).toBeUndefined();
+            else if (key === '') expect(r.PartitionKey).toMatch(/^[0-9a-f]{16}$/);
+            else expect(r.PartitionKey).toBe(key);
+          });
         },
       ),
       { numRuns: 300 },

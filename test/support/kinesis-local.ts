@@ -3,10 +3,11 @@
  * LocalStack runs) on free loopback ports, for tests and the demo.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateStreamCommand,
   DescribeStreamCommand,
@@ -39,15 +40,24 @@ export interface StoredRecord {
   shardId: string;
 }
 
+/** kinesis-local's TLS port serves the test certificate for 127.0.0.1 (test/servers/tls/), which clients verify against its CA. */
+const TLS_DIR = fileURLToPath(new URL('../servers/tls/', import.meta.url));
+
 export class KinesisLocal {
+  /** Plain HTTP/1.1. */
   readonly endpoint: string;
+  /** TLS, HTTP/2 or HTTP/1.1 by ALPN, with the certificate of test/servers/tls/ (CA: TEST_CA_FILE). */
+  readonly tlsEndpoint: string;
   readonly client: KinesisClient;
   private readonly child: ChildProcess;
+  private readonly certDir: string;
   private output = '';
 
-  private constructor(endpoint: string, child: ChildProcess) {
+  private constructor(endpoint: string, tlsEndpoint: string, child: ChildProcess, certDir: string) {
     this.endpoint = endpoint;
+    this.tlsEndpoint = tlsEndpoint;
     this.child = child;
+    this.certDir = certDir;
     child.stdout?.on('data', (d: Buffer) => this.keep(d));
     child.stderr?.on('data', (d: Buffer) => this.keep(d));
     this.client = new KinesisClient({
@@ -61,20 +71,25 @@ export class KinesisLocal {
   static async start(): Promise<KinesisLocal> {
     const main = require.resolve('kinesis-local/main.js');
     const [plain, tls] = [await freePort(), await freePort()];
+    const certDir = mkdtempSync(join(tmpdir(), 'kinesis-local-cert-'));
+    const certPath = join(certDir, 'server.json');
+    const key = readFileSync(join(TLS_DIR, 'server.key'), 'utf8');
+    const cert = readFileSync(join(TLS_DIR, 'server.pem'), 'utf8');
+    writeFileSync(certPath, JSON.stringify({ server: { key, cert } }));
     const child = spawn(process.execPath, [main], {
       cwd: dirname(main),
       env: {
         ...process.env,
         KINESIS_MOCK_PLAIN_PORT: String(plain),
         KINESIS_MOCK_TLS_PORT: String(tls),
-        KINESIS_MOCK_CERT_PATH: join(dirname(main), 'server.json'),
+        KINESIS_MOCK_CERT_PATH: certPath,
         LOG_LEVEL: 'WARN',
         CREATE_STREAM_DURATION: '0ms',
         SHARD_LIMIT: '1000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const local = new KinesisLocal(`http://127.0.0.1:${plain}`, child);
+    const local = new KinesisLocal(`http://127.0.0.1:${plain}`, `https://127.0.0.1:${tls}`, child, certDir);
     await local.waitReady();
     return local;
   }
@@ -153,6 +168,7 @@ export class KinesisLocal {
 
   async stop(): Promise<void> {
     this.client.destroy();
+    rmSync(this.certDir, { recursive: true, force: true });
     if (this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.kill('SIGTERM');

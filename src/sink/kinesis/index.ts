@@ -4,7 +4,7 @@ import type { AdapterParts, CreateAdapterOptions, DestinationDescriptor } from '
 import { codecFor, maxInputFor } from '../compression.js';
 import { PlainPacker } from '../entry.js';
 import { KplPacker } from '../kpl-packer.js';
-import { partitionKeyFn, randomPartitionKey } from '../partition-key.js';
+import { partitionKeyFn } from '../partition-key.js';
 import { KinesisAdapter } from './adapter.js';
 import { PUT_RECORDS } from './limits.js';
 import { checkKinesisKeysElsewhere, KINESIS_KEYS, KINESIS_SERVICE_KEYS, readKinesisOptions } from './options.js';
@@ -21,7 +21,8 @@ function create({ flow, context, clientConfig, log, conditions, transport }: Cre
   });
   if (!flow.aggregation) {
     // The stream's limit is learned at start (record-size.ts): read it when a record is packed.
-    return { adapter, packer: new PlainPacker(true, () => adapter.limits.bytesPerRecord, randomPartitionKey), keyOf: partitionKeyFn(flow.partitionKey) };
+    // A RANDOM key ('', and the short key for a record a long key would push over) is drawn as the body is written.
+    return { adapter, packer: new PlainPacker(true, () => adapter.limits.bytesPerRecord, () => ''), keyOf: partitionKeyFn(flow.partitionKey) };
   }
   // Aggregates stay within 1 MiB on any stream; compressed whole, they leave room for the worst case.
   const aggregateLimit = flow.compression ? maxInputFor(codecFor(flow.compression), PUT_RECORDS.bytesPerRecord) : PUT_RECORDS.bytesPerRecord;
