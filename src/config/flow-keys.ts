@@ -23,6 +23,19 @@ import { keyTable, rowsOf, type KeyRow } from './key-row.js';
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
+/**
+ * `maxQueueBytes` when a flow does not give it. 8 MiB: peak RSS at full
+ * speed 15-20 MB lower than at 16 MiB for plain PutRecords and the outage's
+ * catch-up bounded at 117-121 MB, at the same CPU per GB and lines/s
+ * (docs/performance.md, "Fourth round"). A KPL call takes what the queue
+ * holds, so an aggregating flow keeps 16 MiB: at 8 MiB its calls halved
+ * (68 per million lines instead of 35) and its lines/s fell in 6 alternating
+ * runs of 7, though its peak was 20-30 MB lower.
+ */
+export const QUEUE_BYTES_DEFAULT = 8 * MIB;
+/** `maxQueueBytes` of a flow with `aggregation` that does not give it (QUEUE_BYTES_DEFAULT says why). */
+export const QUEUE_BYTES_AGGREGATED = 16 * MIB;
+
 /** The default and maximum of a batch key: the destination's API limit, per destination in words. */
 function perDestination(limit: 'recordsPerCall' | 'bytesPerCall'): string {
   return DESTINATION_LIST.map((d) => `${d.title} ${d.limits[limit]}`).join('; ');
@@ -87,7 +100,8 @@ export const FLOW = keyTable({
   publishQueueCapacity: { type: 'int', default: 100, min: 1, unit: 'batches', description: 'Batches queued for sending.' },
   maxQueueBytes: {
     type: 'int',
-    default: 16 * MIB,
+    default: QUEUE_BYTES_DEFAULT,
+    defaultText: `${QUEUE_BYTES_DEFAULT} (8 MiB); ${QUEUE_BYTES_AGGREGATED} (16 MiB) with \`aggregation\``,
     min: 1 * MIB,
     max: 1024 * MIB,
     unit: 'bytes',

@@ -13,7 +13,7 @@ import { DESTINATION_LIST, destinationOf, parseStreamArn, streamArnHint, type De
 import type { DestinationDescriptor, KeyWarnings } from '../sink/descriptor.js';
 import { Reader, describe } from './reader.js';
 import { readServiceKeys } from './service-keys.js';
-import { FLOW, FLOW_NO_EFFECT, FLOW_ROWS, withLimit } from './flow-keys.js';
+import { FLOW, FLOW_NO_EFFECT, FLOW_ROWS, QUEUE_BYTES_AGGREGATED, withLimit } from './flow-keys.js';
 import { readWhole, rowsOf } from './key-row.js';
 import type { RawNode } from './tree.js';
 import { readAfterShipping } from './after-shipping.js';
@@ -82,7 +82,7 @@ export function readFlow(node: RawNode, ctx: FlowContext): FlowConfig | undefine
     r.fail('retryMaxBackoffMillis', `${retryMaxBackoffMillis} is below retryInitialBackoffMillis ${retryInitialBackoffMillis}`, 'the longest wait between retries cannot be shorter than the first');
   }
   const publishQueueCapacity = r.read(FLOW.publishQueueCapacity);
-  const maxQueueBytes = r.read(FLOW.maxQueueBytes);
+  const maxQueueBytes = r.has('maxQueueBytes') || !aggregation ? r.read(FLOW.maxQueueBytes) : QUEUE_BYTES_AGGREGATED;
   const maxInFlightRequests = r.read(FLOW.maxInFlightRequests);
   const skipHeaderLines = r.read(FLOW.skipHeaderLines);
   const multiLineStartPattern = r.read(FLOW.multiLineStartPattern);

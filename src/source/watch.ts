@@ -40,6 +40,13 @@ export function onLocalFileSystem(dir: string): boolean {
 /** A directory watched with fs.watch, and which directory (dev:ino) that was. */
 interface FlatWatch {
   dir: string;
+  /**
+   * `dir` normalized, with a trailing slash: an event's path is this plus
+   * the name the kernel gave (one component), as `join` would make it, at
+   * no cost per event (a writer appending every few ms raises hundreds of
+   * events a second).
+   */
+  prefix: string;
   identity: string;
   watcher: DirWatcher | undefined;
   /**
@@ -117,7 +124,7 @@ export class EventWatcher {
     }
     const identity = pathIdentitySync(dir);
     if (identity === undefined) return false;
-    const f: FlatWatch = { dir, identity, watcher: undefined, trusted: false };
+    const f: FlatWatch = { dir, prefix: join(dir, '/'), identity, watcher: undefined, trusted: false };
     if (!this.arm(f)) return false;
     this.flat.set(dir, f);
     return true;
@@ -143,8 +150,8 @@ export class EventWatcher {
       const w = watchDir(f.dir, { persistent: false }, (event, name) => {
         f.trusted = true;
         if (name === null) this.onStructure(f.dir, true);
-        else if (event === 'change') this.onChange(join(f.dir, name));
-        else this.onStructure(join(f.dir, name), false);
+        else if (event === 'change') this.onChange(f.prefix + name);
+        else this.onStructure(f.prefix + name, false);
       });
       w.on('error', (err) => {
         this.log.debug({ err: String(err), path: f.dir }, 'file watch error; the rescan goes on');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { checkConfig, formatProblem } from '../../src/config/index.ts';
+import { MALLOC_ENV } from '../../scripts/package-sea.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CONTAINER = join(ROOT, 'packaging', 'container');
@@ -84,6 +85,12 @@ describe('the Dockerfile', () => {
     expect(find('COPY').some((a) => a.includes(`--chown=${uid}:`) && /\/var\/lib\/?$/.test(a))).toBe(true);
     expect(find('ENTRYPOINT')).toEqual(['["/usr/bin/kinesis-agent"]']);
     expect(find('CMD')).toEqual(['["-c", "/etc/kinesis-agent/agent.yaml"]']);
+  });
+
+  it('starts the executable with the malloc environment the benchmark measures (MALLOC_ENV, defined once)', () => {
+    const env = Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(env.length).toBeGreaterThan(0);
+    expect(find('ENV')).toContain(env.join(' '));
   });
 
   it("keeps the build context small (BuildKit's Dockerfile.dockerignore)", () => {

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { TOP } from '../../src/config/agent-keys.ts';
 import { exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
-import { NODE_FLAGS } from '../../scripts/package-sea.ts';
+import { MALLOC_ENV, NODE_FLAGS } from '../../scripts/package-sea.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
 import { type Artifacts, builtPackages } from './support/artifacts.ts';
 import { IS_ROOT, machineLock, need, sh, tryRun } from './support/host.ts';
@@ -105,6 +105,12 @@ describe('the systemd unit', () => {
     const stop = directives('TimeoutStopSec')[0] ?? '';
     expect(stop).toMatch(/^\d+s$/);
     expect(Number.parseInt(stop, 10) * 1000).toBeGreaterThan(TOP.shutdownTimeoutMillis.default);
+  });
+
+  it('starts the executable with the malloc environment the benchmark measures (MALLOC_ENV, defined once)', () => {
+    const env = Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(env.length).toBeGreaterThan(0);
+    expect(directives('Environment')).toContain(env.join(' '));
   });
 
   it('is hardened, but keeps W+X memory for the V8 JIT and read access to logs', () => {
