@@ -63,7 +63,15 @@ describe('crashes', () => {
     }
 
     const agent = AgentProcess.start(config, { KINESIS_AGENT_LOG_LEVEL: 'warn' });
-    const records = await env.local.waitFor(stream, (r) => new Set(r.map((x) => x.data.toString())).size >= written, 60_000);
+    // Every line may already have arrived from a killed agent; this one must
+    // still send again what the last kill's checkpoint left uncovered before
+    // it is stopped, or that is left for a next start. So wait for its own
+    // checkpoint to cover the file too.
+    const records = await env.local.waitFor(
+      stream,
+      (r) => new Set(r.map((x) => x.data.toString())).size >= written && linesByCheckpoint([log], cp).uncovered.size === 0,
+      60_000,
+    );
     expect((await agent.stop('SIGTERM')).code, agent.stderr).toBe(0);
 
     const seen = new Map<string, number>();

@@ -424,16 +424,16 @@ describe('bad input files', () => {
     // must still send again what the last kill's checkpoint left uncovered,
     // and a stop before it has would leave that for a next start. So wait
     // for its own checkpoint to cover the files too.
-    const uncovered = () => linesByCheckpoint(inDir(logs), join(sub, 'state', 'cp')).uncovered.size;
+    const uncovered = () => linesByCheckpoint(inDir(logs), join(sub, 'state', 'cp')).uncovered;
     await until(
-      () => tally(accepted(stream), all).missing === 0 && uncovered() === 0,
+      () => tally(accepted(stream), all).missing === 0 && uncovered().size === 0,
       'every line, and the checkpoint past it',
       60_000,
-      () => `${tally(accepted(stream), all).missing} missing, ${uncovered()} not checkpointed\n${agentOutput(agent)()}`,
+      () => `${tally(accepted(stream), all).missing} missing, ${uncovered().size} not checkpointed\n${agentOutput(agent)()}`,
     );
     expect((await agent.stop()).code, agent.stderr).toBe(0);
     // A stop writes the checkpoint: nothing is left for a next start to send again.
-    expect([...linesByCheckpoint(inDir(logs), join(sub, 'state', 'cp')).uncovered].slice(0, 5)).toEqual([]);
+    expect([...uncovered()].slice(0, 5)).toEqual([]);
     const t = tally(accepted(stream), all);
     expect({ missing: t.missing, unexpected: t.unexpected }).toEqual({ missing: 0, unexpected: 0 });
     const beyond = [...t.counts].filter(([line, n]) => n > 1 + (mayRepeat.get(line) ?? 0));
