@@ -1,13 +1,24 @@
 /**
- * A small HTTP/1.1 server speaking the AWS JSON 1.1 wire protocol of Kinesis
- * (PutRecords, ListShards, DescribeStreamSummary) and Firehose
- * (PutRecordBatch). It records every request, so tests can assert what each
- * call carried, and injects faults on demand.
+ * A small HTTP/1.1 server (HTTP/2 too with `tls`) speaking the AWS JSON 1.1
+ * wire protocol of Kinesis (PutRecords, ListShards, DescribeStreamSummary)
+ * and Firehose (PutRecordBatch). It records every request, so tests can
+ * assert what each call carried, and injects faults on demand.
+ *
+ * It also understands the CBOR form of the same protocol, which the AWS SDK
+ * for Java (and so the Amazon Kinesis Agent) uses for Kinesis by default:
+ * `content-type: application/x-amz-cbor-1.1`, the same X-Amz-Target and
+ * signature, the body a CBOR map with the JSON body's fields where blobs
+ * (a record's `Data`) are byte strings instead of base64 text. Such a body
+ * is decoded into the JSON body's shape (blobs as base64), so handlers,
+ * recorded requests and faults see no difference but `format`; the answer
+ * (errors and faults included) is the same object in CBOR, with the CBOR
+ * content type.
  *
  * Operations are looked up in a table keyed by X-Amz-Target (JSON protocols)
  * or `query:<Action>` (the query protocol's form bodies), so another service
  * such as CloudWatch PutMetricData is one more `handle()` call.
  */
+import { cbor } from '@smithy/core/cbor';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { constants as h2, createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
@@ -19,6 +30,9 @@ import { freePort } from '../support/free-port.ts';
 import { checkSigV4 } from './sigv4.ts';
 
 const TLS_DIR = join(import.meta.dirname, 'tls');
+const JSON_TYPE = 'application/x-amz-json-1.1';
+/** The content type of the CBOR form of the AWS JSON protocols (Kinesis in the AWS SDK for Java). */
+export const CBOR_TYPE = 'application/x-amz-cbor-1.1';
 /** The CA (PEM file) that signed the certificate of a `tls: 'trusted'` server. */
 export const TEST_CA_FILE = join(TLS_DIR, 'ca.pem');
 
@@ -35,7 +49,7 @@ export type Fault = (
   | { kind: 'delay'; ms: number }
   /** Close the connection without answering. */
   | { kind: 'reset' }
-  /** 200 with a body that is not a valid answer. */
+  /** 200 with a body that is not a valid answer: a JSON or CBOR answer cut in the middle. */
   | { kind: 'malformed' }
   /** HTTP/2: a graceful GOAWAY (streams in flight are answered), this stream refused unprocessed, the session closed once they are. */
   | { kind: 'goaway' }
@@ -55,6 +69,12 @@ export interface RecordedRequest {
   key: string;
   /** The operation name: PutRecords, PutRecordBatch, ListShards, ... */
   operation: string;
+  /**
+   * How the body came: AWS JSON 1.1, its CBOR form (content type
+   * `CBOR_TYPE`; answered in CBOR) or a query-protocol form.
+   */
+  format: WireFormat;
+  /** The body as JSON has it, whatever `format`: blobs are base64 text. */
   body: Record<string, unknown>;
   headers: IncomingMessage['headers'];
   /** Decoded entries of PutRecords / PutRecordBatch. */
@@ -82,9 +102,16 @@ export interface StoredEntry extends PutEntry {
   sequenceNumber: string;
 }
 
+export type WireFormat = 'json' | 'cbor' | 'query';
+
 export interface Reply {
   status: number;
+  /**
+   * An object is sent as JSON, or as CBOR to a CBOR request; a string or a
+   * Buffer is sent as it is.
+   */
   body: unknown;
+  /** Default: the request's (`application/x-amz-json-1.1` or `CBOR_TYPE`). */
   contentType?: string;
 }
 
@@ -92,7 +119,8 @@ export type Handler = (request: RecordedRequest, server: AwsProtocolServer) => R
 
 const HASH_SPACE = 1n << 128n;
 
-function jsonError(status: number, type: string, message: string): Reply {
+/** An AWS error answer: `{ __type, message }` (JSON, or CBOR to a CBOR request), with `x-amzn-ErrorType` set from `__type`. */
+function errorReply(status: number, type: string, message: string): Reply {
   return { status, body: { __type: type, message } };
 }
 
@@ -227,14 +255,13 @@ export class AwsProtocolServer {
     const target = req.headers['x-amz-target'];
     let key: string;
     let body: Record<string, unknown>;
+    let format: WireFormat;
     if (typeof target === 'string') {
       key = target;
-      try {
-        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      } catch {
-        body = {};
-      }
+      format = req.headers['content-type'] === CBOR_TYPE ? 'cbor' : 'json';
+      body = format === 'cbor' ? parseCbor(bytes) : parseJson(raw);
     } else {
+      format = 'query';
       const form = new URLSearchParams(raw);
       key = `query:${form.get('Action') ?? ''}`;
       body = Object.fromEntries(form);
@@ -244,6 +271,7 @@ export class AwsProtocolServer {
     const request: RecordedRequest = {
       key,
       operation,
+      format,
       body,
       headers: req.headers,
       entries: decodeEntries(body),
@@ -276,12 +304,16 @@ export class AwsProtocolServer {
         }
         return;
       }
-      const reply = this.signatureReply(req, bytes) ?? this.faultReply(faults, operation) ?? (await this.dispatch(request, faults));
+      const reply = this.signatureReply(req, bytes) ?? this.faultReply(faults, operation, format) ?? (await this.dispatch(request, faults));
       request.status = reply.status;
       const payload =
-        typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
+        typeof reply.body === 'string' || Buffer.isBuffer(reply.body)
+          ? reply.body
+          : format === 'cbor'
+            ? Buffer.from(cbor.serialize(reply.body))
+            : JSON.stringify(reply.body);
       const headers: Record<string, string> = {
-        'content-type': reply.contentType ?? 'application/x-amz-json-1.1',
+        'content-type': reply.contentType ?? (format === 'cbor' ? CBOR_TYPE : JSON_TYPE),
         'x-amzn-requestid': `req-${this.requests.length}`,
       };
       const type = (reply.body as { __type?: string } | null)?.__type;
@@ -314,25 +346,25 @@ export class AwsProtocolServer {
     const check = checkSigV4(req.method ?? 'POST', path, req.headers, body, this.signingKeys);
     if (check.ok) return undefined;
     if (check.reason === 'mismatch') {
-      return jsonError(403, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
+      return errorReply(403, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
     }
-    if (check.reason === 'unknown-key') return jsonError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
-    return jsonError(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    if (check.reason === 'unknown-key') return errorReply(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    return errorReply(400, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
   }
 
-  private faultReply(faults: Fault[], operation: string): Reply | undefined {
+  private faultReply(faults: Fault[], operation: string, format: WireFormat): Reply | undefined {
     for (const f of faults) {
       switch (f.kind) {
         case 'throttle':
           return operation === 'PutRecordBatch'
-            ? jsonError(400, 'ServiceUnavailableException', 'Slow down.')
-            : jsonError(400, 'ProvisionedThroughputExceededException', 'Rate exceeded for stream.');
+            ? errorReply(400, 'ServiceUnavailableException', 'Slow down.')
+            : errorReply(400, 'ProvisionedThroughputExceededException', 'Rate exceeded for stream.');
         case 'status':
-          return jsonError(f.status, f.type ?? (f.status >= 500 ? 'InternalFailure' : 'InvalidArgumentException'), `injected ${f.status}`);
+          return errorReply(f.status, f.type ?? (f.status >= 500 ? 'InternalFailure' : 'InvalidArgumentException'), `injected ${f.status}`);
         case 'userError':
-          return jsonError(400, f.type, `injected ${f.type}`);
+          return errorReply(400, f.type, `injected ${f.type}`);
         case 'malformed':
-          return { status: 200, body: '{"Records": [{"Sequ', contentType: 'application/x-amz-json-1.1' };
+          return { status: 200, body: format === 'cbor' ? TRUNCATED_CBOR : '{"Records": [{"Sequ' };
         default:
       }
     }
@@ -341,7 +373,7 @@ export class AwsProtocolServer {
 
   private async dispatch(request: RecordedRequest, faults: Fault[]): Promise<Reply> {
     const handler = this.handlers.get(request.key);
-    if (!handler) return jsonError(400, 'UnknownOperationException', `no handler for ${request.key}`);
+    if (!handler) return errorReply(400, 'UnknownOperationException', `no handler for ${request.key}`);
     const failing = faults.find((f) => f.kind === 'failRecords');
     if (failing && failing.kind === 'failRecords') {
       request.entries.forEach((_, i) => {
@@ -367,7 +399,7 @@ export class AwsProtocolServer {
   private putRecords(r: RecordedRequest): Reply {
     const name = this.streamName(r.body);
     const stream = this.streams.get(name);
-    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} under account 000000000000 not found.`);
+    if (!stream) return errorReply(400, 'ResourceNotFoundException', `Stream ${name} under account 000000000000 not found.`);
     const refused = putRecordsLimitError(r.entries, stream.maxRecordSizeKiB);
     if (refused) return refused;
     const failed = new Set(r.failedIndexes);
@@ -388,7 +420,7 @@ export class AwsProtocolServer {
   private putRecordBatch(r: RecordedRequest): Reply {
     const name = typeof r.body.DeliveryStreamName === 'string' ? r.body.DeliveryStreamName : '';
     const stream = this.deliveryStreams.get(name);
-    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Firehose ${name} under account 000000000000 not found.`);
+    if (!stream) return errorReply(400, 'ResourceNotFoundException', `Firehose ${name} under account 000000000000 not found.`);
     const failed = new Set(r.failedIndexes);
     const code = (this.faults.find((f) => f.kind === 'failRecords') as { code?: string } | undefined)?.code;
     const results = r.entries.map((e, i) => {
@@ -406,7 +438,7 @@ export class AwsProtocolServer {
   private listShards(r: RecordedRequest): Reply {
     const name = this.streamName(r.body);
     const stream = this.streams.get(name);
-    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} not found.`);
+    if (!stream) return errorReply(400, 'ResourceNotFoundException', `Stream ${name} not found.`);
     const shards = hashRanges(stream.shards).map((r) => ({
       ShardId: shardId(stream.firstShard + r.index),
       HashKeyRange: { StartingHashKey: r.start.toString(), EndingHashKey: r.end.toString() },
@@ -418,7 +450,7 @@ export class AwsProtocolServer {
   private describeStreamSummary(r: RecordedRequest): Reply {
     const name = this.streamName(r.body);
     const stream = this.streams.get(name);
-    if (!stream) return jsonError(400, 'ResourceNotFoundException', `Stream ${name} not found.`);
+    if (!stream) return errorReply(400, 'ResourceNotFoundException', `Stream ${name} not found.`);
     return {
       status: 200,
       body: {
@@ -451,19 +483,19 @@ export class AwsProtocolServer {
  */
 function putRecordsLimitError(entries: PutEntry[], maxRecordSizeKiB: number): Reply | undefined {
   if (entries.length > 500) {
-    return jsonError(400, 'ValidationException', `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to 500`);
+    return errorReply(400, 'ValidationException', `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to 500`);
   }
   const perRecord = maxRecordSizeKiB * 1024;
   let total = 0;
   for (let i = 0; i < entries.length; i++) {
     const size = entries[i]!.data.length + Buffer.byteLength(entries[i]!.partitionKey ?? '');
     if (size > perRecord) {
-      return jsonError(400, 'ValidationException', `1 validation error detected: Value at 'records.${i + 1}.member.data' failed to satisfy constraint: Member must have length less than or equal to ${perRecord}`);
+      return errorReply(400, 'ValidationException', `1 validation error detected: Value at 'records.${i + 1}.member.data' failed to satisfy constraint: Member must have length less than or equal to ${perRecord}`);
     }
     total += size;
   }
   const perCall = (maxRecordSizeKiB > 1024 ? 10 : 5) * 1024 * 1024;
-  if (total > perCall) return jsonError(400, 'InvalidArgumentException', `Records size exceeds ${perCall / 1024 / 1024} MB limit`);
+  if (total > perCall) return errorReply(400, 'InvalidArgumentException', `Records size exceeds ${perCall / 1024 / 1024} MB limit`);
   return undefined;
 }
 
@@ -477,6 +509,42 @@ function hashRanges(shards: number): { index: number; start: bigint; end: bigint
 
 function shardId(index: number): string {
   return `shardId-${String(index).padStart(12, '0')}`;
+}
+
+/** A CBOR PutRecords answer cut inside its first record's SequenceNumber (the `malformed` fault). */
+const TRUNCATED_CBOR = (() => {
+  const whole = Buffer.from(cbor.serialize({ FailedRecordCount: 0, Records: [{ SequenceNumber: '49600000000000000000000000000000000000000000000000000001', ShardId: 'shardId-000000000000' }] }));
+  return whole.subarray(0, whole.indexOf('4960') + 4);
+})();
+
+function parseJson(raw: string): Record<string, unknown> {
+  try {
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A CBOR body in the shape JSON gives it: byte strings (blobs) become base64 text; {} when it is not CBOR. */
+function parseCbor(bytes: Buffer): Record<string, unknown> {
+  if (bytes.length === 0) return {};
+  let decoded: unknown;
+  try {
+    decoded = cbor.deserialize(bytes);
+  } catch {
+    return {};
+  }
+  const json = blobsAsBase64(decoded);
+  return json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+}
+
+function blobsAsBase64(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (Array.isArray(value)) return value.map(blobsAsBase64);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, blobsAsBase64(v)]));
+  }
+  return value;
 }
 
 function decodeEntries(body: Record<string, unknown>): PutEntry[] {
