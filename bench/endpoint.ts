@@ -1,14 +1,19 @@
 /**
  * A fast local Kinesis / Firehose endpoint for the benchmark (not a test
- * server: see test/servers/ for those). AWS JSON 1.1 on two ports: TLS with
- * HTTP/2 and HTTP/1.1 chosen by ALPN (the path production takes, with
- * flow-control windows as large as a real service's: `H2_SETTINGS`), and
- * plain HTTP/1.1 keep-alive.
+ * server: see test/servers/ for those). AWS JSON 1.1 and its CBOR form
+ * (`application/x-amz-cbor-1.1`, what the AWS SDK for Java sends Kinesis) on
+ * two ports: TLS with HTTP/2 and HTTP/1.1 chosen by ALPN (the path
+ * production takes, with flow-control windows as large as a real service's:
+ * `H2_SETTINGS`), and plain HTTP/1.1 keep-alive.
  * It answers PutRecords, PutRecordBatch, ListShards and DescribeStreamSummary
- * at once with success, and counts what arrives without a JSON parse: it
- * scans the body for `"Data":"...` values, takes plain record sizes from the
- * base64 length, and decodes only KPL aggregates (magic F3 89 9A C2), whose
- * protobuf it walks just far enough to count the user records and their bytes.
+ * at once with success, in the request's format, and counts what arrives
+ * without parsing it into objects. In JSON it scans the body for
+ * `"Data":"...` values and takes plain record sizes from the base64 length;
+ * in CBOR it walks the structure (the body map, its `Records` array, each
+ * record map) to each `Data` byte string, whose header gives its offset and
+ * length. It decodes only KPL aggregates (magic F3 89 9A C2), compressed or
+ * not, whose protobuf it walks just far enough to count the user records and
+ * their bytes.
  *
  * Optional work, switched on per run: `latency` (each user record starts
  * with its append time in epoch ms; arrival minus that is recorded) and
@@ -23,7 +28,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Settings } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { compressedAggregate } from './features-endpoint.ts';
+import { cbor } from '@smithy/core/cbor';
+import { compressedAggregate, compressedAggregateOf } from './features-endpoint.ts';
 
 /**
  * HTTP/2 settings the TLS port announces. Node's defaults are the protocol's
@@ -33,6 +39,9 @@ import { compressedAggregate } from './features-endpoint.ts';
  */
 export const H2_SETTINGS: Settings = { initialWindowSize: 1 << 20, maxFrameSize: 1 << 16, maxConcurrentStreams: 128 };
 const H2_CONNECTION_WINDOW = 16 << 20;
+/** The content type of the CBOR form of the Kinesis protocol; a request with it is counted and answered in CBOR. */
+export const CBOR_TYPE = 'application/x-amz-cbor-1.1';
+const JSON_TYPE = 'application/x-amz-json-1.1';
 
 /** Where the TLS port's certificate and key are (PEM files). */
 export interface TlsFiles {
@@ -66,6 +75,8 @@ export interface EndpointStats {
   wireBytes: number;
   /** Requests by how they came: `http` (plain port), `h2` or `https/1.1` (TLS port). */
   protocols: Record<string, number>;
+  /** Requests by body format: `json` or `cbor`. */
+  formats: Record<string, number>;
   firstAt: number;
   lastAt: number;
   doneAt: number;
@@ -94,8 +105,11 @@ export class BenchEndpoint {
   private stats = BenchEndpoint.fresh();
   private seen: Uint8Array | undefined;
   private onDone: ((s: EndpointStats) => void) | undefined;
+  /** Success answers by API record count, JSON and CBOR. */
   private readonly kinesisAnswers = new Map<number, Buffer>();
   private readonly firehoseAnswers = new Map<number, Buffer>();
+  private readonly kinesisCborAnswers = new Map<number, Buffer>();
+  private readonly firehoseCborAnswers = new Map<number, Buffer>();
   private readonly server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 0 }, (req, res) => this.serve(req, res));
   private tlsServer: Http2SecureServer | undefined;
 
@@ -109,6 +123,7 @@ export class BenchEndpoint {
       bytes: 0,
       wireBytes: 0,
       protocols: {},
+      formats: {},
       firstAt: 0,
       lastAt: 0,
       doneAt: 0,
@@ -177,16 +192,18 @@ export class BenchEndpoint {
       chunks.push(c);
       len += c.length;
     });
+    const format: Format = req.headers['content-type'] === CBOR_TYPE ? 'cbor' : 'json';
+    this.stats.formats[format] = (this.stats.formats[format] ?? 0) + 1;
     req.on('end', () => {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, len);
       this.stats.wireBytes += len;
-      this.handle(String(req.headers['x-amz-target'] ?? ''), body, res);
+      this.handle(String(req.headers['x-amz-target'] ?? ''), body, format, res);
     });
   }
 
-  private reply(res: ServerResponse | Http2ServerResponse, status: number, body: Buffer | string, errorType?: string): void {
+  private reply(res: ServerResponse | Http2ServerResponse, format: Format, status: number, body: Buffer | string, errorType?: string): void {
     const headers: Record<string, string | number> = {
-      'content-type': 'application/x-amz-json-1.1',
+      'content-type': format === 'cbor' ? CBOR_TYPE : JSON_TYPE,
       'content-length': Buffer.byteLength(body),
       'x-amzn-requestid': 'bench',
     };
@@ -195,7 +212,7 @@ export class BenchEndpoint {
     res.end(body);
   }
 
-  private handle(target: string, body: Buffer, res: ServerResponse | Http2ServerResponse): void {
+  private handle(target: string, body: Buffer, format: Format, res: ServerResponse | Http2ServerResponse): void {
     const op = target.slice(target.indexOf('.') + 1);
     const stats = this.stats;
     stats.requests++;
@@ -204,19 +221,19 @@ export class BenchEndpoint {
         stats.refused++;
         if (this.opts.mode === 'unavailable') {
           const type = op === 'PutRecords' ? 'InternalFailure' : 'ServiceUnavailableException';
-          this.reply(res, 503, JSON.stringify({ __type: type, message: 'bench outage' }), type);
+          this.reply(res, format, 503, encode({ __type: type, message: 'bench outage' }, format), type);
         } else {
           const type = op === 'PutRecords' ? 'ProvisionedThroughputExceededException' : 'ServiceUnavailableException';
-          this.reply(res, 400, JSON.stringify({ __type: type, message: 'Rate exceeded for stream bench' }), type);
+          this.reply(res, format, 400, encode({ __type: type, message: 'Rate exceeded for stream bench' }, format), type);
         }
         return;
       }
-      const n = this.count(body);
+      const n = format === 'cbor' ? this.countCbor(body) : this.count(body);
       const t = now();
       if (stats.firstAt === 0) stats.firstAt = t;
       stats.lastAt = t;
       stats.timeline.push([t, stats.records]);
-      this.reply(res, 200, op === 'PutRecords' ? this.kinesisAnswer(n) : this.firehoseAnswer(n));
+      this.reply(res, format, 200, op === 'PutRecords' ? this.kinesisAnswer(n, format) : this.firehoseAnswer(n, format));
       // Verifying, only distinct lines count: a duplicate must not end the run early.
       if (stats.doneAt === 0 && (this.seen ? stats.distinct! : stats.records) >= this.opts.expect) {
         stats.doneAt = t;
@@ -225,40 +242,14 @@ export class BenchEndpoint {
       return;
     }
     if (op === 'ListShards') {
-      this.reply(
-        res,
-        200,
-        JSON.stringify({
-          Shards: [
-            {
-              ShardId: 'shardId-000000000000',
-              HashKeyRange: { StartingHashKey: '0', EndingHashKey: '340282366920938463463374607431768211455' },
-              SequenceNumberRange: { StartingSequenceNumber: '49600000000000000000000000000000000000000000000000000000' },
-            },
-          ],
-        }),
-      );
+      this.reply(res, format, 200, encode(LIST_SHARDS, format));
       return;
     }
     if (op === 'DescribeStreamSummary') {
-      this.reply(
-        res,
-        200,
-        JSON.stringify({
-          StreamDescriptionSummary: {
-            StreamName: 'bench',
-            StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
-            StreamStatus: 'ACTIVE',
-            RetentionPeriodHours: 24,
-            StreamCreationTimestamp: 1_700_000_000,
-            EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
-            OpenShardCount: 1,
-          },
-        }),
-      );
+      this.reply(res, format, 200, encode(STREAM_SUMMARY, format));
       return;
     }
-    this.reply(res, 400, JSON.stringify({ __type: 'UnknownOperationException', message: op }), 'UnknownOperationException');
+    this.reply(res, format, 400, encode({ __type: 'UnknownOperationException', message: op }, format), 'UnknownOperationException');
   }
 
   /** Counts the entries of one Put call; returns how many API records it had. */
@@ -279,15 +270,7 @@ export class BenchEndpoint {
         stats.aggregates++;
         this.walkAggregate(unpacked, inspect);
       } else if (aggregated || inspect) {
-        const data = Buffer.from(body.toString("latin1", start, end), 'base64');
-        if (isAggregate(data)) {
-          stats.aggregates++;
-          this.walkAggregate(data, inspect);
-        } else {
-          stats.records++;
-          stats.bytes += data.length;
-          if (inspect) this.inspect(data);
-        }
+        this.countData(Buffer.from(body.toString('latin1', start, end), 'base64'), inspect, false);
       } else {
         stats.records++;
         let pad = 0;
@@ -298,6 +281,82 @@ export class BenchEndpoint {
     }
     stats.entries += n;
     return n;
+  }
+
+  /**
+   * Counts the entries of one Put call in CBOR (`{"StreamName": ...,
+   * "Records": [{"Data": bytes, "PartitionKey": ...}, ...]}`, any key
+   * order, other keys skipped); returns how many API records it had. Only
+   * the heads of items are read: a `Data` byte string's head gives its
+   * offset and length. A body that is not such a map counts what was found
+   * before the fault.
+   */
+  private countCbor(body: Buffer): number {
+    const inspect = this.opts.latency || this.seen !== undefined;
+    let n = 0;
+    try {
+      if (cborHead(body, 0) !== MAP) return 0;
+      let at = headEnd;
+      for (let pairs = headArg; pairs !== 0 && body[at] !== BREAK; pairs--) {
+        const isRecords = cborHead(body, at) === TEXT && isKey(body, headEnd, headArg, RECORDS);
+        at = cborSkip(body, at); // past the key
+        if (!isRecords) {
+          at = cborSkip(body, at);
+          continue;
+        }
+        if (cborHead(body, at) !== ARRAY) return n;
+        at = headEnd;
+        // An indefinite length (-1) never counts down to 0: the break byte ends it.
+        const items = headArg;
+        for (let left = items; left !== 0 && body[at] !== BREAK; left--) {
+          if (cborHead(body, at) !== MAP) return n;
+          at = headEnd;
+          const fields = headArg;
+          for (let left = fields; left !== 0 && body[at] !== BREAK; left--) {
+            const isData = cborHead(body, at) === TEXT && isKey(body, headEnd, headArg, DATA_KEY);
+            at = cborSkip(body, at); // past the key
+            if (!isData) {
+              at = cborSkip(body, at);
+              continue;
+            }
+            const major = cborHead(body, at);
+            if (major === BYTES && headArg >= 0 && headEnd + headArg > body.length) throw new RangeError('CBOR body ends inside a Data');
+            n++;
+            if (major === BYTES && headArg >= 0) {
+              this.countData(body.subarray(headEnd, headEnd + headArg), inspect, true);
+              at = headEnd + headArg;
+            } else {
+              if (major === BYTES) this.countData(cborBytes(body, at), inspect, true);
+              at = cborSkip(body, at);
+            }
+          }
+          if (fields < 0) at++;
+        }
+        if (items < 0) at++;
+      }
+    } catch {
+      // A truncated or malformed body: what was found so far stands.
+    } finally {
+      this.stats.entries += n;
+    }
+    return n;
+  }
+
+  /**
+   * Counts one record's bytes: a KPL aggregate (with `compressed`, one in a
+   * gzip or zstd stream too) by its user records, else one record.
+   */
+  private countData(data: Buffer, inspect: boolean, compressed: boolean): void {
+    const stats = this.stats;
+    const aggregate = isAggregate(data) ? data : compressed ? compressedAggregateOf(data) : undefined;
+    if (aggregate) {
+      stats.aggregates++;
+      this.walkAggregate(aggregate, inspect);
+    } else {
+      stats.records++;
+      stats.bytes += data.length;
+      if (inspect) this.inspect(data);
+    }
   }
 
   /** Counts the user records of a KPL aggregate: top-level field 3, and inside it field 3 (data). */
@@ -364,25 +423,178 @@ export class BenchEndpoint {
     }
   }
 
-  private kinesisAnswer(n: number): Buffer {
-    let b = this.kinesisAnswers.get(n);
+  private kinesisAnswer(n: number, format: Format): Buffer {
+    const cache = format === 'cbor' ? this.kinesisCborAnswers : this.kinesisAnswers;
+    let b = cache.get(n);
     if (!b) {
-      const one = '{"SequenceNumber":"49600000000000000000000000000000000000000000000000000001","ShardId":"shardId-000000000000"}';
-      b = Buffer.from(`{"FailedRecordCount":0,"Records":[${Array(n).fill(one).join(',')}]}`);
-      this.kinesisAnswers.set(n, b);
+      const one = { SequenceNumber: '49600000000000000000000000000000000000000000000000000001', ShardId: 'shardId-000000000000' };
+      b = repeatedAnswer({ FailedRecordCount: 0 }, 'Records', one, n, format);
+      cache.set(n, b);
     }
     return b;
   }
 
-  private firehoseAnswer(n: number): Buffer {
-    let b = this.firehoseAnswers.get(n);
+  private firehoseAnswer(n: number, format: Format): Buffer {
+    const cache = format === 'cbor' ? this.firehoseCborAnswers : this.firehoseAnswers;
+    let b = cache.get(n);
     if (!b) {
-      const one = '{"RecordId":"bench-record-id"}';
-      b = Buffer.from(`{"FailedPutCount":0,"Encrypted":false,"RequestResponses":[${Array(n).fill(one).join(',')}]}`);
-      this.firehoseAnswers.set(n, b);
+      b = repeatedAnswer({ FailedPutCount: 0, Encrypted: false }, 'RequestResponses', { RecordId: 'bench-record-id' }, n, format);
+      cache.set(n, b);
     }
     return b;
   }
+}
+
+type Format = 'json' | 'cbor';
+
+const LIST_SHARDS = {
+  Shards: [
+    {
+      ShardId: 'shardId-000000000000',
+      HashKeyRange: { StartingHashKey: '0', EndingHashKey: '340282366920938463463374607431768211455' },
+      SequenceNumberRange: { StartingSequenceNumber: '49600000000000000000000000000000000000000000000000000000' },
+    },
+  ],
+};
+
+const STREAM_SUMMARY = {
+  StreamDescriptionSummary: {
+    StreamName: 'bench',
+    StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    StreamStatus: 'ACTIVE',
+    RetentionPeriodHours: 24,
+    StreamCreationTimestamp: 1_700_000_000,
+    EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
+    OpenShardCount: 1,
+  },
+};
+
+function encode(value: object, format: Format): Buffer {
+  return format === 'cbor' ? Buffer.from(cbor.serialize(value)) : Buffer.from(JSON.stringify(value));
+}
+
+/**
+ * `{...fields, [list]: [one, one, ...n times]}`, encoded once per n: the
+ * entry's encoding repeated after the fields' (in CBOR, the map's encoding
+ * with an empty list last, whose array head is replaced by one for n items).
+ */
+function repeatedAnswer(fields: object, list: string, one: object, n: number, format: Format): Buffer {
+  if (format === 'json') {
+    const head = JSON.stringify({ ...fields, [list]: [] });
+    return Buffer.from(`${head.slice(0, -3)}[${Array(n).fill(JSON.stringify(one)).join(',')}]}`);
+  }
+  const empty = Buffer.from(cbor.serialize({ ...fields, [list]: [] }));
+  const entry = Buffer.from(cbor.serialize(one));
+  return Buffer.concat([empty.subarray(0, -1), arrayHead(n), ...Array<Buffer>(n).fill(entry)]);
+}
+
+/** A CBOR array head for n items (major type 4; RFC 8949 section 3). */
+function arrayHead(n: number): Buffer {
+  if (n < 24) return Buffer.from([0x80 | n]);
+  if (n < 0x100) return Buffer.from([0x98, n]);
+  if (n < 0x10000) return Buffer.from([0x99, n >> 8, n & 0xff]);
+  const b = Buffer.alloc(5);
+  b[0] = 0x9a;
+  b.writeUInt32BE(n, 1);
+  return b;
+}
+
+// CBOR (RFC 8949): an item starts with a head, the major type in the top 3
+// bits and the argument in the low 5 (below 24: the value itself; 24, 25,
+// 26, 27: in the next 1, 2, 4, 8 bytes; 31: indefinite length, the items
+// then end with a break byte, 0xff).
+const BYTES = 2;
+const TEXT = 3;
+const ARRAY = 4;
+const MAP = 5;
+const TAG = 6;
+const BREAK = 0xff;
+const RECORDS = Buffer.from('Records');
+const DATA_KEY = Buffer.from('Data');
+
+/** Set by `cborHead`: the item's argument (-1: indefinite length) and where its content starts. */
+let headArg = 0;
+let headEnd = 0;
+
+/** Reads the head of the item at `at`: returns its major type, sets headArg and headEnd. Throws past the end. */
+function cborHead(buf: Buffer, at: number): number {
+  if (at >= buf.length) throw new RangeError('CBOR body ends inside an item');
+  const b = buf[at]!;
+  const info = b & 31;
+  if (info < 24) {
+    headArg = info;
+    headEnd = at + 1;
+    return b >> 5;
+  }
+  switch (info) {
+    case 24:
+      headArg = buf.readUInt8(at + 1);
+      headEnd = at + 2;
+      break;
+    case 25:
+      headArg = buf.readUInt16BE(at + 1);
+      headEnd = at + 3;
+      break;
+    case 26:
+      headArg = buf.readUInt32BE(at + 1);
+      headEnd = at + 5;
+      break;
+    case 27:
+      headArg = buf.readUInt32BE(at + 1) * 2 ** 32 + buf.readUInt32BE(at + 5);
+      headEnd = at + 9;
+      break;
+    case 31:
+      headArg = -1;
+      headEnd = at + 1;
+      break;
+    default:
+      throw new RangeError(`CBOR head 0x${b.toString(16)} is reserved`);
+  }
+  return b >> 5;
+}
+
+/** Where the item starting at `at` ends. */
+function cborSkip(buf: Buffer, at: number): number {
+  const major = cborHead(buf, at);
+  const arg = headArg;
+  at = headEnd;
+  if (major === BYTES || major === TEXT) {
+    if (arg >= 0) return at + arg;
+    while (buf[at] !== BREAK) at = cborSkip(buf, at);
+    return at + 1;
+  }
+  if (major === ARRAY || major === MAP) {
+    if (arg >= 0) {
+      const items = major === MAP ? arg * 2 : arg;
+      for (let i = 0; i < items; i++) at = cborSkip(buf, at);
+      return at;
+    }
+    while (buf[at] !== BREAK) at = cborSkip(buf, at);
+    return at + 1;
+  }
+  if (major === TAG) return cborSkip(buf, at);
+  // Unsigned and negative integers, simple values and floats: the head is all.
+  return at;
+}
+
+/** The bytes of a byte string of indefinite length (its chunks joined) starting at `at`. */
+function cborBytes(buf: Buffer, at: number): Buffer {
+  cborHead(buf, at);
+  at = headEnd;
+  const chunks: Buffer[] = [];
+  while (buf[at] !== BREAK) {
+    if (cborHead(buf, at) !== BYTES || headArg < 0) throw new RangeError('CBOR byte string chunk is not a definite byte string');
+    chunks.push(buf.subarray(headEnd, headEnd + headArg));
+    at = headEnd + headArg;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Whether the text of `len` bytes at `at` is `key`. */
+function isKey(buf: Buffer, at: number, len: number, key: Buffer): boolean {
+  if (len !== key.length) return false;
+  for (let i = 0; i < len; i++) if (buf[at + i] !== key[i]) return false;
+  return true;
 }
 
 function isAggregate(b: Buffer): boolean {

@@ -1,7 +1,8 @@
 /**
  * The bench endpoint's view of `compression` with KPL aggregation: an entry
- * whose Data is a gzip or zstd stream holding a KPL aggregate, opened so its
- * user records are counted as the consumer would count them.
+ * whose Data is a gzip or zstd stream holding a KPL aggregate (base64 in a
+ * JSON body, bytes in a CBOR one), opened so its user records are counted as
+ * the consumer would count them.
  */
 import * as zlib from 'node:zlib';
 
@@ -17,10 +18,22 @@ export function compressedAggregate(body: Buffer, start: number, end: number): B
   if (end - start < 8) return undefined;
   const head = body.toString('latin1', start, start + 4);
   if (head !== 'H4sI' && head !== 'KLUv') return undefined;
-  const data = Buffer.from(body.toString('latin1', start, end), 'base64');
+  return compressedAggregateOf(Buffer.from(body.toString('latin1', start, end), 'base64'));
+}
+
+/**
+ * The aggregate inside `data` (a record's bytes, as a CBOR body carries
+ * them), or undefined when it is not a gzip member (1f 8b 08) or zstd frame
+ * (28 b5 2f fd) holding a KPL aggregate.
+ */
+export function compressedAggregateOf(data: Buffer): Buffer | undefined {
+  if (data.length < 6) return undefined;
+  const gzip = data[0] === 0x1f && data[1] === 0x8b && data[2] === 0x08;
+  const zstd = data[0] === 0x28 && data[1] === 0xb5 && data[2] === 0x2f && data[3] === 0xfd;
+  if (!gzip && !zstd) return undefined;
   let plain: Buffer;
   try {
-    plain = head === 'H4sI' ? zlib.gunzipSync(data) : zstdDecompress!(data);
+    plain = gzip ? zlib.gunzipSync(data) : zstdDecompress!(data);
   } catch {
     return undefined;
   }

@@ -71,7 +71,7 @@ describe('the AWS protocol server and the CBOR form of Kinesis', () => {
     server.requests.length = 0;
   });
 
-  it.each([0, 1, 2, 4] as HeaderWidth[])('a CBOR PutRecords (length arguments at least %i bytes wide, 0: shortest) is recorded as the same JSON one is, and answered in CBOR per record', async (width) => {
+  it.each([0, 1, 2, 4, 'indefinite'] as HeaderWidth[])('a CBOR PutRecords (length arguments: %s; a number is the least width in bytes) is recorded as the same JSON one is, and answered in CBOR per record', async (width) => {
     server.createStream('s', 2);
     const recs = records();
     const viaJson = await post(server, jsonPutRecords('s', recs), JSON_TYPE);
