@@ -1,5 +1,6 @@
 /**
- * One AWS JSON 1.1 operation (PutRecords, PutRecordBatch) sent over our own
+ * One AWS JSON 1.1 operation (PutRecords, PutRecordBatch), its body in JSON
+ * or CBOR (wire-format.ts), sent over our own
  * HTTP/2 session (h2-session.ts), with the SDK client doing what it is there
  * for: its endpoint rules say where to send, its credential chain (memoized,
  * refreshed before expiry) gives the credentials, its signer's resolution the
@@ -20,6 +21,7 @@ import type { AwsCredentialIdentity, RequestSigner } from '@smithy/types';
 import { VERSION } from '../version.js';
 import { sharedOrigin, type H2Answer, type H2Origin } from './h2-session.js';
 import { JsonPostSigner } from './sigv4.js';
+import { CONTENT_TYPE, formatOfContentType, parseBody, type WireFormat } from './wire-format.js';
 
 /** What we use of an SDK client's resolved config (KinesisClient, FirehoseClient). */
 export interface SdkClientLike {
@@ -49,6 +51,8 @@ export interface JsonRpcCallOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   ca?: string[] | undefined;
+  /** The bodies' encoding (wire-format.ts); JSON when absent. */
+  format?: WireFormat;
 }
 
 /** An error answer of an AWS JSON service, shaped as the SDK's service exceptions are. */
@@ -80,14 +84,17 @@ export function jsonErrorType(header: string | string[] | undefined, data: Recor
   return value;
 }
 
-/** The AwsServiceError of a non-2xx answer. */
+/**
+ * The AwsServiceError of a non-2xx answer, its body read in the encoding its
+ * `content-type` names (JSON or CBOR: a CBOR request's errors come in CBOR).
+ */
 export function errorOfAnswer(answer: H2Answer): AwsServiceError {
   let data: Record<string, unknown> = {};
   try {
-    const parsed: unknown = answer.body.length > 0 ? JSON.parse(answer.body.toString('utf8')) : {};
+    const parsed: unknown = answer.body.length > 0 ? parseBody(answer.body, formatOfContentType(answer.headers['content-type'])) : {};
     if (parsed && typeof parsed === 'object') data = parsed as Record<string, unknown>;
   } catch {
-    // Not JSON (a proxy's or load balancer's page): named by the status alone.
+    // Not the encoding it says (a proxy's or load balancer's page): named by the status alone.
   }
   const name = jsonErrorType(answer.headers['x-amzn-errortype'], data);
   const message = String(data.message ?? data.Message ?? 'UnknownError');
@@ -211,7 +218,7 @@ export class JsonRpcCall {
     else this.release = release;
     // The SDK's JSON protocols post to the endpoint's path, ending in `/`.
     const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-    const signer = new JsonPostSigner({ authority: url.host, path, target: this.opts.target, region, service });
+    const signer = new JsonPostSigner({ authority: url.host, path, target: this.opts.target, region, service, contentType: CONTENT_TYPE[this.opts.format ?? 'json'] });
     return { origin, signer };
   }
 }

@@ -102,6 +102,8 @@ export interface JsonPostTarget {
   /** The signing region and service (`kinesis`, `firehose`). */
   region: string;
   service: string;
+  /** The body's content type, signed: `application/x-amz-json-1.1` (the default) or `application/x-amz-cbor-1.1`. */
+  contentType?: string;
 }
 
 /** The day's key of one identity, for one region and service. */
@@ -113,7 +115,7 @@ interface KeptKey {
 }
 
 /**
- * Signs AWS JSON 1.1 POSTs to one target. `sign` returns the request's
+ * Signs AWS JSON 1.1 (or CBOR 1.1) POSTs to one target. `sign` returns the request's
  * headers (pseudo-headers `:method` and `:path` included) with
  * `authorization`; it throws only when `credentials` is not a credentials
  * object (as the SDK's signer does).
@@ -122,6 +124,7 @@ export class JsonPostSigner {
   private readonly t: JsonPostTarget;
   private readonly path: string;
   private readonly authority: string;
+  private readonly contentType: string;
   private kept: KeptKey | undefined;
   private lastSecond = -1;
   private lastLongDate = '';
@@ -130,6 +133,7 @@ export class JsonPostSigner {
     this.t = target;
     this.path = canonicalPath(target.path);
     this.authority = canonicalValue(target.authority);
+    this.contentType = target.contentType ?? CONTENT_TYPE;
   }
 
   /** The signed headers of a call carrying `body`, signed at `signingMs` (ms since the epoch, skew-corrected). */
@@ -152,7 +156,7 @@ export class JsonPostSigner {
       `POST\n${this.path}\n\n` +
       `:authority:${this.authority}\n` +
       `content-length:${length}\n` +
-      `content-type:${CONTENT_TYPE}\n` +
+      `content-type:${this.contentType}\n` +
       `x-amz-content-sha256:${payloadHash}\n` +
       `x-amz-date:${longDate}\n` +
       (token === undefined ? '' : `x-amz-security-token:${token}\n`) +
@@ -170,7 +174,7 @@ export class JsonPostSigner {
       ':method': 'POST',
       ':path': this.t.path,
       ':authority': this.t.authority,
-      'content-type': CONTENT_TYPE,
+      'content-type': this.contentType,
       'x-amz-target': this.t.target,
       'content-length': length,
       'x-amz-date': longDate,

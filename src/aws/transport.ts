@@ -75,6 +75,19 @@ function envProxy(plainHttp: boolean, env: NodeJS.ProcessEnv): string | undefine
  */
 export type PutPath = { kind: 'own-h2' } | { kind: 'sdk'; reason: 'plain-http' | 'proxy' | 'http1-client' };
 
+/**
+ * False when the environment turns CBOR off: `AWS_CBOR_DISABLE` set to
+ * anything but `false` (any case), the variable the AWS SDK for Java reads,
+ * and so the Kinesis Agent's. Source: aws-sdk-java
+ * `SDKGlobalConfiguration.isCborDisabled` (set and not "false"). A service
+ * reached through something that speaks only JSON (an older local
+ * Kinesis, a JSON-only proxy rewriting bodies) needs it.
+ */
+export function cborAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.AWS_CBOR_DISABLE;
+  return value === undefined || value.toLowerCase() === 'false';
+}
+
 export function putPathFor(opts: TransportOptions): PutPath {
   const plainHttp = opts.endpoint?.startsWith('http://') ?? false;
   if (plainHttp) return { kind: 'sdk', reason: 'plain-http' };

@@ -57,3 +57,39 @@ export function allDelivered(answer: Buffer, sent: number, countField: string, i
   }
   return found === sent;
 }
+
+/** A CBOR map key of under 24 ASCII characters as its bytes, a latin1 string for Buffer#indexOf. */
+function cborKey(name: string): string {
+  return String.fromCharCode(0x60 + name.length) + name;
+}
+
+/**
+ * allDelivered for a CBOR answer (wire-format.ts), read without decoding
+ * it: a map; `<countField>` with the integer 0; every `ErrorCode` key
+ * null (kinesis-mock writes `ErrorCode: null` on successes); exactly `sent`
+ * `<idField>` keys, each with a non-empty text string. Anything else is
+ * false, and the caller decodes the answer whole. Field names must be under
+ * 24 characters (one-byte CBOR heads), as FailedRecordCount and
+ * SequenceNumber are.
+ */
+export function allDeliveredCbor(answer: Buffer, sent: number, countField: string, idField: string): boolean {
+  const n = answer.length;
+  if (sent === 0 || n < 2 || answer[0]! >> 5 !== 5) return false;
+  const count = cborKey(countField);
+  const zero = answer.indexOf(count, 0, 'latin1');
+  if (zero < 0 || answer[zero + count.length] !== 0x00) return false;
+  const error = cborKey('ErrorCode');
+  for (let at = answer.indexOf(error, 0, 'latin1'); at >= 0; at = answer.indexOf(error, at + error.length, 'latin1')) {
+    if (answer[at + error.length] !== 0xf6) return false;
+  }
+  const id = cborKey(idField);
+  let found = 0;
+  for (let at = answer.indexOf(id, 0, 'latin1'); at >= 0; at = answer.indexOf(id, at + id.length, 'latin1')) {
+    const head = answer[at + id.length];
+    // A text string: 1-23 bytes in the head, or a 1-, 2- or 4-byte length that is not 0.
+    const text = head !== undefined && ((head >= 0x61 && head <= 0x77) || (head === 0x78 && (answer[at + id.length + 1] ?? 0) > 0) || head === 0x79 || head === 0x7a);
+    if (!text) return false;
+    if (++found > sent) return false;
+  }
+  return found === sent;
+}

@@ -10,7 +10,7 @@ import { resolveEndpoint } from './endpoint.js';
 import { codecFor, CompressingPacker } from './compression.js';
 import { PlainPacker } from './entry.js';
 import type { DestinationContext } from './errors.js';
-import { proxyFor, putPathFor, requestHandlerFor, type TransportOptions } from '../aws/transport.js';
+import { cborAllowed, proxyFor, putPathFor, requestHandlerFor, type TransportOptions } from '../aws/transport.js';
 import { Sha256 } from '../aws/sha256.js';
 
 export type { Delivery } from './delivery.js';
@@ -54,7 +54,7 @@ export function createDelivery(opts: CreateDeliveryOptions): Delivery {
     // The SDK's SigV4 signer hashing with HMAC keys made once, not per call.
     sha256: Sha256,
   };
-  const transport = { path: putPathFor(transportOptions), endpoint, connection: agent.connection };
+  const transport = { path: putPathFor(transportOptions), endpoint, connection: agent.connection, cbor: cborAllowed() };
   const callTimeoutMs = agent.connection.connectionTimeoutMillis + agent.connection.socketTimeoutMillis;
   const { adapter, packer: inner, keyOf } = descriptor.create({ flow, context, clientConfig, transport, log, conditions: metrics.conditions });
   // compression.ts: plain records are compressed one by one; aggregates and packed records whole.

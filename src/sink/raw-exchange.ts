@@ -25,6 +25,7 @@ import { caFor, type PutPath } from '../aws/transport.js';
 import { JsonRpcCall, type SdkClientLike } from '../aws/json-rpc-call.js';
 import { BodyPool } from './body-pool.js';
 import { MalformedResponseError } from './malformed-response.js';
+import { parseBody, type WireFormat } from '../aws/wire-format.js';
 
 /**
  * What a flow's own HTTP/2 exchange keeps of request bodies: bodies up to
@@ -53,6 +54,8 @@ export interface PutTransport {
   path: PutPath;
   endpoint: string | undefined;
   connection: AgentConfig['connection'];
+  /** The environment allows CBOR bodies (aws/transport.ts cborAllowed); the destination decides whether it sends them. */
+  cbor: boolean;
 }
 
 /** An SDK command of the put operation; its middleware stack takes our two steps. */
@@ -65,6 +68,8 @@ export interface PutExchangeOptions {
   target: string;
   /** Operation parameters of the service's endpoint rules (Kinesis PutRecords: OperationType data, StreamARN). */
   endpointParams?: Record<string, unknown>;
+  /** The bodies' encoding on the own HTTP/2 path (the SDK path always sends JSON); JSON when absent. */
+  format?: WireFormat;
   /** The SDK path: one call through the client (sdkPut with a command without records). */
   sdk: (body: Buffer, signal: AbortSignal) => Promise<Buffer>;
 }
@@ -79,6 +84,7 @@ export function putExchange(client: SdkClientLike, transport: PutTransport, opts
       connectTimeoutMs: transport.connection.connectionTimeoutMillis,
       requestTimeoutMs: transport.connection.socketTimeoutMillis,
       ca: caFor(transport.connection),
+      ...(opts.format ? { format: opts.format } : {}),
     });
     const pool = new BodyPool(POOL);
     return {
@@ -146,13 +152,13 @@ class RawExchange {
   }
 }
 
-/** A successful answer's bytes, parsed; a MalformedResponseError when they are not a JSON object. */
-export function answerObject(api: string, bytes: Buffer): Record<string, unknown> {
+/** A successful answer's bytes, parsed as `format` (JSON by default); a MalformedResponseError when they are not an object in it. */
+export function answerObject(api: string, bytes: Buffer, format: WireFormat = 'json'): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.toString('utf8'));
+    parsed = parseBody(bytes, format);
   } catch {
-    throw new MalformedResponseError(`${api} answered a body that is not JSON`);
+    throw new MalformedResponseError(`${api} answered a body that is not ${format === 'json' ? 'JSON' : 'CBOR'}`);
   }
   if (parsed === null || typeof parsed !== 'object') throw new MalformedResponseError(`${api} answered ${JSON.stringify(parsed)}, not an object`);
   return parsed as Record<string, unknown>;

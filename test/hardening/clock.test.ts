@@ -125,7 +125,7 @@ describe('the wall clock stepping back an hour', () => {
       context: { kind: 'kinesis', streamName: 's', region: 'us-east-1', flowIndex: 0 },
       log: silentLogger(),
       routing: true,
-      transport: { path: { kind: 'sdk', reason: 'plain-http' }, endpoint: 'http://127.0.0.1:1', connection: { connectionTimeoutMillis: 1000, socketTimeoutMillis: 1000, maxConnections: 1 } },
+      transport: { path: { kind: 'sdk', reason: 'plain-http' }, endpoint: 'http://127.0.0.1:1', connection: { connectionTimeoutMillis: 1000, socketTimeoutMillis: 1000, maxConnections: 1 }, cbor: true },
     });
     await dest.start();
     expect(listed).toBe(1);

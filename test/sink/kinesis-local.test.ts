@@ -5,8 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowEvents } from '../../src/events/flow-events.ts';
 import type { DeliveryCore } from '../../src/sink/index.ts';
 import { TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
-import { KinesisLocal } from '../support/kinesis-local.ts';
+import { KinesisLocal, TEST_REGION } from '../support/kinesis-local.ts';
 import { deaggregate } from './deaggregate.ts';
+import { credentialsFor } from '../../src/aws/credentials.ts';
+import { requestHandlerFor } from '../../src/aws/transport.ts';
+import { Conditions } from '../../src/events/conditions.ts';
+import { silentLogger } from '../../src/log.ts';
+import type { Entry } from '../../src/sink/entry.ts';
+import type { DestinationContext } from '../../src/sink/errors.ts';
+import { KINESIS } from '../../src/sink/kinesis/index.ts';
 import { makeAgent, makeFlow, makeRecords, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
 
 /** The delivery's counts of calls and attempts, for a failure's message. */
@@ -57,6 +64,47 @@ describe('delivery to kinesis-local', () => {
     const stored = await local.waitFor('tls', (r) => r.length >= 1000);
     expect(new Set(stored.map((r) => r.data.toString()))).toEqual(new Set(records.map((r) => r.data.toString())));
   }, 150_000);
+
+  it.each<[string, boolean]>([
+    ['CBOR (the default, as the AWS SDKs for Java send)', true],
+    ['JSON (AWS_CBOR_DISABLE)', false],
+  ])('over TLS and HTTP/2 in %s: any bytes arrive exactly, and a missing stream is named in the error answer', async (_, cbor) => {
+    const stream = cbor ? 'wire-cbor' : 'wire-json';
+    await local.createStream(stream, 1);
+    const agent = makeAgent(local.tlsEndpoint, { connection: { ...SLOW_ANSWERS.connection, caCertificates: readFileSync(TEST_CA_FILE, 'utf8') } });
+    const adapterFor = (streamName: string) => {
+      const context: DestinationContext = { kind: 'kinesis', streamName, region: TEST_REGION, flowIndex: 0 };
+      return KINESIS.create({
+        flow: makeFlow({ destination: { kind: 'kinesis', streamName } }),
+        context,
+        clientConfig: { region: TEST_REGION, endpoint: local.tlsEndpoint, credentials: credentialsFor(agent, TEST_REGION), maxAttempts: 1, requestHandler: requestHandlerFor({ endpoint: local.tlsEndpoint, defaultHttp2: true, connection: agent.connection, proxy: undefined }) },
+        transport: { path: { kind: 'own-h2' }, endpoint: local.tlsEndpoint, connection: agent.connection, cbor },
+        log: silentLogger(),
+        conditions: Conditions.detached(silentLogger()),
+      }).adapter;
+    };
+    // Every byte value, an empty record, one longer than a 2-byte CBOR length, and keys in UTF-8.
+    const datas = [Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.alloc(0), Buffer.alloc(70_000, 0x5a), Buffer.from('naïve ☃\n')];
+    const keys = ['k', 'ключ', '😀', ''];
+    const entries: Entry[] = datas.map((data, i) => ({ data, partitionKey: keys[i]!, records: [], userBytes: data.length }));
+    const adapter = adapterFor(stream);
+    try {
+      expect(await adapter.send(entries, new AbortController().signal)).toEqual([]);
+    } finally {
+      adapter.close();
+    }
+    const stored = await local.waitFor(stream, (r) => r.length >= 4);
+    expect(stored.map((r) => r.data.toString('hex')).sort()).toEqual(datas.map((d) => d.toString('hex')).sort());
+    expect(stored.map((r) => r.partitionKey).filter((k) => k.length !== 16).sort()).toEqual(['k', 'ключ', '😀'].sort());
+    const missing = adapterFor('no-such-stream');
+    try {
+      const err = await missing.send(entries.slice(0, 1), new AbortController().signal).then(() => undefined, (e: unknown) => e as Error);
+      expect(err?.name).toBe('ResourceNotFoundException');
+      expect(err?.message).toContain('no-such-stream');
+    } finally {
+      missing.close();
+    }
+  }, 60_000);
 
   it('plain records: every record arrives (twice only from a call whose answer was lost) and each is acknowledged once', async () => {
     await local.createStream('plain', 2);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/config/types.ts';
 import { credentialsFor } from '../../src/aws/credentials.ts';
-import { caFor, putPathFor, requestHandlerFor, type PutPath, type TransportOptions } from '../../src/aws/transport.ts';
+import { caFor, cborAllowed, putPathFor, requestHandlerFor, type PutPath, type TransportOptions } from '../../src/aws/transport.ts';
 import { JsonRpcCall, jsonErrorType } from '../../src/aws/json-rpc-call.ts';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Conditions } from '../../src/events/conditions.ts';
@@ -31,6 +31,20 @@ describe('which path a put call takes (putPathFor)', () => {
     ['Firehose behind a proxy', { defaultHttp2: false, proxy: 'http://127.0.0.1:3128' }, { kind: 'sdk', reason: 'proxy' }],
   ])('%s', (_, given, expected) => {
     expect(putPathFor({ ...base, ...given })).toEqual(expected);
+  });
+});
+
+describe('whether the environment allows CBOR bodies (cborAllowed, as the AWS SDK for Java reads AWS_CBOR_DISABLE)', () => {
+  it.each<[string | undefined, boolean]>([
+    [undefined, true],
+    ['false', true],
+    ['FALSE', true],
+    ['true', false],
+    ['1', false],
+    ['', false],
+    ['yes', false],
+  ])('AWS_CBOR_DISABLE=%s: %s', (value, allowed) => {
+    expect(cborAllowed(value === undefined ? {} : { AWS_CBOR_DISABLE: value })).toBe(allowed);
   });
 });
 
@@ -78,9 +92,28 @@ describe('PutRecords over our own HTTP/2 session', () => {
     expect(calls.length).toBeGreaterThanOrEqual(20);
     expect(calls.every((c) => c.status === 200 && c.headers[':scheme'] === 'https')).toBe(true);
     expect(calls.every((c) => String(c.headers['user-agent']).startsWith('kinesis-agent/'))).toBe(true);
+    // In CBOR, as the AWS SDKs for Java send to Kinesis by default.
+    expect(calls.every((c) => c.format === 'cbor' && c.headers['content-type'] === 'application/x-amz-cbor-1.1')).toBe(true);
     // DescribeStreamSummary at start goes through the SDK, on its own session.
     expect(server.sessions).toBeLessThanOrEqual(2);
     expect(new Set(stored()).size).toBe(1000);
+  });
+
+  it('with AWS_CBOR_DISABLE set (the AWS SDK for Java\'s variable) the bodies go in JSON, answered and retried alike', async () => {
+    process.env.AWS_CBOR_DISABLE = 'true';
+    try {
+      server.setFaults({ kind: 'failRecords', fraction: 0.3, times: 2, operations: ['PutRecords'] });
+      const acker = new RecordingAcker();
+      const { delivery } = startDelivery(makeFlow({ maxBufferSizeRecords: 50 }), agent());
+      await pushAll(delivery, makeRecords(300, acker));
+      expect(await until(() => acker.acked.length === 300)).toBe(true);
+      await delivery.close(1000);
+    } finally {
+      delete process.env.AWS_CBOR_DISABLE;
+    }
+    const calls = server.calls('PutRecords');
+    expect(calls.every((c) => c.format === 'json' && c.headers['content-type'] === 'application/x-amz-json-1.1')).toBe(true);
+    expect(new Set(stored()).size).toBe(300);
   });
 
   it('flows sending to the same endpoint share one session; it closes with the last of them', async () => {
@@ -218,7 +251,7 @@ describe('PutRecords over our own HTTP/2 session', () => {
         maxAttempts: 1,
         requestHandler: requestHandlerFor(transportOptions),
       },
-      transport: { path, endpoint: server.endpoint, connection: a.connection },
+      transport: { path, endpoint: server.endpoint, connection: a.connection, cbor: true },
       log: silentLogger(),
       conditions: Conditions.detached(silentLogger()),
     });

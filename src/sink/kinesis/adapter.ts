@@ -4,7 +4,9 @@ import { Conditions } from '../../events/conditions.js';
 import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
-import { allDelivered, entryFailure, entryResults, type EntryResult } from '../answer.js';
+import { allDelivered, allDeliveredCbor, entryFailure, entryResults, type EntryResult } from '../answer.js';
+import type { WireFormat } from '../../aws/wire-format.js';
+import { putRecordsCbor } from './cbor-body.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
@@ -33,6 +35,17 @@ const SHARD_REFRESH_MS = 60_000;
 /** And at most this often, however many failures ask for it. */
 const SHARD_REFRESH_MIN_MS = 1_000;
 
+/**
+ * The encoding of PutRecords bodies: CBOR on the own HTTP/2 path, as the AWS
+ * SDKs for Java (and so the Kinesis Agent) send by default, unless the
+ * environment turns it off (AWS_CBOR_DISABLE, aws/transport.ts cborAllowed);
+ * JSON through the SDK (plain HTTP, proxies), whose serializer and error
+ * parser speak JSON.
+ */
+export function putRecordsFormat(transport: PutTransport): WireFormat {
+  return transport.path.kind === 'own-h2' && transport.cbor ? 'cbor' : 'json';
+}
+
 /** PutRecords and ListShards name the stream by StreamARN when the config gave an ARN (another account's stream). */
 function streamTarget(ctx: DestinationContext): { StreamName: string } | { StreamARN: string } {
   return ctx.streamArn !== undefined ? { StreamARN: ctx.streamArn } : { StreamName: ctx.streamName };
@@ -56,13 +69,16 @@ export class KinesisAdapter implements DestinationAdapter {
   private rereading: Promise<void> | undefined;
   private readonly put: PutExchange;
   private readonly head: { field: 'StreamName' | 'StreamARN'; value: string };
+  private readonly format: WireFormat;
 
   constructor(opts: KinesisAdapterOptions) {
     this.client = opts.client;
     const target = streamTarget(opts.context);
     this.head = 'StreamARN' in target ? { field: 'StreamARN', value: target.StreamARN } : { field: 'StreamName', value: target.StreamName };
+    this.format = putRecordsFormat(opts.transport);
     this.put = putExchange(opts.client, opts.transport, {
       target: 'Kinesis_20131202.PutRecords',
+      format: this.format,
       // PutRecords' endpoint rules: a data-plane call, by ARN when one is given (the account's own endpoint).
       endpointParams: { OperationType: 'data', ...('StreamARN' in target ? { StreamARN: target.StreamARN } : {}) },
       sdk: (body, signal) => {
@@ -197,15 +213,19 @@ export class KinesisAdapter implements DestinationAdapter {
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
     let answer: Buffer;
+    const alloc = (size: number): Buffer => this.put.bodyBuffer(size);
+    const cbor = this.format === 'cbor';
     try {
-      answer = await this.put.send(recordsBody(this.head.field, this.head.value, entries, true, (size) => this.put.bodyBuffer(size)), signal);
+      const body = cbor ? putRecordsCbor(this.head.field, this.head.value, entries, alloc) : recordsBody(this.head.field, this.head.value, entries, true, alloc);
+      answer = await this.put.send(body, signal);
     } catch (err) {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
     // Aggregates grouped by shard are checked against the shard each landed on (below): their answers are read whole.
-    if (!entries.some((e) => e.shardId !== undefined) && allDelivered(answer, entries.length, 'FailedRecordCount', 'SequenceNumber')) return [];
-    const results = entryResults('PutRecords', answerObject('PutRecords', answer), 'Records', entries.length);
+    const delivered = cbor ? allDeliveredCbor : allDelivered;
+    if (!entries.some((e) => e.shardId !== undefined) && delivered(answer, entries.length, 'FailedRecordCount', 'SequenceNumber')) return [];
+    const results = entryResults('PutRecords', answerObject('PutRecords', answer, this.format), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
     for (let index = 0; index < results.length; index++) {

@@ -1,0 +1,32 @@
+/**
+ * The two encodings of the AWS JSON protocols' bodies: JSON 1.1, and CBOR
+ * 1.1, which Kinesis Data Streams also takes and the AWS SDKs for Java use
+ * for it by default (same members; blobs as CBOR byte strings instead of
+ * base64 text). Answers come in the request's encoding.
+ */
+import { cbor } from '@smithy/core/cbor';
+
+export type WireFormat = 'json' | 'cbor';
+
+/** `content-type` of a body in each encoding. */
+export const CONTENT_TYPE: Readonly<Record<WireFormat, string>> = {
+  json: 'application/x-amz-json-1.1',
+  cbor: 'application/x-amz-cbor-1.1',
+};
+
+/** The encoding an answer's `content-type` names; JSON when it names none (a proxy's page, an old server). */
+export function formatOfContentType(contentType: string | string[] | undefined): WireFormat {
+  const value = Array.isArray(contentType) ? contentType[0] : contentType;
+  return value !== undefined && value.toLowerCase().includes('cbor') ? 'cbor' : 'json';
+}
+
+/**
+ * The value a body holds (objects, arrays, strings, numbers; CBOR byte
+ * strings as Uint8Array). Throws (SyntaxError, or the CBOR decoder's Error)
+ * when the bytes are not one well-formed item of `format`. CBOR is decoded by
+ * the AWS SDK's own decoder (@smithy/core), which its CBOR protocols use.
+ */
+export function parseBody(bytes: Uint8Array, format: WireFormat): unknown {
+  if (format === 'json') return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  return cbor.deserialize(bytes);
+}
