@@ -24,17 +24,27 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 
 /**
- * `maxQueueBytes` when a flow does not give it. 8 MiB: peak RSS at full
- * speed 15-20 MB lower than at 16 MiB for plain PutRecords and the outage's
- * catch-up bounded at 117-121 MB, at the same CPU per GB and lines/s
- * (docs/performance.md, "Fourth round"). A KPL call takes what the queue
- * holds, so an aggregating flow keeps 16 MiB: at 8 MiB its calls halved
- * (68 per million lines instead of 35) and its lines/s fell in 6 alternating
- * runs of 7, though its peak was 20-30 MB lower.
+ * `maxQueueBytes` when a flow does not give it. 2 MiB: a queued line lives
+ * from its read to its acknowledgement, and in a queue that holds seconds of
+ * reading at full speed it lives long enough for V8 to promote it to the old
+ * generation, whose marking and sweeping (on V8's worker threads) were a
+ * third of the agent's CPU. At 2 MiB (about 3,800 lines of 170 bytes with
+ * their bookkeeping, eight calls of 500) they die young: plain PutRecords
+ * over TLS used 27 % less CPU per line at 30 % more lines/s than at 8 MiB,
+ * peak RSS 150 MB instead of 170 (docs/performance.md, "Sixth round"). The
+ * queue still holds more than the calls in flight need at AWS's latencies
+ * (eight calls of 500 lines at 20-50 ms each is 80-200k lines/s per flow);
+ * the log file is the buffer beyond it.
  */
-export const QUEUE_BYTES_DEFAULT = 8 * MIB;
-/** `maxQueueBytes` of a flow with `aggregation` that does not give it (QUEUE_BYTES_DEFAULT says why). */
-export const QUEUE_BYTES_AGGREGATED = 16 * MIB;
+export const QUEUE_BYTES_DEFAULT = 2 * MIB;
+/**
+ * `maxQueueBytes` of a flow with `aggregation` that does not give it. A KPL
+ * call takes what the queue holds, so a larger queue packs more per call:
+ * at 4 MiB 134 calls per million lines of 170 bytes (266 at 2 MiB, 35 at 16
+ * MiB) at the CPU of 2 MiB, 15 % less than at 16 MiB, and peak RSS 109 MB
+ * instead of 176 (docs/performance.md, "Sixth round").
+ */
+export const QUEUE_BYTES_AGGREGATED = 4 * MIB;
 
 /** The default and maximum of a batch key: the destination's API limit, per destination in words. */
 function perDestination(limit: 'recordsPerCall' | 'bytesPerCall'): string {
@@ -101,7 +111,7 @@ export const FLOW = keyTable({
   maxQueueBytes: {
     type: 'int',
     default: QUEUE_BYTES_DEFAULT,
-    defaultText: `${QUEUE_BYTES_DEFAULT} (8 MiB); ${QUEUE_BYTES_AGGREGATED} (16 MiB) with \`aggregation\``,
+    defaultText: `${QUEUE_BYTES_DEFAULT} (2 MiB); ${QUEUE_BYTES_AGGREGATED} (4 MiB) with \`aggregation\``,
     min: 1 * MIB,
     max: 1024 * MIB,
     unit: 'bytes',

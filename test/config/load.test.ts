@@ -53,7 +53,7 @@ describe('loading a Kinesis Agent agent.json', () => {
         retryInitialBackoffMillis: 100,
         retryMaxBackoffMillis: 10_000,
         publishQueueCapacity: 100,
-        maxQueueBytes: 8 * 1024 * 1024,
+        maxQueueBytes: 2 * 1024 * 1024,
         maxInFlightRequests: 8,
         skipHeaderLines: 0,
         truncatedRecordTerminator: '\n',
@@ -331,21 +331,21 @@ describe('per-destination keys', () => {
     expect(c.flows[1]!.aggregatedRecordSizeBytes).toBe(5120);
   });
 
-  it("bounds a flow's queue at 8 MiB by default and an aggregating flow's at 16 MiB (a KPL call takes what the queue holds); a given maxQueueBytes wins either way", () => {
+  it("bounds a flow's queue at 2 MiB by default and an aggregating flow's at 4 MiB (a KPL call takes what the queue holds); a given maxQueueBytes wins either way", () => {
     const c = parseConfigText(
       `flows:
   - {filePattern: /a/*.log, kinesisStream: s}
   - {filePattern: /b/*.log, kinesisStream: s, aggregation: true}
-  - {filePattern: /c/*.log, kinesisStream: s, aggregation: true, maxQueueBytes: 4194304}
+  - {filePattern: /c/*.log, kinesisStream: s, aggregation: true, maxQueueBytes: 8388608}
   - {filePattern: /d/*.log, kinesisStream: s, maxQueueBytes: 33554432}
 `,
       'agent.yaml',
       { env: { AWS_REGION: 'us-east-1' } },
     );
     expect(c.flows.map((f) => [f.aggregation, f.maxQueueBytes])).toEqual([
-      [false, 8 * 1024 * 1024],
-      [true, 16 * 1024 * 1024],
+      [false, 2 * 1024 * 1024],
       [true, 4 * 1024 * 1024],
+      [true, 8 * 1024 * 1024],
       [false, 32 * 1024 * 1024],
     ]);
   });

@@ -61,6 +61,11 @@ describe('recognising an all-delivered CBOR answer without decoding it (allDeliv
     ['no count at all', answer({ Records: [okResult(0)] }), 1, false],
     ['a JSON answer', Buffer.from('{"FailedRecordCount":0,"Records":[{"SequenceNumber":"1","ShardId":"s"}]}'), 1, false],
     ['an array, not a map', answer([okResult(0)]), 1, false],
+    ['indefinite lengths, as Jackson writes them (left to the decoder)', Buffer.from([0xbf, ...ok(1).subarray(1), 0xff]), 1, false],
+    ['bytes after the answer', Buffer.concat([ok(1), Buffer.from([0x00])]), 1, false],
+    ['a result holding a nested map (left to the decoder)', answer({ FailedRecordCount: 0, Records: [{ ...okResult(0), Extra: { a: 1 } }] }), 1, false],
+    ['a result without a sequence number', answer({ FailedRecordCount: 0, Records: [okResult(0), { ShardId: 's' }] }), 2, false],
+    ['500 results (two-byte array length)', ok(500), 500, true],
     ['cut short', ok(3).subarray(0, 100), 3, false],
     ['nothing sent', answer({ FailedRecordCount: 0, Records: [] }), 0, false],
   ])('%s', (_, body, sent, expected) => {
