@@ -29,12 +29,12 @@ const MIB = 1024 * KIB;
  * reading at full speed it lives long enough for V8 to promote it to the old
  * generation, whose marking and sweeping (on V8's worker threads) were a
  * third of the agent's CPU. At 2 MiB (about 3,800 lines of 170 bytes with
- * their bookkeeping, eight calls of 500) they die young: plain PutRecords
+ * their bookkeeping, seven calls of 500) they die young: plain PutRecords
  * over TLS used 27 % less CPU per line at 30 % more lines/s than at 8 MiB,
- * peak RSS 150 MB instead of 170 (docs/performance.md, "Sixth round"). The
- * queue still holds more than the calls in flight need at AWS's latencies
- * (eight calls of 500 lines at 20-50 ms each is 80-200k lines/s per flow);
- * the log file is the buffer beyond it.
+ * peak RSS 150 MB instead of 170 (docs/performance.md, "Sixth round"; 3 MiB
+ * cost 10 % more CPU than 2). At AWS's latencies seven calls of 500 lines
+ * in flight at 20-50 ms each carry 70-175k lines/s per flow, more than the
+ * shards of most streams take; the log file is the buffer beyond it.
  */
 export const QUEUE_BYTES_DEFAULT = 2 * MIB;
 /**

@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/log.ts';
 import { classifyError, type DestinationContext } from '../../src/sink/errors.ts';
 import type { Entry } from '../../src/sink/entry.ts';
 import { KINESIS } from '../../src/sink/kinesis/index.ts';
+import { QUEUE_BYTES_DEFAULT } from '../../src/config/flow-keys.ts';
 import { AwsProtocolServer, TEST_CA_FILE, type Fault } from '../servers/aws-protocol-server.ts';
 import { freePort } from '../support/free-port.ts';
 import { TEST_REGION } from '../support/kinesis-local.ts';
@@ -114,6 +115,20 @@ describe('PutRecords over our own HTTP/2 session', () => {
     const calls = server.calls('PutRecords');
     expect(calls.every((c) => c.format === 'json' && c.headers['content-type'] === 'application/x-amz-json-1.1')).toBe(true);
     expect(new Set(stored()).size).toBe(300);
+  });
+
+  it('the default queue (2 MiB) keeps seven full calls of access-log lines in flight when each call waits 150 ms (500 lines of 170 bytes and their bookkeeping are 277 KB)', async () => {
+    server.setFaults({ kind: 'delay', ms: 150, operations: ['PutRecords'] });
+    const acker = new RecordingAcker();
+    // Access-log-sized lines, the defaults a flow gets from the config, eight calls in flight.
+    const { delivery } = startDelivery(makeFlow({ maxQueueBytes: QUEUE_BYTES_DEFAULT, maxInFlightRequests: 8, maxBufferSizeRecords: 500, maxBufferAgeMillis: 1000 }), agent());
+    await pushAll(delivery, makeRecords(12_000, acker, 160));
+    expect(await until(() => acker.acked.length === 12_000, 60_000)).toBe(true);
+    await delivery.close(1000);
+    const calls = server.calls('PutRecords');
+    // Full calls while the queue is what holds them back (the last ones may be partial).
+    expect(calls.filter((c) => c.entries.length === 500).length).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...calls.map((c) => c.concurrent))).toBeGreaterThanOrEqual(7);
   });
 
   it('flows sending to the same endpoint share one session; it closes with the last of them', async () => {
