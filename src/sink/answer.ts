@@ -74,11 +74,15 @@ function cborHeadBytes(b: Buffer, at: number): number {
   return info < 24 ? 1 : info === 24 ? 2 : info === 25 ? 3 : 5;
 }
 
-/** True when the text string item at `at` (head included) is the ASCII `name`. */
+/**
+ * True when the text string item at `at` (head included) is the ASCII
+ * `name`, of under 24 characters: a one-byte head (the shortest form, which
+ * the service writes) and the characters.
+ */
 function cborTextIs(b: Buffer, at: number, name: string): boolean {
-  if (b[at]! >> 5 !== 3 || cborArgument(b, at) !== name.length) return false;
-  const from = at + cborHeadBytes(b, at);
-  for (let i = 0; i < name.length; i++) if (b[from + i] !== name.charCodeAt(i)) return false;
+  const n = name.length;
+  if (b[at] !== 0x60 + n) return false;
+  for (let i = 0; i < n; i++) if (b[at + 1 + i] !== name.charCodeAt(i)) return false;
   return true;
 }
 
