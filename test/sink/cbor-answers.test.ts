@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentConfig } from '../../src/config/types.ts';
+import { credentialsFor } from '../../src/aws/credentials.ts';
+import { requestHandlerFor } from '../../src/aws/transport.ts';
+import { Conditions } from '../../src/events/conditions.ts';
+import { silentLogger } from '../../src/log.ts';
+import { classifyError, type DestinationContext } from '../../src/sink/errors.ts';
+import type { Entry } from '../../src/sink/entry.ts';
+import { KINESIS } from '../../src/sink/kinesis/index.ts';
+import { AwsProtocolServer, TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
+import { TEST_REGION } from '../support/kinesis-local.ts';
+import { makeAgent, makeFlow } from './helpers.ts';
+
+const CA = readFileSync(TEST_CA_FILE, 'utf8');
+const connection: AgentConfig['connection'] = { connectionTimeoutMillis: 2_000, socketTimeoutMillis: 5_000, maxConnections: 10, caCertificates: CA };
+
+describe('PutRecords in CBOR against answers a proxy or a server may give', () => {
+  let server: AwsProtocolServer;
+  beforeAll(async () => {
+    server = await AwsProtocolServer.start({ tls: 'trusted' });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+  beforeEach(() => {
+    server.streams.clear();
+    server.createStream('test', 2);
+    server.requests.length = 0;
+    server.clearFaults();
+  });
+
+  async function sendThrough(entries: Entry[], cbor = true) {
+    const a = makeAgent(server.endpoint, { connection });
+    const context: DestinationContext = { kind: 'kinesis', streamName: 'test', region: TEST_REGION, flowIndex: 0 };
+    const { adapter } = KINESIS.create({
+      flow: makeFlow(),
+      context,
+      clientConfig: { region: TEST_REGION, endpoint: server.endpoint, credentials: credentialsFor(a, TEST_REGION), maxAttempts: 1, requestHandler: requestHandlerFor({ endpoint: server.endpoint, defaultHttp2: true, connection, proxy: undefined }) },
+      transport: { path: { kind: 'own-h2' }, endpoint: server.endpoint, connection, cbor },
+      log: silentLogger(),
+      conditions: Conditions.detached(silentLogger()),
+    });
+    try {
+      return { failures: await adapter.send(entries, new AbortController().signal) };
+    } catch (err) {
+      const f = classifyError(err, context);
+      return { error: err as Error, kind: f.kind, code: f.code, userError: f.userError?.code };
+    } finally {
+      adapter.close();
+    }
+  }
+  const entries = (n: number): Entry[] => Array.from({ length: n }, (_, i) => ({ data: Buffer.from(`line ${i}\n`), partitionKey: `k${i}`, records: [], userBytes: 7 }));
+
+  const json = (body: unknown) => () => ({ status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(body) });
+
+  it('an answer in JSON to a CBOR request (a server or proxy that ignores the request\'s encoding) is read as JSON: delivered records acknowledged, failed ones retried', async () => {
+    const ok = { SequenceNumber: '1', ShardId: 'shardId-000000000000' };
+    server.handle('Kinesis_20131202.PutRecords', json({ FailedRecordCount: 0, Records: [ok, ok, ok] }));
+    expect(await sendThrough(entries(3))).toEqual({ failures: [] });
+    server.handle('Kinesis_20131202.PutRecords', json({ FailedRecordCount: 1, Records: [ok, { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' }, ok] }));
+    expect(await sendThrough(entries(3))).toEqual({ failures: [{ index: 1, code: 'ProvisionedThroughputExceededException', message: 'slow down' }] });
+    // One result short: the whole call fails, to be sent again.
+    server.handle('Kinesis_20131202.PutRecords', json({ FailedRecordCount: 0, Records: [ok, ok] }));
+    expect(await sendThrough(entries(3))).toMatchObject({ kind: 'transient', code: 'MalformedResponse' });
+    expect(server.calls('PutRecords').every((c) => c.format === 'cbor')).toBe(true);
+  });
+
+  it('a 200 answer that is neither (an HTML page) fails the call as malformed, to be sent again', async () => {
+    server.handle('Kinesis_20131202.PutRecords', () => ({ status: 200, contentType: 'text/html', body: '<html><body>hello</body></html>' }));
+    expect(await sendThrough(entries(3))).toMatchObject({ kind: 'transient', code: 'MalformedResponse' });
+  });
+
+  it.each<[string, number[]]>([
+    ['inside a 4-byte length', [0xa1, 0x7a, 0, 0]],
+    ['inside a 2-byte length', [0xa1, 0x79, 0]],
+    ['after the map head', [0xa2]],
+    ['empty', []],
+  ])('a 200 CBOR answer cut short (%s) fails the call as malformed, to be sent again', async (_, bytes) => {
+    server.handle('Kinesis_20131202.PutRecords', () => ({ status: 200, contentType: 'application/x-amz-cbor-1.1', body: Buffer.from(bytes) }));
+    expect(await sendThrough(entries(3))).toMatchObject({ kind: 'transient', code: 'MalformedResponse' });
+  });
+
+  it.each<[string, { status: number; contentType: string; body: string | Buffer }]>([
+    ['a proxy\'s HTML 502 page', { status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1></body></html>' }],
+    ['a 400 SerializationException in JSON (a server that reads no CBOR)', { status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'SerializationException', message: 'cannot read' }) }],
+    ['a 403 with an empty CBOR map', { status: 403, contentType: 'application/x-amz-cbor-1.1', body: Buffer.from([0xa0]) }],
+  ])('%s is classified as for a JSON request', async (_, reply) => {
+    server.handle('Kinesis_20131202.PutRecords', () => reply);
+    const cbor = await sendThrough(entries(3), true);
+    const json = await sendThrough(entries(3), false);
+    const { error: _e1, ...c } = cbor as { error?: Error };
+    const { error: _e2, ...j } = json as { error?: Error };
+    expect(c).toEqual(j);
+    expect(cbor.error?.name).toBe(json.error?.name);
+    expect(server.calls('PutRecords').map((r) => r.format)).toEqual(['cbor', 'json']);
+  });
+});
