@@ -101,4 +101,34 @@ describe('the CLI over TLS: the bodies\' encoding as the protocol server records
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.every((c) => c.format === format)).toBe(true);
   }, 60_000);
+
+  it.each<[string, string]>([
+    ['a wrong secret (403 InvalidSignatureException)', 'not-the-secret'],
+    ['an unknown key (400 UnrecognizedClientException)', ''],
+  ])('%s: the same user error, code and hint in CBOR as in JSON (AWS_CBOR_DISABLE=true)', async (_, secret) => {
+    server.signingKeys = new Map([[secret ? 'test' : 'someone-else', secret || 'x']]);
+    const stream = `creds-${secret ? 'signature' : 'key'}`;
+    server.createStream(stream, 1);
+    const reported = async (env: NodeJS.ProcessEnv) => {
+      const sub = mkdtempSync(join(dir, 'creds-'));
+      writeFileSync(join(sub, 'app.log'), lines(0, 5, 'creds'));
+      const agent = AgentProcess.start(config(sub, server.endpoint, stream), env);
+      try {
+        await agent.waitForLog((l) => typeof l.code === 'string' && typeof l.awsError === 'string', 30_000);
+      } finally {
+        await agent.stop('SIGTERM');
+      }
+      const line = agent.logLines().find((l) => typeof l.awsError === 'string')!;
+      return { code: line.code, awsError: line.awsError, hint: line.hint, msg: line.msg, cbor: server.calls('PutRecords').at(-1)!.format };
+    };
+    try {
+      const cbor = await reported({});
+      const json = await reported({ AWS_CBOR_DISABLE: 'true' });
+      expect(cbor).toMatchObject({ code: 'INVALID_CREDENTIALS', cbor: 'cbor' });
+      expect(json).toMatchObject({ cbor: 'json' });
+      expect({ ...cbor, cbor: undefined }).toEqual({ ...json, cbor: undefined });
+    } finally {
+      server.signingKeys = undefined;
+    }
+  }, 90_000);
 });
