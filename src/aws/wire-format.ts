@@ -21,14 +21,15 @@ export function formatOfContentType(contentType: string | string[] | undefined):
 }
 
 /**
- * The encoding a successful answer's bytes are in: JSON when they begin
+ * The encoding an answer's bytes are in: JSON when they begin
  * with `{` or JSON whitespace, CBOR when with a map head (major type 5,
- * 0xa0-0xbf), else `requested`, the request's. An answer is an object, and
+ * 0xa0-0xbf), else `requested`. An answer is an object, and
  * `{` (0x7b) begins no CBOR map, so the first byte tells them apart: a
  * server or proxy that answers a CBOR request in JSON (one that ignores the
  * request's encoding) is read, not taken for a malformed answer and sent
  * again forever. A 2xx answer's bytes come without their headers
- * (json-rpc-call.ts), hence the bytes, not the content type.
+ * (json-rpc-call.ts), hence the bytes; an error answer passes the encoding
+ * its content type names as `requested`.
  */
 export function formatOfAnswer(bytes: Uint8Array, requested: WireFormat): WireFormat {
   const first = bytes[0];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { cbor as cborCodec } from '@smithy/core/cbor';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/config/types.ts';
 import { credentialsFor } from '../../src/aws/credentials.ts';
@@ -94,5 +95,15 @@ describe('PutRecords in CBOR against answers a proxy or a server may give', () =
     expect(c).toEqual(j);
     expect(cbor.error?.name).toBe(json.error?.name);
     expect(server.calls('PutRecords').map((r) => r.format)).toEqual(['cbor', 'json']);
+  });
+
+  it.each<[string, string | undefined, Buffer]>([
+    ['in CBOR under a content type that names neither (a proxy that rewrote it)', 'application/octet-stream', Buffer.from(cborCodec.serialize({ __type: 'ResourceNotFoundException', message: 'Stream test not found' }))],
+    ['in JSON under the CBOR content type', 'application/x-amz-cbor-1.1', Buffer.from(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'Stream test not found' }))],
+  ])('an error answer %s, without x-amzn-ErrorType, is named from its body', async (_, contentType, body) => {
+    server.handle('Kinesis_20131202.PutRecords', () => ({ status: 400, ...(contentType ? { contentType } : {}), body }));
+    const got = await sendThrough(entries(3));
+    expect(got).toMatchObject({ kind: 'user', userError: 'DESTINATION_NOT_FOUND' });
+    expect(got.error?.message).toBe('Stream test not found');
   });
 });
