@@ -46,7 +46,7 @@ describe('PutRecords in CBOR against answers a proxy or a server may give', () =
       return { failures: await adapter.send(entries, new AbortController().signal) };
     } catch (err) {
       const f = classifyError(err, context);
-      return { error: err as Error, kind: f.kind, code: f.code, userError: f.userError?.code };
+      return { error: err as Error, kind: f.kind, code: f.code, userError: f.userError?.code, hint: f.userError?.hint };
     } finally {
       adapter.close();
     }
@@ -95,6 +95,13 @@ describe('PutRecords in CBOR against answers a proxy or a server may give', () =
     expect(c).toEqual(j);
     expect(cbor.error?.name).toBe(json.error?.name);
     expect(server.calls('PutRecords').map((r) => r.format)).toEqual(['cbor', 'json']);
+  });
+
+  it('a server that cannot read the CBOR body (400 SerializationException) is a user error whose hint names AWS_CBOR_DISABLE', async () => {
+    server.handle('Kinesis_20131202.PutRecords', () => ({ status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'SerializationException', message: 'Unexpected content type' }) }));
+    const got = await sendThrough(entries(3));
+    expect(got).toMatchObject({ kind: 'user', userError: 'DESTINATION_REJECTED_REQUEST' });
+    expect(got.hint).toContain('AWS_CBOR_DISABLE=true');
   });
 
   it.each<[string, string | undefined, Buffer]>([
