@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cbor as cborCodec } from '@smithy/core/cbor';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/config/types.ts';
 import { credentialsFor } from '../../src/aws/credentials.ts';
 import { requestHandlerFor } from '../../src/aws/transport.ts';
@@ -9,26 +9,18 @@ import { silentLogger } from '../../src/log.ts';
 import { classifyError, type DestinationContext } from '../../src/sink/errors.ts';
 import type { Entry } from '../../src/sink/entry.ts';
 import { KINESIS } from '../../src/sink/kinesis/index.ts';
-import { AwsProtocolServer, TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
+import { TEST_CA_FILE, type AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { TEST_REGION } from '../support/kinesis-local.ts';
-import { makeAgent, makeFlow } from './helpers.ts';
+import { makeAgent, makeFlow, useProtocolServer } from './helpers.ts';
 
 const CA = readFileSync(TEST_CA_FILE, 'utf8');
 const connection: AgentConfig['connection'] = { connectionTimeoutMillis: 2_000, socketTimeoutMillis: 5_000, maxConnections: 10, caCertificates: CA };
 
 describe('PutRecords in CBOR against answers a proxy or a server may give', () => {
+  const suite = useProtocolServer({ kinesis: { test: 2 }, tls: 'trusted' });
   let server: AwsProtocolServer;
-  beforeAll(async () => {
-    server = await AwsProtocolServer.start({ tls: 'trusted' });
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
   beforeEach(() => {
-    server.streams.clear();
-    server.createStream('test', 2);
-    server.requests.length = 0;
-    server.clearFaults();
+    server = suite.server;
   });
 
   async function sendThrough(entries: Entry[], cbor = true) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DescribeStreamSummaryCommand, ListShardsCommand, UpdateMaxRecordSizeCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FlowConfig } from '../../src/config/types.ts';
 import { credentialsFor } from '../../src/aws/credentials.ts';
 import { requestHandlerFor } from '../../src/aws/transport.ts';
@@ -12,7 +12,7 @@ import type { DestinationContext } from '../../src/sink/errors.ts';
 import type { DeliveryCore } from '../../src/sink/index.ts';
 import { KINESIS } from '../../src/sink/kinesis/index.ts';
 import { TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
-import { KinesisLocal, TEST_REGION } from '../support/kinesis-local.ts';
+import { TEST_REGION, useKinesisLocal, type KinesisLocal } from '../support/kinesis-local.ts';
 import { deaggregate } from './deaggregate.ts';
 import { makeAgent, makeFlow, makeRecords, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
 
@@ -22,12 +22,10 @@ const MIB = 1024 * 1024;
 
 /** PutRecords in CBOR over kinesis-local's TLS endpoint (HTTP/2), at and near the API's limits. */
 describe('PutRecords in CBOR to kinesis-local over TLS, at the limits', () => {
+  const env = useKinesisLocal('cbr-kinesis-local-');
   let local: KinesisLocal;
-  beforeAll(async () => {
-    local = await KinesisLocal.start();
-  }, 60_000);
-  afterAll(async () => {
-    await local?.stop();
+  beforeEach(() => {
+    local = env.local;
   });
 
   function adapterFor(flow: FlowConfig, context: DestinationContext) {
