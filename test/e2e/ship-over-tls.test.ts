@@ -26,11 +26,11 @@ function lines(from: number, to: number, prefix: string): string {
 }
 
 /** A YAML config shipping `sub/*.log` to `stream` at `endpoint`, trusting the test CA (`tls.caFile`). */
-function config(sub: string, endpoint: string, stream: string, extra = ''): string {
+function config(sub: string, endpoint: string, stream: string, extra = '', top = ''): string {
   const path = join(sub, 'agent.yaml');
   writeFileSync(
     path,
-    `kinesis.endpoint: ${endpoint}\ntls.caFile: ${TEST_CA_FILE}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(sub, 'cp')}\n` +
+    `${top}kinesis.endpoint: ${endpoint}\ntls.caFile: ${TEST_CA_FILE}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(sub, 'cp')}\n` +
       `flows:\n  - filePattern: ${join(sub, '*.log')}\n    kinesisStream: ${stream}\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n${extra}`,
   );
   return path;
@@ -112,7 +112,8 @@ describe('the CLI over TLS: the bodies\' encoding as the protocol server records
     const reported = async (env: NodeJS.ProcessEnv) => {
       const sub = mkdtempSync(join(dir, 'creds-'));
       writeFileSync(join(sub, 'app.log'), lines(0, 5, 'creds'));
-      const agent = AgentProcess.start(config(sub, server.endpoint, stream), env);
+      // Nothing can be delivered: stop without waiting out the default shutdown timeout.
+      const agent = AgentProcess.start(config(sub, server.endpoint, stream, '    maxRecordSizeKiB: 1024\n', 'shutdownTimeoutMillis: 1000\n'), env);
       try {
         await agent.waitForLog((l) => typeof l.code === 'string' && typeof l.awsError === 'string', 30_000);
       } finally {
