@@ -28,21 +28,21 @@ describe('PutRecords in CBOR to kinesis-local over TLS, at the limits', () => {
     local = env.local;
   });
 
-  function adapterFor(flow: FlowConfig, context: DestinationContext) {
+  function adapterFor(flow: FlowConfig, context: DestinationContext, cbor = true) {
     const agent = makeAgent(local.tlsEndpoint, { connection: CONNECTION });
     return KINESIS.create({
       flow,
       context,
       clientConfig: { region: TEST_REGION, endpoint: local.tlsEndpoint, credentials: credentialsFor(agent, TEST_REGION), maxAttempts: 1, requestHandler: requestHandlerFor({ endpoint: local.tlsEndpoint, defaultHttp2: true, connection: agent.connection, proxy: undefined }) },
-      transport: { path: { kind: 'own-h2' }, endpoint: local.tlsEndpoint, connection: agent.connection, cbor: true },
+      transport: { path: { kind: 'own-h2' }, endpoint: local.tlsEndpoint, connection: agent.connection, cbor },
       log: silentLogger(),
       conditions: Conditions.detached(silentLogger()),
     }).adapter;
   }
 
-  async function put(stream: string, entries: Entry[], arn?: string) {
+  async function put(stream: string, entries: Entry[], arn?: string, cbor = true) {
     const context: DestinationContext = { kind: 'kinesis', streamName: stream, region: TEST_REGION, flowIndex: 0, ...(arn ? { streamArn: arn } : {}) };
-    const adapter = adapterFor(makeFlow({ destination: { kind: 'kinesis', streamName: arn ?? stream } }), context);
+    const adapter = adapterFor(makeFlow({ destination: { kind: 'kinesis', streamName: arn ?? stream } }), context, cbor);
     try {
       return await adapter.send(entries, new AbortController().signal);
     } finally {
@@ -78,6 +78,18 @@ describe('PutRecords in CBOR to kinesis-local over TLS, at the limits', () => {
     expect(await put('large', entries)).toEqual([]);
     const stored = await local.waitFor('large', (r) => r.length >= 2);
     expect(stored.map((r) => `${r.partitionKey}:${r.data.length}:${r.data.every((b) => b === r.data[0])}`).sort()).toEqual(['a:2097152:true', 'b:3145727:true']);
+  }, 60_000);
+
+  // kinesis-local takes records over 1 MiB and calls of 501 records: only the key's length is refused there.
+  it('a partition key of 257 characters is refused whole, with the same error in CBOR as in JSON', async () => {
+    await local.createStream('refused', 1);
+    const refused = async (cbor: boolean) => {
+      const err = await put('refused', [entry(Buffer.from('r'), 'k'.repeat(257))], undefined, cbor).then(() => undefined, (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } });
+      return { name: err?.name, status: err?.$metadata?.httpStatusCode };
+    };
+    const inCbor = await refused(true);
+    expect(inCbor).toEqual({ name: 'InvalidArgumentException', status: 400 });
+    expect(inCbor).toEqual(await refused(false));
   }, 60_000);
 
   it('500 records in one call, each answered and stored', async () => {
