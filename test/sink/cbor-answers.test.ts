@@ -59,6 +59,16 @@ describe('PutRecords in CBOR against answers a proxy or a server may give', () =
     expect(server.calls('PutRecords').every((c) => c.format === 'cbor')).toBe(true);
   });
 
+  it('an answer in CBOR to a JSON request (AWS_CBOR_DISABLE) is read as CBOR', async () => {
+    const ok = { SequenceNumber: '1', ShardId: 'shardId-000000000000' };
+    const inCbor = (body: unknown) => () => ({ status: 200, contentType: 'application/x-amz-cbor-1.1', body: Buffer.from(cborCodec.serialize(body)) });
+    server.handle('Kinesis_20131202.PutRecords', inCbor({ FailedRecordCount: 0, Records: [ok, ok] }));
+    expect(await sendThrough(entries(2), false)).toEqual({ failures: [] });
+    server.handle('Kinesis_20131202.PutRecords', inCbor({ FailedRecordCount: 1, Records: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }, ok] }));
+    expect(await sendThrough(entries(2), false)).toEqual({ failures: [{ index: 0, code: 'InternalFailure', message: 'x' }] });
+    expect(server.calls('PutRecords').every((c) => c.format === 'json')).toBe(true);
+  });
+
   it('a 200 answer that is neither (an HTML page) fails the call as malformed, to be sent again', async () => {
     server.handle('Kinesis_20131202.PutRecords', () => ({ status: 200, contentType: 'text/html', body: '<html><body>hello</body></html>' }));
     expect(await sendThrough(entries(3))).toMatchObject({ kind: 'transient', code: 'MalformedResponse' });
