@@ -2,16 +2,11 @@ import { readFileSync } from 'node:fs';
 import { cbor as cborCodec } from '@smithy/core/cbor';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/config/types.ts';
-import { credentialsFor } from '../../src/aws/credentials.ts';
-import { requestHandlerFor } from '../../src/aws/transport.ts';
-import { Conditions } from '../../src/events/conditions.ts';
-import { silentLogger } from '../../src/log.ts';
 import { classifyError, type DestinationContext } from '../../src/sink/errors.ts';
 import type { Entry } from '../../src/sink/entry.ts';
-import { KINESIS } from '../../src/sink/kinesis/index.ts';
 import { TEST_CA_FILE, type AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { TEST_REGION } from '../support/kinesis-local.ts';
-import { makeAgent, makeFlow, useProtocolServer } from './helpers.ts';
+import { ownH2KinesisAdapter, useProtocolServer } from './helpers.ts';
 
 const CA = readFileSync(TEST_CA_FILE, 'utf8');
 const connection: AgentConfig['connection'] = { connectionTimeoutMillis: 2_000, socketTimeoutMillis: 5_000, maxConnections: 10, caCertificates: CA };
@@ -24,16 +19,8 @@ describe('PutRecords in CBOR against answers a proxy or a server may give', () =
   });
 
   async function sendThrough(entries: Entry[], cbor = true) {
-    const a = makeAgent(server.endpoint, { connection });
     const context: DestinationContext = { kind: 'kinesis', streamName: 'test', region: TEST_REGION, flowIndex: 0 };
-    const { adapter } = KINESIS.create({
-      flow: makeFlow(),
-      context,
-      clientConfig: { region: TEST_REGION, endpoint: server.endpoint, credentials: credentialsFor(a, TEST_REGION), maxAttempts: 1, requestHandler: requestHandlerFor({ endpoint: server.endpoint, defaultHttp2: true, connection, proxy: undefined }) },
-      transport: { path: { kind: 'own-h2' }, endpoint: server.endpoint, connection, cbor },
-      log: silentLogger(),
-      conditions: Conditions.detached(silentLogger()),
-    });
+    const adapter = ownH2KinesisAdapter(server.endpoint, { streamName: 'test', cbor, connection });
     try {
       return { failures: await adapter.send(entries, new AbortController().signal) };
     } catch (err) {

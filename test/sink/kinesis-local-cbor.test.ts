@@ -2,19 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DescribeStreamSummaryCommand, ListShardsCommand, UpdateMaxRecordSizeCommand } from '@aws-sdk/client-kinesis';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FlowConfig } from '../../src/config/types.ts';
-import { credentialsFor } from '../../src/aws/credentials.ts';
-import { requestHandlerFor } from '../../src/aws/transport.ts';
-import { Conditions } from '../../src/events/conditions.ts';
-import { silentLogger } from '../../src/log.ts';
 import type { Entry } from '../../src/sink/entry.ts';
-import type { DestinationContext } from '../../src/sink/errors.ts';
 import type { DeliveryCore } from '../../src/sink/index.ts';
-import { KINESIS } from '../../src/sink/kinesis/index.ts';
 import { TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
-import { TEST_REGION, useKinesisLocal, type KinesisLocal } from '../support/kinesis-local.ts';
+import { useKinesisLocal, type KinesisLocal } from '../support/kinesis-local.ts';
 import { deaggregate } from './deaggregate.ts';
-import { makeAgent, makeFlow, makeRecords, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { makeAgent, makeFlow, makeRecords, ownH2KinesisAdapter, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
 
 /** kinesis-local can take seconds to answer a large call on a loaded machine (kinesis-local.test.ts). */
 const CONNECTION = { connectionTimeoutMillis: 5_000, socketTimeoutMillis: 30_000, maxConnections: 50, caCertificates: readFileSync(TEST_CA_FILE, 'utf8') };
@@ -28,21 +21,8 @@ describe('PutRecords in CBOR to kinesis-local over TLS, at the limits', () => {
     local = env.local;
   });
 
-  function adapterFor(flow: FlowConfig, context: DestinationContext, cbor = true) {
-    const agent = makeAgent(local.tlsEndpoint, { connection: CONNECTION });
-    return KINESIS.create({
-      flow,
-      context,
-      clientConfig: { region: TEST_REGION, endpoint: local.tlsEndpoint, credentials: credentialsFor(agent, TEST_REGION), maxAttempts: 1, requestHandler: requestHandlerFor({ endpoint: local.tlsEndpoint, defaultHttp2: true, connection: agent.connection, proxy: undefined }) },
-      transport: { path: { kind: 'own-h2' }, endpoint: local.tlsEndpoint, connection: agent.connection, cbor },
-      log: silentLogger(),
-      conditions: Conditions.detached(silentLogger()),
-    }).adapter;
-  }
-
   async function put(stream: string, entries: Entry[], arn?: string, cbor = true) {
-    const context: DestinationContext = { kind: 'kinesis', streamName: stream, region: TEST_REGION, flowIndex: 0, ...(arn ? { streamArn: arn } : {}) };
-    const adapter = adapterFor(makeFlow({ destination: { kind: 'kinesis', streamName: arn ?? stream } }), context, cbor);
+    const adapter = ownH2KinesisAdapter(local.tlsEndpoint, { streamName: stream, ...(arn ? { streamArn: arn } : {}), cbor, connection: CONNECTION });
     try {
       return await adapter.send(entries, new AbortController().signal);
     } finally {
