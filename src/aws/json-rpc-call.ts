@@ -21,7 +21,7 @@ import type { AwsCredentialIdentity, RequestSigner } from '@smithy/types';
 import { VERSION } from '../version.js';
 import { sharedOrigin, type H2Answer, type H2Origin } from './h2-session.js';
 import { JsonPostSigner } from './sigv4.js';
-import { CONTENT_TYPE, formatOfContentType, parseBody, type WireFormat } from './wire-format.js';
+import { CONTENT_TYPE, formatOfAnswer, formatOfContentType, parseBody, type WireFormat } from './wire-format.js';
 
 /** What we use of an SDK client's resolved config (KinesisClient, FirehoseClient). */
 export interface SdkClientLike {
@@ -86,12 +86,16 @@ export function jsonErrorType(header: string | string[] | undefined, data: Recor
 
 /**
  * The AwsServiceError of a non-2xx answer, its body read in the encoding its
- * `content-type` names (JSON or CBOR: a CBOR request's errors come in CBOR).
+ * first byte shows (`{` or a CBOR map head: formatOfAnswer), else the one
+ * its `content-type` names (a CBOR request's errors come in CBOR): a proxy
+ * that relabels the body, or a server that answers a CBOR request in JSON,
+ * does not hide the error's type.
  */
 export function errorOfAnswer(answer: H2Answer): AwsServiceError {
   let data: Record<string, unknown> = {};
   try {
-    const parsed: unknown = answer.body.length > 0 ? parseBody(answer.body, formatOfContentType(answer.headers['content-type'])) : {};
+    const format = formatOfAnswer(answer.body, formatOfContentType(answer.headers['content-type']));
+    const parsed: unknown = answer.body.length > 0 ? parseBody(answer.body, format) : {};
     if (parsed && typeof parsed === 'object') data = parsed as Record<string, unknown>;
   } catch {
     // Not the encoding it says (a proxy's or load balancer's page): named by the status alone.

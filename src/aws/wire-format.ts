@@ -21,6 +21,24 @@ export function formatOfContentType(contentType: string | string[] | undefined):
 }
 
 /**
+ * The encoding an answer's bytes are in: JSON when they begin
+ * with `{` or JSON whitespace, CBOR when with a map head (major type 5,
+ * 0xa0-0xbf), else `requested`. An answer is an object, and
+ * `{` (0x7b) begins no CBOR map, so the first byte tells them apart: a
+ * server or proxy that answers a CBOR request in JSON (one that ignores the
+ * request's encoding) is read, not taken for a malformed answer and sent
+ * again forever. A 2xx answer's bytes come without their headers
+ * (json-rpc-call.ts), hence the bytes; an error answer passes the encoding
+ * its content type names as `requested`.
+ */
+export function formatOfAnswer(bytes: Uint8Array, requested: WireFormat): WireFormat {
+  const first = bytes[0];
+  if (first === 0x7b || first === 0x20 || first === 0x0a || first === 0x0d || first === 0x09) return 'json';
+  if (first !== undefined && first >> 5 === 5) return 'cbor';
+  return requested;
+}
+
+/**
  * The value a body holds (objects, arrays, strings, numbers; CBOR byte
  * strings as Uint8Array). Throws (SyntaxError, or the CBOR decoder's Error)
  * when the bytes are not one well-formed item of `format`. CBOR is decoded by

@@ -58,10 +58,15 @@ export function allDelivered(answer: Buffer, sent: number, countField: string, i
   return found === sent;
 }
 
-/** The argument of the CBOR head at `at` and the offset after the head; undefined for indefinite lengths and 8-byte arguments. */
+/**
+ * The argument of the CBOR head at `at`; -1 for indefinite lengths, 8-byte
+ * arguments and a head cut short by the end of `b` (a truncated answer,
+ * left to the decoder, which names it malformed).
+ */
 function cborArgument(b: Buffer, at: number): number {
   const info = b[at]! & 0x1f;
   if (info < 24) return info;
+  if (at + cborHeadBytes(b, at) > b.length) return -1;
   if (info === 24) return b[at + 1]!;
   if (info === 25) return (b[at + 1]! << 8) | b[at + 2]!;
   if (info === 26) return b.readUInt32BE(at + 1);

@@ -96,7 +96,10 @@ export class InvalidRequestError extends DeliveryUserError {
     super(
       'DESTINATION_REJECTED_REQUEST',
       `${what(ctx)} rejected a request (${code}): ${detail}`,
-      `check ${streamKey(ctx)} and the endpoint; if records are too large, lower maxBufferSizeBytes`,
+      code === 'SerializationException' && ctx.kind === 'kinesis'
+        ? // The service could not read the body: Kinesis bodies go in CBOR (sink/kinesis/cbor-body.ts), which a compatible service may not read.
+          `check ${ctx.kind}.endpoint: a Kinesis-compatible service that reads only JSON bodies needs AWS_CBOR_DISABLE=true in the agent's environment`
+        : `check ${streamKey(ctx)} and the endpoint; if records are too large, lower maxBufferSizeBytes`,
       { cause },
     );
   }

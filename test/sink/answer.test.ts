@@ -67,9 +67,17 @@ describe('recognising an all-delivered CBOR answer without decoding it (allDeliv
     ['a result without a sequence number', answer({ FailedRecordCount: 0, Records: [okResult(0), { ShardId: 's' }] }), 2, false],
     ['500 results (two-byte array length)', ok(500), 500, true],
     ['cut short', ok(3).subarray(0, 100), 3, false],
+    ['cut short inside a key\'s 4-byte length', Buffer.from([0xa1, 0x7a, 0x00, 0x00]), 1, false],
+    ['cut short inside a result\'s 4-byte length', Buffer.concat([ok(1).subarray(0, ok(1).indexOf('SequenceNumber') + 12), Buffer.from([0x7a, 0x00])]), 1, false],
+    ['cut short at every byte', ok(2).subarray(0, 1), 2, false],
     ['nothing sent', answer({ FailedRecordCount: 0, Records: [] }), 0, false],
   ])('%s', (_, body, sent, expected) => {
     expect(allDeliveredCbor(body, sent, 'FailedRecordCount', 'SequenceNumber')).toBe(expected);
+  });
+
+  it('is false, never throws, for an answer cut short at any byte', () => {
+    const whole = answer({ FailedRecordCount: 0, Records: [okResult(0), { ...okResult(1), Big: 'x'.repeat(70_000) }] });
+    for (let n = 0; n < whole.length; n += n < 200 ? 1 : 997) expect(allDeliveredCbor(whole.subarray(0, n), 2, 'FailedRecordCount', 'SequenceNumber')).toBe(false);
   });
 
   it('agrees with decoding the answer whole on random answers (property)', () => {

@@ -6,6 +6,11 @@ import { Conditions } from '../../src/events/conditions.ts';
 import { FlowEvents } from '../../src/events/flow-events.ts';
 import type { Acker, SourceRecord } from '../../src/pipeline/types.ts';
 import { createDelivery, perDestination, type Delivery } from '../../src/sink/index.ts';
+import { credentialsFor } from '../../src/aws/credentials.ts';
+import { requestHandlerFor } from '../../src/aws/transport.ts';
+import type { DestinationAdapter } from '../../src/sink/adapter.ts';
+import type { DestinationContext } from '../../src/sink/errors.ts';
+import { KINESIS } from '../../src/sink/kinesis/index.ts';
 import { memoryLogger } from '../metrics/memory-log.ts';
 import { AwsProtocolServer } from '../servers/aws-protocol-server.ts';
 import { testFlowConfig } from '../support/flow-config.ts';
@@ -183,4 +188,31 @@ export async function until(check: () => boolean, timeoutMs = 20_000, everyMs = 
 /** A debug logger whose JSON lines the test can read back. */
 export function captureLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
   return memoryLogger('debug');
+}
+
+/**
+ * A Kinesis adapter sending PutRecords to `endpoint` (https) on the agent's
+ * own HTTP/2 exchange, in CBOR or in JSON, one attempt per call: for tests
+ * that send entries and read the answer or the error themselves.
+ */
+export function ownH2KinesisAdapter(
+  endpoint: string,
+  opts: { streamName: string; streamArn?: string; cbor: boolean; connection: AgentConfig['connection'] },
+): DestinationAdapter {
+  const agent = makeAgent(endpoint, { connection: opts.connection });
+  const context: DestinationContext = { kind: 'kinesis', streamName: opts.streamName, region: TEST_REGION, flowIndex: 0, ...(opts.streamArn ? { streamArn: opts.streamArn } : {}) };
+  return KINESIS.create({
+    flow: makeFlow({ destination: { kind: 'kinesis', streamName: opts.streamArn ?? opts.streamName } }),
+    context,
+    clientConfig: {
+      region: TEST_REGION,
+      endpoint,
+      credentials: credentialsFor(agent, TEST_REGION),
+      maxAttempts: 1,
+      requestHandler: requestHandlerFor({ endpoint, defaultHttp2: true, connection: opts.connection, proxy: undefined }),
+    },
+    transport: { path: { kind: 'own-h2' }, endpoint, connection: opts.connection, cbor: opts.cbor },
+    log: silentLogger(),
+    conditions: Conditions.detached(silentLogger()),
+  }).adapter;
 }

@@ -5,16 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowEvents } from '../../src/events/flow-events.ts';
 import type { DeliveryCore } from '../../src/sink/index.ts';
 import { TEST_CA_FILE } from '../servers/aws-protocol-server.ts';
-import { KinesisLocal, TEST_REGION } from '../support/kinesis-local.ts';
+import { KinesisLocal } from '../support/kinesis-local.ts';
 import { deaggregate } from './deaggregate.ts';
-import { credentialsFor } from '../../src/aws/credentials.ts';
-import { requestHandlerFor } from '../../src/aws/transport.ts';
-import { Conditions } from '../../src/events/conditions.ts';
-import { silentLogger } from '../../src/log.ts';
 import type { Entry } from '../../src/sink/entry.ts';
-import type { DestinationContext } from '../../src/sink/errors.ts';
-import { KINESIS } from '../../src/sink/kinesis/index.ts';
-import { makeAgent, makeFlow, makeRecords, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
+import { makeAgent, makeFlow, makeRecords, ownH2KinesisAdapter, pushAll, recordsInFailedCalls, RecordingAcker, startDelivery, until } from './helpers.ts';
 
 /** The delivery's counts of calls and attempts, for a failure's message. */
 const calls = (m: FlowEvents) =>
@@ -71,18 +65,8 @@ describe('delivery to kinesis-local', () => {
   ])('over TLS and HTTP/2 in %s: any bytes arrive exactly, and a missing stream is named in the error answer', async (_, cbor) => {
     const stream = cbor ? 'wire-cbor' : 'wire-json';
     await local.createStream(stream, 1);
-    const agent = makeAgent(local.tlsEndpoint, { connection: { ...SLOW_ANSWERS.connection, caCertificates: readFileSync(TEST_CA_FILE, 'utf8') } });
-    const adapterFor = (streamName: string) => {
-      const context: DestinationContext = { kind: 'kinesis', streamName, region: TEST_REGION, flowIndex: 0 };
-      return KINESIS.create({
-        flow: makeFlow({ destination: { kind: 'kinesis', streamName } }),
-        context,
-        clientConfig: { region: TEST_REGION, endpoint: local.tlsEndpoint, credentials: credentialsFor(agent, TEST_REGION), maxAttempts: 1, requestHandler: requestHandlerFor({ endpoint: local.tlsEndpoint, defaultHttp2: true, connection: agent.connection, proxy: undefined }) },
-        transport: { path: { kind: 'own-h2' }, endpoint: local.tlsEndpoint, connection: agent.connection, cbor },
-        log: silentLogger(),
-        conditions: Conditions.detached(silentLogger()),
-      }).adapter;
-    };
+    const connection = { ...SLOW_ANSWERS.connection, caCertificates: readFileSync(TEST_CA_FILE, 'utf8') };
+    const adapterFor = (streamName: string) => ownH2KinesisAdapter(local.tlsEndpoint, { streamName, cbor, connection });
     // Every byte value, an empty record, one longer than a 2-byte CBOR length, and keys in UTF-8.
     const datas = [Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.alloc(0), Buffer.alloc(70_000, 0x5a), Buffer.from('naïve ☃\n')];
     const keys = ['k', 'ключ', '😀', ''];

@@ -5,7 +5,7 @@ import type { Logger } from '../../log.js';
 import type { DestinationAdapter, EntryFailure } from '../adapter.js';
 import type { Entry } from '../entry.js';
 import { allDelivered, allDeliveredCbor, entryFailure, entryResults, type EntryResult } from '../answer.js';
-import type { WireFormat } from '../../aws/wire-format.js';
+import { formatOfAnswer, type WireFormat } from '../../aws/wire-format.js';
 import { putRecordsCbor } from './cbor-body.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
@@ -222,10 +222,12 @@ export class KinesisAdapter implements DestinationAdapter {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
+    // Read in the encoding it came in, which a server that ignores the request's may not have kept.
+    const format = formatOfAnswer(answer, this.format);
     // Aggregates grouped by shard are checked against the shard each landed on (below): their answers are read whole.
-    const delivered = cbor ? allDeliveredCbor : allDelivered;
+    const delivered = format === 'cbor' ? allDeliveredCbor : allDelivered;
     if (!entries.some((e) => e.shardId !== undefined) && delivered(answer, entries.length, 'FailedRecordCount', 'SequenceNumber')) return [];
-    const results = entryResults('PutRecords', answerObject('PutRecords', answer, this.format), 'Records', entries.length);
+    const results = entryResults('PutRecords', answerObject('PutRecords', answer, format), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
     for (let index = 0; index < results.length; index++) {
