@@ -1,6 +1,7 @@
 /** What a batch is made of: API entries that each carry one or more user records. */
 import type { SourceRecord } from '../pipeline/types.js';
 import { RANDOM_KEY_CHARS } from './partition-key.js';
+import { utf8Length } from './body-bytes.js';
 
 export interface Entry {
   /** The bytes of one API record (a line, a KPL aggregate, or packed lines). */
@@ -95,7 +96,7 @@ export class PlainPacker implements Packer {
     // A record near the limit keeps its bytes; a long (e.g. multi-byte FIELD) key gives way.
     const max = typeof this.maxEntryBytes === 'function' ? this.maxEntryBytes() : this.maxEntryBytes;
     c.key = record.data.length + key.length * 4 <= max || record.data.length + Buffer.byteLength(key) <= max ? key : this.shortKey();
-    c.bytes = record.data.length + (c.key === '' ? RANDOM_KEY_CHARS : asciiLength(c.key));
+    c.bytes = record.data.length + (c.key === '' ? RANDOM_KEY_CHARS : utf8Length(c.key));
     return c;
   }
 
@@ -124,10 +125,4 @@ export class PlainPacker implements Packer {
     this.bytes = 0;
     return out;
   }
-}
-
-/** UTF-8 bytes of `s`, counted in JS when it is ASCII (random and hash keys always are). */
-function asciiLength(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
-  return s.length;
 }

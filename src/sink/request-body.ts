@@ -9,6 +9,7 @@
  * field.
  */
 import { base64Length, writeBase64 } from './base64-into.js';
+import { putBytes } from './body-bytes.js';
 import type { Entry } from './entry.js';
 import { RANDOM_KEY_CHARS, writeRandomPartitionKey } from './partition-key.js';
 
@@ -21,12 +22,6 @@ const DATA_ONLY_END = bytesOf('"}');
 
 function bytesOf(ascii: string): Uint8Array {
   return Uint8Array.from(ascii, (c) => c.charCodeAt(0));
-}
-
-/** Copies a few fixed bytes; a loop beats a native copy at this size. */
-function put(out: Buffer, at: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
-  return at + bytes.length;
 }
 
 /** True when the string is printable ASCII needing no JSON escape: it is written as is, in quotes. */
@@ -85,14 +80,14 @@ export function recordsBody(
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     if (i > 0) out[at++] = 0x2c;
-    at = put(out, at, DATA);
+    at = putBytes(out, at, DATA);
     at = writeBase64(e.data, out, view, at);
     if (keys) {
-      at = put(out, at, KEY);
+      at = putBytes(out, at, KEY);
       at = writeKey(out, at, e.partitionKey);
       out[at++] = 0x7d;
     } else {
-      at = put(out, at, DATA_ONLY_END);
+      at = putBytes(out, at, DATA_ONLY_END);
     }
   }
   out[at++] = 0x5d;

@@ -11,6 +11,7 @@
  * Encoding (RFC 8949): definite lengths only, each as short as it can be
  * (shortest form, section 4.2.1), text strings in UTF-8.
  */
+import { putBytes, utf8Length } from '../body-bytes.js';
 import type { Entry } from '../entry.js';
 import { RANDOM_KEY_CHARS, writeRandomPartitionKey } from '../partition-key.js';
 import type { TargetField } from '../request-body.js';
@@ -59,18 +60,6 @@ const DATA = textItem('Data');
 const PARTITION_KEY = textItem('PartitionKey');
 const RECORDS = textItem('Records');
 
-/** Copies a few fixed bytes; a loop beats a native copy at this size. */
-function put(out: Buffer, at: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
-  return at + bytes.length;
-}
-
-/** UTF-8 bytes of `s`, counted in JS when it is ASCII (random and hash keys always are). */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
-  return s.length;
-}
-
 /** Bytes of partition key `s` as a CBOR text string; '' is a random key drawn when written. */
 function keyBytes(s: string): number {
   const n = s === '' ? RANDOM_KEY_CHARS : utf8Length(s);
@@ -114,16 +103,16 @@ export function putRecordsCbor(
   at += out.write(field, at, 'utf8');
   at = writeHead(out, at, TEXT, targetLength);
   at += out.write(target, at, 'utf8');
-  at = put(out, at, RECORDS);
+  at = putBytes(out, at, RECORDS);
   at = writeHead(out, at, ARRAY, entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     out[at++] = (MAP << 5) | 2;
-    at = put(out, at, DATA);
+    at = putBytes(out, at, DATA);
     at = writeHead(out, at, BYTES, e.data.length);
     out.set(e.data, at);
     at += e.data.length;
-    at = put(out, at, PARTITION_KEY);
+    at = putBytes(out, at, PARTITION_KEY);
     at = writeKey(out, at, e.partitionKey);
   }
   if (at !== size) throw new Error(`request body is ${at} bytes, sized for ${size}`);
