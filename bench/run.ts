@@ -24,7 +24,7 @@ import { markdown, summarizeFile, type ProfileSummary } from './cpuprofile.ts';
 import { H2_SETTINGS, type ControlMessage, type EndpointMessage, type EndpointStats, type Mode, type RunOptions } from './endpoint.ts';
 import { featureReport, featureScenarios, type FeatureResults } from './features.ts';
 import { ACCESS_LINE_BYTES, ensureData, type DataSet, type DataSizes } from './generate.ts';
-import { bundle, BUNDLE, MALLOC_ENV, NODE_FLAGS } from '../scripts/package-sea.ts';
+import { bundle, BUNDLE, MALLOC_ENV, NODE_FLAGS, THROUGHPUT_MALLOC_ENV } from '../scripts/package-sea.ts';
 import { ensureTls, type BenchTls } from './tls.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -553,11 +553,14 @@ interface Results {
   kplL2j?: Measured;
   plainNpm?: Measured;
   kplNpm?: Measured;
+  /** As packaged, with the opt-in malloc setting for throughput (THROUGHPUT_MALLOC_ENV). */
+  plainTput?: Measured;
+  kplTput?: Measured;
   json?: Measured;
   multiline?: Measured;
   small?: Measured;
   /** RSS after a burst: the first plain run and the first Fluent Bit run, left idle afterwards. */
-  afterBurst: Partial<Record<'agent' | 'fluentBit', AfterBurst>>;
+  afterBurst: Partial<Record<'agent' | 'fluentBit' | 'tput', AfterBurst>>;
   latency: Partial<Record<'agent' | 'fluentBit', Steady>>;
   rest: Partial<Record<'agent' | 'fluentBit', AtRest>>;
   idle?: { percent: number; seconds: number; rssMB: number; run: Measured; fluentBit?: { percent: number; rssMB: number; run: Measured } };
@@ -667,6 +670,14 @@ async function throughput(data: DataSet, r: Results): Promise<void> {
     filePattern: data.access,
     aggregation: true,
   });
+
+  // The opt-in malloc setting for throughput (README, Performance): what it buys and what it keeps after a burst.
+  const tput = { env: { ...PACKAGED_ENV, ...THROUGHPUT_MALLOC_ENV } };
+  r.plainTput = await runAgent(
+    agentRun('agent, plain, malloc for throughput', 'agent-plain-tput', {}, n, bytes, { ...tput, after: afterBurst((a) => (r.afterBurst.tput = a)) }),
+    plainFlow,
+  );
+  r.kplTput = await runAgent(agentRun('agent, KPL, malloc for throughput', 'agent-kpl-tput', {}, n, bytes, tput), { filePattern: data.access, aggregation: true });
 
   r.json = await runAgent(agentRun('agent, JSON lines', 'agent-json', {}, data.sizes.jsonLines, data.bytes.json), {
     filePattern: data.json,
@@ -993,6 +1004,19 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     row(`${name}, installed from npm (\`dist/cli.js\`, Node's default flags): lines/s`, m.linesPerSec, fb?.linesPerSec, base?.linesPerSec, 0);
     row(`${name}, installed from npm: peak RSS (MB)`, m.peakRssMB, fb?.peakRssMB, base?.peakRssMB, 0);
   }
+  const tputEnv = Object.entries(THROUGHPUT_MALLOC_ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  for (const [m, base, name] of [
+    [r.plainTput, bp, 'Plain'],
+    [r.kplTput, bk, 'KPL'],
+  ] as const) {
+    if (!m) continue;
+    row(`${name}, malloc for throughput (\`${tputEnv}\`, opt-in): lines/s`, m.linesPerSec, fb?.linesPerSec, base?.linesPerSec, 0);
+    row(`${name}, malloc for throughput: CPU s/GB`, m.cpuSecPerGB, fb?.cpuSecPerGB, base?.cpuSecPerGB, 1);
+    row(`${name}, malloc for throughput: peak RSS (MB)`, m.peakRssMB, fb?.peakRssMB, base?.peakRssMB, 0);
+  }
+  if (ab.tput) row(`Plain, malloc for throughput: RSS ${AFTER_BURST_MS / 1000} s after a burst (MB)`, ab.tput.rssMB, ab.fluentBit?.rssMB, undefined, 0);
   const extraRuns = [r.json, r.multiline, r.small].filter((m): m is Measured => !!m);
   for (const m of extraRuns) {
     rows.push(`| ${m.label.replace(/^agent, /, '')}: records/s | ${fmtInt(m.linesPerSec)} (${fmt(m.mbPerSec)} MB/s, ${fmt(m.peakRssMB, 0)} MB RSS) | | | | | | ${m.ok ? 'all delivered' : `**${m.problem}**`} |`);
@@ -1042,7 +1066,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
   );
   for (const [, runs] of Object.entries(r.reps)) for (const m of runs) out.push(runLine(m));
   // r.small is the idle run's shipping phase: one row for both.
-  for (const m of [r.plainNpm, r.kplNpm, r.json, r.multiline, r.small, r.latency.agent?.run, r.latency.fluentBit?.run, r.rest.agent?.run, r.rest.fluentBit?.run, r.idle?.fluentBit?.run, r.outage?.run]) if (m) out.push(runLine(m));
+  for (const m of [r.plainNpm, r.kplNpm, r.plainTput, r.kplTput, r.json, r.multiline, r.small, r.latency.agent?.run, r.latency.fluentBit?.run, r.rest.agent?.run, r.rest.fluentBit?.run, r.idle?.fluentBit?.run, r.outage?.run]) if (m) out.push(runLine(m));
   out.push(
     '',
     'Rates run from spawning the process to the endpoint\'s last acknowledgement. When the last call of the agent or Fluent Bit came after a pause longer than half of `maxBufferAgeMillis` (the final, partial batch waiting for its age or the next flush, which the bare script does not do) that call is left out, both its records and its wait, and the run is marked *. "others" is the CPU the rest of the machine (other engineers\' work) used meanwhile, in cores of 2.',

@@ -66,6 +66,23 @@ export const MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
+/**
+ * The opt-in for throughput over memory after a burst: what a unit drop-in
+ * or `docker run -e` adds to MALLOC_ENV. Over TLS, OpenSSL sets up a 16.2-16.3
+ * KiB record buffer for each SSL_write and SSL_read and frees it after (Node
+ * runs it with SSL_MODE_RELEASE_BUFFERS), and Node reads decrypted bytes into
+ * 16 KiB buffers: at the 16 KiB threshold each of them is an mmap, page
+ * faults and an munmap with a TLB shootdown, thousands a second at full
+ * speed. Above 20 KiB they come from malloc's heap: 25 % less CPU per GB on
+ * the plain path over TLS, but the heap then keeps 30-40 MB of holes after a
+ * burst (RSS 115-130 MB instead of 84-89). Measured with `node bench/run.ts
+ * --only throughput --runs plain --agent-env MALLOC_MMAP_THRESHOLD_=N`
+ * (docs/performance.md, "Seventh round").
+ */
+export const THROUGHPUT_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: '20480',
+};
+
 /** Bundles src/cli.ts into one CommonJS file with no file-system dependencies. */
 export async function bundle(): Promise<void> {
   mkdirSync(SEA_DIR, { recursive: true });

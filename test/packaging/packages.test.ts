@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { TOP } from '../../src/config/agent-keys.ts';
 import { exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
-import { MALLOC_ENV, NODE_FLAGS } from '../../scripts/package-sea.ts';
+import { MALLOC_ENV, NODE_FLAGS, THROUGHPUT_MALLOC_ENV } from '../../scripts/package-sea.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
 import { type Artifacts, builtPackages } from './support/artifacts.ts';
 import { IS_ROOT, machineLock, need, sh, tryRun } from './support/host.ts';
@@ -111,6 +111,18 @@ describe('the systemd unit', () => {
     const env = Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
     expect(env.length).toBeGreaterThan(0);
     expect(directives('Environment')).toContain(env.join(' '));
+  });
+
+  it('names the opt-in malloc setting for throughput as the README and the benchmark do (THROUGHPUT_MALLOC_ENV)', () => {
+    const unit = readFileSync(UNIT_SOURCE, 'utf8');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const [k, v] of Object.entries(THROUGHPUT_MALLOC_ENV)) {
+      // An override of a key the unit sets, never a key of its own: the drop-in changes one value.
+      expect(Object.keys(MALLOC_ENV)).toContain(k);
+      expect(unit).toContain(`${k}=${v}`);
+      expect(readme).toContain(`Environment=${k}=${v}`);
+      expect(readme).toContain(`-e ${k}=${v}`);
+    }
   });
 
   it('is hardened, but keeps W+X memory for the V8 JIT and read access to logs', () => {
