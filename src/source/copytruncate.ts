@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { readPrefix, samePrefix } from './fingerprint.js';
+import { prefixKey, readPrefix, samePrefix } from './fingerprint.js';
 import { pollHandle, statHandle, statPath } from './identity.js';
 import type { Epoch, Tailer } from './tailer.js';
 
@@ -34,7 +34,7 @@ export class CopyTruncate {
   /** Contents gone by truncation, kept a while for a copy found late. */
   private epochs: { at: number; epoch: Epoch }[] = [];
   /**
-   * Files being read, by their first line: a copy shares at least that, so
+   * Files being read, by their first line (or whole fingerprint, prefixKey): a copy shares at least that, so
    * the original is found without comparing with every file. Built when
    * needed, dropped whenever first bytes may have changed.
    */
@@ -53,7 +53,7 @@ export class CopyTruncate {
 
   /** A live file being read that `t` begins like, if any. */
   liveOriginalOf(t: Tailer): Tailer | undefined {
-    const line = firstLine(t.prefix);
+    const line = prefixKey(t.prefix);
     if (line === undefined) return undefined;
     for (const other of this.index().get(line) ?? []) {
       if (!isPlaced(other) || other.key === t.key || this.tailers.get(other.key) !== other) continue;
@@ -73,7 +73,7 @@ export class CopyTruncate {
 
   /** `t` was placed to be read: later files may be copies of it. */
   reading(t: Tailer): void {
-    const line = firstLine(t.prefix);
+    const line = prefixKey(t.prefix);
     if (line === undefined || !this.lineIndex) return;
     const list = this.lineIndex.get(line);
     if (list) list.push(t);
@@ -209,7 +209,7 @@ export class CopyTruncate {
     const index = new Map<string, Tailer[]>();
     for (const t of this.tailers.values()) {
       if (!isPlaced(t)) continue;
-      const line = firstLine(t.prefix);
+      const line = prefixKey(t.prefix);
       if (line === undefined) continue;
       const list = index.get(line);
       if (list) list.push(t);
@@ -240,10 +240,4 @@ async function wasTruncated(t: Tailer): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** The first line of a prefix, `\n` included, as a map key; undefined without one. */
-function firstLine(prefix: Buffer): string | undefined {
-  const nl = prefix.indexOf(0x0a);
-  return nl === -1 ? undefined : prefix.toString('latin1', 0, nl + 1);
 }

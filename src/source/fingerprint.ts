@@ -31,14 +31,27 @@ export function matchesStored(prefix: Buffer, fingerprint: string, fingerprintBy
 /**
  * Do two files begin the same way? They are compared over the shorter of
  * the two prefixes (a copy may be shorter than the file it copied, and the
- * original may have grown since), which must hold at least one whole line
- * so that two files that merely start with the same few bytes do not match.
+ * original may have grown since), which must hold at least one whole line,
+ * or be a full fingerprint (FINGERPRINT_MAX_BYTES) when the first line is
+ * longer than that, so that two files that merely start with the same few
+ * bytes do not match.
  */
 export function samePrefix(a: Buffer, b: Buffer): boolean {
   const n = Math.min(a.length, b.length);
   if (n === 0) return false;
-  if (a.subarray(0, n).indexOf(0x0a) === -1) return false;
+  if (n < FINGERPRINT_MAX_BYTES && a.subarray(0, n).indexOf(0x0a) === -1) return false;
   return a.compare(b, 0, n, 0, n) === 0;
+}
+
+/**
+ * What files that begin the same way (samePrefix) share for certain, as a
+ * map key: the first line, `\n` included, or the whole fingerprint when the
+ * first line is longer than it; undefined when the prefix holds neither yet.
+ */
+export function prefixKey(prefix: Buffer): string | undefined {
+  const nl = prefix.indexOf(0x0a);
+  if (nl !== -1) return prefix.toString('latin1', 0, nl + 1);
+  return prefix.length >= FINGERPRINT_MAX_BYTES ? prefix.toString('latin1', 0, FINGERPRINT_MAX_BYTES) : undefined;
 }
 
 /** Enough of a file to know what it is: a whole first line, or a full fingerprint. */

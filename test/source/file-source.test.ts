@@ -137,6 +137,22 @@ describe('FileSource', () => {
     await expectLines([...lines('c', 0, 120), ...lines('d', 0, 10)]);
   });
 
+  it('reads a copytruncate copy of a file whose first line is longer than the fingerprint from where the original stopped, nothing twice', async () => {
+    const p = join(dir, 'app.log');
+    const first = `${'h'.repeat(2000)}`;
+    await writeFile(p, text([first, ...lines('c', 0, 100)]));
+    h = await startSource(dir, testFlow([`${p}*`]));
+    await expectLines([first, ...lines('c', 0, 100)]);
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(p, join(dir, 'app.log.1'));
+    await truncate(p, 0);
+    await appendFile(p, text(lines('d', 0, 10)));
+    await expectLines([first, ...lines('c', 0, 100), ...lines('d', 0, 10)]);
+    // Nothing of the copy read again after the rotation settled.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(h.sink.records.length).toBe(111);
+  });
+
   it('drops a held copy deleted before it was released, even when its quiet time passed before the rescan saw it gone', async () => {
     const p = join(dir, 'app.log');
     await writeFile(p, text(lines('k', 0, 100)));

@@ -1,7 +1,7 @@
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPrefix, matchesStored, readPrefix, samePrefix, FINGERPRINT_MAX_BYTES } from '../../src/source/fingerprint.js';
+import { hashPrefix, matchesStored, prefixKey, readPrefix, samePrefix, FINGERPRINT_MAX_BYTES } from '../../src/source/fingerprint.js';
 import { statPath } from '../../src/source/identity.js';
 import { isCompressedName } from '../../src/source/compressed.js';
 import { symlink, rename } from 'node:fs/promises';
@@ -36,6 +36,22 @@ describe('identity and fingerprint', () => {
     expect(samePrefix(Buffer.from('a 1\nb'), Buffer.from('a 2\nb'))).toBe(false);
     // Same first bytes but no whole line: not enough to call it a copy.
     expect(samePrefix(Buffer.from('2024-01'), Buffer.from('2024-01-02\n'))).toBe(false);
+  });
+
+  it('recognises a copy of a file whose first line is longer than the fingerprint by the whole fingerprint', () => {
+    const long = Buffer.from('h'.repeat(FINGERPRINT_MAX_BYTES));
+    const cases: [Buffer, Buffer, boolean][] = [
+      [long, Buffer.from(long), true],
+      // The original has grown past the fingerprint, the copy holds it whole.
+      [Buffer.concat([long, Buffer.from('hh\n')]), long, true],
+      [long, Buffer.from(`${'h'.repeat(FINGERPRINT_MAX_BYTES - 1)}x`), false],
+      // Less than a fingerprint and no whole line yet: not enough.
+      [long.subarray(0, 500), long.subarray(0, 500), false],
+    ];
+    for (const [a, b, same] of cases) expect(samePrefix(a, b)).toBe(same);
+    expect(prefixKey(long)).toBe(long.toString('latin1'));
+    expect(prefixKey(Buffer.from('a 1\nb'))).toBe('a 1\n');
+    expect(prefixKey(long.subarray(0, 500))).toBeUndefined();
   });
 
   it('keeps dev+ino through a rename and resolves symlinks to the real file', async () => {
