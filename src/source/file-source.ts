@@ -16,7 +16,7 @@ import { CopyTruncate } from './copytruncate.js';
 import { DescriptorPool } from './descriptors.js';
 import { decidePlacement } from './placement.js';
 import { DueQueue } from './due-queue.js';
-import { IDLE_POLL_MS, pathCheckEvery, pollEvery, pollSpacing } from './poll-schedule.js';
+import { IDLE_POLL_MS, pathCheckEvery, pollEvery, pollSpacing, restingChecks } from './poll-schedule.js';
 import { Tailer, type TailerDeps } from './tailer.js';
 import { EventWatcher, watchModeFromEnv, type WatchMode } from './watch.js';
 
@@ -339,9 +339,9 @@ export class FileSource {
   private settle(t: Tailer, now: number): boolean {
     if (t.kind !== 'reading' || !t.fh || !t.caughtUp || t.nudged) return false;
     const spacing = this.spacing(t, now);
-    if (now >= this.pathCheckDueAt(t, spacing)) this.lookAtPath(t, now);
-    if (now < this.pollDueAt(t, spacing)) return true;
-    return t.pollAtRest(now);
+    const { poll, look } = restingChecks(now, this.pollDueAt(t, spacing), this.pathCheckDueAt(t, spacing), t.lastPollAt, t.pathCheckedAt, this.pollMs, t.where.at === 'path');
+    if (look) this.lookAtPath(t, now);
+    return !poll || t.pollAtRest(now);
   }
 
   /**
