@@ -43,8 +43,18 @@ export const NOTICES = join(SEA_DIR, 'THIRD-PARTY-NOTICES.txt');
  * the peak (plain, KPL, outage catch-up over TLS), CPU per GB within the
  * noise of alternating runs (BENCHMARKS.md; docs/performance.md). The
  * benchmark runs the agent with these same flags.
+ *
+ * `--no-memory-reducer`: the agent gives memory back itself once it is
+ * quiet (src/memory-release.ts). V8's own reducer, left on, answered each
+ * such release 8 s later with one or two more memory-reducing full
+ * collections that found next to nothing (3 MB and 0.2 MB of a 20 MB heap
+ * after the 1,000 small files' burst), and their marking and the recompiling
+ * of the code they flushed cost about as much CPU as everything else the
+ * idle agent did in the bench's 20 s window (docs/performance.md, "Idle
+ * files, again"). A flag read when the heap is set up: it cannot be set
+ * from inside the process.
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--no-memory-reducer'];
 
 /**
  * The environment the systemd unit (`Environment=`) and the container

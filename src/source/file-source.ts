@@ -16,7 +16,8 @@ import { CopyTruncate } from './copytruncate.js';
 import { DescriptorPool } from './descriptors.js';
 import { decidePlacement } from './placement.js';
 import { DueQueue } from './due-queue.js';
-import { IDLE_POLL_MS, pathCheckEvery, pollEvery, pollSpacing } from './poll-schedule.js';
+import { gaugesDue, type LastGauges } from './gauge-schedule.js';
+import { IDLE_POLL_MS, pathCheckEvery, pollEvery, pollSpacing, restingChecks } from './poll-schedule.js';
 import { Tailer, type TailerDeps } from './tailer.js';
 import { EventWatcher, watchModeFromEnv, type WatchMode } from './watch.js';
 
@@ -96,7 +97,7 @@ export class FileSource {
    * or placed, a truncation, a release).
    */
   private lookAtAll = true;
-  private lastGaugesAt = -Infinity;
+  private lastGauges: LastGauges = { at: -Infinity, filesBehind: 0, filesTracked: -1 };
   private readonly fds: DescriptorPool;
   private readonly copies: CopyTruncate;
   /** Size at the first scan of files found then but opened later (over the cap): where END_OF_FILE starts them. */
@@ -283,7 +284,7 @@ export class FileSource {
         if (await this.service(t, now)) progressed = true;
         if (this.backpressured) await this.waitForRoom();
       }
-      if (progressed || now - this.lastGaugesAt >= IDLE_POLL_MS) this.updateGauges(now);
+      if (gaugesDue(now, progressed, this.lastGauges, this.tailers.size)) this.updateGauges(now);
       if (this.finisher && now - this.lastFinishAt >= FINISH_CHECK_MS && !this.stopped) await this.finishTurn(now);
       if (!progressed && this.capHit) this.scanRequested = true;
       if (!progressed && !this.stopped) await this.sleep(this.idleMillis(now));
@@ -339,9 +340,9 @@ export class FileSource {
   private settle(t: Tailer, now: number): boolean {
     if (t.kind !== 'reading' || !t.fh || !t.caughtUp || t.nudged) return false;
     const spacing = this.spacing(t, now);
-    if (now >= this.pathCheckDueAt(t, spacing)) this.lookAtPath(t, now);
-    if (now < this.pollDueAt(t, spacing)) return true;
-    return t.pollAtRest(now);
+    const { poll, look } = restingChecks(now, this.pollDueAt(t, spacing), this.pathCheckDueAt(t, spacing), t.lastPollAt, t.pathCheckedAt, this.pollMs, t.where.at === 'path');
+    if (look) this.lookAtPath(t, now);
+    return !poll || t.pollAtRest(now);
   }
 
   /**
@@ -866,7 +867,6 @@ export class FileSource {
   }
 
   private updateGauges(now = performance.now()): void {
-    this.lastGaugesAt = now;
     let behind = 0;
     let filesBehind = 0;
     for (const t of this.tailers.values()) {
@@ -877,6 +877,7 @@ export class FileSource {
     this.metrics.bytesBehind = behind;
     this.metrics.filesBehind = filesBehind;
     this.metrics.filesTracked = this.tailers.size;
+    this.lastGauges = { at: now, filesBehind, filesTracked: this.tailers.size };
   }
 
   /**

@@ -56,3 +56,31 @@ export function pollEvery(spacingMs: number, quietThenMs: number, eventsTrusted:
 export function pathCheckEvery(spacingMs: number, quietThenMs: number, eventsTrusted: boolean): number {
   return pollEvery(Math.max(spacingMs, PATH_CHECK_MS), quietThenMs, eventsTrusted);
 }
+
+/** What to do now for a caught-up file at rest: poll it (fstat), look at its path (stat), or both. */
+export interface RestingChecks {
+  poll: boolean;
+  look: boolean;
+}
+
+/**
+ * Which of its two checks a caught-up file at rest gets now (monotonic ms
+ * throughout): each when it is due (`pollDueAt`, `lookDueAt`), and, for a
+ * file at its path (`atPath`), each with the other when that one is due,
+ * provided its own last was at least its shortest spacing ago (`pollMs`,
+ * minTimeBetweenFilePollsMillis, since `lastPollAt`; PATH_CHECK_MS since
+ * `lookedAt`). Both are then done at the same moment, and stay together
+ * from then on (the same spacing, counted from the same moment), so that
+ * one stat of the path, when it leads to the file, serves as the poll too:
+ * one stat per quiet file instead of two. Nothing is done later than
+ * before, only sometimes sooner.
+ */
+export function restingChecks(now: number, pollDueAt: number, lookDueAt: number, lastPollAt: number, lookedAt: number, pollMs: number, atPath: boolean): RestingChecks {
+  const pollDue = now >= pollDueAt;
+  const lookDue = now >= lookDueAt;
+  if (!atPath) return { poll: pollDue, look: lookDue };
+  return {
+    poll: pollDue || (lookDue && now - lastPollAt >= pollMs),
+    look: lookDue || (pollDue && now - lookedAt >= PATH_CHECK_MS),
+  };
+}

@@ -6,7 +6,7 @@ import type { RecordSink } from '../pipeline/types.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
 import { renamedAway, type RotationReason } from './after-shipping.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
-import { displayPath, pathIdentitySync, pollHandle, type FilePath, type FileStat } from './identity.js';
+import { displayPath, pollHandle, statPathSync, type FilePath, type FileStat } from './identity.js';
 
 export interface TailerDeps {
   flowId: string;
@@ -141,6 +141,15 @@ export class Tailer {
   private pollNow = true;
   /** The identity the path led to at the last look ('' when missing): a change is news once. */
   private pathSeen: string;
+  /**
+   * When (monotonic ms; -Infinity when not) the last look at the path found
+   * it leading to this very file, and the size and mtime it found: the poll
+   * at the same moment (pollAtRest) takes them
+   * instead of an fstat of its own (one stat instead of two per quiet file).
+   */
+  private atPathAt = -Infinity;
+  private atPathSize = 0;
+  private atPathMtimeMs = 0;
   private endFlushed = false;
   private readonly deps: TailerDeps;
   private commitQueued = false;
@@ -304,10 +313,17 @@ export class Tailer {
    */
   pathChanged(now: number): boolean {
     this.pathCheckedAt = now;
+    this.atPathAt = -Infinity;
     // A gone file is still read through its descriptor, and its path still
     // looked at: a file created there is new (the rename was seen first).
     if (this.fh === undefined) return false;
-    const seen = pathIdentitySync(this.fsPath) ?? '';
+    const st = statPathSync(this.fsPath);
+    const seen = st?.key ?? '';
+    if (st !== undefined && seen === this.key) {
+      this.atPathAt = now;
+      this.atPathSize = st.size;
+      this.atPathMtimeMs = st.mtimeMs;
+    }
     if (seen === this.pathSeen) return false;
     this.pathSeen = seen;
     return seen !== this.key;
@@ -424,7 +440,8 @@ export class Tailer {
   }
 
   /**
-   * The poll of a caught-up file at rest, without a turn: one fstat. True
+   * The poll of a caught-up file at rest, without a turn: one fstat, or
+   * none when its path was looked at this same moment and led to it. True
    * when neither its size nor its mtime moved, so there is nothing to do
    * until the next poll (what read() would conclude, at the cost of two
    * promises); false when one did, or when the file is not simply at rest
@@ -433,8 +450,11 @@ export class Tailer {
   pollAtRest(now: number): boolean {
     const fh = this.fh;
     if (!fh || this.state.kind !== 'reading' || this.pollNow || this.framer.footerSeen || this.readOffset < this.size) return false;
-    const st = pollHandle(fh);
-    if (st.size !== this.size || st.mtimeMs !== this.mtimeMs) return false;
+    let size = this.atPathSize;
+    let mtimeMs = this.atPathMtimeMs;
+    // Unless the path, looked at this same moment, led to this file (its stat said what an fstat would).
+    if (this.atPathAt !== now) ({ size, mtimeMs } = pollHandle(fh));
+    if (size !== this.size || mtimeMs !== this.mtimeMs) return false;
     this.lastPollAt = now;
     if (this.eofSince < 0) this.eofSince = now;
     return true;

@@ -2,7 +2,7 @@ import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashPrefix, matchesStored, prefixKey, readPrefix, samePrefix, FINGERPRINT_MAX_BYTES } from '../../src/source/fingerprint.js';
-import { statPath } from '../../src/source/identity.js';
+import { STAT_CHUNK, statAll, statPath } from '../../src/source/identity.js';
 import { isCompressedName } from '../../src/source/compressed.js';
 import { symlink, rename } from 'node:fs/promises';
 import { tempDir } from './support/helpers.js';
@@ -64,6 +64,27 @@ describe('identity and fingerprint', () => {
     const c = await statPath(join(dir, 'link.log'));
     expect(b!.key).toBe(a!.key);
     expect(c!.key).toBe(a!.key);
+  });
+
+  it('stats a rescan\'s paths as statPath does, gone ones as undefined, letting the event loop turn between chunks', async () => {
+    const paths: string[] = [];
+    for (let i = 0; i < STAT_CHUNK * 2 + 5; i++) {
+      const p = join(dir, `f${i}.log`);
+      if (i % 7 !== 3) await writeFile(p, 'x'.repeat(i) + '\n');
+      paths.push(p);
+    }
+    const symlinked = join(dir, 'link.log');
+    await symlink(paths[0]!, symlinked);
+    paths.push(symlinked);
+    // An immediate queued now runs before statAll is done only if statAll gives the loop a turn.
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const got = await statAll(paths);
+    expect(turned).toBe(true);
+    expect(got.length).toBe(paths.length);
+    for (let i = 0; i < paths.length; i++) expect(got[i]).toEqual(await statPath(paths[i]!));
+    expect(got.filter((s) => s === undefined).length).toBe(Math.ceil((STAT_CHUNK * 2 + 5 - 3) / 7));
+    expect(got.at(-1)!.key).toBe(got[0]!.key);
   });
 
   it('knows compressed rotated files by name', () => {

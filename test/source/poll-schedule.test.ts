@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IDLE_POLL_MS, LONG_IDLE_MS, PATH_CHECK_MS, QUIET_MAX_MS, pathCheckEvery, pollEvery, pollSpacing } from '../../src/source/poll-schedule.js';
+import { IDLE_POLL_MS, LONG_IDLE_MS, PATH_CHECK_MS, QUIET_MAX_MS, pathCheckEvery, pollEvery, pollSpacing, restingChecks } from '../../src/source/poll-schedule.js';
 
 describe('pollSpacing: how often a caught-up file is polled', () => {
   it.each([
@@ -45,5 +45,24 @@ describe('pollEvery: how often a caught-up file is polled, events considered', (
     [100, 3_600_000, false, 100], // events off: every poll interval
   ])('spacing %i ms, quiet %i ms at the last poll, events trusted %s: every %i ms', (spacing, quiet, trusted, want) => {
     expect(pollEvery(spacing, quiet, trusted)).toBe(want);
+  });
+});
+
+describe('restingChecks: a quiet file\'s poll and path look fall together', () => {
+  const now = 100_000;
+  it.each([
+    // poll due at, look due at, last poll, last look, pollMs, at its path, poll?, look?
+    [now + 500, now + 500, now - 2_000, now - 2_000, 100, true, false, false, 'neither due: nothing'],
+    [now, now, now - 2_000, now - 2_000, 100, true, true, true, 'both due: both'],
+    [now, now + 700, now - 2_000, now - 1_300, 100, true, true, true, 'the poll due: the look goes with it (one stat for both from then on)'],
+    [now + 700, now, now - 1_300, now - 2_000, 100, true, true, true, 'the look due: the poll goes with it'],
+    [now, now + 150, now - 100, now - 50, 100, true, true, false, 'being read: the look waits for its 200 ms'],
+    [now + 60, now, now - 40, now - 200, 100, true, false, true, 'the look due 40 ms after a poll: no second poll within minTimeBetweenFilePollsMillis'],
+    [now, now + 4_000, now - 6_000, now - 6_000, 5_000, true, true, true, 'a long configured poll interval: the look joins it'],
+    [now + 4_000, now, now - 6_000, now - 6_000, 10_000, true, false, true, 'the look due 6 s after a poll, with polls every 10 s configured: the poll keeps its interval'],
+    [now, now + 700, now - 1_000, now - 300, 100, false, true, false, 'renamed away or gone: its path leads elsewhere, no look with the poll'],
+    [now + 700, now, now - 300, now - 1_000, 100, false, false, true, 'renamed away or gone: no poll with the look'],
+  ] as const)('poll due %i, look due %i, last poll %i, last look %i, pollMs %i, at its path %s: poll %s, look %s (%s)', (pollDueAt, lookDueAt, lastPoll, lastLook, pollMs, atPath, poll, look, _why) => {
+    expect(restingChecks(now, pollDueAt, lookDueAt, lastPoll, lastLook, pollMs, atPath)).toEqual({ poll, look });
   });
 });
