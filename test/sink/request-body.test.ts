@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Line } from '../../src/pipeline/line.ts';
 import type { Entry } from '../../src/sink/entry.ts';
+import { expectLinesWriteLikeBuffers } from './line-bodies.ts';
 import { base64Length, writeBase64 } from '../../src/sink/base64-into.ts';
 import { recordsBody } from '../../src/sink/request-body.ts';
 
@@ -107,25 +107,6 @@ describe('request bodies written straight into a Buffer', () => {
     expect(JSON.parse(body.toString())).toEqual({ StreamName: 's', Records: [{ Data: 'YWJjCg==', PartitionKey: 'k' }] });
   });
   it('are the same from Lines (ranges of one read chunk) as from Buffers of the same bytes (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ data: fc.uint8Array({ maxLength: 600 }), key: fc.string({ minLength: 1, maxLength: 20 }) }), { minLength: 1, maxLength: 20 }),
-        fc.nat(7),
-        (items, lead) => {
-          // The lines lie one after another in one chunk, after `lead` bytes of something else.
-          const chunk = Buffer.concat([Buffer.alloc(lead, 0x78), ...items.map((i) => i.data)]);
-          let at = lead;
-          const lines = items.map((i) => {
-            const l = new Line(chunk, at, i.data.length, { ack: () => {} }, at, (at += i.data.length), { path: 'f' });
-            l.partitionKey = i.key;
-            return l;
-          });
-          const buffers = items.map((i) => entry(Buffer.from(i.data), i.key));
-          const body = (entries: Entry[]): Buffer => recordsBody('StreamName', 's', entries, true);
-          expect(body(lines).equals(body(buffers))).toBe(true);
-        },
-      ),
-      { numRuns: 200 },
-    );
+    expectLinesWriteLikeBuffers((entries) => recordsBody('StreamName', 's', entries, true));
   });
 });
