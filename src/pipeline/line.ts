@@ -41,12 +41,18 @@ export class Line implements SourceRecord {
   }
 
   /**
-   * Its bytes as a Buffer, for processors and partition keys that read them:
-   * a new view each time, garbage at once, never held by the line.
+   * Its bytes as a Buffer, for what reads them (processors, partition keys
+   * of a field, the KPL and Firehose packers): a view made on the first
+   * read and kept in place of the chunk range, so that code reading it
+   * several times makes one, as when every line had its view. On the plain
+   * path nothing reads it and no view is made.
    */
   get data(): Buffer {
-    if (this.offset === 0 && this.length === this.chunk.length) return this.chunk;
-    return this.chunk.subarray(this.offset, this.offset + this.length);
+    if (this.offset !== 0 || this.length !== this.chunk.length) {
+      this.chunk = this.chunk.subarray(this.offset, this.offset + this.length);
+      this.offset = 0;
+    }
+    return this.chunk;
   }
 
   /** New bytes (a processor's output), held whole. */

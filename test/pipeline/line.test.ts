@@ -17,6 +17,14 @@ describe('a Line: one object per line, its bytes a range of the chunk read', () 
     expect(l.userBytes).toBe(7);
   });
 
+  it('makes its view once, on the first read, and keeps it', () => {
+    const l = new Line(chunk, 6, 7, acker, 106, 113, FILE);
+    const first = l.data;
+    expect(l.data).toBe(first);
+    expect(first.toString()).toBe('second\n');
+    expect(dataLength(l)).toBe(7);
+  });
+
   it('hands over a Buffer that is the whole of its own as is, without a new view', () => {
     const own = Buffer.from('joined line\n');
     expect(new Line(own, 0, own.length, acker, 0, 12, FILE).data).toBe(own);
