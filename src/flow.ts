@@ -72,7 +72,8 @@ export class Flow {
     return new FileSource({
       flow: this.config,
       store: this.store,
-      sink: new ProcessStage(this.chain, this.delivery),
+      // Without processors lines go straight to delivery: nothing makes a Buffer of a line's bytes until its body is written.
+      sink: this.config.dataProcessingOptions.length === 0 ? this.delivery : new ProcessStage(this.chain, this.delivery),
       metrics: this.metrics,
       log: this.log,
       maxRecordBytes: maxSourceRecordBytes(this.config, limits),

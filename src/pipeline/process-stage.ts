@@ -18,12 +18,14 @@ export class ProcessStage implements RecordSink {
   ) {}
 
   push(record: SourceRecord): boolean {
-    const data = this.processor.process(record.data, record);
+    const input = record.data;
+    const data = this.processor.process(input, record);
     if (data === null) {
       record.acker.ack(record.start, record.end);
       return true;
     }
-    record.data = data;
+    // Bytes passed through unchanged stay where they were: a Line's view would be held for nothing (line.ts).
+    if (data !== input) record.data = data;
     return this.next.push(record);
   }
 

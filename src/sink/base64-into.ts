@@ -24,21 +24,21 @@ export function base64Length(bytes: number): number {
 }
 
 /**
- * Writes the base64 form of `src` into `out` at `at` (through `view`, a
- * DataView of `out`) and returns the offset after it. `out` must have
- * base64Length(src.length) bytes of room there.
+ * Writes the base64 form of src[from, to) (default: all of it) into `out`
+ * at `at` (through `view`, a DataView of `out`) and returns the offset after
+ * it. `out` must have base64Length(to - from) bytes of room there.
  */
-export function writeBase64(src: Uint8Array, out: Buffer, view: DataView, at: number): number {
-  const n = src.length;
-  if (n > NATIVE_FROM) return at + out.write(Buffer.from(src.buffer, src.byteOffset, n).toString('base64'), at, 'latin1');
-  const whole = n - (n % 3);
-  let i = 0;
+export function writeBase64(src: Uint8Array, out: Buffer, view: DataView, at: number, from = 0, to = src.length): number {
+  const n = to - from;
+  if (n > NATIVE_FROM) return at + out.write(Buffer.from(src.buffer, src.byteOffset + from, n).toString('base64'), at, 'latin1');
+  const whole = from + n - (n % 3);
+  let i = from;
   for (; i < whole; i += 3) {
     const v = (src[i]! << 16) | (src[i + 1]! << 8) | src[i + 2]!;
     view.setUint32(at, PAIRS[v >>> 12]! | (PAIRS[v & 4095]! << 16), true);
     at += 4;
   }
-  const rest = n - whole;
+  const rest = to - whole;
   if (rest > 0) {
     const v = (src[i]! << 16) | (rest === 2 ? src[i + 1]! << 8 : 0);
     out[at] = CHARS[v >>> 18]!;

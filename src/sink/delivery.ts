@@ -12,12 +12,14 @@
 import type { FlowConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { FlowEvents } from '../events/flow-events.js';
+import { dataLength } from '../pipeline/line.js';
 import type { RecordSink, SourceRecord } from '../pipeline/types.js';
 import { backoffDelay } from './backoff.js';
 import { Batcher } from './batcher.js';
 import { AdaptiveConcurrency } from './concurrency.js';
 import type { DestinationAdapter, EntryFailure } from './adapter.js';
-import type { Entry, Packer } from './entry.js';
+import { acknowledge } from './ack-ranges.js';
+import { recordCount, type Entry, type Packer } from './entry.js';
 import type { ApiLimits } from './limits.js';
 import { classifyCode, classifyError, type Failure } from './errors.js';
 
@@ -39,8 +41,8 @@ export interface DeliveryCoreOptions {
   flow: FlowConfig;
   destination: DestinationAdapter;
   packer: Packer;
-  /** Partition key of a record's data ('' where the packer chooses). */
-  keyOf: (data: Buffer) => string;
+  /** Partition key of a record's data; absent: '' for every record (random keys, or an API without keys), and its bytes are not read. */
+  keyOf?: ((data: Buffer) => string) | undefined;
   metrics: FlowEvents;
   log: Logger;
   /** Upper bound on one call, a backstop behind the SDK's own timeouts. */
@@ -48,13 +50,15 @@ export interface DeliveryCoreOptions {
 }
 
 /**
- * Heap a queued record takes besides its data (bytes): the record, its
- * Buffer view into the read chunk, the partition key, the batch entry. 377
- * measured for a plain PutRecords record on Node 24. Counted against
- * `maxQueueBytes` so that short lines do not hold three times the bound:
- * at full speed the reader keeps the queue full, and everything in it
- * lives long enough for V8 to move it to the old generation, which then
- * grows with it (docs/performance.md, Memory).
+ * Heap a queued record is counted for besides its data (bytes), so that
+ * short lines do not hold several times the bound: at full speed the reader
+ * keeps the queue full, and everything in it lives long enough for V8 to
+ * move it to the old generation, which then grows with it (docs/performance.md,
+ * Memory). 377 was measured when a line was a record, a Buffer view into the
+ * read chunk and a batch entry; a Line (pipeline/line.ts) takes 97 with its
+ * slot in the batch. The count stays 384: it also sets how many lines the
+ * default queue holds (about 3,800 of 170 bytes), which the sixth round of
+ * docs/performance.md tuned, and a bound that overstates is still a bound.
  */
 export const RECORD_OVERHEAD_BYTES = 384;
 
@@ -68,14 +72,14 @@ interface Batch {
 
 function userRecords(entries: Entry[]): number {
   let n = 0;
-  for (const e of entries) n += e.records.length;
+  for (const e of entries) n += recordCount(e);
   return n;
 }
 
 export class DeliveryCore implements Delivery {
   private readonly flow: FlowConfig;
   private readonly destination: DestinationAdapter;
-  private readonly keyOf: (data: Buffer) => string;
+  private readonly keyOf: ((data: Buffer) => string) | undefined;
   private readonly metrics: FlowEvents;
   private readonly log: Logger;
   private readonly callTimeoutMs: number;
@@ -152,10 +156,10 @@ export class DeliveryCore implements Delivery {
   push(record: SourceRecord): boolean {
     // After close() records are not taken: unacknowledged, they are read again after a restart.
     if (this.closing) return false;
-    this.queueBytes += record.data.length;
+    this.queueBytes += dataLength(record);
     this.queueRecords++;
     this.metrics.queueBytes = this.queueBytes;
-    this.batcher.add(record, this.keyOf(record.data));
+    this.batcher.add(record, this.keyOf ? this.keyOf(record.data) : '');
     if (this.batcher.pending > 0 && !this.ageTimer) {
       this.ageTimer = setTimeout(() => {
         this.ageTimer = undefined;
@@ -322,33 +326,9 @@ export class DeliveryCore implements Delivery {
     this.checkIdle();
   }
 
-  /**
-   * Acknowledges delivered entries. Records of one file that follow each
-   * other are acknowledged as one range: a 500-record call costs the
-   * checkpoint tracker one update, not 500 (calls complete out of order, and
-   * each early range is held in a map until the gap before it closes).
-   */
+  /** Acknowledges delivered entries (coalesced per file, ack-ranges.ts) and releases their room in the queue. */
   private deliver(entries: readonly Entry[]): void {
-    let acker: SourceRecord['acker'] | undefined;
-    let start = 0;
-    let end = 0;
-    let records = 0;
-    let bytes = 0;
-    for (const entry of entries) {
-      for (const r of entry.records) {
-        if (r.acker === acker && r.start === end) {
-          end = r.end;
-          continue;
-        }
-        acker?.ack(start, end);
-        acker = r.acker;
-        start = r.start;
-        end = r.end;
-      }
-      records += entry.records.length;
-      bytes += entry.userBytes;
-    }
-    acker?.ack(start, end);
+    const { records, bytes } = acknowledge(entries);
     this.metrics.recordsSent += records;
     this.metrics.bytesSent += bytes;
     this.queueBytes -= bytes;

@@ -73,8 +73,8 @@ export interface CreateAdapterOptions {
 export interface AdapterParts {
   adapter: DestinationAdapter;
   packer: Packer;
-  /** Partition key of a record's data ('' where the packer chooses, or the API has none). */
-  keyOf: (data: Buffer) => string;
+  /** Partition key of a record's data; absent: '' for every record (a random key the packer or body writer draws, or an API without keys). */
+  keyOf?: ((data: Buffer) => string) | undefined;
 }
 
 export interface DestinationDescriptor<K extends string = string> {

@@ -1,4 +1,5 @@
 /** What a batch is made of: API entries that each carry one or more user records. */
+import { dataLength, Line } from '../pipeline/line.js';
 import type { SourceRecord } from '../pipeline/types.js';
 import { RANDOM_KEY_CHARS } from './partition-key.js';
 import { utf8Length } from './body-bytes.js';
@@ -37,11 +38,9 @@ export interface Packer {
 }
 
 /**
- * The entry of one user record: one small object holding the record, no
- * array per record. It lives as long as its record waits in the queue
- * (about a second at full speed, long enough for V8 to move it to the old
- * generation), so what it does not hold is garbage the major collector
- * never has to trace (docs/performance.md).
+ * The entry of one user record that is not a Line (a compressed copy,
+ * compression.ts): one small object holding the record, no array per
+ * record. A Line is its own entry.
  */
 class RecordEntry implements Entry {
   constructor(
@@ -59,7 +58,22 @@ class RecordEntry implements Entry {
   }
 }
 
-/** One user record, one entry. */
+/**
+ * The user records of `entry` one by one, without the array `records`
+ * makes for a Line or a RecordEntry: at full speed that was an array per
+ * line for each answer.
+ */
+export function forEachRecord(entry: Entry, visit: (record: SourceRecord) => void): void {
+  if (entry instanceof Line) visit(entry);
+  else for (const r of entry.records) visit(r);
+}
+
+/** User records in `entry`. */
+export function recordCount(entry: Entry): number {
+  return entry instanceof Line ? 1 : entry.records.length;
+}
+
+/** One user record, one entry: a Line is its own entry (one heap object per queued line). */
 export class PlainPacker implements Packer {
   private entries: Entry[] = [];
   private bytes = 0;
@@ -82,21 +96,22 @@ export class PlainPacker implements Packer {
     const c = this.chosen;
     if (c.record === record) return c;
     c.record = record;
+    const n = dataLength(record);
     if (!this.countsKey) {
       c.key = key;
-      c.bytes = record.data.length;
+      c.bytes = n;
       return c;
     }
     // '' is a random key, drawn when the request body is written (RANDOM_KEY_CHARS then).
     if (key === '') {
       c.key = key;
-      c.bytes = record.data.length + RANDOM_KEY_CHARS;
+      c.bytes = n + RANDOM_KEY_CHARS;
       return c;
     }
     // A record near the limit keeps its bytes; a long (e.g. multi-byte FIELD) key gives way.
     const max = typeof this.maxEntryBytes === 'function' ? this.maxEntryBytes() : this.maxEntryBytes;
-    c.key = record.data.length + key.length * 4 <= max || record.data.length + Buffer.byteLength(key) <= max ? key : this.shortKey();
-    c.bytes = record.data.length + (c.key === '' ? RANDOM_KEY_CHARS : utf8Length(c.key));
+    c.key = n + key.length * 4 <= max || n + Buffer.byteLength(key) <= max ? key : this.shortKey();
+    c.bytes = n + (c.key === '' ? RANDOM_KEY_CHARS : utf8Length(c.key));
     return c;
   }
 
@@ -115,7 +130,12 @@ export class PlainPacker implements Packer {
   add(record: SourceRecord, key: string): void {
     const c = this.choose(record, key);
     this.bytes += c.bytes;
-    this.entries.push(new RecordEntry(record.data, c.key, record));
+    if (record instanceof Line) {
+      record.partitionKey = c.key;
+      this.entries.push(record);
+    } else {
+      this.entries.push(new RecordEntry(record.data, c.key, record));
+    }
     this.chosen.record = undefined;
   }
 

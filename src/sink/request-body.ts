@@ -10,6 +10,7 @@
  */
 import { base64Length, writeBase64 } from './base64-into.js';
 import { putBytes } from './body-bytes.js';
+import { dataLength, Line } from '../pipeline/line.js';
 import type { Entry } from './entry.js';
 import { RANDOM_KEY_CHARS, writeRandomPartitionKey } from './partition-key.js';
 
@@ -71,7 +72,7 @@ export function recordsBody(
   const head = `{"${field}":${JSON.stringify(target)},"Records":[`;
   let size = Buffer.byteLength(head) + 2 + Math.max(0, entries.length - 1);
   for (const e of entries) {
-    size += DATA.length + base64Length(e.data.length);
+    size += DATA.length + base64Length(dataLength(e));
     size += keys ? KEY.length + keyBytes(e.partitionKey) + 1 : DATA_ONLY_END.length;
   }
   const out = alloc(size);
@@ -81,7 +82,8 @@ export function recordsBody(
     const e = entries[i]!;
     if (i > 0) out[at++] = 0x2c;
     at = putBytes(out, at, DATA);
-    at = writeBase64(e.data, out, view, at);
+    // A Line's bytes are read where they lie in its chunk: no view per line (pipeline/line.ts).
+    at = e instanceof Line ? writeBase64(e.chunk, out, view, at, e.offset, e.offset + e.length) : writeBase64(e.data, out, view, at);
     if (keys) {
       at = putBytes(out, at, KEY);
       at = writeKey(out, at, e.partitionKey);

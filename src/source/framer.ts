@@ -11,8 +11,12 @@ import { footerTest, type LineTest } from './line-match.js';
 import type { MultiLinePreset } from './multiline-presets.js';
 
 export interface FramerOutput {
-  /** A record covering file bytes [start, end). `data` may share memory with the chunk read. */
-  record(data: Buffer, start: number, end: number, truncated: boolean): void;
+  /**
+   * A record covering file bytes [start, end) whose bytes are src[from, to):
+   * a range of the chunk read (no Buffer view per line: the receiver makes
+   * one only if it needs one), or a Buffer of the record's own.
+   */
+  record(src: Buffer, from: number, to: number, start: number, end: number, truncated: boolean): void;
   /** File bytes [start, end) that are done without being sent (header, footer). */
   skip(start: number, end: number): void;
 }
@@ -67,7 +71,8 @@ export class Framer {
       this.assembler = new LineAssembler(opts, (data, start, end, truncated) => {
         const cut = truncated || data.length > this.max;
         this.frontier = end;
-        this.out.record(cut ? this.cut(data) : data, start, end, cut);
+        const out = cut ? this.cut(data) : data;
+        this.out.record(out, 0, out.length, start, end, cut);
       });
     }
     this.isFooter = opts.fileFooterPattern && footerTest(opts.fileFooterPattern);
@@ -180,23 +185,23 @@ export class Framer {
       return;
     }
 
-    let data: Buffer;
-    if (contentEnd === to) {
-      data = src.subarray(from, to + 1);
-    } else {
-      // `\r\n` -> `\n` without a copy: the chunk is ours to change.
-      src[contentEnd] = LF;
-      data = src.subarray(from, contentEnd + 1);
-    }
-    const truncated = overflow || data.length > this.max;
+    // `\r\n` -> `\n` without a copy: the chunk is ours to change.
+    if (contentEnd !== to) src[contentEnd] = LF;
+    const dataEnd = contentEnd + 1;
+    const truncated = overflow || dataEnd - from > this.max;
 
     if (this.assembler) {
-      this.assembler.line(data, start, end, truncated);
+      this.assembler.line(src.subarray(from, dataEnd), start, end, truncated);
       return;
     }
 
     this.frontier = end;
-    this.out.record(truncated ? this.cut(data) : data, start, end, truncated);
+    if (truncated) {
+      const cut = this.cut(src.subarray(from, dataEnd));
+      this.out.record(cut, 0, cut.length, start, end, true);
+    } else {
+      this.out.record(src, from, dataEnd, start, end, false);
+    }
   }
 
   private cut(data: Buffer): Buffer {

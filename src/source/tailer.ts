@@ -3,6 +3,7 @@ import { CheckpointTracker } from '../checkpoint/tracker.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { FlowEvents } from '../events/flow-events.js';
 import type { RecordSink } from '../pipeline/types.js';
+import { Line } from '../pipeline/line.js';
 import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js';
 import { renamedAway, type RotationReason } from './after-shipping.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
@@ -340,13 +341,13 @@ export class Tailer {
     this.tracker = tracker;
     const deps = this.deps;
     const out: FramerOutput = {
-      // Arrow: the record points at this tailer as its file (its path now, no copy per record).
-      record: (data, start, end, truncated) => {
+      // Arrow: the line points at this tailer as its file (its path now, no copy per line).
+      record: (src, from, to, start, end, truncated) => {
         tracker.register(end);
         deps.metrics.recordsParsed++;
-        deps.metrics.bytesParsed += data.length;
+        deps.metrics.bytesParsed += to - from;
         if (truncated) deps.metrics.recordsTruncated++;
-        if (!deps.sink.push({ data, acker: tracker, start, end, file: this })) deps.onBackpressure();
+        if (!deps.sink.push(new Line(src, from, to - from, tracker, start, end, this))) deps.onBackpressure();
       },
       skip(start, end) {
         tracker.register(end);

@@ -21,9 +21,9 @@ function frame(file: Buffer, cuts: number[], opts: FramerOptions, startOffset = 
   const framer = new Framer(
     opts,
     {
-      record(data, start, end, truncated) {
+      record(src, from, to, start, end, truncated) {
         // Records may share memory with the chunk: keep a copy.
-        out.records.push({ data: Buffer.from(data), start, end, truncated });
+        out.records.push({ data: Buffer.from(src.subarray(from, to)), start, end, truncated });
         out.ranges.push({ start, end, kind: 'record' });
       },
       skip(start, end) {

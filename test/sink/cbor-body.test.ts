@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { cbor } from '@smithy/core/cbor';
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/sink/entry.ts';
+import { expectLinesWriteLikeBuffers } from './line-bodies.ts';
 import { putRecordsCbor } from '../../src/sink/kinesis/cbor-body.ts';
 
 function entry(data: Buffer, partitionKey = ''): Entry {
@@ -96,5 +97,8 @@ describe('PutRecords bodies in CBOR, written straight into a Buffer', () => {
       ),
       { numRuns: 300 },
     );
+  });
+  it('are the same from Lines (ranges of one read chunk) as from Buffers of the same bytes (property)', () => {
+    expectLinesWriteLikeBuffers((entries) => putRecordsCbor('StreamName', 's', entries));
   });
 });

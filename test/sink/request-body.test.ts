@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/sink/entry.ts';
+import { expectLinesWriteLikeBuffers } from './line-bodies.ts';
 import { base64Length, writeBase64 } from '../../src/sink/base64-into.ts';
 import { recordsBody } from '../../src/sink/request-body.ts';
 
@@ -104,5 +105,8 @@ describe('request bodies written straight into a Buffer', () => {
     });
     expect(lent).toEqual([body.length]);
     expect(JSON.parse(body.toString())).toEqual({ StreamName: 's', Records: [{ Data: 'YWJjCg==', PartitionKey: 'k' }] });
+  });
+  it('are the same from Lines (ranges of one read chunk) as from Buffers of the same bytes (property)', () => {
+    expectLinesWriteLikeBuffers((entries) => recordsBody('StreamName', 's', entries, true));
   });
 });

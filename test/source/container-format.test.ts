@@ -13,7 +13,7 @@ function frame(input: string, opts: Partial<FramerOptions>, chunk = 4096, end = 
   const recs: Rec[] = [];
   const framer = new Framer(
     { maxRecordBytes: 100_000, truncatedRecordTerminator: '\n', skipHeaderLines: 0, ...opts },
-    { record: (d, start, e, truncated) => recs.push({ text: d.toString(), start, end: e, truncated }), skip: () => {} },
+    { record: (src, from, to, start, e, truncated) => recs.push({ text: src.toString('utf8', from, to), start, end: e, truncated }), skip: () => {} },
     0,
   );
   const bytes = Buffer.from(input);

@@ -11,7 +11,7 @@ function frame(chunks: string[], opts: Partial<FramerOptions> = {}, end = false,
   const framer = new Framer(
     { maxRecordBytes: 1000, truncatedRecordTerminator: '\n', skipHeaderLines: 0, ...opts },
     {
-      record: (data, start, e, truncated) => out.records.push({ text: data.toString(), start, end: e, truncated }),
+      record: (src, from, to, start, e, truncated) => out.records.push({ text: src.toString('utf8', from, to), start, end: e, truncated }),
       skip: (s, e) => out.skips.push([s, e]),
     },
     startOffset,

@@ -10,7 +10,7 @@ function records(text: string, opts: Partial<FramerOptions>, chunk = 7): string[
   const out: { data: string; start: number; end: number }[] = [];
   const framer = new Framer(
     { maxRecordBytes: 100_000, truncatedRecordTerminator: '\n', skipHeaderLines: 0, ...opts },
-    { record: (d, start, end) => out.push({ data: d.toString(), start, end }), skip: () => {} },
+    { record: (src, from, to, start, end) => out.push({ data: src.toString('utf8', from, to), start, end }), skip: () => {} },
     0,
   );
   const bytes = Buffer.from(text);

@@ -13,7 +13,7 @@ function create({ flow, context, clientConfig, transport }: CreateAdapterOptions
   // Packed records are compressed whole: before compression they leave room for the worst case.
   const limit = flow.compression ? maxInputFor(codecFor(flow.compression), adapter.limits.bytesPerRecord) : adapter.limits.bytesPerRecord;
   const packer = flow.aggregatedRecordSizeBytes ? new LinePacker(flow.aggregatedRecordSizeBytes, limit) : new PlainPacker(false);
-  return { adapter, packer, keyOf: () => '' };
+  return { adapter, packer };
 }
 
 export const FIREHOSE = {

@@ -12,6 +12,7 @@
  * (shortest form, section 4.2.1), text strings in UTF-8.
  */
 import { putBytes, utf8Length } from '../body-bytes.js';
+import { copyData, dataLength } from '../../pipeline/line.js';
 import type { Entry } from '../entry.js';
 import { RANDOM_KEY_CHARS, writeRandomPartitionKey } from '../partition-key.js';
 import type { TargetField } from '../request-body.js';
@@ -94,7 +95,7 @@ export function putRecordsCbor(
   const targetLength = utf8Length(target);
   let size = 1 + headLength(fieldLength) + fieldLength + headLength(targetLength) + targetLength + RECORDS.length + headLength(entries.length);
   for (const e of entries) {
-    const n = e.data.length;
+    const n = dataLength(e);
     size += 1 + DATA.length + headLength(n) + n + PARTITION_KEY.length + keyBytes(e.partitionKey);
   }
   const out = alloc(size);
@@ -109,9 +110,8 @@ export function putRecordsCbor(
     const e = entries[i]!;
     out[at++] = (MAP << 5) | 2;
     at = putBytes(out, at, DATA);
-    at = writeHead(out, at, BYTES, e.data.length);
-    out.set(e.data, at);
-    at += e.data.length;
+    at = writeHead(out, at, BYTES, dataLength(e));
+    at = copyData(e, out, at);
     at = putBytes(out, at, PARTITION_KEY);
     at = writeKey(out, at, e.partitionKey);
   }

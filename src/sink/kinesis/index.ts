@@ -22,7 +22,8 @@ function create({ flow, context, clientConfig, log, conditions, transport }: Cre
   if (!flow.aggregation) {
     // The stream's limit is learned at start (record-size.ts): read it when a record is packed.
     // A RANDOM key ('', and the short key for a record a long key would push over) is drawn as the body is written.
-    return { adapter, packer: new PlainPacker(true, () => adapter.limits.bytesPerRecord, () => ''), keyOf: partitionKeyFn(flow.partitionKey) };
+    const keyOf = flow.partitionKey.kind === 'RANDOM' ? undefined : partitionKeyFn(flow.partitionKey);
+    return { adapter, packer: new PlainPacker(true, () => adapter.limits.bytesPerRecord, () => ''), keyOf };
   }
   // Aggregates stay within 1 MiB on any stream; compressed whole, they leave room for the worst case.
   const aggregateLimit = flow.compression ? maxInputFor(codecFor(flow.compression), PUT_RECORDS.bytesPerRecord) : PUT_RECORDS.bytesPerRecord;
@@ -30,7 +31,7 @@ function create({ flow, context, clientConfig, log, conditions, transport }: Cre
     adapter,
     packer: new KplPacker((key) => adapter.route(key), aggregateLimit),
     // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
-    keyOf: flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey),
+    keyOf: flow.partitionKey.kind === 'RANDOM' ? undefined : partitionKeyFn(flow.partitionKey),
   };
 }
 
