@@ -5,7 +5,6 @@ import { isAgentError } from './errors.js';
 import { ConditionBoard, type Conditions } from './events/conditions.js';
 import { FlowEvents } from './events/flow-events.js';
 import { Flow } from './flow.js';
-import { hashPool } from './hash-pool.js';
 import { importBeforeStart } from './migrate/at-start.js';
 import { levelFromEnv, registerConfigSecrets, type Logger, type LogLevel } from './log.js';
 import { observe, type ObservedFlow } from './metrics/index.js';
@@ -201,8 +200,6 @@ export class Agent {
     // that does not answer must not eat the flows' drain time.
     const observabilityStopped = this.observability?.stop().catch(() => undefined) ?? Promise.resolve();
     await Promise.all([...this.flows.values()].map((f) => f.stop(deadline)));
-    // The flows sent what they could: no digest is wanted any more.
-    await hashPool.close();
     let checkpointsWritten = true;
     try {
       await this.store?.close();

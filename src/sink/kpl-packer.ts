@@ -4,7 +4,6 @@
  * hashes to. The aggregate carries the key of its first user record, which
  * routes to that same shard.
  */
-import type { HashPool } from '../hash-pool.js';
 import type { SourceRecord } from '../pipeline/types.js';
 import type { Cost, Entry, Packer } from './entry.js';
 import { AggregateBuilder } from './kpl.js';
@@ -42,29 +41,6 @@ interface OpenAggregate {
   userBytes: number;
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/** An entry of the KPL packer: an aggregate whose MD5 may still be on its way (kpl.ts encodeSealing). */
-interface AggregateEntry extends Entry {
-  /** Settles once the aggregate's digest is in place (then cleared); until then `data` may not be read. */
-  sealing?: Promise<unknown> | undefined;
-}
-
-/**
- * Settles once every aggregate among `entries` has its digest in place
- * (never rejects); undefined when all of them already have. A call's body
- * is built only after it: the digests are taken on the hashing worker
- * while the event loop reads and packs on (hash-pool.ts).
- */
-export function aggregatesSealed(entries: readonly Entry[]): Promise<unknown> | undefined {
-  let waits: Promise<unknown>[] | undefined;
-  for (const e of entries) {
-    const sealing = (e as AggregateEntry).sealing;
-    if (sealing) (waits ??= []).push(sealing);
-  }
-  return waits && Promise.all(waits);
-}
-
 export class KplPacker implements Packer {
   private readonly open = new Map<string, OpenAggregate>();
   private closed: Entry[] = [];
@@ -73,14 +49,10 @@ export class KplPacker implements Packer {
   /**
    * @param route groups keys by shard
    * @param maxEntryBytes the API's per-record limit, partition key included
-   * @param hashing the worker that takes large aggregates' MD5 (hash-pool.ts);
-   *   undefined to take it at once, when something reads an entry's data
-   *   as soon as it is handed on (compression.ts compresses aggregates in take())
    */
   constructor(
     private readonly route: Router,
     private readonly maxEntryBytes: number,
-    private readonly hashing: HashPool | undefined,
   ) {}
 
   get entryCount(): number {
@@ -142,26 +114,9 @@ export class KplPacker implements Packer {
   private close(name: string, agg: OpenAggregate): void {
     this.open.delete(name);
     const only = agg.records.length === 1 ? agg.records[0] : undefined;
-    let entry: AggregateEntry;
-    if (only) {
-      // A lone record gains nothing from the envelope; send it plain.
-      entry = { data: only.data, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
-    } else if (this.hashing) {
-      const data = agg.builder.encodeSealing(this.hashing);
-      if (data instanceof Promise) {
-        // Empty until its digest is in place: nothing reads it before aggregatesSealed() settles.
-        const sealing: AggregateEntry = { data: EMPTY, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
-        sealing.sealing = data.then((sealed) => {
-          sealing.data = sealed;
-          sealing.sealing = undefined;
-        });
-        entry = sealing;
-      } else {
-        entry = { data, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
-      }
-    } else {
-      entry = { data: agg.builder.encode(), partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
-    }
+    // A lone record gains nothing from the envelope; send it plain.
+    const data = only ? only.data : agg.builder.encode();
+    const entry: Entry = { data, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
     if (agg.group.kind === 'shard') entry.shardId = agg.group.shardId;
     this.closed.push(entry);
   }

@@ -15,7 +15,6 @@
  *   }
  */
 import { createHash } from 'node:crypto';
-import type { HashPool } from '../hash-pool.js';
 
 export const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
 const MD5_BYTES = 16;
@@ -102,30 +101,8 @@ export class AggregateBuilder {
     this.body += recordEntrySize(index, data.length);
   }
 
-  /** The aggregated record, its digest taken here (on the calling thread). */
   encode(): Buffer {
-    const out = this.write(Buffer.allocUnsafe(this.size));
-    const at = out.length - MD5_BYTES;
-    createHash('md5').update(out.subarray(KPL_MAGIC.length, at)).digest().copy(out, at);
-    return out;
-  }
-
-  /**
-   * The aggregated record with its MD5, taken by `pool`'s worker for a large
-   * aggregate: then a promise of it, and the builder must not change until it
-   * settles. It never rejects: if the worker fails, the record is encoded
-   * again and its digest taken here. A small one is returned at once.
-   */
-  encodeSealing(pool: HashPool): Buffer | Promise<Buffer> {
-    const size = this.size;
-    if (!pool.offThread(size - KPL_OVERHEAD)) return this.encode();
-    // Memory of its own, which can move to the worker and back (hash-pool.ts).
-    const out = this.write(Buffer.allocUnsafeSlow(size));
-    return pool.digestInPlace('md5', out, KPL_MAGIC.length, size - MD5_BYTES, size - MD5_BYTES).catch(() => this.encode());
-  }
-
-  /** Writes magic and protobuf into `out` (exactly `size` bytes), leaving the digest's 16 bytes at the end. */
-  private write(out: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(this.size);
     KPL_MAGIC.copy(out, 0);
     let at = KPL_MAGIC.length;
     for (const key of this.keys) {
@@ -147,6 +124,7 @@ export class AggregateBuilder {
       out.set(data, at);
       at += data.length;
     }
+    createHash('md5').update(out.subarray(KPL_MAGIC.length, at)).digest().copy(out, at);
     return out;
   }
 }

@@ -64,7 +64,7 @@ describe.each(['gzip', 'zstd'] as const)('%s', (kind) => {
 
   it('KPL aggregates are compressed whole, counted at the bound until then, and never pass the per-record limit', () => {
     const limit = 64 * 1024;
-    const packer = new CompressingPacker(new KplPacker(() => ({ kind: 'shard', shardId: 'shardId-000000000000' }), maxInputFor(codec, limit), undefined), codec, false);
+    const packer = new CompressingPacker(new KplPacker(() => ({ kind: 'shard', shardId: 'shardId-000000000000' }), maxInputFor(codec, limit)), codec, false);
     const recs = Array.from({ length: 200 }, (_, i) => record(randomBytes(1000).toString('latin1').replaceAll('\n', ' '), i * 2000));
     let counted = 0;
     for (const r of recs) {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HashPool } from '../../src/hash-pool.ts';
 import { AggregateBuilder, KPL_MAGIC } from '../../src/sink/kpl.ts';
-import { aggregatesSealed, KplPacker } from '../../src/sink/kpl-packer.ts';
+import { KplPacker } from '../../src/sink/kpl-packer.ts';
 import { ShardMap, hashKeyOf } from '../../src/sink/shard-map.ts';
 import { deaggregate } from './deaggregate.ts';
 import { makeRecords, RecordingAcker } from './helpers.ts';
@@ -33,13 +32,12 @@ describe('KPL aggregated records', () => {
     expect(back[1]!.data.toString()).toBe('small\n');
   });
 
-  it('the packer keeps aggregates under 1 MiB with their key, and groups records by shard', async () => {
+  it('the packer keeps aggregates under 1 MiB with their key, and groups records by shard', () => {
     const map = new ShardMap([
       { shardId: 'a', start: 0n, end: (1n << 127n) - 1n },
       { shardId: 'b', start: 1n << 127n, end: (1n << 128n) - 1n },
     ]);
-    const pool = new HashPool({ minBytes: 64 * 1024 });
-    const packer = new KplPacker((key) => ({ kind: 'shard', shardId: map.shardOf(key)! }), 1024 * 1024, pool);
+    const packer = new KplPacker((key) => ({ kind: 'shard', shardId: map.shardOf(key)! }), 1024 * 1024);
     const acker = new RecordingAcker();
     const records = makeRecords(20_000, acker, 150);
     const keys = records.map((_, i) => `key-${i}`);
@@ -50,10 +48,6 @@ describe('KPL aggregated records', () => {
     });
     expect(packer.byteCount).toBe(announced);
     const entries = packer.take();
-    // Large aggregates get their MD5 from the hashing worker: read once it is in place.
-    expect(pool.pendingCount).toBeGreaterThan(0);
-    await aggregatesSealed(entries);
-    await pool.close();
     const seen: string[] = [];
     for (const e of entries) {
       expect(e.data.length + Buffer.byteLength(e.partitionKey)).toBeLessThanOrEqual(1024 * 1024);
@@ -68,34 +62,8 @@ describe('KPL aggregated records', () => {
     expect(seen.sort()).toEqual(records.map((r) => r.data.toString()).sort());
   });
 
-  it('a large aggregate gets its MD5 from the hashing worker, and from the event loop when the worker fails: the same bytes as encode() either way', async () => {
-    const b = new AggregateBuilder();
-    for (let i = 0; i < 2000; i++) b.add(`k${i % 5}`, Buffer.from(`line ${i} ${'y'.repeat(100)}\n`));
-    const expected = b.encode();
-    const pool = new HashPool({ minBytes: 64 * 1024 });
-    try {
-      const taken = b.encodeSealing(pool);
-      expect(taken).toBeInstanceOf(Promise);
-      expect(pool.pendingCount).toBe(1);
-      expect((await taken).equals(expected)).toBe(true);
-      // The worker goes away before it answers: the aggregate is encoded again, its digest taken here.
-      const cut = b.encodeSealing(pool);
-      await pool.close();
-      expect((await cut).equals(expected)).toBe(true);
-      // Small aggregates are sealed at once, on this thread.
-      const small = new AggregateBuilder();
-      small.add('k', Buffer.from('one'));
-      small.add('k', Buffer.from('two'));
-      const now = small.encodeSealing(pool);
-      expect(Buffer.isBuffer(now) && now.equals(small.encode())).toBe(true);
-      expect(pool.running).toBe(false);
-    } finally {
-      await pool.close();
-    }
-  });
-
   it('a record too large for an aggregate travels plain', () => {
-    const packer = new KplPacker(() => ({ kind: 'key', key: 's' }), 1024 * 1024, undefined);
+    const packer = new KplPacker(() => ({ kind: 'key', key: 's' }), 1024 * 1024);
     const acker = new RecordingAcker();
     const big = { data: Buffer.alloc(1024 * 1024 - 20, 0x62), acker, start: 0, end: 10, file: { path: 'test.log' } };
     packer.add(big, 'k');

@@ -12,7 +12,7 @@ import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
 import { putRecordsLimits, readRecordLimit } from './record-size.js';
 import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
-import { aggregatesSealed, type KplGroup } from '../kpl-packer.js';
+import type { KplGroup } from '../kpl-packer.js';
 import { recordsBody } from '../request-body.js';
 import { ShardMap, type ShardRange } from '../shard-map.js';
 
@@ -215,9 +215,6 @@ export class KinesisAdapter implements DestinationAdapter {
     let answer: Buffer;
     const alloc = (size: number): Buffer => this.put.bodyBuffer(size);
     const cbor = this.format === 'cbor';
-    // Aggregates whose MD5 the hashing worker is still taking: the body copies them whole.
-    const sealing = aggregatesSealed(entries);
-    if (sealing) await sealing;
     try {
       const body = cbor ? putRecordsCbor(this.head.field, this.head.value, entries, alloc) : recordsBody(this.head.field, this.head.value, entries, true, alloc);
       answer = await this.put.send(body, signal);

@@ -2,7 +2,6 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AdapterParts, CreateAdapterOptions, DestinationDescriptor } from '../descriptor.js';
 import { codecFor, maxInputFor } from '../compression.js';
-import { hashPool } from '../../hash-pool.js';
 import { PlainPacker } from '../entry.js';
 import { KplPacker } from '../kpl-packer.js';
 import { partitionKeyFn } from '../partition-key.js';
@@ -29,8 +28,7 @@ function create({ flow, context, clientConfig, log, conditions, transport }: Cre
   const aggregateLimit = flow.compression ? maxInputFor(codecFor(flow.compression), PUT_RECORDS.bytesPerRecord) : PUT_RECORDS.bytesPerRecord;
   return {
     adapter,
-    // Compressed aggregates are read as soon as they are closed (compression.ts): their MD5 is taken at once.
-    packer: new KplPacker((key) => adapter.route(key), aggregateLimit, flow.compression ? undefined : hashPool),
+    packer: new KplPacker((key) => adapter.route(key), aggregateLimit),
     // RANDOM keys mean nothing to consumers: an aggregate's one random key serves all inside it.
     keyOf: flow.partitionKey.kind === 'RANDOM' ? () => '' : partitionKeyFn(flow.partitionKey),
   };
