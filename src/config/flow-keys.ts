@@ -39,10 +39,12 @@ const MIB = 1024 * KIB;
 export const QUEUE_BYTES_DEFAULT = 2 * MIB;
 /**
  * `maxQueueBytes` of a flow with `aggregation` that does not give it. A KPL
- * call takes what the queue holds, so a larger queue packs more per call:
- * at 4 MiB 134 calls per million lines of 170 bytes (266 at 2 MiB, 35 at 16
- * MiB) at the CPU of 2 MiB, 15 % less than at 16 MiB, and peak RSS 109 MB
- * instead of 176 (docs/performance.md, "Sixth round").
+ * call takes half of what the queue holds (sink/delivery.ts: one fills while
+ * the one before it is in flight), so a larger queue packs more per call:
+ * 266 calls per million lines of 170 bytes at 4 MiB. When a call took the
+ * whole queue, 4 MiB cost the CPU of 2 MiB, 15 % less than 16 MiB, and peak
+ * RSS 109 MB instead of 176 (docs/performance.md, "Sixth round" and
+ * "Seventh round").
  */
 export const QUEUE_BYTES_AGGREGATED = 4 * MIB;
 

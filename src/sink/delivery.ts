@@ -62,6 +62,19 @@ export interface DeliveryCoreOptions {
  */
 export const RECORD_OVERHEAD_BYTES = 384;
 
+/**
+ * A batch is sent once its records hold this fraction of `maxQueueBytes`
+ * (1/2): one batch fills while the one before it is in flight. A batch
+ * that could hold the whole queue (KPL aggregates, packed Firehose records:
+ * thousands of lines a call) was sent only when the queue was full, and
+ * reading then waited for its answer: one call at a time, the reader idle
+ * while it travelled, the sender idle while the reader refilled the queue.
+ * Plain PutRecords batches of short lines (500 records) hold far less than
+ * half the queue and are cut by the API's limits, as before
+ * (docs/performance.md, seventh round).
+ */
+const BATCHES_IN_QUEUE = 2;
+
 interface Batch {
   entries: Entry[];
   /** Sends of these entries so far that failed. */
@@ -119,6 +132,8 @@ export class DeliveryCore implements Delivery {
       {
         entries: Math.max(1, Math.min(opts.flow.maxBufferSizeRecords, limits.recordsPerCall)),
         bytes: Math.max(1, Math.min(opts.flow.maxBufferSizeBytes, limits.bytesPerCall)),
+        held: opts.flow.maxQueueBytes / BATCHES_IN_QUEUE,
+        heldPerRecord: RECORD_OVERHEAD_BYTES,
       },
       (entries) => this.enqueue(entries),
     );

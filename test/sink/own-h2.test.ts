@@ -10,7 +10,9 @@ import { silentLogger } from '../../src/log.ts';
 import { classifyError, type DestinationContext } from '../../src/sink/errors.ts';
 import type { Entry } from '../../src/sink/entry.ts';
 import { KINESIS } from '../../src/sink/kinesis/index.ts';
-import { QUEUE_BYTES_DEFAULT } from '../../src/config/flow-keys.ts';
+import { QUEUE_BYTES_AGGREGATED, QUEUE_BYTES_DEFAULT } from '../../src/config/flow-keys.ts';
+import { RECORD_OVERHEAD_BYTES } from '../../src/sink/delivery.ts';
+import { deaggregate } from './deaggregate.ts';
 import { AwsProtocolServer, TEST_CA_FILE, type Fault } from '../servers/aws-protocol-server.ts';
 import { freePort } from '../support/free-port.ts';
 import { TEST_REGION } from '../support/kinesis-local.ts';
@@ -129,6 +131,23 @@ describe('PutRecords over our own HTTP/2 session', () => {
     // Full calls while the queue is what holds them back (the last ones may be partial).
     expect(calls.filter((c) => c.entries.length === 500).length).toBeGreaterThanOrEqual(20);
     expect(Math.max(...calls.map((c) => c.concurrent))).toBeGreaterThanOrEqual(7);
+  });
+
+  it('a KPL flow with the aggregated default queue (4 MiB) keeps one call in flight while the next batch fills: batches are cut at half the queue, not when it is full', async () => {
+    server.setFaults({ kind: 'delay', ms: 150, operations: ['PutRecords'] });
+    const acker = new RecordingAcker();
+    const flow = makeFlow({ aggregation: true, maxQueueBytes: QUEUE_BYTES_AGGREGATED, maxInFlightRequests: 8, maxBufferSizeRecords: 500, maxBufferAgeMillis: 1000 });
+    const { delivery } = startDelivery(flow, agent());
+    const records = makeRecords(30_000, acker, 160);
+    await pushAll(delivery, records);
+    expect(await until(() => acker.acked.length === records.length, 60_000)).toBe(true);
+    await delivery.close(1000);
+    const calls = server.calls('PutRecords');
+    // Each batch holds about half the queue (data and bookkeeping), never the whole of it.
+    const perLine = records[0]!.data.length + RECORD_OVERHEAD_BYTES;
+    const lines = (c: (typeof calls)[number]): number => c.entries.reduce((n, e) => n + deaggregate(e.data, e.partitionKey ?? '').length, 0);
+    expect(Math.max(...calls.map(lines))).toBeLessThanOrEqual(Math.ceil(QUEUE_BYTES_AGGREGATED / 2 / perLine));
+    expect(Math.max(...calls.map((c) => c.concurrent))).toBeGreaterThanOrEqual(2);
   });
 
   it('flows sending to the same endpoint share one session; it closes with the last of them', async () => {
