@@ -14,10 +14,10 @@ import type { Handler, PutEntry, RecordedRequest } from '../servers/aws-protocol
 import { AgentProcess } from '../support/agent-process.ts';
 import { checkpointAtEndOf, checkpointEntries } from '../support/checkpoints.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
+import { expectSameRecords, trickyLines } from '../support/line-files.ts';
 import { agentOutput, agentYaml, numbered, sleep, until, useProtocolServer, type FlowSpec } from '../hardening/support.ts';
 
 const suite = useProtocolServer('lines');
-const READ = 256 * 1024;
 /** A 1 MiB stream's record limit less room for a 256-character partition key (src/sink/limits.ts). */
 const KINESIS_MAX = 1024 * 1024 - 256;
 
@@ -30,97 +30,11 @@ function start(sub: string, flows: FlowSpec[], top: string[] = []): { agent: Age
   return { agent: suite.track(AgentProcess.start(config)), config, cp };
 }
 
-/** Multiset difference, shown as short descriptions: what a failed assertion prints. */
-function diff(got: Buffer[], want: Buffer[]): { missing: string[]; unexpected: string[] } {
-  const key = (b: Buffer) => b.toString('latin1');
-  const show = (b: Buffer) => `${b.length} bytes ${JSON.stringify(b.subarray(0, 40).toString('utf8'))}...${JSON.stringify(b.subarray(-12).toString('utf8'))}`;
-  const counts = new Map<string, number>();
-  for (const b of want) counts.set(key(b), (counts.get(key(b)) ?? 0) + 1);
-  const unexpected: string[] = [];
-  for (const b of got) {
-    const n = counts.get(key(b)) ?? 0;
-    if (n === 0) unexpected.push(show(b));
-    else counts.set(key(b), n - 1);
-  }
-  const missing: string[] = [];
-  for (const [k, n] of counts) for (let i = 0; i < n; i++) missing.push(show(Buffer.from(k, 'latin1')));
-  return { missing, unexpected };
-}
-
-function expectSameRecords(got: Buffer[], want: Buffer[], context: () => string): void {
-  expect(diff(got, want), context()).toEqual({ missing: [], unexpected: [] });
-}
-
-/** A file's bytes built piece by piece, with the bytes each line must arrive as. */
-class FileBuilder {
-  private readonly parts: Buffer[] = [];
-  readonly expected: Buffer[] = [];
-  length = 0;
-
-  /** `raw` as written; `sent` as it must arrive (default: `raw` with a final CRLF made LF). */
-  line(raw: Buffer | string, sent?: Buffer | string): this {
-    const b = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-    this.parts.push(b);
-    this.length += b.length;
-    const out = sent ?? (b.subarray(-2).toString('latin1') === '\r\n' ? Buffer.concat([b.subarray(0, -2), Buffer.from('\n')]) : b);
-    this.expected.push(typeof out === 'string' ? Buffer.from(out, 'utf8') : out);
-    return this;
-  }
-
-  /** ASCII filler lines (each one a line of its own) up to exactly `offset`. */
-  padTo(offset: number, tag: string): this {
-    let i = 0;
-    while (this.length < offset) {
-      const left = offset - this.length;
-      if (left <= 200) this.line(`${'p'.repeat(left - 1)}\n`);
-      else this.line(`${tag} ${i++} ${'.'.repeat(150)}\n`);
-    }
-    return this;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
-
-/** `n` bytes of text that mixes 1-, 2-, 3- and 4-byte UTF-8 characters, so that any cut lands inside one now and then. */
-function multiByte(n: number): Buffer {
-  const unit = Buffer.from('aé€😀', 'utf8'); // 1 + 2 + 3 + 4 bytes
-  const out = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) out[i] = unit[i % unit.length]!;
-  return out;
-}
-
 describe('line bytes through the agent (plain path, no processors)', () => {
   it('CR, CRLF across a read boundary, empty lines, multi-read and over-limit lines arrive byte-exact; a rotated unterminated last line gets its LF', async () => {
     const { stream, sub } = suite.newCase(2);
     const log = join(sub, 'app.log');
-    const f = new FileBuilder();
-    f.line('crlf one\r\n')
-      .line('lone \r inside\n')
-      .line('two cr\r\r\n', 'two cr\r\n')
-      .line('\n')
-      .line('\r\n', '\n')
-      .line('\r\r\n', '\r\n')
-      .line('tab\tnul\0 end\r\n')
-      .line(`${'é'.repeat(40)}\n`);
-    // A CRLF whose CR ends the first read and whose LF begins the second.
-    f.padTo(READ - 20, 'a').line(`${'c'.repeat(19)}\r\n`);
-    // A CR alone as the last byte of the second read.
-    f.padTo(2 * READ - 30, 'b').line(`${'d'.repeat(29)}\rafter the CR\n`);
-    // A multi-byte line over three reads, ending CRLF.
-    const wide = multiByte(700 * 1024);
-    f.line(Buffer.concat([wide, Buffer.from('\r\n')]), Buffer.concat([wide, Buffer.from('\n')]));
-    // A line exactly at the limit, and one byte over it.
-    f.line(Buffer.concat([Buffer.alloc(KINESIS_MAX - 1, 'e'), Buffer.from('\n')]));
-    const over = Buffer.concat([Buffer.alloc(KINESIS_MAX, 'f'), Buffer.from('\n')]);
-    f.line(over, Buffer.concat([over.subarray(0, KINESIS_MAX - 1), Buffer.from('\n')]));
-    // 1.5 MiB of multi-byte text with CRLF: cut at the limit, the terminator after.
-    const long = Buffer.concat([multiByte(1536 * 1024), Buffer.from('\r\n')]);
-    f.line(long, Buffer.concat([long.subarray(0, KINESIS_MAX - 1), Buffer.from('\n')]));
-    f.line(numbered('short', 0, 300));
-    const shorts = f.expected.pop()!;
-    for (const l of shorts.toString().split(/(?<=\n)/)) f.expected.push(Buffer.from(l));
+    const f = trickyLines(KINESIS_MAX);
     writeFileSync(log, f.bytes());
     appendFileSync(log, 'unterminated tail é');
     f.expected.push(Buffer.from('unterminated tail é\n'));
