@@ -14,7 +14,7 @@ import type { Handler, PutEntry, RecordedRequest } from '../servers/aws-protocol
 import { AgentProcess } from '../support/agent-process.ts';
 import { checkpointAtEndOf, checkpointEntries } from '../support/checkpoints.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
-import { expectSameRecords, trickyLines } from '../support/line-files.ts';
+import { expectSameRecords, multiByte, trickyLines } from '../support/line-files.ts';
 import { agentOutput, agentYaml, numbered, sleep, until, useProtocolServer, type FlowSpec } from '../hardening/support.ts';
 
 const suite = useProtocolServer('lines');
@@ -416,5 +416,78 @@ describe('rotation in the middle of a burst', () => {
    */
   it.fails('copytruncate of a file whose first line is over 1 KiB: nothing arrives twice', async () => {
     await expectBurstOnce('copytruncate', `${'h'.repeat(2000)}\n`);
+  });
+});
+
+describe('line bytes at the limits and through the line assembler', () => {
+  it('Firehose lines at and over its 1,024,000-byte limit, an over-limit multi-line record, CRLF header lines, CRI partial lines over reads, and DETERMINISTIC keys of processed bytes arrive byte-exact', async () => {
+    const { sub } = suite.newCase();
+    const b = (s: string) => Buffer.from(s, 'utf8');
+    const lf = b('\n');
+    const flows: FlowSpec[] = [];
+    const cases: { stream: string; firehose?: boolean; want: Buffer[]; keys?: (e: PutEntry) => boolean }[] = [];
+    const add = (name: string, input: Buffer, want: Buffer[], extra: string[], opts: { firehose?: boolean; keys?: (e: PutEntry) => boolean } = {}) => {
+      const stream = `lines-edge-${name}`;
+      if (opts.firehose) suite.server.createDeliveryStream(stream);
+      else suite.server.createStream(stream, 2);
+      writeFileSync(join(sub, `${name}.log`), input);
+      flows.push({ filePattern: join(sub, `${name}.log`), stream, firehose: opts.firehose ?? false, extra });
+      cases.push({ stream, want, ...opts });
+    };
+
+    const FIREHOSE_MAX = 1_024_000;
+    // A CRLF line one byte over the limit as written, exactly at it as sent.
+    const atLimit = Buffer.concat([multiByte(FIREHOSE_MAX - 1), b('\r\n')]);
+    const whole = Buffer.concat([Buffer.alloc(FIREHOSE_MAX - 1, 'w'), lf]);
+    const over = Buffer.concat([Buffer.alloc(FIREHOSE_MAX, 'o'), lf]);
+    add(
+      'firehose',
+      Buffer.concat([b('first\r\n'), atLimit, whole, over, b('last\n')]),
+      [b('first\n'), Buffer.concat([atLimit.subarray(0, -2), lf]), whole, Buffer.concat([over.subarray(0, FIREHOSE_MAX - 1), lf]), b('last\n')],
+      [],
+      { firehose: true },
+    );
+
+    let cont = '';
+    for (let i = 0; i < 20_000; i++) cont += `  continuation é€ ${String(i).padStart(6, '0')} ${'-'.repeat(30)}\r\n`;
+    const bigRecord = b(`START big\n${cont.replace(/\r\n/g, '\n')}`);
+    add(
+      'multi-over',
+      b(`START one\r\n  two\r\nSTART big\r\n${cont}START after\r\n  tail é\r\n`),
+      [b('START one\n  two\n'), Buffer.concat([bigRecord.subarray(0, KINESIS_MAX - 1), lf]), b('START after\n  tail é\n')],
+      ['multiLineStartPattern: "^START"'],
+    );
+
+    add('header', b('h1,h2\r\nsecond header\r\nrow é\r\n\r\nrow 2\n'), [b('row é\n'), b('\n'), b('row 2\n')], ['skipHeaderLines: 2']);
+
+    const part = 'é€😀'.repeat(20_000); // 180,000 bytes: four parts span two reads
+    const cri = [
+      `2026-11-30T12:00:00.0Z stdout F short one\n`,
+      `2026-11-30T12:00:01.0Z stdout P ${part}\n`,
+      `2026-11-30T12:00:01.1Z stdout P ${part}\n`,
+      `2026-11-30T12:00:01.2Z stdout P ${part}\n`,
+      `2026-11-30T12:00:01.3Z stdout F ${part} end\n`,
+      `2026-11-30T12:00:02.0Z stderr F after\n`,
+    ].join('');
+    add('cri', b(cri), [b('short one\n'), b(`${part.repeat(4)} end\n`), b('after\n')], ['containerFormat: cri']);
+
+    const bracketLines = ['a\r\n', 'same\n', 'same\r\n', `${'€'.repeat(100_000)}\r\n`, '\n'];
+    add(
+      'det-brackets',
+      b(bracketLines.join('')),
+      bracketLines.map((l) => b(`{${l.replace(/\r\n$/, '\n')}}`)),
+      ['partitionKeyOption: DETERMINISTIC', 'dataProcessingOptions: [{optionName: ADDBRACKETS}]'],
+      { keys: (e) => e.partitionKey === md5(e.data) },
+    );
+
+    const { agent } = start(sub, flows);
+    const stored = (c: (typeof cases)[number]) => (c.firehose ? suite.server.deliveryStreams.get(c.stream)! : accepted(c.stream));
+    await until(() => cases.every((c) => stored(c).length >= c.want.length), 'every record of every flow', 60_000, agentOutput(agent));
+    await sleep(1500);
+    for (const c of cases) {
+      expectSameRecords(stored(c).map((e) => e.data), c.want, () => `${c.stream}\n${agentOutput(agent)()}`);
+      if (c.keys) expect(stored(c).filter((e) => !c.keys!(e)).length, c.stream).toBe(0);
+    }
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
   });
 });
