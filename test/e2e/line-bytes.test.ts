@@ -491,3 +491,73 @@ describe('line bytes at the limits and through the line assembler', () => {
     expect((await agent.stop()).code, agent.stderr).toBe(0);
   });
 });
+
+describe('multi-line records and ADDEC2METADATA through the CLI', () => {
+  it('a multi-line burst rotated (rename + create) in the middle of a record: each line arrives once, and no record joins lines of two files', async () => {
+    const { stream, sub } = suite.newCase(2);
+    const log = join(sub, 'app.log');
+    writeFileSync(log, '');
+    const { agent } = start(sub, [{ filePattern: join(sub, 'app.log*'), stream, extra: ['multiLineStartPattern: "^START"', 'maxBufferSizeRecords: 100'] }]);
+    await agent.waitForLog((l) => l.msg === 'agent started');
+    const want: string[] = [];
+    let tag = 'A';
+    for (let r = 0; r < 3000; r++) {
+      let rec = `START ${tag} ${r} é\r\n`;
+      const n = r % 7 === 0 ? 800 : r % 4; // every 7th record spans a read or more
+      for (let k = 0; k < n; k++) rec += `  ${tag} ${r}.${k} ${'€'.repeat(k % 40)}\r\n`;
+      appendFileSync(log, rec);
+      want.push(...rec.split(/(?<=\n)/).map((l) => l.replace(/\r\n$/, '\n')));
+      if (r === 1500) {
+        // The rotated file ends in the middle of a record; the new file begins with its continuation lines.
+        renameSync(log, `${log}.1`);
+        tag = 'B';
+        const cont = `  B orphan 1\r\n  B orphan 2 😀\r\n`;
+        writeFileSync(log, cont);
+        want.push(...cont.split(/(?<=\n)/).map((l) => l.replace(/\r\n$/, '\n')));
+      }
+      if (r % 50 === 0) await sleep(1);
+    }
+    const lines = () => accepted(stream).flatMap((e) => e.data.toString().split(/(?<=\n)/));
+    await until(() => lines().length >= want.length, 'every line', 90_000, agentOutput(agent));
+    await sleep(2500);
+    const got = accepted(stream).map((e) => e.data.toString());
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectSameRecords(lines().map((l) => Buffer.from(l)), want.map((l) => Buffer.from(l)), agentOutput(agent));
+    const mixed = got.filter((r) => r.includes(' A ') && r.includes(' B '));
+    expect(mixed.map((r) => r.slice(0, 60))).toEqual([]);
+    // Records start at a START line, but for the orphan lines the new file begins with.
+    expect(got.filter((r) => !r.startsWith('START') && !r.startsWith('  B orphan')).map((r) => r.slice(0, 60))).toEqual([]);
+  }, 120_000);
+
+  it('ADDEC2METADATA adds the instance identity to CRLF and multi-read JSON lines and sends other lines as read', async () => {
+    const { FakeImds } = await import('../process/fake-imds.ts');
+    const imds = await new FakeImds().start();
+    try {
+      const { stream, sub } = suite.newCase();
+      const big = 'é€😀'.repeat(40_000);
+      writeFileSync(join(sub, 'app.log'), `{"msg":"a é"}\r\nnot json\r\n{"msg":"${big}","n":1}\r\n{}\n`);
+      const cp = join(sub, 'cp');
+      const config = join(sub, 'agent.yaml');
+      writeFileSync(
+        config,
+        agentYaml({
+          endpoint: suite.server.endpoint,
+          checkpointFile: cp,
+          flows: [{ filePattern: join(sub, 'app.log'), stream, extra: ['dataProcessingOptions: [{optionName: ADDEC2METADATA, logFormat: SYSLOG, tags: false}]'] }],
+        }),
+      );
+      const agent = suite.track(AgentProcess.start(config, { AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint }));
+      await until(() => accepted(stream).length >= 4, 'four records', 30_000, agentOutput(agent));
+      await sleep(1000);
+      expect((await agent.stop()).code, agent.stderr).toBe(0);
+      const identity =
+        ',"privateIp":"10.0.1.23","availabilityZone":"eu-west-1a","instanceId":"i-0123456789abcdef0","instanceType":"m5.large","accountId":"123456789012","amiId":"ami-0abcdef1234567890","region":"eu-west-1","metadataTimestamp":"TS"}\n';
+      const got = accepted(stream).map((e) => e.data.toString().replace(/"metadataTimestamp":"[^"]*"/, '"metadataTimestamp":"TS"'));
+      expect(got.sort()).toEqual(
+        [`{"msg":"a é"${identity}`, 'not json\n', `{"msg":"${big}","n":1${identity}`, `{${identity.slice(1)}`].sort(),
+      );
+    } finally {
+      await imds.stop();
+    }
+  });
+});
