@@ -561,3 +561,29 @@ describe('multi-line records and ADDEC2METADATA through the CLI', () => {
     }
   });
 });
+
+describe('a stream whose record limit was raised', () => {
+  it('at 2048 KiB a 1.5 MiB line goes whole (also when failed once and sent again) and a 3 MiB line is cut at 2 MiB less 256', async () => {
+    const { sub } = suite.newCase();
+    const stream = 'lines-raised';
+    suite.server.createStream(stream, 2, 2048);
+    const max = 2048 * 1024 - 256;
+    const mid = Buffer.concat([multiByte(1536 * 1024), Buffer.from('\r\n')]);
+    const huge = Buffer.concat([multiByte(3 * 1024 * 1024), Buffer.from('\n')]);
+    writeFileSync(join(sub, 'big.log'), Buffer.concat([Buffer.from('small\r\n'), mid, huge, Buffer.from('end\n')]));
+    const want = [Buffer.from('small\n'), Buffer.concat([mid.subarray(0, -2), Buffer.from('\n')]), Buffer.concat([huge.subarray(0, max - 1), Buffer.from('\n')]), Buffer.from('end\n')];
+    const failing = failChosen(new Map([[stream, (e: PutEntry, n: number) => n === 1 && e.data.length > 1024 * 1024]]));
+    try {
+      const { agent } = start(sub, [{ filePattern: join(sub, 'big.log'), stream, extra: ['partitionKeyOption: DETERMINISTIC'] }]);
+      await until(() => accepted(stream).length >= want.length, 'four records', 60_000, agentOutput(agent));
+      await sleep(1000);
+      expect((await agent.stop()).code, agent.stderr).toBe(0);
+      expectSameRecords(accepted(stream).map((e) => e.data), want, agentOutput(agent));
+      expect(accepted(stream).filter((e) => e.partitionKey !== md5(e.data)).length).toBe(0);
+      // Both big records failed once and were sent again.
+      expect([...failing.attempts.get(stream)!.values()].filter((n) => n === 2).length).toBe(2);
+    } finally {
+      failing.restore();
+    }
+  });
+});
