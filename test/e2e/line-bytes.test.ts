@@ -587,3 +587,46 @@ describe('a stream whose record limit was raised', () => {
     }
   });
 });
+
+describe('lines written in pieces', () => {
+  it('a writer that flushes lines in pieces (a CR alone, half a UTF-8 character, the LF later) gets each line once, byte-exact, plain and multi-line', async () => {
+    const { sub } = suite.newCase();
+    for (const s of ['lines-pieces-plain', 'lines-pieces-multi']) suite.server.createStream(s);
+    const plain = join(sub, 'plain.log');
+    const multi = join(sub, 'multi.log');
+    writeFileSync(plain, '');
+    writeFileSync(multi, '');
+    const { agent } = start(sub, [
+      { filePattern: plain, stream: 'lines-pieces-plain' },
+      { filePattern: multi, stream: 'lines-pieces-multi', extra: ['multiLineStartPattern: "^START"'] },
+    ]);
+    await agent.waitForLog((l) => l.msg === 'agent started');
+    const euro = Buffer.from('€', 'utf8'); // 3 bytes
+    const pieces: Buffer[] = [
+      Buffer.from('one '),
+      Buffer.concat([Buffer.from('half '), euro.subarray(0, 1)]),
+      Buffer.concat([euro.subarray(1), Buffer.from(' then CR\r')]),
+      Buffer.from('\nSTART two\r'),
+      Buffer.from('\n  cont é'),
+      Buffer.from('\r\n  more\r\nSTART three'),
+      Buffer.from(' 😀\n'),
+    ];
+    for (const p of pieces) {
+      appendFileSync(plain, p);
+      appendFileSync(multi, p);
+      await sleep(400);
+    }
+    const wantPlain = ['one half € then CR\n', 'START two\n', '  cont é\n', '  more\n', 'START three 😀\n'].map((s) => Buffer.from(s));
+    const wantMulti = ['one half € then CR\n', 'START two\n  cont é\n  more\n', 'START three 😀\n'].map((s) => Buffer.from(s));
+    await until(
+      () => accepted('lines-pieces-plain').length >= wantPlain.length && accepted('lines-pieces-multi').length >= wantMulti.length,
+      'every line',
+      30_000,
+      agentOutput(agent),
+    );
+    await sleep(1000);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expectSameRecords(accepted('lines-pieces-plain').map((e) => e.data), wantPlain, agentOutput(agent));
+    expectSameRecords(accepted('lines-pieces-multi').map((e) => e.data), wantMulti, agentOutput(agent));
+  });
+});
