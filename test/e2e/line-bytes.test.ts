@@ -630,3 +630,36 @@ describe('lines written in pieces', () => {
     expectSameRecords(accepted('lines-pieces-multi').map((e) => e.data), wantMulti, agentOutput(agent));
   });
 });
+
+describe('skipped lines beside a failing one', () => {
+  it('lines LOGTOJSON skips (acknowledged at once) after a record that keeps failing do not move the checkpoint past it; once it goes through, the checkpoint reaches the end', async () => {
+    const { stream, sub } = suite.newCase();
+    const file = join(sub, 'access.log');
+    const ok = (i: number, path: string) => `64.242.88.10 - - [07/Mar/2004:16:10:02 -0800] "GET /${path}/${i} HTTP/1.1" 200 ${i}\r\n`;
+    let text = '';
+    for (let i = 0; i < 300; i++) text += ok(i, 'before');
+    const stuckStart = Buffer.byteLength(text);
+    text += ok(0, 'STUCK');
+    for (let i = 0; i < 300; i++) text += i % 2 ? ok(i, 'after') : `not an access line ${i}\r\n`;
+    writeFileSync(file, text);
+    let holding = true;
+    const failing = failChosen(new Map([[stream, (e: PutEntry) => holding && e.data.includes('STUCK')]]));
+    try {
+      const { agent, cp } = start(sub, [
+        { filePattern: file, stream, extra: ['retryMaxBackoffMillis: 100', 'dataProcessingOptions: [{optionName: LOGTOJSON, logFormat: COMMONAPACHELOG}]'] },
+      ]);
+      await until(() => accepted(stream).length >= 450, 'every matching line but the stuck one', 30_000, agentOutput(agent));
+      await sleep(3000);
+      expect(checkpointEntries(cp).map((e) => e.offset <= stuckStart)).toEqual([true]);
+      holding = false;
+      await until(() => checkpointAtEndOf(cp, file), 'the checkpoint at the end once the stuck record went through', 30_000, agentOutput(agent));
+      expect((await agent.stop()).code, agent.stderr).toBe(0);
+      const got = accepted(stream).map((e) => e.data.toString());
+      expect(got.length).toBe(451);
+      expect(new Set(got).size).toBe(451);
+      expect(got.filter((r) => r.includes('STUCK')).length).toBe(1);
+    } finally {
+      failing.restore();
+    }
+  });
+});
