@@ -663,3 +663,49 @@ describe('skipped lines beside a failing one', () => {
     }
   });
 });
+
+describe('a reload that adds or removes the processors of a flow in a burst', () => {
+  it('each line arrives once, bracketed or plain (no process stage) as the flow that read it was configured', async () => {
+    const { stream, sub } = suite.newCase(2);
+    const log = join(sub, 'app.log');
+    writeFileSync(log, '');
+    const cp = join(sub, 'cp');
+    const config = join(sub, 'agent.yaml');
+    const write = (processors: boolean) =>
+      writeFileSync(
+        config,
+        agentYaml({
+          endpoint: suite.server.endpoint,
+          checkpointFile: cp,
+          flows: [{ filePattern: log, stream, extra: ['maxBufferSizeRecords: 100', ...(processors ? ['dataProcessingOptions: [{optionName: ADDBRACKETS}]'] : [])] }],
+        }),
+      );
+    write(true);
+    const agent = suite.track(AgentProcess.start(config));
+    await agent.waitForLog((l) => l.msg === 'agent started');
+    const lines: string[] = [];
+    for (let i = 0; i < 9000; i += 100) {
+      let chunk = '';
+      for (let j = i; j < i + 100; j++) chunk += j % 4 === 0 ? `${j} é€😀\r\n` : `${j} ${'q'.repeat(j % 60)}\n`;
+      appendFileSync(log, chunk);
+      lines.push(...chunk.split(/(?<=\n)/).map((l) => l.replace(/\r\n$/, '\n')));
+      if (i === 3000 || i === 6000) {
+        write(i === 6000);
+        agent.child.kill('SIGHUP');
+      }
+      await sleep(3);
+    }
+    const got = () => accepted(stream).map((e) => e.data.toString());
+    await until(() => got().length >= lines.length, 'every line', 60_000, agentOutput(agent));
+    await sleep(1500);
+    expect((await agent.stop()).code, agent.stderr).toBe(0);
+    expect(agent.logLines().filter((l) => l.msg === 'configuration reloaded').length).toBe(2);
+    // Each line once, bracketed or not; nothing else.
+    const unwrap = (r: string) => (r.startsWith('{') && r.endsWith('\n}') ? r.slice(1, -1) : r);
+    const records = got();
+    expectSameRecords(records.map((r) => Buffer.from(unwrap(r))), lines.map((l) => Buffer.from(l)), agentOutput(agent));
+    const plain = records.filter((r) => !r.startsWith('{')).length;
+    expect(plain).toBeGreaterThan(0);
+    expect(plain).toBeLessThan(lines.length);
+  });
+});
