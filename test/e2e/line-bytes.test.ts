@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Handler, PutEntry, RecordedRequest } from '../servers/aws-protocol-server.ts';
 import { AgentProcess } from '../support/agent-process.ts';
@@ -214,7 +215,6 @@ describe('line bytes and partition keys through each packing', () => {
     expectSameRecords(userRecords('kpl-det').map((r) => r.data), lines, ctx);
     expect(userRecords('kpl-det').filter((r) => r.partitionKey !== md5(r.data)).length).toBe(0);
     expectSameRecords(userRecords('kpl-random').map((r) => r.data), lines, ctx);
-    const { gunzipSync } = await import('node:zlib');
     expectSameRecords(kin('gzip').map((e) => gunzipSync(e.data)), lines, ctx);
     expectSameRecords(fh('plain').map((e) => e.data), lines, ctx);
     expectSameRecords(packedLines(), lines, ctx);
@@ -252,7 +252,7 @@ function failChosen(choosers: Map<string, Chooser>): { attempts: Map<string, Map
 }
 
 describe('records failed inside answers', () => {
-  it('only the failed records are sent again, with their exact bytes (and DETERMINISTIC key), on the plain, KPL and Firehose paths', async () => {
+  it('only the failed records are sent again, with their exact bytes (and DETERMINISTIC key), on the plain, KPL, Firehose and gzip paths', async () => {
     const { sub } = suite.newCase();
     let text = '';
     for (let i = 0; i < 3000; i++) text += i % 4 === 0 ? `r ${i} é€\r\n` : `r ${i} ${'x'.repeat(i % 50)}\n`;
@@ -260,7 +260,8 @@ describe('records failed inside answers', () => {
     const file = join(sub, 'in.log');
     writeFileSync(file, text);
     const lines = text.split(/(?<=\n)/).map((l) => Buffer.from(l.replace(/\r\n$/, '\n'), 'utf8'));
-    const names = { random: 'lines-fail-random', det: 'lines-fail-det', kpl: 'lines-fail-kpl', fh: 'lines-fail-fh' };
+    const names = { random: 'lines-fail-random', det: 'lines-fail-det', kpl: 'lines-fail-kpl', fh: 'lines-fail-fh', gz: 'lines-fail-gz' };
+    suite.server.createStream(names.gz, 2);
     suite.server.createStream(names.random, 2);
     suite.server.createStream(names.det, 2);
     suite.server.createStream(names.kpl, 2);
@@ -274,16 +275,17 @@ describe('records failed inside answers', () => {
         { filePattern: file, stream: names.det, extra: ['partitionKeyOption: DETERMINISTIC', 'maxBufferSizeRecords: 100'] },
         { filePattern: file, stream: names.kpl, extra: ['partitionKeyOption: DETERMINISTIC', 'aggregation: true', 'maxBufferSizeRecords: 20'] },
         { filePattern: file, stream: names.fh, firehose: true, extra: ['maxBufferSizeRecords: 100'] },
+        { filePattern: file, stream: names.gz, extra: ['compression: gzip', 'maxBufferSizeRecords: 100'] },
       ]);
       const users = () => accepted(names.kpl).flatMap((e) => deaggregate(e.data, e.partitionKey ?? ''));
       const fh = () => suite.server.deliveryStreams.get(names.fh)!;
       await until(
-        () => accepted(names.random).length >= lines.length && accepted(names.det).length >= lines.length && users().length >= lines.length && fh().length >= lines.length,
+        () => accepted(names.random).length >= lines.length && accepted(names.det).length >= lines.length && users().length >= lines.length && fh().length >= lines.length && accepted(names.gz).length >= lines.length,
         'every line on every flow',
         60_000,
         agentOutput(agent),
       );
-      await until(() => checkpointEntries(cp).filter((e) => e.offset === Buffer.byteLength(text)).length === 4, 'all four checkpoints at the end', 20_000);
+      await until(() => checkpointEntries(cp).filter((e) => e.offset === Buffer.byteLength(text)).length === 5, 'all five checkpoints at the end', 20_000);
       await sleep(1000);
       const ctx = agentOutput(agent);
       expectSameRecords(accepted(names.random).map((e) => e.data), lines, ctx);
@@ -291,8 +293,10 @@ describe('records failed inside answers', () => {
       expect(accepted(names.det).filter((e) => e.partitionKey !== md5(e.data)).length).toBe(0);
       expectSameRecords(users().map((u) => u.data), lines, ctx);
       expectSameRecords(fh().map((e) => e.data), lines, ctx);
+      expectSameRecords(accepted(names.gz).map((e) => gunzipSync(e.data)), lines, ctx);
       // Each record was sent once per failure plus once: nothing else was sent again.
-      for (const s of [names.random, names.det, names.fh]) {
+      // (gzip: the same compressed bytes each time: a retry does not compress again.)
+      for (const s of [names.random, names.det, names.fh, names.gz]) {
         const seen = failing.attempts.get(s)!;
         const wrong = [...seen].filter(([k, n]) => {
           const b = Buffer.from(k, 'latin1');
