@@ -24,10 +24,13 @@ import { markdown, summarizeFile, type ProfileSummary } from './cpuprofile.ts';
 import { H2_SETTINGS, type ControlMessage, type EndpointMessage, type EndpointStats, type Mode, type RunOptions } from './endpoint.ts';
 import { featureReport, featureScenarios, type FeatureResults } from './features.ts';
 import { ACCESS_LINE_BYTES, ensureData, type DataSet, type DataSizes } from './generate.ts';
-import { bundle, BUNDLE, MALLOC_ENV, NODE_FLAGS, THROUGHPUT_MALLOC_ENV } from '../scripts/package-sea.ts';
+import { bundle, BUNDLE, MALLOC_ENV, NODE_FLAGS } from '../scripts/package-sea.ts';
+import { findLibrary, JEMALLOC_CONF, MALLOC_SETTING } from '../src/allocator.ts';
 import { ensureTls, type BenchTls } from './tls.ts';
 
 const ROOT = join(import.meta.dirname, '..');
+/** jemalloc as the agent finds it (src/allocator.ts): it runs on it when installed. */
+const JEMALLOC = findLibrary();
 const BASELINE = join(ROOT, 'bench', 'baseline.ts');
 const BENCH_DIR = join(ROOT, '.bench-data');
 const AGE_MS = 1000;
@@ -553,14 +556,14 @@ interface Results {
   kplL2j?: Measured;
   plainNpm?: Measured;
   kplNpm?: Measured;
-  /** As packaged, with the opt-in malloc setting for throughput (THROUGHPUT_MALLOC_ENV). */
-  plainTput?: Measured;
-  kplTput?: Measured;
+  /** As packaged, but kept on glibc's malloc (KINESIS_AGENT_MALLOC=glibc): what jemalloc changes. */
+  plainGlibc?: Measured;
+  kplGlibc?: Measured;
   json?: Measured;
   multiline?: Measured;
   small?: Measured;
   /** RSS after a burst: the first plain run and the first Fluent Bit run, left idle afterwards. */
-  afterBurst: Partial<Record<'agent' | 'fluentBit' | 'tput', AfterBurst>>;
+  afterBurst: Partial<Record<'agent' | 'fluentBit' | 'glibc', AfterBurst>>;
   latency: Partial<Record<'agent' | 'fluentBit', Steady>>;
   rest: Partial<Record<'agent' | 'fluentBit', AtRest>>;
   idle?: { percent: number; seconds: number; rssMB: number; run: Measured; fluentBit?: { percent: number; rssMB: number; run: Measured } };
@@ -671,13 +674,15 @@ async function throughput(data: DataSet, r: Results): Promise<void> {
     aggregation: true,
   });
 
-  // The opt-in malloc setting for throughput (README, Performance): what it buys and what it keeps after a burst.
-  const tput = { env: { ...PACKAGED_ENV, ...THROUGHPUT_MALLOC_ENV } };
-  r.plainTput = await runAgent(
-    agentRun('agent, plain, malloc for throughput', 'agent-plain-tput', {}, n, bytes, { ...tput, after: afterBurst((a) => (r.afterBurst.tput = a)) }),
-    plainFlow,
-  );
-  r.kplTput = await runAgent(agentRun('agent, KPL, malloc for throughput', 'agent-kpl-tput', {}, n, bytes, tput), { filePattern: data.access, aggregation: true });
+  // The agent kept on glibc's malloc (src/allocator.ts): what jemalloc buys, and what each keeps after a burst.
+  if (JEMALLOC) {
+    const glibc = { env: { ...PACKAGED_ENV, [MALLOC_SETTING]: 'glibc' } };
+    r.plainGlibc = await runAgent(
+      agentRun('agent, plain, on glibc malloc', 'agent-plain-glibc', {}, n, bytes, { ...glibc, after: afterBurst((a) => (r.afterBurst.glibc = a)) }),
+      plainFlow,
+    );
+    r.kplGlibc = await runAgent(agentRun('agent, KPL, on glibc malloc', 'agent-kpl-glibc', {}, n, bytes, glibc), { filePattern: data.access, aggregation: true });
+  }
 
   r.json = await runAgent(agentRun('agent, JSON lines', 'agent-json', {}, data.sizes.jsonLines, data.bytes.json), {
     filePattern: data.json,
@@ -1004,19 +1009,16 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     row(`${name}, installed from npm (\`dist/cli.js\`, Node's default flags): lines/s`, m.linesPerSec, fb?.linesPerSec, base?.linesPerSec, 0);
     row(`${name}, installed from npm: peak RSS (MB)`, m.peakRssMB, fb?.peakRssMB, base?.peakRssMB, 0);
   }
-  const tputEnv = Object.entries(THROUGHPUT_MALLOC_ENV)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
   for (const [m, base, name] of [
-    [r.plainTput, bp, 'Plain'],
-    [r.kplTput, bk, 'KPL'],
+    [r.plainGlibc, bp, 'Plain'],
+    [r.kplGlibc, bk, 'KPL'],
   ] as const) {
     if (!m) continue;
-    row(`${name}, malloc for throughput (\`${tputEnv}\`, opt-in): lines/s`, m.linesPerSec, fb?.linesPerSec, base?.linesPerSec, 0);
-    row(`${name}, malloc for throughput: CPU s/GB`, m.cpuSecPerGB, fb?.cpuSecPerGB, base?.cpuSecPerGB, 1);
-    row(`${name}, malloc for throughput: peak RSS (MB)`, m.peakRssMB, fb?.peakRssMB, base?.peakRssMB, 0);
+    row(`${name}, on glibc malloc (\`${MALLOC_SETTING}=glibc\`): lines/s`, m.linesPerSec, fb?.linesPerSec, base?.linesPerSec, 0);
+    row(`${name}, on glibc malloc: CPU s/GB`, m.cpuSecPerGB, fb?.cpuSecPerGB, base?.cpuSecPerGB, 1);
+    row(`${name}, on glibc malloc: peak RSS (MB)`, m.peakRssMB, fb?.peakRssMB, base?.peakRssMB, 0);
   }
-  if (ab.tput) row(`Plain, malloc for throughput: RSS ${AFTER_BURST_MS / 1000} s after a burst (MB)`, ab.tput.rssMB, ab.fluentBit?.rssMB, undefined, 0);
+  if (ab.glibc) row(`Plain, on glibc malloc: RSS ${AFTER_BURST_MS / 1000} s after a burst (MB)`, ab.glibc.rssMB, ab.fluentBit?.rssMB, undefined, 0);
   const extraRuns = [r.json, r.multiline, r.small].filter((m): m is Measured => !!m);
   for (const m of extraRuns) {
     rows.push(`| ${m.label.replace(/^agent, /, '')}: records/s | ${fmtInt(m.linesPerSec)} (${fmt(m.mbPerSec)} MB/s, ${fmt(m.peakRssMB, 0)} MB RSS) | | | | | | ${m.ok ? 'all delivered' : `**${m.problem}**`} |`);
@@ -1034,6 +1036,9 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     argv.cli
       ? `- Agent: \`${relative(ROOT, CLI)}\` (given with --cli)${EXTRA_NODE_ARGS.length ? `, node ${EXTRA_NODE_ARGS.join(' ')}` : ''}`
       : `- Agent: as the .deb, .rpm and container ship it, the bundle inside the executable (\`${relative(ROOT, CLI)}\`) run with the executable's Node flags (\`${AGENT_NODE_ARGS.join(' ')}\`) and the environment its systemd unit and container set (\`${Object.entries(PACKAGED_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}\`); the "installed from npm" rows run \`dist/cli.js\` with Node's defaults`,
+    JEMALLOC
+      ? `- Malloc: jemalloc, which the agent re-executes itself on when installed (\`${JEMALLOC}\`, \`MALLOC_CONF=${JEMALLOC_CONF}\`; src/allocator.ts); the "on glibc malloc" rows set \`${MALLOC_SETTING}=glibc\``
+      : `- Malloc: glibc's, with the settings above: **libjemalloc.so.2 is not installed** (Debian: libjemalloc2), so these are the figures of an install without it`,
     FLUENT_BIT
       ? `- Fluent Bit: \`${FLUENT_BIT}\` (${fluentBitVersion()}), tail → kinesis_streams, \`Log_Key log\`, \`Workers 2\`, \`Flush 1\`, 256k tail buffers, TLS verified with \`tls.ca_file\``
       : '- Fluent Bit: not found (give --fluent-bit PATH or FLUENT_BIT); its columns are empty',
@@ -1066,7 +1071,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
   );
   for (const [, runs] of Object.entries(r.reps)) for (const m of runs) out.push(runLine(m));
   // r.small is the idle run's shipping phase: one row for both.
-  for (const m of [r.plainNpm, r.kplNpm, r.plainTput, r.kplTput, r.json, r.multiline, r.small, r.latency.agent?.run, r.latency.fluentBit?.run, r.rest.agent?.run, r.rest.fluentBit?.run, r.idle?.fluentBit?.run, r.outage?.run]) if (m) out.push(runLine(m));
+  for (const m of [r.plainNpm, r.kplNpm, r.plainGlibc, r.kplGlibc, r.json, r.multiline, r.small, r.latency.agent?.run, r.latency.fluentBit?.run, r.rest.agent?.run, r.rest.fluentBit?.run, r.idle?.fluentBit?.run, r.outage?.run]) if (m) out.push(runLine(m));
   out.push(
     '',
     'Rates run from spawning the process to the endpoint\'s last acknowledgement. When the last call of the agent or Fluent Bit came after a pause longer than half of `maxBufferAgeMillis` (the final, partial batch waiting for its age or the next flush, which the bare script does not do) that call is left out, both its records and its wait, and the run is marked *. "others" is the CPU the rest of the machine (other engineers\' work) used meanwhile, in cores of 2.',
@@ -1083,6 +1088,7 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
       `| | ${times.map((t) => `${t} s`).join(' | ')} |`,
       `| --- | ${times.map(() => '---:').join(' | ')} |`,
       `| kinesis-agent | ${times.map((t) => at(ab.agent, t)).join(' | ')} |`,
+      ...(ab.glibc ? [`| kinesis-agent on glibc malloc | ${times.map((t) => at(ab.glibc, t)).join(' | ')} |`] : []),
       ...(ab.fluentBit ? [`| Fluent Bit | ${times.map((t) => at(ab.fluentBit, t)).join(' | ')} |`] : []),
       '',
     );

@@ -185,12 +185,13 @@ export function hasMsg(part: string): (l: Record<string, unknown>) => boolean {
  */
 export function startAgentVia(wrapper: string[], configPath: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
   const [cmd, ...args] = wrapper;
+  const childEnv = { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'info', ...env };
   const child = spawn(cmd!, [...args, process.execPath, CLI, '-c', configPath], {
-    env: { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'info', ...env },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // AgentProcess only wraps a child; its constructor is private to keep start() the usual way in.
-  return new (AgentProcess as unknown as new (c: ChildProcess) => AgentProcess)(child);
+  return new (AgentProcess as unknown as new (c: ChildProcess, e: NodeJS.ProcessEnv) => AgentProcess)(child, childEnv);
 }
 
 export const isRoot = process.getuid?.() === 0;

@@ -47,7 +47,7 @@ export class AgentProcess {
    */
   private readonly switching: boolean;
 
-  private constructor(child: ChildProcess, env: NodeJS.ProcessEnv) {
+  private constructor(child: ChildProcess, env: NodeJS.ProcessEnv = {}) {
     this.child = child;
     this.switching =
       planAllocator({ setting: env[MALLOC_SETTING], preload: env.LD_PRELOAD, conf: env.MALLOC_CONF, library: findLibrary(), canExec: typeof process.execve === 'function', signalled: false }).kind === 'reexec';
@@ -71,13 +71,12 @@ export class AgentProcess {
    * the agent's modules ~300. CPU time, not wall time, so a loaded machine
    * moves nothing (Node's own early handler for SIGTERM makes the kernel's
    * caught-signal mask useless here). Elsewhere: 100 ms after spawning.
-   * When the agent switches to jemalloc, the 80 ms count from the exec that
-   * put LD_PRELOAD in its environment: a signal during the second image's
+   * When the agent switches to jemalloc (src/allocator.ts), started means
+   * its second image has taken the signals again: one during that image's
    * own start would end it as it would any Node process.
    */
   private async untilStarted(): Promise<void> {
     const deadline = Date.now() + 20_000;
-    let switchedAt = this.switching ? -1 : 0;
     while (Date.now() < deadline && this.child.exitCode === null && this.child.signalCode === null) {
       let cpuTicks: number;
       try {
@@ -95,20 +94,24 @@ export class AgentProcess {
         if (young > 0) await new Promise((r) => setTimeout(r, young));
         return;
       }
-      if (switchedAt < 0) {
+      if (this.switching) {
+        // The second image has run src/cli.ts once LD_PRELOAD is in its
+        // environment and it catches SIGHUP (Node itself does not; an exec
+        // resets caught signals), so its own handlers are in place.
         let environ: string;
+        let status: string;
         try {
           environ = readFileSync(`/proc/${this.child.pid}/environ`, 'utf8');
+          status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
         } catch {
           return; // ended meanwhile
         }
-        if (!environ.includes('libjemalloc')) {
-          await new Promise((r) => setTimeout(r, 2));
-          continue;
-        }
-        switchedAt = cpuTicks;
+        const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+        if (environ.includes('libjemalloc') && (caught & 1n) === 1n) return;
+        await new Promise((r) => setTimeout(r, 2));
+        continue;
       }
-      if (cpuTicks >= switchedAt + 8) return;
+      if (cpuTicks >= 8) return;
       await new Promise((r) => setTimeout(r, 2));
     }
   }
