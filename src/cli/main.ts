@@ -1,3 +1,4 @@
+import type { MallocInUse } from './malloc-switch.js';
 import { Agent } from '../agent.js';
 import { HELP, parseCliArgs, type CliArgs } from './args.js';
 import { checkConfig, defaultConfigPath, formatProblem, loadConfig } from '../config/index.js';
@@ -48,6 +49,8 @@ async function validate(args: CliArgs): Promise<number> {
 export interface EarlySignals {
   pending: NodeJS.Signals[];
   handler: (signal: NodeJS.Signals) => void;
+  /** The malloc `run` is on (src/cli/malloc-switch.ts), logged once at start. */
+  malloc?: MallocInUse | undefined;
 }
 
 /** After the drain's deadline, this long for the checkpoint write and the last log lines; then the process ends regardless. */
@@ -62,6 +65,7 @@ async function run(args: CliArgs, early: EarlySignals): Promise<number> {
   const levelOf = (c: AgentConfig): LogLevel => (args.logLevel as LogLevel | undefined) ?? levelFromEnv(c.log.level);
   const log = createLogger({ level: levelOf(config) });
   installCrashHandlers(log);
+  if (early.malloc) log.info({ malloc: early.malloc.allocator, why: early.malloc.why }, 'malloc');
   const agent = new Agent(config, log, { levelOf });
   // Stop signals act whatever the agent is doing (starting, reloading,
   // stuck on a file system): the first drains within shutdownTimeoutMillis,

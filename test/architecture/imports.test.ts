@@ -36,6 +36,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'reload-plan.ts': [...BASE, 'config'],
   // Process-wide: gives memory back after a burst; knows no stage.
   'memory-release.ts': [...BASE],
+  // Process-wide: which malloc the run command starts on; knows no stage.
+  'allocator.ts': [...BASE],
   'observability.ts': ['*'],
   'flow.ts': ['*'],
   'agent.ts': ['*'],

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { findLibrary, MALLOC_SETTING, planAllocator } from '../../src/allocator.ts';
 import { LOCAL_AWS_ENV } from './kinesis-local.ts';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -40,19 +41,28 @@ export class AgentProcess {
   readonly child: ChildProcess;
   private readonly spawnedAt = Date.now();
 
-  private constructor(child: ChildProcess) {
+  /**
+   * Whether the agent will re-execute itself on jemalloc (src/allocator.ts):
+   * then "started" means started again, in the second image.
+   */
+  private readonly switching: boolean;
+
+  private constructor(child: ChildProcess, env: NodeJS.ProcessEnv) {
     this.child = child;
+    this.switching =
+      planAllocator({ setting: env[MALLOC_SETTING], preload: env.LD_PRELOAD, conf: env.MALLOC_CONF, library: findLibrary(), canExec: typeof process.execve === 'function', signalled: false }).kind === 'reexec';
     child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
   static start(configPath: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
+    const childEnv = { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'info', ...env };
     const child = spawn(process.execPath, [CLI, '-c', configPath], {
-      env: { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'info', ...env },
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new AgentProcess(child);
+    return new AgentProcess(child, childEnv);
   }
 
   /**
@@ -61,9 +71,13 @@ export class AgentProcess {
    * the agent's modules ~300. CPU time, not wall time, so a loaded machine
    * moves nothing (Node's own early handler for SIGTERM makes the kernel's
    * caught-signal mask useless here). Elsewhere: 100 ms after spawning.
+   * When the agent switches to jemalloc, the 80 ms count from the exec that
+   * put LD_PRELOAD in its environment: a signal during the second image's
+   * own start would end it as it would any Node process.
    */
   private async untilStarted(): Promise<void> {
     const deadline = Date.now() + 20_000;
+    let switchedAt = this.switching ? -1 : 0;
     while (Date.now() < deadline && this.child.exitCode === null && this.child.signalCode === null) {
       let cpuTicks: number;
       try {
@@ -81,7 +95,20 @@ export class AgentProcess {
         if (young > 0) await new Promise((r) => setTimeout(r, young));
         return;
       }
-      if (cpuTicks >= 8) return;
+      if (switchedAt < 0) {
+        let environ: string;
+        try {
+          environ = readFileSync(`/proc/${this.child.pid}/environ`, 'utf8');
+        } catch {
+          return; // ended meanwhile
+        }
+        if (!environ.includes('libjemalloc')) {
+          await new Promise((r) => setTimeout(r, 2));
+          continue;
+        }
+        switchedAt = cpuTicks;
+      }
+      if (cpuTicks >= switchedAt + 8) return;
       await new Promise((r) => setTimeout(r, 2));
     }
   }
