@@ -91,6 +91,8 @@ export async function buildDeb(arch: Arch, binary: string, notices: string, comp
     `Installed-Size: ${duKiB(root)}`,
     // The embedded Node 24 links these dynamically (glibc 2.28, GLIBCXX 3.4.21).
     'Depends: libc6 (>= 2.28), libstdc++6 (>= 5), libgcc-s1 | libgcc1, passwd',
+    // The agent runs on jemalloc when it finds it (src/allocator.ts), on glibc malloc otherwise.
+    'Recommends: libjemalloc2',
     'Section: admin',
     'Priority: optional',
     `Description: ${SUMMARY}`,

@@ -7,8 +7,9 @@
  * container reads it with the example's ConfigMap agent.yaml, environment
  * and arguments, as uid 65532 on a read-only root with no capabilities, its
  * checkpoints in a state volume, and ships to kinesis-local on the host
- * (--network host). `podman stop` drains; a new container on the same state
- * volume resumes where the last one stopped.
+ * (--network host), on the jemalloc the image carries. `podman stop` drains;
+ * a new container on the same state volume, with jemalloc turned off
+ * (KINESIS_AGENT_MALLOC=glibc), resumes where the last one stopped.
  */
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ROOT } from '../../scripts/package-lib.ts';
+import { JEMALLOC_CONF, JEMALLOC_PATHS } from '../../src/allocator.ts';
 import { freePort } from '../support/free-port.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
+import { allocatorOf } from './support/allocator.ts';
 import { missing, need, sh, shAsync, tryRun, until } from './support/host.ts';
 import { baseImages } from './support/images.ts';
 import { debianRootfs, ROOTFS_TOOLS } from './support/rootfs.ts';
@@ -117,8 +120,11 @@ function app(count: number, label: string): void {
   written.push(...lines.map((l) => `${l}\n`));
 }
 
-/** Starts an agent container as the sidecar runs: the example's securityContext, mounts, env and args. */
-function agent(name: string): void {
+/**
+ * Starts an agent container as the sidecar runs: the example's
+ * securityContext, mounts, env and args (plus `env`).
+ */
+function agent(name: string, env: Record<string, string> = {}): void {
   containers.push(name);
   sh('podman', [
     'run', '--detach', '--name', name, '--network', 'host',
@@ -126,7 +132,7 @@ function agent(name: string): void {
     '-v', `${logs}:/var/log/app:ro`,
     '-v', `${configDir}:/etc/kinesis-agent:ro`,
     '-v', `${STATE}:/var/lib/kinesis-agent`,
-    ...Object.entries({ ...ENV, ...LOCAL_AWS_ENV, AWS_REGION: ENV.AWS_REGION ?? LOCAL_AWS_ENV.AWS_REGION }).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ...Object.entries({ ...ENV, ...LOCAL_AWS_ENV, AWS_REGION: ENV.AWS_REGION ?? LOCAL_AWS_ENV.AWS_REGION, ...env }).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     IMAGE,
     ...AGENT.args,
   ]);
@@ -141,6 +147,13 @@ async function expectEveryLineOnce(name: string): Promise<void> {
   const got = records.map((r) => r.data.toString());
   expect(got.length, tryRun('podman', ['logs', name]).out.slice(-4000)).toBe(written.length);
   expect([...got].sort()).toEqual([...written].sort());
+}
+
+/** The malloc of the agent running in container `name`, read from the host's /proc. */
+function allocatorIn(name: string): ReturnType<typeof allocatorOf> {
+  const pid = Number(sh('podman', ['inspect', '--format', '{{.State.Pid}}', name]).trim());
+  expect(pid).toBeGreaterThan(0);
+  return allocatorOf(readFileSync(`/proc/${pid}/maps`, 'utf8'), readFileSync(`/proc/${pid}/environ`, 'utf8'));
 }
 
 function stateDir(): string {
@@ -165,6 +178,23 @@ describe('the container image, built with podman and run as the Kubernetes sidec
     expect(inspect.State.Running).toBe(true);
   });
 
+  it('runs on the jemalloc the image carries, at a path the agent looks in, with its copyright file', (ctx) => {
+    ready(ctx);
+    const name = `${tag}-agent-1`;
+    const { jemalloc, env } = allocatorIn(name);
+    expect(jemalloc).toHaveLength(1);
+    expect(JEMALLOC_PATHS).toContain(jemalloc[0]);
+    expect(jemalloc[0]).toContain(process.arch === 'arm64' ? '/aarch64-linux-gnu/' : '/x86_64-linux-gnu/');
+    expect(env).toEqual({ LD_PRELOAD: jemalloc[0], MALLOC_CONF: JEMALLOC_CONF });
+    // The BSD licence's notice ships beside it.
+    const copy = join(work, 'jemalloc-copyright');
+    sh('podman', ['cp', `${name}:/usr/share/doc/libjemalloc2/copyright`, copy]);
+    const copyright = readFileSync(copy, 'utf8');
+    expect(copyright).toMatch(/^Upstream-Name: jemalloc$/m);
+    expect(copyright).toMatch(/^License: BSD-2-Clause$/m);
+    expect(copyright).toContain('Redistribution and use in source and binary forms');
+  });
+
   it('podman stop drains and exits 0, leaving the checkpoint in the state volume', { timeout: 120_000 }, async (ctx) => {
     ready(ctx);
     const name = `${tag}-agent-1`;
@@ -178,12 +208,13 @@ describe('the container image, built with podman and run as the Kubernetes sidec
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
   });
 
-  it('a new container on the same state volume resumes: nothing written meanwhile is lost, nothing repeated', { timeout: 180_000 }, async (ctx) => {
+  it('a new container on the same state volume, on glibc malloc (-e KINESIS_AGENT_MALLOC=glibc), resumes: nothing written meanwhile is lost, nothing repeated', { timeout: 180_000 }, async (ctx) => {
     ready(ctx);
     app(200, 'while-stopped');
-    agent(`${tag}-agent-2`);
+    agent(`${tag}-agent-2`, { KINESIS_AGENT_MALLOC: 'glibc' });
     app(100, 'after-restart');
     await expectEveryLineOnce(`${tag}-agent-2`);
+    expect(allocatorIn(`${tag}-agent-2`)).toEqual({ jemalloc: [], env: {} });
     sh('podman', ['stop', '--time', String(POD.spec.terminationGracePeriodSeconds), `${tag}-agent-2`]);
     expect(JSON.parse(sh('podman', ['inspect', `${tag}-agent-2`]))[0].State.ExitCode).toBe(0);
     expect((await shipped()).length).toBe(written.length);

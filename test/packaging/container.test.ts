@@ -1,6 +1,7 @@
 /**
  * The container image and its examples, checked by reading: the
- * Dockerfile's stages, and the configurations the image, the Kubernetes
+ * Dockerfile's stages (jemalloc for the target architecture where the agent
+ * looks for it), and the configurations the image, the Kubernetes
  * sidecar and the compose file carry, validated by the agent itself.
  * container-sidecar.test.ts builds and runs the image.
  */
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { checkConfig, formatProblem } from '../../src/config/index.ts';
 import { MALLOC_ENV } from '../../scripts/package-sea.ts';
+import { JEMALLOC_PATHS } from '../../src/allocator.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CONTAINER = join(ROOT, 'packaging', 'container');
@@ -91,6 +93,28 @@ describe('the Dockerfile', () => {
     const env = Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
     expect(env.length).toBeGreaterThan(0);
     expect(find('ENV')).toContain(env.join(' '));
+  });
+
+  it("carries the target architecture's libjemalloc.so.2 where the agent looks for it (JEMALLOC_PATHS), with its copyright file", () => {
+    const build = stages[0]!;
+    const fetch = build.find((i) => i.op === 'RUN' && /apt-get download "libjemalloc2:\$arch"/.test(i.args));
+    expect(fetch, 'a RUN that downloads libjemalloc2 for the target').toBeDefined();
+    const run = fetch!.args;
+    // Debian's architecture is TARGETARCH (amd64, arm64); downloaded and
+    // unpacked for it, never installed, so no emulation is needed.
+    expect(run).toMatch(/arch="\$\{TARGETARCH:-\$\(dpkg --print-architecture\)\}"/);
+    expect(run).toContain('dpkg --add-architecture "$arch"');
+    expect(run).toMatch(/dpkg-deb -x libjemalloc2_\S+ tree/);
+    const lib = Object.fromEntries([...run.matchAll(/(\w+)\) lib=(\S+) ;;/g)].map((m) => [m[1], m[2]]));
+    expect(lib).toEqual({
+      amd64: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+      arm64: '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+    });
+    for (const path of Object.values(lib)) expect(JEMALLOC_PATHS).toContain(path);
+    expect(run).toContain('install -D -m 0644 "tree$lib" "/rootfs$lib"');
+    expect(run).toContain('install -D -m 0644 tree/usr/share/doc/libjemalloc2/copyright /rootfs/usr/share/doc/libjemalloc2/copyright');
+    // The build stage's /rootfs/usr is the runtime's /usr.
+    expect(find('COPY')).toContain('--from=build /rootfs/usr/ /usr/');
   });
 
   it("keeps the build context small (BuildKit's Dockerfile.dockerignore)", () => {

@@ -6,8 +6,10 @@
  *  - the systemd unit passes systemd-analyze verify and its security review;
  *  - the .deb installs (dpkg -i, as root), creates the user, files and modes,
  *    and the INSTALLED binary, run as the kinesis-agent user, ships a file to
- *    kinesis-local; reinstall keeps an edited config; remove keeps state;
- *    purge deletes it;
+ *    kinesis-local, on jemalloc where this machine has it (.ci/run installs
+ *    it); reinstall keeps an edited config; remove keeps state; purge
+ *    deletes it;
+ *  - the .deb recommends libjemalloc2, the .rpm jemalloc (weak dependencies);
  *  - the .rpm lists the right files, modes, config files and scripts.
  * systemd.test.ts runs the .deb under a booted systemd, rpm-install.test.ts
  * installs the .rpm.
@@ -17,14 +19,16 @@
  * failures, for CI.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { TOP } from '../../src/config/agent-keys.ts';
 import { exampleConfig, nativeArch, packageVersion, ROOT, version, which } from '../../scripts/package-lib.ts';
-import { MALLOC_ENV, NODE_FLAGS, THROUGHPUT_MALLOC_ENV } from '../../scripts/package-sea.ts';
+import { MALLOC_ENV, NODE_FLAGS } from '../../scripts/package-sea.ts';
+import { JEMALLOC_CONF, JEMALLOC_PATHS } from '../../src/allocator.ts';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
+import { allocatorOf } from './support/allocator.ts';
 import { type Artifacts, builtPackages } from './support/artifacts.ts';
 import { IS_ROOT, machineLock, need, sh, tryRun } from './support/host.ts';
 
@@ -113,18 +117,6 @@ describe('the systemd unit', () => {
     expect(directives('Environment')).toContain(env.join(' '));
   });
 
-  it('names the opt-in malloc setting for throughput as the README and the benchmark do (THROUGHPUT_MALLOC_ENV)', () => {
-    const unit = readFileSync(UNIT_SOURCE, 'utf8');
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    for (const [k, v] of Object.entries(THROUGHPUT_MALLOC_ENV)) {
-      // An override of a key the unit sets, never a key of its own: the drop-in changes one value.
-      expect(Object.keys(MALLOC_ENV)).toContain(k);
-      expect(unit).toContain(`${k}=${v}`);
-      expect(readme).toContain(`Environment=${k}=${v}`);
-      expect(readme).toContain(`-e ${k}=${v}`);
-    }
-  });
-
   it('is hardened, but keeps W+X memory for the V8 JIT and read access to logs', () => {
     for (const [key, value] of Object.entries({
       NoNewPrivileges: 'yes',
@@ -187,6 +179,16 @@ function passwd(name: string): { uid: number; gid: number; home: string; shell: 
   const [, , uid, gid, , home, shell] = r.out.trim().split(':');
   return { uid: Number(uid), gid: Number(gid), home: home!, shell: shell! };
 }
+
+describe('the .deb control file', () => {
+  it('recommends libjemalloc2 (the agent uses jemalloc when installed) without depending on it', (ctx) => {
+    need(ctx, HAVE.dpkgDeb, 'dpkg-deb not found (apt-get install dpkg)');
+    need(ctx, ARCH !== undefined, `no Node build for ${process.arch}`);
+    const field = (name: string) => sh('dpkg-deb', ['--field', artifact('deb'), name]).trim();
+    expect(field('Recommends')).toBe('libjemalloc2');
+    expect(field('Depends')).not.toMatch(/jemalloc/);
+  });
+});
 
 describe('the .deb on this machine (dpkg -i, as root)', () => {
   let release: (() => void) | undefined;
@@ -299,6 +301,15 @@ describe('the .deb on this machine (dpkg -i, as root)', () => {
       expect(got, output).toEqual([...lines].sort());
       // The executable starts Node with its memory flags (sea-config execArgv), with no NODE_OPTIONS.
       expect(output).toContain(`"nodeFlags":${JSON.stringify(NODE_FLAGS)}`);
+      // jemalloc where this machine has it (the .deb's Recommends; .ci/run installs it), glibc malloc otherwise.
+      const allocator = allocatorOf(readFileSync(`/proc/${agent.pid}/maps`, 'utf8'), readFileSync(`/proc/${agent.pid}/environ`, 'utf8'));
+      const jemalloc = JEMALLOC_PATHS.find((p) => existsSync(p));
+      process.stderr.write(`packages: the installed agent runs on ${jemalloc ? `jemalloc (${jemalloc})` : 'glibc malloc (no libjemalloc2 here)'}\n`);
+      if (jemalloc) {
+        expect(allocator, output).toEqual({ jemalloc: [realpathSync(jemalloc)], env: { LD_PRELOAD: jemalloc, MALLOC_CONF: JEMALLOC_CONF } });
+      } else {
+        expect(allocator, output).toEqual({ jemalloc: [], env: {} });
+      }
 
       agent.kill('SIGTERM');
       expect(await exited, output).toBe(0);
@@ -392,5 +403,10 @@ describe('the .rpm', () => {
     const info = query(ctx, ['--qf', '%{NAME} %{VERSION} %{ARCH}\n']);
     expect(info.trim()).toBe(`kinesis-agent ${packageVersion(version())} ${ARCH === 'arm64' ? 'aarch64' : 'x86_64'}`);
     expect(query(ctx, ['--requires'])).toMatch(/\/usr\/sbin\/useradd/);
+  });
+
+  it('recommends jemalloc (a weak dependency: the agent uses it when installed) without requiring it', (ctx) => {
+    expect(query(ctx, ['--recommends']).trim()).toBe('jemalloc');
+    expect(query(ctx, ['--requires'])).not.toMatch(/jemalloc/);
   });
 });

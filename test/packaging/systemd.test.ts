@@ -1,15 +1,19 @@
 /**
  * The .deb's systemd unit under a real systemd: the built .deb is installed
- * (dpkg -i) into a Debian root booted with systemd-nspawn, configured to
- * ship to kinesis-local on the host, and driven with systemctl as an
- * administrator would: enable --now, reload, restart, a broken config, stop;
- * the journal and the sandbox are inspected from inside.
+ * (apt install ./kinesis-agent.deb, as the README says, so its recommended
+ * libjemalloc2 comes too) into a Debian root booted with systemd-nspawn,
+ * configured to ship to kinesis-local on the host, and driven with
+ * systemctl as an administrator would: enable --now, reload, restart,
+ * jemalloc turned off, a broken config, stop; the journal, the sandbox and
+ * the malloc in use are inspected from inside.
  */
 import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisLocal, LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
+import { JEMALLOC_CONF, JEMALLOC_PATHS } from '../../src/allocator.ts';
+import { allocatorOf } from './support/allocator.ts';
 import { type Artifacts, builtPackages } from './support/artifacts.ts';
 import { missing, need, until } from './support/host.ts';
 import { BootedSystem } from './support/nspawn.ts';
@@ -105,12 +109,35 @@ function mainPid(): number {
   return Number(system!.show(UNIT, 'MainPID').MainPID);
 }
 
+/** The malloc of the service's main process, read from /proc inside. */
+function allocator(): ReturnType<typeof allocatorOf> {
+  const pid = mainPid();
+  return allocatorOf(system!.run(['cat', `/proc/${pid}/maps`]), system!.run(['cat', `/proc/${pid}/environ`]));
+}
+
+/** /etc/default/kinesis-agent: the AWS settings for kinesis-local, and `more`. */
+function environmentFile(more: Record<string, string> = {}): void {
+  writeFileSync(
+    join(ov!.root, 'etc', 'default', 'kinesis-agent'),
+    Object.entries({ ...LOCAL_AWS_ENV, ...more })
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
+}
+
 describe('the .deb under systemd (systemd-nspawn, Debian bookworm)', () => {
   const ready = (ctx: Parameters<typeof need>[0]) => need(ctx, reason === '' && system !== undefined, reason || 'not booted');
 
-  it('installs with dpkg: the unit loads, disabled and inactive (it is not configured yet)', (ctx) => {
+  it('installs with apt and its recommends (libjemalloc2): the unit loads, disabled and inactive (it is not configured yet)', (ctx) => {
     ready(ctx);
-    system!.run(['dpkg', '-i', '/root/kinesis-agent.deb']);
+    // The root's package lists are debootstrap's, maybe days old: fresh ones first.
+    system!.run(['apt-get', 'update', '-qq']);
+    system!.run(['apt-get', 'install', '-y', '-qq', '/root/kinesis-agent.deb']);
+    const status = (pkg: string) => system!.run(['dpkg-query', '-W', '-f', '${Status}', pkg]);
+    expect({ agent: status('kinesis-agent'), jemalloc: status('libjemalloc2') }).toEqual({
+      agent: 'install ok installed',
+      jemalloc: 'install ok installed',
+    });
     expect(system!.show(UNIT, 'LoadState', 'UnitFileState', 'ActiveState')).toEqual({
       LoadState: 'loaded',
       UnitFileState: 'disabled',
@@ -121,12 +148,7 @@ describe('the .deb under systemd (systemd-nspawn, Debian bookworm)', () => {
   it('systemctl enable --now: the service ships every line of a root:adm 0640 log once', async (ctx) => {
     ready(ctx);
     configure();
-    writeFileSync(
-      join(ov!.root, 'etc', 'default', 'kinesis-agent'),
-      Object.entries(LOCAL_AWS_ENV)
-        .map(([k, v]) => `${k}=${v}\n`)
-        .join(''),
-    );
+    environmentFile();
     append(MAIN, 300, 'first');
     const started = Date.now();
     system!.run(['systemctl', 'enable', '--now', UNIT]);
@@ -146,6 +168,14 @@ describe('the .deb under systemd (systemd-nspawn, Debian bookworm)', () => {
     expect(field('CapBnd')).toBe('0000000000000000');
     expect(field('NoNewPrivs')).toBe('1');
     expect(field('Seccomp')).toBe('2');
+  });
+
+  it('runs on jemalloc, installed as the package recommends: libjemalloc.so.2 preloaded with the configuration the agent sets', (ctx) => {
+    ready(ctx);
+    const { jemalloc, env } = allocator();
+    expect(jemalloc).toHaveLength(1);
+    expect(JEMALLOC_PATHS).toContain(jemalloc[0]);
+    expect(env).toEqual({ LD_PRELOAD: jemalloc[0], MALLOC_CONF: JEMALLOC_CONF });
   });
 
   it('the sandbox holds: even root in the service\'s mount namespace can write only its state directory', (ctx) => {
@@ -195,6 +225,19 @@ describe('the .deb under systemd (systemd-nspawn, Debian bookworm)', () => {
     await expectEveryLineOnce(MAIN);
     await expectEveryLineOnce(EXTRA);
     expect(mainPid()).not.toBe(before);
+  });
+
+  it('KINESIS_AGENT_MALLOC=glibc in /etc/default/kinesis-agent turns jemalloc off: after a restart, glibc malloc, and every line ships', async (ctx) => {
+    ready(ctx);
+    environmentFile({ KINESIS_AGENT_MALLOC: 'glibc' });
+    try {
+      system!.run(['systemctl', 'restart', UNIT]);
+      append(MAIN, 100, 'on-glibc');
+      await expectEveryLineOnce(MAIN);
+      expect(allocator()).toEqual({ jemalloc: [], env: {} });
+    } finally {
+      environmentFile();
+    }
   });
 
   it('a configuration error: exit status 2, the unit fails and is not restarted in a loop', async (ctx) => {
