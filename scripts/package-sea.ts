@@ -68,29 +68,14 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--no-m
  * (docs/performance.md, Memory). At 64 KiB, RSS 30 s after a burst was
  * 96-177 MB (blocks of 16-64 KiB left in the heap kept it from shrinking);
  * at 16 KiB 82-85 MB, CPU per GB the same; at 4 KiB 79 MB for 20-50 % more
- * CPU. The benchmark runs the agent with these too.
+ * CPU. The benchmark runs the agent with these too. Where jemalloc is
+ * installed the agent runs on it instead (src/allocator.ts) and these
+ * settings only apply when it is not, or with KINESIS_AGENT_MALLOC=glibc.
  */
 export const MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '16384',
   MALLOC_TRIM_THRESHOLD_: '131072',
-};
-
-/**
- * The opt-in for throughput over memory after a burst: what a unit drop-in
- * or `docker run -e` adds to MALLOC_ENV. Over TLS, OpenSSL sets up a 16.2-16.3
- * KiB record buffer for each SSL_write and SSL_read and frees it after (Node
- * runs it with SSL_MODE_RELEASE_BUFFERS), and Node reads decrypted bytes into
- * 16 KiB buffers: at the 16 KiB threshold each of them is an mmap, page
- * faults and an munmap with a TLB shootdown, thousands a second at full
- * speed. Above 20 KiB they come from malloc's heap: 25 % less CPU per GB on
- * the plain path over TLS, but the heap then keeps 30-40 MB of holes after a
- * burst (RSS 115-130 MB instead of 84-89). Measured with `node bench/run.ts
- * --only throughput --runs plain --agent-env MALLOC_MMAP_THRESHOLD_=N`
- * (docs/performance.md, "Seventh round").
- */
-export const THROUGHPUT_MALLOC_ENV: Readonly<Record<string, string>> = {
-  MALLOC_MMAP_THRESHOLD_: '20480',
 };
 
 /** Bundles src/cli.ts into one CommonJS file with no file-system dependencies. */
