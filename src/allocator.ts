@@ -14,7 +14,8 @@
  * the library. `KINESIS_AGENT_MALLOC=glibc` keeps glibc.
  */
 import { existsSync } from 'node:fs';
-import { AgentError } from './errors.js';
+// `.ts`: bench/run.ts loads this module under Node's type stripping, which resolves no `.js` to `.ts` (tsc rewrites it).
+import { AgentError } from './errors.ts';
 
 /** The environment variable a user sets: `auto` (the default), `jemalloc` or `glibc`. */
 export const MALLOC_SETTING = 'KINESIS_AGENT_MALLOC';
