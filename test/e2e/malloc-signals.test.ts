@@ -1,0 +1,122 @@
+/**
+ * The jemalloc switch (src/allocator.ts, src/cli/malloc-switch.ts) as an
+ * operator meets it: signals sent once the first image has taken them
+ * (src/cli.ts), before it re-executes, and an LD_PRELOAD naming a
+ * libjemalloc that cannot be loaded. Real processes; no Kinesis is needed
+ * (the endpoint refuses, the file is empty), so each stops at once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findLibrary } from '../../src/allocator.ts';
+import { CLI } from '../support/agent-process.ts';
+import { LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
+
+const LIBRARY = findLibrary();
+const canExec = typeof process.execve === 'function';
+const maybe = (LIBRARY && canExec) || process.env.CI ? describe : describe.skip;
+
+let dir: string;
+let config: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ka-malloc-sig '));
+  const log = join(dir, 'app.log');
+  writeFileSync(log, '');
+  config = join(dir, 'agent conf.yaml');
+  writeFileSync(
+    config,
+    `kinesis.endpoint: http://127.0.0.1:9\ncloudwatch.emitMetrics: false\nshutdownTimeoutMillis: 500\n` +
+      `checkpointFile: ${join(dir, 'cp')}\nflows:\n  - filePattern: ${log}\n    kinesisStream: s\n`,
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function start(env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn(process.execPath, [CLI, '-c', config], {
+    env: { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+/**
+ * Waits until the first image runs src/cli.ts: the CLI is in its command
+ * line, it catches SIGHUP (Node itself does not) and no LD_PRELOAD naming
+ * jemalloc is in its environment yet. A signal from then on is the agent's
+ * to act on: to stop or to reload, never to be lost or to kill it.
+ */
+async function untilFirstImageCatches(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    if (environ.includes('libjemalloc')) throw new Error('the switch happened before the first image was seen catching signals');
+    const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0'}`);
+    if (cmdline.includes(CLI) && (caught & 1n) === 1n) return;
+  }
+  throw new Error('the first image never caught SIGHUP');
+}
+
+function within<T>(p: Promise<T>, ms: number, run: Run): Promise<T | 'timeout'> {
+  return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]).finally(() => {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  });
+}
+
+maybe('signals during the jemalloc switch', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`a ${signal} once the first image catches it stops the agent cleanly (exit 0), neither lost to the re-exec nor killing it`, async () => {
+      const run = start();
+      await untilFirstImageCatches(run.child.pid!);
+      run.child.kill(signal);
+      const exit = await within(run.exited, 8_000, run);
+      expect(exit, `stdout:\n${run.out()}\nstderr:\n${run.err()}`).toEqual({ code: 0, signal: null });
+      expect(run.out()).toContain('"msg":"stopping"');
+    });
+  }
+
+  it('a SIGHUP once the first image catches it reloads the agent once started, not lost and not killing it', async () => {
+    const run = start();
+    await untilFirstImageCatches(run.child.pid!);
+    run.child.kill('SIGHUP');
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline && !run.out().includes('configuration reloaded') && run.child.exitCode === null && run.child.signalCode === null) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const alive = run.child.exitCode === null && run.child.signalCode === null;
+    const reloaded = run.out().includes('configuration reloaded');
+    if (alive) run.child.kill('SIGTERM');
+    await within(run.exited, 8_000, run);
+    expect({ alive, reloaded }, `stdout:\n${run.out()}\nstderr:\n${run.err()}`).toEqual({ alive: true, reloaded: true });
+  });
+});
+
+maybe('LD_PRELOAD naming a libjemalloc that is not loaded', () => {
+  it('the first log line does not claim jemalloc when LD_PRELOAD names a libjemalloc that does not exist', async () => {
+    const run = start({ LD_PRELOAD: join(dir, 'missing', 'libjemalloc.so.2') });
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline && !run.out().includes('"msg":"malloc"') && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const mapped = readFileSync(`/proc/${run.child.pid}/maps`, 'utf8').includes('libjemalloc');
+    const line = run.out().split('\n').find((l) => l.includes('"msg":"malloc"'));
+    run.child.kill('SIGTERM');
+    await within(run.exited, 8_000, run);
+    expect(line, `stdout:\n${run.out()}\nstderr:\n${run.err()}`).toBeDefined();
+    const logged = JSON.parse(line!) as { malloc: string; why: string };
+    // What the log says must be what the process runs on.
+    expect(logged.malloc).toBe(mapped ? 'jemalloc' : 'glibc');
+  });
+});
