@@ -18,7 +18,7 @@ process.on('SIGHUP', handler);
 // Before the agent's modules load: the `run` command may re-execute itself
 // on jemalloc (src/allocator.ts), and the first image should cost little.
 void import('./cli/malloc-switch.js')
-  .then(({ switchMalloc }) => switchMalloc(process.argv.slice(2), pending.length > 0))
+  .then(({ switchMalloc }) => switchMalloc(process.argv.slice(2), () => pending.length > 0))
   .then((malloc) => import('./cli/main.js').then(({ main }) => main(process.argv.slice(2), { pending, handler, malloc })))
   // Watchers, sockets and timers may still hold the loop after a drain; the
   // checkpoints are written by now, so leave at once, once stdout and stderr
