@@ -89,6 +89,37 @@ maybe('signals during the jemalloc switch', () => {
     });
   }
 
+  // KNOWN DEFECT, not fixed (no JavaScript can close it): the exec resets the
+  // caught signals to their default action and Node's start unblocks them,
+  // so from the exec until the second image runs src/cli.ts (20-35 ms here,
+  // as long as the first image's own Node start) a SIGTERM kills the agent.
+  // The switch doubles the window in which a stop kills instead of stopping.
+  // it.fails keeps the suite green while the defect stands: make it `it`
+  // once the switch happens before Node starts (or not by exec).
+  it.fails('a SIGTERM during the second image\'s Node start stops the agent cleanly instead of killing it', async (ctx) => {
+    const run = start();
+    const pid = run.child.pid!;
+    const deadline = Date.now() + 10_000;
+    let landed = false;
+    while (Date.now() < deadline) {
+      let environ: string;
+      try {
+        environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      } catch {
+        break;
+      }
+      if (!environ.includes('libjemalloc')) continue;
+      const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0'}`);
+      run.child.kill('SIGTERM');
+      // Only a signal sent before the second image caught SIGHUP tests the window.
+      landed = (caught & 1n) === 0n;
+      break;
+    }
+    const exit = await within(run.exited, 8_000, run);
+    if (!landed) ctx.skip();
+    expect(exit).toEqual({ code: 0, signal: null });
+  });
+
   it('a SIGHUP once the first image catches it reloads the agent once started, not lost and not killing it', async () => {
     const run = start();
     await untilFirstImageCatches(run.child.pid!);
