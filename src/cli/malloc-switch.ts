@@ -15,6 +15,9 @@ export interface MallocInUse {
   why: string;
 }
 
+/** The signals src/cli.ts takes before the agent loads. */
+const STOP_AND_RELOAD: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 /** Resolves after a full turn of the event loop, its poll phase included. */
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -32,21 +35,10 @@ export async function switchMalloc(argv: string[], signalled: () => boolean): Pr
   } catch {
     return undefined; // main reports the usage error
   }
-  // Node hands a caught signal to its JavaScript handler only from the event
-  // loop's poll phase, and loading the modules so far need not have passed
-  // through one: a SIGTERM that arrived meanwhile may be caught but not yet
-  // handled, and an exec would drop it (the agent ran on, on jemalloc, as if
-  // never told to stop). Two turns of the loop, so that a full poll phase
-  // comes after everything caught so far. What arrives after them, in the
-  // few synchronous steps to the exec (well under a millisecond), is still
-  // lost; what arrives during the next image's own Node start ends it, as
-  // it would end any Node process then.
-  await turn();
-  await turn();
   const env = process.env;
   let plan;
   try {
-    plan = planAllocator({
+    const facts = {
       setting: env[MALLOC_SETTING],
       preload: env.LD_PRELOAD,
       conf: env.MALLOC_CONF,
@@ -54,7 +46,20 @@ export async function switchMalloc(argv: string[], signalled: () => boolean): Pr
       canExec: typeof process.execve === 'function',
       signalled: signalled(),
       mapped: jemallocMapped(),
-    });
+    };
+    plan = planAllocator(facts);
+    if (plan.kind === 'reexec') {
+      // Node hands a caught signal to its JavaScript handler only from the
+      // event loop's poll phase, and loading the modules so far need not
+      // have passed through one: a SIGTERM that arrived meanwhile may be
+      // caught but not yet handled, and the exec would drop it (the agent
+      // ran on, on jemalloc, as if never told to stop). Two turns of the
+      // loop, so that a full poll phase comes after everything caught so
+      // far, then decide again.
+      await turn();
+      await turn();
+      plan = planAllocator({ ...facts, signalled: signalled() });
+    }
   } catch (err) {
     if (!isAgentError(err)) throw err;
     process.stderr.write(`kinesis-agent: ${err.toLine()}\n`);
@@ -65,9 +70,17 @@ export async function switchMalloc(argv: string[], signalled: () => boolean): Pr
     return { allocator: plan.allocator, why: plan.why };
   }
   const args = restartArgs({ sea: isSea(), execPath: process.execPath, execArgv: process.execArgv, argv: process.argv });
+  // From here to the exec, and in the exec itself (other threads can take a
+  // signal until the kernel ends them), a caught signal would be lost:
+  // give the signals their default action back, so that one arriving now
+  // ends the process, as it would during the next image's own Node start,
+  // instead of leaving an agent that was told to stop running.
+  const listeners = STOP_AND_RELOAD.map((signal) => [signal, process.listeners(signal)] as const);
+  for (const signal of STOP_AND_RELOAD) process.removeAllListeners(signal);
   try {
     process.execve!(process.execPath, args, { ...env, ...plan.env });
   } catch (err) {
+    for (const [signal, fns] of listeners) for (const fn of fns) process.on(signal, fn);
     return { allocator: 'glibc', why: `re-executing with LD_PRELOAD=${plan.library} failed: ${(err as Error).message}` };
   }
   return undefined; // not reached: execve replaced the process
