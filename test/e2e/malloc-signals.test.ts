@@ -6,6 +6,7 @@
  * (the endpoint refuses, the file is empty), so each stops at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,4 +151,46 @@ maybe('LD_PRELOAD naming a libjemalloc that is not loaded', () => {
     // What the log says must be what the process runs on.
     expect(logged.malloc).toBe(mapped ? 'jemalloc' : 'glibc');
   });
+});
+
+describe('the hand-over from the early signal handlers (src/cli.ts) to the agent\'s', () => {
+  // main() takes the signals over from src/cli.ts once the config is read
+  // and the first line logged; a signal caught meanwhile (here: as that
+  // line appears) must not be dropped when the early handler goes.
+  for (const malloc of ['auto', 'glibc']) {
+    it(`a SIGTERM sent as the first log line appears stops the agent (KINESIS_AGENT_MALLOC=${malloc}), every time`, async () => {
+      const outcomes: unknown[] = [];
+      for (let i = 0; i < 6; i++) {
+        const run = start({ KINESIS_AGENT_MALLOC: malloc });
+        run.child.stdout!.on('data', () => {
+          if (run.out().includes('"msg":"malloc"') && run.child.signalCode === null && run.child.exitCode === null && !run.child.killed) run.child.kill('SIGTERM');
+        });
+        outcomes.push(await within(run.exited, 4_000, run));
+      }
+      expect(outcomes).toEqual(Array.from({ length: 6 }, () => ({ code: 0, signal: null })));
+    }, 60_000);
+  }
+});
+
+describe('signals to commands other than run', () => {
+  let silent: Server;
+  let url: string;
+  beforeAll(async () => {
+    // Takes connections and never answers: a status server that hangs.
+    silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => silent.close(() => r())));
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} ends a \`status\` that waits on an agent that does not answer, as it would any command`, async () => {
+      const child = spawn(process.execPath, [CLI, 'status', '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const run: Run = { child, out: () => '', err: () => '', exited: new Promise((r) => child.on('exit', (code, sig) => r({ code, signal: sig }))) };
+      await untilFirstImageCatches(child.pid!);
+      await new Promise((r) => setTimeout(r, 500)); // well into the request
+      child.kill(signal);
+      expect(await within(run.exited, 3_000, run)).toEqual({ code: null, signal });
+    });
+  }
 });
