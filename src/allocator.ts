@@ -58,7 +58,11 @@ export interface AllocatorFacts {
   library: string | undefined;
   /** Whether this Node can replace its own image (process.execve: Node 22.15, 23.11 and later, on POSIX). */
   canExec: boolean;
-  /** Whether a stop or reload signal already arrived (src/cli.ts): it must not be lost to a re-exec. */
+  /**
+   * Whether a stop signal already arrived (src/cli.ts): it must not be lost
+   * to a re-exec. A reload signal needs no such care: no config is read
+   * before the switch, and the next image reads the current one.
+   */
   signalled: boolean;
   /** `MALLOC_CONF` as set, or undefined: a user's own jemalloc settings win over JEMALLOC_CONF. */
   conf: string | undefined;
@@ -107,7 +111,7 @@ export function planAllocator(facts: AllocatorFacts): AllocatorPlan {
   if (setting === 'glibc') return glibc(`${MALLOC_SETTING}=glibc`);
   if (facts.library === undefined) return glibc(`no libjemalloc.so.2 in ${JEMALLOC_PATHS.join(', ')}`);
   if (!facts.canExec) return glibc('this Node.js cannot re-execute itself (process.execve: Node.js 22.15 or later)');
-  if (facts.signalled) return glibc('a stop or reload signal arrived before the switch');
+  if (facts.signalled) return glibc('a stop signal arrived before the switch');
   const preload = facts.preload ? `${facts.library}:${facts.preload}` : facts.library;
   return { kind: 'reexec', library: facts.library, env: { LD_PRELOAD: preload, MALLOC_CONF: facts.conf ?? JEMALLOC_CONF } };
 }

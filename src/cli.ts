@@ -24,8 +24,10 @@ for (const signal of SIGNALS) {
 
 // Before the agent's modules load: the `run` command may re-execute itself
 // on jemalloc (src/allocator.ts), and the first image should cost little.
+// A stop signal taken by then keeps it where it is; a SIGHUP does not: no
+// config is read yet, and the next image reads the current one.
 void import('./cli/malloc-switch.js')
-  .then(({ switchMalloc }) => switchMalloc(process.argv.slice(2), () => pending.length > 0))
+  .then(({ switchMalloc }) => switchMalloc(process.argv.slice(2), () => pending.some((s) => s !== 'SIGHUP')))
   .then((malloc) => {
     // Commands other than `run` (no malloc to report) act on no signal:
     // give the signals their default action back, so that Ctrl-C ends a

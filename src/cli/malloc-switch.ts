@@ -26,7 +26,7 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
  * what the process runs on, or undefined for commands other than `run`. An
  * unknown KINESIS_AGENT_MALLOC ends the process with exit status 2, as a
  * configuration error does. `signalled` says whether src/cli.ts has caught a
- * stop or reload signal so far.
+ * stop signal (SIGTERM, SIGINT) so far.
  */
 export async function switchMalloc(argv: string[], signalled: () => boolean): Promise<MallocInUse | undefined> {
   if (argv[0] === 'status' || argv[0] === 'import-checkpoints') return undefined;
