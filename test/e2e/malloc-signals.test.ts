@@ -196,3 +196,27 @@ describe('signals to commands other than run', () => {
     });
   }
 });
+
+maybe('the environment through the jemalloc switch', () => {
+  it('an environment value that is not UTF-8 reaches the running agent byte for byte', async () => {
+    // Node reads the environment as UTF-8: a re-exec from process.env would
+    // hand the agent (and any credential_process it runs) U+FFFD instead.
+    const child = spawn('/bin/sh', ['-c', `LATIN="$(printf 'caf\\351')" exec "$0" "$@"`, process.execPath, CLI, '-c', config], {
+      env: { ...process.env, ...LOCAL_AWS_ENV, KINESIS_AGENT_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const run: Run = { child, out: () => out, err: () => '', exited: new Promise((r) => child.on('exit', (code, sig) => r({ code, signal: sig }))) };
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline && !out.includes('"msg":"malloc"') && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const entry = readFileSync(`/proc/${child.pid}/environ`)
+      .toString('latin1')
+      .split('\0')
+      .find((e) => e.startsWith('LATIN='));
+    child.kill('SIGTERM');
+    await within(run.exited, 8_000, run);
+    expect(out).toContain('"msg":"malloc"');
+    expect(entry).toBe('LATIN=caf\u00e9');
+  });
+});
