@@ -73,6 +73,12 @@ export interface AllocatorFacts {
    * open (missing, unreadable to the agent's user, another architecture).
    */
   mapped?: boolean | undefined;
+  /**
+   * Whether the environment is all UTF-8 (/proc/self/environ), or undefined
+   * where that cannot be read. Node reads it as UTF-8 and process.execve
+   * writes UTF-8: any other byte would reach the next image as U+FFFD.
+   */
+  envUtf8?: boolean | undefined;
 }
 
 export type AllocatorPlan =
@@ -111,6 +117,7 @@ export function planAllocator(facts: AllocatorFacts): AllocatorPlan {
   if (setting === 'glibc') return glibc(`${MALLOC_SETTING}=glibc`);
   if (facts.library === undefined) return glibc(`no libjemalloc.so.2 in ${JEMALLOC_PATHS.join(', ')}`);
   if (!facts.canExec) return glibc('this Node.js cannot re-execute itself (process.execve: Node.js 22.15 or later)');
+  if (facts.envUtf8 === false) return glibc('the environment holds bytes that are not UTF-8, which re-executing would change');
   if (facts.signalled) return glibc('a stop signal arrived before the switch');
   const preload = facts.preload ? `${facts.library}:${facts.preload}` : facts.library;
   return { kind: 'reexec', library: facts.library, env: { LD_PRELOAD: preload, MALLOC_CONF: facts.conf ?? JEMALLOC_CONF } };
@@ -120,6 +127,16 @@ export function planAllocator(facts: AllocatorFacts): AllocatorPlan {
 export function jemallocMapped(maps = '/proc/self/maps'): boolean | undefined {
   try {
     return /\/libjemalloc\.so[^/\n]*$/m.test(readFileSync(maps, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `environ` (this process's initial environment) is valid UTF-8; undefined where it cannot be read. */
+export function environIsUtf8(environ = '/proc/self/environ'): boolean | undefined {
+  try {
+    const raw = readFileSync(environ);
+    return Buffer.from(raw.toString('utf8'), 'utf8').equals(raw);
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  * the first image costs only Node's start (about 40 ms of CPU).
  */
 import { isSea } from 'node:sea';
-import { findLibrary, jemallocMapped, MALLOC_SETTING, planAllocator, restartArgs } from '../allocator.js';
+import { environIsUtf8, findLibrary, jemallocMapped, MALLOC_SETTING, planAllocator, restartArgs } from '../allocator.js';
 import { isAgentError } from '../errors.js';
 import { parseCliArgs } from './args.js';
 
@@ -46,6 +46,7 @@ export async function switchMalloc(argv: string[], signalled: () => boolean): Pr
       canExec: typeof process.execve === 'function',
       signalled: signalled(),
       mapped: jemallocMapped(),
+      envUtf8: environIsUtf8(),
     };
     plan = planAllocator(facts);
     if (plan.kind === 'reexec') {

@@ -20,6 +20,7 @@ describe('which malloc the run command uses: the plan', () => {
     { name: 'LD_PRELOAD names jemalloc but it is not mapped (missing, unreadable): glibc, no re-exec (it would loop)', facts: { preload: LIB, mapped: false }, plan: { kind: 'run', allocator: 'glibc', why: `LD_PRELOAD=${LIB}, but the dynamic linker did not load it (see its message on stderr)`, unmet: false } },
     { name: 'the same with jemalloc asked for: flagged unmet', facts: { preload: LIB, mapped: false, setting: 'jemalloc' }, plan: { kind: 'run', allocator: 'glibc', why: `LD_PRELOAD=${LIB}, but the dynamic linker did not load it (see its message on stderr)`, unmet: true } },
     { name: 'LD_PRELOAD names jemalloc and it is mapped: jemalloc', facts: { preload: LIB, mapped: true }, plan: { kind: 'run', allocator: 'jemalloc', why: `LD_PRELOAD=${LIB}`, unmet: false } },
+    { name: 'an environment that is not all UTF-8: glibc, a re-exec would change it', facts: { envUtf8: false }, plan: { kind: 'run', allocator: 'glibc', why: 'the environment holds bytes that are not UTF-8, which re-executing would change', unmet: false } },
     { name: 'a stop signal already taken: no re-exec, it would be lost', facts: { signalled: true }, plan: { kind: 'run', allocator: 'glibc', why: 'a stop signal arrived before the switch', unmet: false } },
   ];
   for (const c of cases) {
