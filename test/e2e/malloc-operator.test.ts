@@ -1,9 +1,11 @@
 /**
- * The jemalloc switch (src/allocator.ts, src/cli/malloc-switch.ts) as an
- * operator meets it: signals sent once the first image has taken them
- * (src/cli.ts), before it re-executes, and an LD_PRELOAD naming a
- * libjemalloc that cannot be loaded. Real processes; no Kinesis is needed
- * (the endpoint refuses, the file is empty), so each stops at once.
+ * The jemalloc switch (src/allocator.ts, src/cli/malloc-switch.ts) and the
+ * early signal handlers (src/cli.ts) as an operator meets them: signals at
+ * each step of the start (before the switch, during the second image's own
+ * start, as the agent takes them over), `status` stopped with Ctrl-C, an
+ * LD_PRELOAD naming a libjemalloc that cannot be loaded, an environment that
+ * is not UTF-8. Real processes; no Kinesis is needed (the endpoint refuses,
+ * the file is empty), so each stops at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
