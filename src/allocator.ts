@@ -13,7 +13,7 @@
  * the `run` command re-executes itself, same PID, with LD_PRELOAD naming
  * the library. `KINESIS_AGENT_MALLOC=glibc` keeps glibc.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 // `.ts`: bench/run.ts loads this module under Node's type stripping, which resolves no `.js` to `.ts` (tsc rewrites it).
 import { AgentError } from './errors.ts';
 
@@ -58,10 +58,27 @@ export interface AllocatorFacts {
   library: string | undefined;
   /** Whether this Node can replace its own image (process.execve: Node 22.15, 23.11 and later, on POSIX). */
   canExec: boolean;
-  /** Whether a stop or reload signal already arrived (src/cli.ts): it must not be lost to a re-exec. */
+  /**
+   * Whether a stop signal already arrived (src/cli.ts): it must not be lost
+   * to a re-exec. A reload signal needs no such care: no config is read
+   * before the switch, and the next image reads the current one.
+   */
   signalled: boolean;
   /** `MALLOC_CONF` as set, or undefined: a user's own jemalloc settings win over JEMALLOC_CONF. */
   conf: string | undefined;
+  /**
+   * Whether a libjemalloc is mapped into this process (/proc/self/maps), or
+   * undefined where that cannot be read. LD_PRELOAD naming a library is not
+   * the library loaded: ld.so skips, with a line on stderr, one it cannot
+   * open (missing, unreadable to the agent's user, another architecture).
+   */
+  mapped?: boolean | undefined;
+  /**
+   * Whether the environment is all UTF-8 (/proc/self/environ), or undefined
+   * where that cannot be read. Node reads it as UTF-8 and process.execve
+   * writes UTF-8: any other byte would reach the next image as U+FFFD.
+   */
+  envUtf8?: boolean | undefined;
 }
 
 export type AllocatorPlan =
@@ -92,14 +109,37 @@ export function parseMallocSetting(value: string | undefined): MallocSetting {
 export function planAllocator(facts: AllocatorFacts): AllocatorPlan {
   const setting = parseMallocSetting(facts.setting);
   const preloaded = (facts.preload ?? '').split(/[:\s]+/).find((p) => /(^|\/)libjemalloc\.so(\.\d+)*$/.test(p));
-  if (preloaded) return { kind: 'run', allocator: 'jemalloc', why: `LD_PRELOAD=${preloaded}`, unmet: false };
   const glibc = (why: string): AllocatorPlan => ({ kind: 'run', allocator: 'glibc', why, unmet: setting === 'jemalloc' });
+  // Named but not loaded: run on glibc and say so. Never re-execute then:
+  // the next image would find the same LD_PRELOAD and the same failure.
+  if (preloaded && facts.mapped === false) return glibc(`LD_PRELOAD=${preloaded}, but the dynamic linker did not load it (see its message on stderr)`);
+  if (preloaded) return { kind: 'run', allocator: 'jemalloc', why: `LD_PRELOAD=${preloaded}`, unmet: false };
   if (setting === 'glibc') return glibc(`${MALLOC_SETTING}=glibc`);
   if (facts.library === undefined) return glibc(`no libjemalloc.so.2 in ${JEMALLOC_PATHS.join(', ')}`);
   if (!facts.canExec) return glibc('this Node.js cannot re-execute itself (process.execve: Node.js 22.15 or later)');
-  if (facts.signalled) return glibc('a stop or reload signal arrived before the switch');
+  if (facts.envUtf8 === false) return glibc('the environment holds bytes that are not UTF-8, which re-executing would change');
+  if (facts.signalled) return glibc('a stop signal arrived before the switch');
   const preload = facts.preload ? `${facts.library}:${facts.preload}` : facts.library;
   return { kind: 'reexec', library: facts.library, env: { LD_PRELOAD: preload, MALLOC_CONF: facts.conf ?? JEMALLOC_CONF } };
+}
+
+/** Whether a libjemalloc is mapped into this process; undefined where /proc/self/maps cannot be read. */
+export function jemallocMapped(maps = '/proc/self/maps'): boolean | undefined {
+  try {
+    return /\/libjemalloc\.so[^/\n]*$/m.test(readFileSync(maps, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `environ` (this process's initial environment) is valid UTF-8; undefined where it cannot be read. */
+export function environIsUtf8(environ = '/proc/self/environ'): boolean | undefined {
+  try {
+    const raw = readFileSync(environ);
+    return Buffer.from(raw.toString('utf8'), 'utf8').equals(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first of `paths` that exists. */

@@ -5,7 +5,7 @@
  * the first image costs only Node's start (about 40 ms of CPU).
  */
 import { isSea } from 'node:sea';
-import { findLibrary, MALLOC_SETTING, planAllocator, restartArgs } from '../allocator.js';
+import { environIsUtf8, findLibrary, jemallocMapped, MALLOC_SETTING, planAllocator, restartArgs } from '../allocator.js';
 import { isAgentError } from '../errors.js';
 import { parseCliArgs } from './args.js';
 
@@ -15,13 +15,20 @@ export interface MallocInUse {
   why: string;
 }
 
+/** The signals src/cli.ts takes before the agent loads. */
+const STOP_AND_RELOAD: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/** Resolves after a full turn of the event loop, its poll phase included. */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /**
- * Re-executes (never returns) when the plan says so; otherwise returns what
- * the process runs on, or undefined for commands other than `run`. An
+ * Re-executes (never resolves) when the plan says so; otherwise resolves to
+ * what the process runs on, or undefined for commands other than `run`. An
  * unknown KINESIS_AGENT_MALLOC ends the process with exit status 2, as a
- * configuration error does.
+ * configuration error does. `signalled` says whether src/cli.ts has caught a
+ * stop signal (SIGTERM, SIGINT) so far.
  */
-export function switchMalloc(argv: string[], signalled: boolean): MallocInUse | undefined {
+export async function switchMalloc(argv: string[], signalled: () => boolean): Promise<MallocInUse | undefined> {
   if (argv[0] === 'status' || argv[0] === 'import-checkpoints') return undefined;
   try {
     if (parseCliArgs(argv).command !== 'run') return undefined;
@@ -31,14 +38,29 @@ export function switchMalloc(argv: string[], signalled: boolean): MallocInUse | 
   const env = process.env;
   let plan;
   try {
-    plan = planAllocator({
+    const facts = {
       setting: env[MALLOC_SETTING],
       preload: env.LD_PRELOAD,
       conf: env.MALLOC_CONF,
       library: findLibrary(),
       canExec: typeof process.execve === 'function',
-      signalled,
-    });
+      signalled: signalled(),
+      mapped: jemallocMapped(),
+      envUtf8: environIsUtf8(),
+    };
+    plan = planAllocator(facts);
+    if (plan.kind === 'reexec') {
+      // Node hands a caught signal to its JavaScript handler only from the
+      // event loop's poll phase, and loading the modules so far need not
+      // have passed through one: a SIGTERM that arrived meanwhile may be
+      // caught but not yet handled, and the exec would drop it (the agent
+      // ran on, on jemalloc, as if never told to stop). Two turns of the
+      // loop, so that a full poll phase comes after everything caught so
+      // far, then decide again.
+      await turn();
+      await turn();
+      plan = planAllocator({ ...facts, signalled: signalled() });
+    }
   } catch (err) {
     if (!isAgentError(err)) throw err;
     process.stderr.write(`kinesis-agent: ${err.toLine()}\n`);
@@ -49,9 +71,17 @@ export function switchMalloc(argv: string[], signalled: boolean): MallocInUse | 
     return { allocator: plan.allocator, why: plan.why };
   }
   const args = restartArgs({ sea: isSea(), execPath: process.execPath, execArgv: process.execArgv, argv: process.argv });
+  // From here to the exec, and in the exec itself (other threads can take a
+  // signal until the kernel ends them), a caught signal would be lost:
+  // give the signals their default action back, so that one arriving now
+  // ends the process, as it would during the next image's own Node start,
+  // instead of leaving an agent that was told to stop running.
+  const listeners = STOP_AND_RELOAD.map((signal) => [signal, process.listeners(signal)] as const);
+  for (const signal of STOP_AND_RELOAD) process.removeAllListeners(signal);
   try {
     process.execve!(process.execPath, args, { ...env, ...plan.env });
   } catch (err) {
+    for (const [signal, fns] of listeners) for (const fn of fns) process.on(signal, fn);
     return { allocator: 'glibc', why: `re-executing with LD_PRELOAD=${plan.library} failed: ${(err as Error).message}` };
   }
   return undefined; // not reached: execve replaced the process

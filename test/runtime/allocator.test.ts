@@ -17,7 +17,11 @@ describe('which malloc the run command uses: the plan', () => {
     { name: 'not installed: glibc, and it says where it looked', facts: { library: undefined }, plan: { kind: 'run', allocator: 'glibc', why: `no libjemalloc.so.2 in ${JEMALLOC_PATHS.join(', ')}`, unmet: false } },
     { name: 'asked for but not installed: glibc, flagged unmet', facts: { library: undefined, setting: 'jemalloc' }, plan: { kind: 'run', allocator: 'glibc', why: `no libjemalloc.so.2 in ${JEMALLOC_PATHS.join(', ')}`, unmet: true } },
     { name: 'a Node without process.execve (before 22.15): glibc', facts: { canExec: false }, plan: { kind: 'run', allocator: 'glibc', why: 'this Node.js cannot re-execute itself (process.execve: Node.js 22.15 or later)', unmet: false } },
-    { name: 'a stop or reload signal already taken: no re-exec, it would be lost', facts: { signalled: true }, plan: { kind: 'run', allocator: 'glibc', why: 'a stop or reload signal arrived before the switch', unmet: false } },
+    { name: 'LD_PRELOAD names jemalloc but it is not mapped (missing, unreadable): glibc, no re-exec (it would loop)', facts: { preload: LIB, mapped: false }, plan: { kind: 'run', allocator: 'glibc', why: `LD_PRELOAD=${LIB}, but the dynamic linker did not load it (see its message on stderr)`, unmet: false } },
+    { name: 'the same with jemalloc asked for: flagged unmet', facts: { preload: LIB, mapped: false, setting: 'jemalloc' }, plan: { kind: 'run', allocator: 'glibc', why: `LD_PRELOAD=${LIB}, but the dynamic linker did not load it (see its message on stderr)`, unmet: true } },
+    { name: 'LD_PRELOAD names jemalloc and it is mapped: jemalloc', facts: { preload: LIB, mapped: true }, plan: { kind: 'run', allocator: 'jemalloc', why: `LD_PRELOAD=${LIB}`, unmet: false } },
+    { name: 'an environment that is not all UTF-8: glibc, a re-exec would change it', facts: { envUtf8: false }, plan: { kind: 'run', allocator: 'glibc', why: 'the environment holds bytes that are not UTF-8, which re-executing would change', unmet: false } },
+    { name: 'a stop signal already taken: no re-exec, it would be lost', facts: { signalled: true }, plan: { kind: 'run', allocator: 'glibc', why: 'a stop signal arrived before the switch', unmet: false } },
   ];
   for (const c of cases) {
     it(c.name, () => {
