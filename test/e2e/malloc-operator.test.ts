@@ -8,7 +8,7 @@
  * the file is empty), so each stops at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,13 +193,24 @@ describe('the hand-over from the early signal handlers (src/cli.ts) to the agent
 describe('signals to commands other than run', () => {
   let silent: Server;
   let url: string;
+  const sockets = new Set<Socket>();
   beforeAll(async () => {
     // Takes connections and never answers: a status server that hangs.
-    silent = createServer(() => {});
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
   });
-  afterAll(() => new Promise<void>((r) => silent.close(() => r())));
+  // Requests it never answered hold their sockets open: close them too.
+  afterAll(
+    () =>
+      new Promise<void>((r) => {
+        silent.close(() => r());
+        for (const socket of sockets) socket.destroy();
+      }),
+  );
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} ends a \`status\` that waits on an agent that does not answer, as it would any command`, async (ctx) => {
