@@ -123,6 +123,15 @@ export function planAllocator(facts: AllocatorFacts): AllocatorPlan {
   return { kind: 'reexec', library: facts.library, env: { LD_PRELOAD: preload, MALLOC_CONF: facts.conf ?? JEMALLOC_CONF } };
 }
 
+/**
+ * The facts `env` and this host give (the setting, LD_PRELOAD, MALLOC_CONF,
+ * the library found, process.execve); the running process's own
+ * (`signalled`, `mapped`, `envUtf8`) are the caller's to add.
+ */
+export function environmentFacts(env: NodeJS.ProcessEnv): Pick<AllocatorFacts, 'setting' | 'preload' | 'conf' | 'library' | 'canExec'> {
+  return { setting: env[MALLOC_SETTING], preload: env.LD_PRELOAD, conf: env.MALLOC_CONF, library: findLibrary(), canExec: typeof process.execve === 'function' };
+}
+
 /** Whether a libjemalloc is mapped into this process; undefined where /proc/self/maps cannot be read. */
 export function jemallocMapped(maps = '/proc/self/maps'): boolean | undefined {
   try {

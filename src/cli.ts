@@ -27,7 +27,7 @@ for (const signal of SIGNALS) {
 // A stop signal taken by then keeps it where it is; a SIGHUP does not: no
 // config is read yet, and the next image reads the current one.
 void import('./cli/malloc-switch.js')
-  .then(({ switchMalloc }) => switchMalloc(process.argv.slice(2), () => pending.some((s) => s !== 'SIGHUP')))
+  .then(({ switchMalloc }) => switchMalloc(process.argv.slice(2), { signals: SIGNALS, signalled: () => pending.some((s) => s !== 'SIGHUP') }))
   .then((malloc) => {
     // Commands other than `run` (no malloc to report) act on no signal:
     // give the signals their default action back, so that Ctrl-C ends a

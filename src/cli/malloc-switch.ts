@@ -5,7 +5,7 @@
  * the first image costs only Node's start (about 40 ms of CPU).
  */
 import { isSea } from 'node:sea';
-import { environIsUtf8, findLibrary, jemallocMapped, MALLOC_SETTING, planAllocator, restartArgs } from '../allocator.js';
+import { environIsUtf8, environmentFacts, jemallocMapped, MALLOC_SETTING, planAllocator, restartArgs } from '../allocator.js';
 import { isAgentError } from '../errors.js';
 import { parseCliArgs } from './args.js';
 
@@ -15,9 +15,6 @@ export interface MallocInUse {
   why: string;
 }
 
-/** The signals src/cli.ts takes before the agent loads. */
-const STOP_AND_RELOAD: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-
 /** Resolves after a full turn of the event loop, its poll phase included. */
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -25,12 +22,16 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
  * Re-executes (never resolves) when the plan says so; otherwise resolves to
  * what the process runs on, or undefined for commands other than `run`. An
  * unknown KINESIS_AGENT_MALLOC ends the process with exit status 2, as a
- * configuration error does. `signalled` says whether src/cli.ts has caught a
+ * configuration error does. `early.signals` are those src/cli.ts takes
+ * before the agent loads; `early.signalled` says whether it has caught a
  * stop signal (SIGTERM, SIGINT) so far.
  */
-export async function switchMalloc(argv: string[], signalled: () => boolean): Promise<MallocInUse | undefined> {
-  if (argv[0] === 'status' || argv[0] === 'import-checkpoints') return undefined;
+export async function switchMalloc(
+  argv: string[],
+  early: { signals: readonly NodeJS.Signals[]; signalled: () => boolean },
+): Promise<MallocInUse | undefined> {
   try {
+    // `status` and `import-checkpoints` parse their own options: they throw here too.
     if (parseCliArgs(argv).command !== 'run') return undefined;
   } catch {
     return undefined; // main reports the usage error
@@ -39,12 +40,8 @@ export async function switchMalloc(argv: string[], signalled: () => boolean): Pr
   let plan;
   try {
     const facts = {
-      setting: env[MALLOC_SETTING],
-      preload: env.LD_PRELOAD,
-      conf: env.MALLOC_CONF,
-      library: findLibrary(),
-      canExec: typeof process.execve === 'function',
-      signalled: signalled(),
+      ...environmentFacts(env),
+      signalled: early.signalled(),
       mapped: jemallocMapped(),
       envUtf8: environIsUtf8(),
     };
@@ -59,7 +56,7 @@ export async function switchMalloc(argv: string[], signalled: () => boolean): Pr
       // far, then decide again.
       await turn();
       await turn();
-      plan = planAllocator({ ...facts, signalled: signalled() });
+      plan = planAllocator({ ...facts, signalled: early.signalled() });
     }
   } catch (err) {
     if (!isAgentError(err)) throw err;
@@ -76,8 +73,8 @@ export async function switchMalloc(argv: string[], signalled: () => boolean): Pr
   // give the signals their default action back, so that one arriving now
   // ends the process, as it would during the next image's own Node start,
   // instead of leaving an agent that was told to stop running.
-  const listeners = STOP_AND_RELOAD.map((signal) => [signal, process.listeners(signal)] as const);
-  for (const signal of STOP_AND_RELOAD) process.removeAllListeners(signal);
+  const listeners = early.signals.map((signal) => [signal, process.listeners(signal)] as const);
+  for (const signal of early.signals) process.removeAllListeners(signal);
   try {
     process.execve!(process.execPath, args, { ...env, ...plan.env });
   } catch (err) {

@@ -13,8 +13,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { findLibrary } from '../../src/allocator.ts';
-import { CLI } from '../support/agent-process.ts';
+import { findLibrary, jemallocMapped } from '../../src/allocator.ts';
+import { catchesSighup, CLI, jemallocInEnvironment } from '../support/agent-process.ts';
 import { LOCAL_AWS_ENV } from '../support/kinesis-local.ts';
 
 const LIBRARY = findLibrary();
@@ -69,12 +69,11 @@ async function untilFirstImageCatches(run: Run, ctx: TestContext): Promise<void>
   while (Date.now() < deadline) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes('libjemalloc')) {
+      if (jemallocInEnvironment(pid)) {
         seen = 'switched';
         break;
       }
-      const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0'}`);
-      if (cmdline.includes(CLI) && (caught & 1n) === 1n) return;
+      if (cmdline.includes(CLI) && catchesSighup(pid)) return;
     } catch {
       seen = 'gone';
       break;
@@ -119,17 +118,17 @@ maybe('signals during the jemalloc switch', () => {
     const deadline = Date.now() + 10_000;
     let landed = false;
     while (Date.now() < deadline) {
-      let environ: string;
+      let switched: boolean;
       try {
-        environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+        switched = jemallocInEnvironment(pid);
       } catch {
         break;
       }
-      if (!environ.includes('libjemalloc')) continue;
-      const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0'}`);
+      if (!switched) continue;
+      const caught = catchesSighup(pid);
       run.child.kill('SIGTERM');
       // Only a signal sent before the second image caught SIGHUP tests the window.
-      landed = (caught & 1n) === 0n;
+      landed = !caught;
       break;
     }
     const exit = await within(run.exited, 8_000, run);
@@ -160,7 +159,7 @@ maybe('LD_PRELOAD naming a libjemalloc that is not loaded', () => {
     const run = start({ LD_PRELOAD: join(dir, 'missing', 'libjemalloc.so.2') });
     const deadline = Date.now() + 8_000;
     while (Date.now() < deadline && !run.out().includes('"msg":"malloc"') && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-    const mapped = readFileSync(`/proc/${run.child.pid}/maps`, 'utf8').includes('libjemalloc');
+    const mapped = jemallocMapped(`/proc/${run.child.pid}/maps`);
     const line = run.out().split('\n').find((l) => l.includes('"msg":"malloc"'));
     run.child.kill('SIGTERM');
     await within(run.exited, 8_000, run);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findLibrary } from '../../src/allocator.ts';
+import { findLibrary, jemallocMapped } from '../../src/allocator.ts';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
 import { KinesisLocal } from '../support/kinesis-local.ts';
 
@@ -38,7 +38,7 @@ function flow(name: string): string {
   return config;
 }
 
-const mapped = (pid: number) => readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libjemalloc');
+const mapped = (pid: number) => jemallocMapped(`/proc/${pid}/maps`);
 
 maybe(`malloc (jemalloc: ${LIBRARY ?? 'not installed'})`, () => {
   it('runs on jemalloc when installed: same PID, the library mapped, the first log line says so, every line shipped, a clean stop', async () => {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { findLibrary, MALLOC_SETTING, planAllocator } from '../../src/allocator.ts';
+import { environmentFacts, planAllocator } from '../../src/allocator.ts';
 import { LOCAL_AWS_ENV } from './kinesis-local.ts';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -15,6 +15,17 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+}
+
+/** Whether process `pid` catches SIGHUP (/proc/<pid>/status SigCgt): src/cli.ts does, Node alone does not. Throws once it has ended. */
+export function catchesSighup(pid: number): boolean {
+  const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0'}`);
+  return (caught & 1n) === 1n;
+}
+
+/** Whether process `pid`'s image was started with a libjemalloc in its environment (the switch's second image). Throws once it has ended. */
+export function jemallocInEnvironment(pid: number): boolean {
+  return readFileSync(`/proc/${pid}/environ`, 'utf8').includes('libjemalloc');
 }
 
 /** Runs the CLI to completion (validate, --version, ...). */
@@ -50,7 +61,7 @@ export class AgentProcess {
   private constructor(child: ChildProcess, env: NodeJS.ProcessEnv = {}) {
     this.child = child;
     this.switching =
-      planAllocator({ setting: env[MALLOC_SETTING], preload: env.LD_PRELOAD, conf: env.MALLOC_CONF, library: findLibrary(), canExec: typeof process.execve === 'function', signalled: false }).kind === 'reexec';
+      planAllocator({ ...environmentFacts(env), signalled: false }).kind === 'reexec';
     child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -98,16 +109,13 @@ export class AgentProcess {
         // The second image has run src/cli.ts once LD_PRELOAD is in its
         // environment and it catches SIGHUP (Node itself does not; an exec
         // resets caught signals), so its own handlers are in place.
-        let environ: string;
-        let status: string;
+        let ready: boolean;
         try {
-          environ = readFileSync(`/proc/${this.child.pid}/environ`, 'utf8');
-          status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+          ready = jemallocInEnvironment(this.child.pid!) && catchesSighup(this.child.pid!);
         } catch {
           return; // ended meanwhile
         }
-        const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-        if (environ.includes('libjemalloc') && (caught & 1n) === 1n) return;
+        if (ready) return;
         await new Promise((r) => setTimeout(r, 2));
         continue;
       }
