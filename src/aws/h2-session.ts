@@ -29,6 +29,7 @@ export interface H2OriginOptions {
 export interface H2Answer {
   status: number;
   headers: IncomingHttpHeaders;
+  /** A copy of the answer's bytes that no one else holds: the caller may free it once read (buffer-release.ts). */
   body: Buffer;
 }
 
@@ -78,7 +79,13 @@ function onEnd(this: CallStream): void {
   const p = this[PENDING];
   if (p.settled) return;
   p.settled = true;
-  const body = p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks, p.bytes);
+  // A copy even of one chunk: the DATA chunks are views into the session's
+  // read buffers, shared with other streams' frames, and the answer is the
+  // caller's own to free once read (H2Answer.body).
+  const body = Buffer.concat(p.chunks, p.bytes);
+  // The stream object outlives its answer (it closes later, and at full speed
+  // is promoted to V8's old generation first): its chunks must not.
+  p.chunks = [];
   p.resolve({ status: p.status, headers: p.headers, body });
 }
 

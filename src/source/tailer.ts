@@ -8,6 +8,7 @@ import { FINGERPRINT_MAX_BYTES, hashPrefix, readPrefix } from './fingerprint.js'
 import { renamedAway, type RotationReason } from './after-shipping.js';
 import { Framer, type FramerOptions, type FramerOutput } from './framer.js';
 import { displayPath, pollHandle, statPathSync, type FilePath, type FileStat } from './identity.js';
+import { ReadChunks } from './read-chunks.js';
 
 export interface TailerDeps {
   flowId: string;
@@ -154,6 +155,8 @@ export class Tailer {
   private endFlushed = false;
   private readonly deps: TailerDeps;
   private commitQueued = false;
+  /** This content's read chunks, freed once their lines are all acknowledged. */
+  private readonly chunks = new ReadChunks();
   private hashCache: { len: number; hash: string } = { len: -1, hash: '' };
 
   constructor(deps: TailerDeps, path: FilePath, st: FileStat, fh: FileHandle, prefix: Buffer) {
@@ -339,6 +342,7 @@ export class Tailer {
     this.endFlushed = false;
     const tracker = new CheckpointTracker(committed, (off) => this.commit(off));
     this.tracker = tracker;
+    this.chunks.forget();
     const deps = this.deps;
     const out: FramerOutput = {
       // Arrow: the line points at this tailer as its file (its path now, no copy per line).
@@ -436,6 +440,7 @@ export class Tailer {
     this.eofSince = this.readOffset >= this.size ? now : -1;
     this.endFlushed = false;
     this.lastReadAt = Date.now();
+    this.chunks.add(buf, this.readOffset);
     this.framer.push(chunk, chunkStart);
     return 'read';
   }
@@ -535,6 +540,7 @@ export class Tailer {
       // Restarted meanwhile: begin() saved the new start; the old content's acks no longer count.
       if (tracker !== this.tracker) return;
       this.saveEntry(tracker.committed);
+      this.chunks.freeBelow(tracker.committed);
       const now = Date.now();
       this.lastCommitAt = now;
       this.deps.metrics.lastCheckpointAt = now;

@@ -13,12 +13,14 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
  * key tables the stages own. Only the wiring (agent, flow, cli) sees every
  * stage. A new folder fails here until it is given its place.
  */
-const BASE = ['errors.ts', 'log.ts', 'log-text.ts', 'version.ts'];
+// buffer-release.ts: frees a Buffer's memory at once (read chunks, answers); knows no stage.
+const BASE = ['errors.ts', 'log.ts', 'log-text.ts', 'version.ts', 'buffer-release.ts'];
 const ALLOWED: Record<string, readonly string[]> = {
   'errors.ts': [],
   'log-text.ts': [],
   'log.ts': ['log-text.ts'],
   'version.ts': [],
+  'buffer-release.ts': [],
   pipeline: [...BASE],
   // The one port every stage reports through (counters, conditions that last); it imports no stage.
   events: [...BASE],

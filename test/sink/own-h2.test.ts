@@ -10,6 +10,8 @@ import { silentLogger } from '../../src/log.ts';
 import { classifyError, type DestinationContext } from '../../src/sink/errors.ts';
 import type { Entry } from '../../src/sink/entry.ts';
 import { KINESIS } from '../../src/sink/kinesis/index.ts';
+import { answerObject, readAnswer } from '../../src/sink/raw-exchange.ts';
+import { ownsItsMemory } from '../../src/buffer-release.ts';
 import { QUEUE_BYTES_AGGREGATED, QUEUE_BYTES_DEFAULT } from '../../src/config/flow-keys.ts';
 import { RECORD_OVERHEAD_BYTES } from '../../src/sink/delivery.ts';
 import { deaggregate } from './deaggregate.ts';
@@ -375,6 +377,36 @@ describe('PutRecords over our own HTTP/2 session', () => {
       // A closed origin takes no body: it is free at once.
       expect(await send()).toMatchObject({ released: 1, during: 1, failed: true });
       expect(stored()).toEqual(['one\n']);
+    } finally {
+      call.close();
+      client.destroy();
+    }
+  });
+
+  it('an answer is a copy of its own, even when it came in one DATA frame, and readAnswer frees it once read', async () => {
+    const client = new KinesisClient({ region: TEST_REGION, endpoint: server.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const call = new JsonRpcCall(client, { target: 'Kinesis_20131202.PutRecords', endpoint: server.endpoint, connectTimeoutMs: 2_000, requestTimeoutMs: 5_000, ca: caFor(connection) });
+    const bodyOf = (n: number) =>
+      Buffer.from(JSON.stringify({ StreamName: 'test', Records: Array.from({ length: n }, (_, i) => ({ Data: Buffer.from(`line ${i}\n`).toString('base64'), PartitionKey: `k${i}` })) }));
+    try {
+      // 500 records: an answer of tens of KB, in several DATA frames and TLS records.
+      const big = await call.send(bodyOf(500));
+      expect(big.length).toBeGreaterThan(20_000);
+      expect(ownsItsMemory(big)).toBe(true);
+      const count = readAnswer(big, (bytes) => (answerObject('PutRecords', bytes).Records as unknown[]).length);
+      expect(count).toBe(500);
+      expect(big.length).toBe(0);
+      // 3 records: one small frame, copied out of the session's read buffer, which other streams' frames share.
+      const small = await call.send(bodyOf(3));
+      expect(small.buffer.byteLength === small.length || small.length < 4096).toBe(true);
+      expect((answerObject('PutRecords', small).Records as unknown[]).length).toBe(3);
+      // Freed when the reading throws, too.
+      const failed = await call.send(bodyOf(500));
+      expect(() => readAnswer(failed, () => {
+        throw new Error('unreadable');
+      })).toThrow('unreadable');
+      expect(failed.length).toBe(0);
+      expect(stored()).toHaveLength(1003);
     } finally {
       call.close();
       client.destroy();

@@ -4,10 +4,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkExactlyOnce, tempDir, testFlow, waitFor } from './support/helpers.js';
 import { startSource, type Harness } from './support/harness.js';
 import { CollectingSink } from './support/collecting-sink.js';
+import type { SourceRecord } from '../../src/pipeline/types.js';
 
 const lines = (prefix: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `${prefix}-${String(from + i).padStart(6, '0')}`);
 const text = (ls: string[]) => ls.map((l) => `${l}\n`).join('');
+
+/** Keeps every record it is given, so a test can acknowledge them one by one (the sink is down: it acks none itself). */
+class KeepingSink extends CollectingSink {
+  readonly kept: SourceRecord[] = [];
+  override push(record: SourceRecord): boolean {
+    this.kept.push(record);
+    return super.push(record);
+  }
+}
+
+/** A few turns of the event loop: the tailer hears of acks once per turn. */
+const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('FileSource', () => {
   let dir: string;
@@ -271,6 +284,49 @@ describe('FileSource reading policy', () => {
     await h?.stop();
     h = undefined;
     await cleanup();
+  });
+
+  it('frees a read chunk once every line in it is acknowledged, not before: lines are ranges of their chunk', async () => {
+    // 200-byte lines across several 256 KiB reads; a line that spans two reads is a copy of its own.
+    const all = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, '0')} ${'x'.repeat(192)}`);
+    await writeFile(join(dir, 'app.log'), text(all));
+    const sink = new KeepingSink({ maxAckDelayMs: 0 });
+    sink.goDown();
+    h = await startSource(dir, testFlow([join(dir, '*.log')]), { sinkInstance: sink });
+    await waitFor(() => sink.kept.length === all.length, () => `${sink.kept.length} records pushed`);
+    const textOf = (r: SourceRecord) => r.data.toString('utf8', 0, r.data.length - 1);
+    expect(sink.kept.map(textOf)).toEqual(all);
+    const memory = sink.kept.map((r) => r.data.buffer);
+    // A read chunk is the memory of many lines; a line that spanned two reads is a copy, alone in its memory or in Node's shared pool.
+    const linesIn = new Map<ArrayBufferLike, number>();
+    for (const m of memory) linesIn.set(m, (linesIn.get(m) ?? 0) + 1);
+    const chunks = [...linesIn].filter(([, n]) => n > 100).map(([m]) => m);
+
+    const first = sink.kept[0]!.data.buffer;
+    const inFirst = sink.kept.filter((r) => r.data.buffer === first);
+    expect(inFirst.length).toBeGreaterThan(100);
+    const across = sink.kept[inFirst.length]!;
+    expect(across.data.buffer).not.toBe(first);
+    const rest = sink.kept.slice(inFirst.length + 1);
+
+    // Every line inside the first chunk acknowledged, but not the one that began in it: the chunk stays.
+    for (const r of inFirst) r.acker.ack(r.start, r.end);
+    await settle();
+    expect(first.byteLength).toBeGreaterThan(0);
+    expect(inFirst.map(textOf)).toEqual(all.slice(0, inFirst.length));
+
+    across.acker.ack(across.start, across.end);
+    await settle();
+    expect(first.byteLength).toBe(0);
+    // The lines of the next chunks, not acknowledged, keep their bytes.
+    expect(rest.map(textOf)).toEqual(all.slice(inFirst.length + 1));
+
+    for (const r of rest) r.acker.ack(r.start, r.end);
+    await settle();
+    // Every read chunk freed; the copies of lines that spanned two reads (small, in Node's shared pool) are the collector's.
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    expect(chunks.map((m) => m.byteLength)).toEqual(chunks.map(() => 0));
+    expect(memory.filter((m) => m.byteLength > 0).length).toBeGreaterThan(0);
   });
 
   it('reads files fairly: a small file is not starved behind a big one', async () => {

@@ -5,7 +5,7 @@ import type { Entry } from '../entry.js';
 import { allDelivered, entryFailure, entryResults } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORD_BATCH } from './limits.js';
-import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
+import { answerObject, putExchange, readAnswer, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
 import { recordsBody } from '../request-body.js';
 
 export class FirehoseAdapter implements DestinationAdapter {
@@ -29,18 +29,23 @@ export class FirehoseAdapter implements DestinationAdapter {
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
     const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false, (size) => this.put.bodyBuffer(size)), signal);
-    if (allDelivered(answer, entries.length, 'FailedPutCount', 'RecordId')) return [];
-    const results = entryResults('PutRecordBatch', answerObject('PutRecordBatch', answer), 'RequestResponses', entries.length);
-    const failures: EntryFailure[] = [];
-    for (let index = 0; index < results.length; index++) {
-      const failure = entryFailure(results[index], index, 'RecordId');
-      if (failure) failures.push(failure);
-    }
-    return failures;
+    return readAnswer(answer, (bytes) => failuresIn(bytes, entries.length));
   }
 
   close(): void {
     this.put.close();
     this.client.destroy();
   }
+}
+
+/** The entries a PutRecordBatch answer says failed, by index; MalformedResponseError when it does not account for `sent`. */
+function failuresIn(answer: Buffer, sent: number): EntryFailure[] {
+  if (allDelivered(answer, sent, 'FailedPutCount', 'RecordId')) return [];
+  const results = entryResults('PutRecordBatch', answerObject('PutRecordBatch', answer), 'RequestResponses', sent);
+  const failures: EntryFailure[] = [];
+  for (let index = 0; index < results.length; index++) {
+    const failure = entryFailure(results[index], index, 'RecordId');
+    if (failure) failures.push(failure);
+  }
+  return failures;
 }

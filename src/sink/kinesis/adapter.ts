@@ -11,7 +11,7 @@ import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
 import { putRecordsLimits, readRecordLimit } from './record-size.js';
-import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
+import { answerObject, putExchange, readAnswer, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
 import type { KplGroup } from '../kpl-packer.js';
 import { recordsBody } from '../request-body.js';
 import { ShardMap, type ShardRange } from '../shard-map.js';
@@ -222,11 +222,19 @@ export class KinesisAdapter implements DestinationAdapter {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
+    const { failures, stale } = readAnswer(answer, (bytes) => this.failuresIn(bytes, entries));
+    // An aggregate landed on another shard than it was grouped for: the stream was resharded.
+    if (stale) this.invalidate();
+    return failures;
+  }
+
+  /** The entries a PutRecords answer says failed, and whether an aggregate landed on another shard than it was grouped for. */
+  private failuresIn(answer: Buffer, entries: Entry[]): { failures: EntryFailure[]; stale: boolean } {
     // Read in the encoding it came in, which a server that ignores the request's may not have kept.
     const format = formatOfAnswer(answer, this.format);
     // Aggregates grouped by shard are checked against the shard each landed on (below): their answers are read whole.
     const delivered = format === 'cbor' ? allDeliveredCbor : allDelivered;
-    if (!entries.some((e) => e.shardId !== undefined) && delivered(answer, entries.length, 'FailedRecordCount', 'SequenceNumber')) return [];
+    if (!entries.some((e) => e.shardId !== undefined) && delivered(answer, entries.length, 'FailedRecordCount', 'SequenceNumber')) return { failures: [], stale: false };
     const results = entryResults('PutRecords', answerObject('PutRecords', answer, format), 'Records', entries.length);
     const failures: EntryFailure[] = [];
     let stale = false;
@@ -238,9 +246,7 @@ export class KinesisAdapter implements DestinationAdapter {
         if (shard && entries[index]!.shardId && shard !== entries[index]!.shardId) stale = true;
       }
     }
-    // An aggregate landed on another shard than it was grouped for: the stream was resharded.
-    if (stale) this.invalidate();
-    return failures;
+    return { failures, stale };
   }
 
   close(): void {
