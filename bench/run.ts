@@ -15,7 +15,7 @@
  * ../shared/peers/fluent-bit beside the project; left out when none).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -867,6 +867,17 @@ async function outage(data: DataSet, r: Results): Promise<void> {
   log(`outage: peak RSS ${run.peakRssMB.toFixed(0)} MB, ${r.outage.distinct} distinct lines of ${n}, ${r.outage.duplicates} duplicates`);
 }
 
+/**
+ * The agent's profile in `dir`: the last one written. An agent that switches
+ * to jemalloc re-executes itself (src/cli/malloc-switch.ts), and its first
+ * image writes a profile of its start-up alone as it goes.
+ */
+function agentProfile(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  return files.sort((a, b) => statSync(join(dir, a)).mtimeMs - statSync(join(dir, b)).mtimeMs).at(-1);
+}
+
 async function profiles(data: DataSet, r: Results): Promise<void> {
   const n = data.sizes.accessLines;
   for (const [label, name, flow] of [
@@ -882,7 +893,7 @@ async function profiles(data: DataSet, r: Results): Promise<void> {
       nodeArgs: [...AGENT_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${profDir}`],
     });
     await runAgent(spec, flow);
-    const file = existsSync(profDir) ? readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+    const file = agentProfile(profDir);
     if (!file) {
       log(`no profile written for ${label}`);
       continue;
@@ -892,7 +903,7 @@ async function profiles(data: DataSet, r: Results): Promise<void> {
   const profDir = join(BENCH_DIR, 'profiles', 'profile-idle');
   rmSync(profDir, { recursive: true, force: true });
   await idleRun(data, `agent, ${data.sizes.smallFiles} idle files, --cpu-prof`, 'profile-idle', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
-  const file = existsSync(profDir) ? readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+  const file = agentProfile(profDir);
   if (file) {
     r.profiles.push({
       label: `${data.sizes.smallFiles} idle files: the last ${IDLE_SECONDS} s (nothing written)`,
