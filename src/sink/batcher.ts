@@ -4,6 +4,7 @@
  * queue, then hands it on. Age is the caller's timer: it calls flush() when
  * the oldest record is old enough.
  */
+import { dataLength } from '../pipeline/line.js';
 import type { SourceRecord } from '../pipeline/types.js';
 import type { Entry, Packer } from './entry.js';
 
@@ -45,7 +46,7 @@ export class Batcher {
     }
     this.packer.add(record, key);
     this.count++;
-    this.held += record.data.length + this.caps.heldPerRecord;
+    this.held += dataLength(record) + this.caps.heldPerRecord;
     if (this.packer.entryCount >= this.caps.entries || this.packer.byteCount >= this.caps.bytes || this.held >= this.caps.held) this.flush();
   }
 

@@ -4,6 +4,7 @@
  * hashes to. The aggregate carries the key of its first user record, which
  * routes to that same shard.
  */
+import { dataLength } from '../pipeline/line.js';
 import type { SourceRecord } from '../pipeline/types.js';
 import type { Cost, Entry, Packer } from './entry.js';
 import { AggregateBuilder } from './kpl.js';
@@ -73,7 +74,7 @@ export class KplPacker implements Packer {
   }
 
   cost(record: SourceRecord, key: string): Cost {
-    const len = record.data.length;
+    const len = dataLength(record);
     const agg = this.open.get(groupKey(this.group(key)));
     if (agg && this.fitsIn(agg, key, len)) {
       return { entries: 0, bytes: agg.builder.sizeWith(key || agg.key, len) - agg.builder.size };
@@ -84,7 +85,7 @@ export class KplPacker implements Packer {
   }
 
   add(record: SourceRecord, key: string): void {
-    const len = record.data.length;
+    const len = dataLength(record);
     const group = this.group(key);
     const name = groupKey(group);
     let agg = this.open.get(name);
@@ -105,7 +106,7 @@ export class KplPacker implements Packer {
       this.bytes += agg.builder.size + agg.keyBytes;
     }
     const before = agg.builder.size;
-    agg.builder.add(key || agg.key, record.data);
+    agg.builder.addRecord(key || agg.key, record);
     agg.records.push(record);
     agg.userBytes += len;
     this.bytes += agg.builder.size - before;

@@ -15,6 +15,7 @@
  *   }
  */
 import { createHash } from 'node:crypto';
+import { copyData, dataLength } from '../pipeline/line.js';
 
 export const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
 const MD5_BYTES = 16;
@@ -68,7 +69,8 @@ export class AggregateBuilder {
   private readonly keys: Buffer[] = [];
   // Parallel arrays: no object per user record.
   private readonly itemKeys: number[] = [];
-  private readonly itemData: Buffer[] = [];
+  /** The user records, read only when encoded: a Line's bytes are copied from its chunk without a view of its own. */
+  private readonly itemData: { readonly data: Buffer }[] = [];
   private body = 0;
 
   get count(): number {
@@ -87,7 +89,13 @@ export class AggregateBuilder {
     return this.size + keyEntrySize(Buffer.byteLength(key)) + recordEntrySize(this.keys.length, dataBytes);
   }
 
+  /** Adds `data` under `key` (tests, the bench's bare script). */
   add(key: string, data: Buffer): void {
+    this.addRecord(key, { data });
+  }
+
+  /** Adds a user record under `key`; its bytes are read when encode() runs, so they must not change before. */
+  addRecord(key: string, record: { readonly data: Buffer }): void {
     let index = this.keyIndex.get(key);
     if (index === undefined) {
       index = this.keys.length;
@@ -97,8 +105,8 @@ export class AggregateBuilder {
       this.body += keyEntrySize(bytes.length);
     }
     this.itemKeys.push(index);
-    this.itemData.push(data);
-    this.body += recordEntrySize(index, data.length);
+    this.itemData.push(record);
+    this.body += recordEntrySize(index, dataLength(record));
   }
 
   encode(): Buffer {
@@ -113,16 +121,15 @@ export class AggregateBuilder {
     const { itemKeys, itemData } = this;
     for (let i = 0; i < itemData.length; i++) {
       const keyIndex = itemKeys[i]!;
-      const data = itemData[i]!;
+      const record = itemData[i]!;
+      const length = dataLength(record);
       out[at++] = TAG_RECORDS;
-      at = writeVarint(out, at, recordInnerSize(keyIndex, data.length));
+      at = writeVarint(out, at, recordInnerSize(keyIndex, length));
       out[at++] = TAG_RECORD_KEY_INDEX;
       at = writeVarint(out, at, keyIndex);
       out[at++] = TAG_RECORD_DATA;
-      at = writeVarint(out, at, data.length);
-      // TypedArray#set: cheaper than Buffer#copy for small records.
-      out.set(data, at);
-      at += data.length;
+      at = writeVarint(out, at, length);
+      at = copyData(record, out, at);
     }
     createHash('md5').update(out.subarray(KPL_MAGIC.length, at)).digest().copy(out, at);
     return out;
