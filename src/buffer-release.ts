@@ -2,13 +2,12 @@
  * Gives a Buffer's memory back at once, instead of when V8 next collects the
  * object that holds it.
  *
- * Why: Buffers that live past a scavenge or two, or that V8 allocates in its
- * old generation from the start (allocation-site pretenuring: Node makes
- * every large Buffer at one site, which the long-lived read chunks teach to
- * pretenure), are freed only by a full collection. Measured on the plain
- * path over TLS (docs/performance.md, "Ninth round"): 40-55 MB of dead read
- * chunks and answers were resident before each full collection, and the
- * peak RSS fell from 162-181 MB to 124 MB once they were freed when done.
+ * Why: a Buffer's memory is freed when V8 collects the Buffer, and one that
+ * outlived a scavenge or two only at the next full collection. Measured on
+ * the plain path over TLS (docs/performance.md, "Ninth round"): 35-55 MB of
+ * dead read chunks and answers were resident before each full collection,
+ * and the peak RSS fell from 154-181 MB to 123-130 MB once they were freed
+ * when done.
  *
  * Detaching an ArrayBuffer (`ArrayBuffer.prototype.transfer(0)`, ES2024,
  * Node >= 22) frees its memory then and there, and every view of it reads as
