@@ -23,7 +23,8 @@ interface Detachable {
 /**
  * True when `buf` spans its whole ArrayBuffer, so that freeing it frees no
  * one else's bytes: a Buffer.allocUnsafe or Buffer.concat larger than half
- * of Node's 8 KiB pool. A slice of the pool, or a view into a larger chunk,
+ * of Node's shared pool (`Buffer.poolSize`: 64 KiB in Node 24, so 32 KiB and
+ * more). A slice of the pool, or a view into a larger chunk,
  * is not.
  */
 export function ownsItsMemory(buf: Uint8Array): boolean {
