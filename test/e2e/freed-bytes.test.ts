@@ -39,6 +39,16 @@ afterAll(async () => {
 });
 
 /** Records that are not among `want` (empty, cut, joined), and records of `want` never seen. */
+/** Writes `sub`/agent.yaml for `to` (the test CA trusted): `flows` and `timeouts` (top-level keys); returns its path. */
+function writeConfig(to: AwsProtocolServer, sub: string, flows: FlowSpec[], timeouts: string[]): string {
+  const config = join(sub, 'agent.yaml');
+  writeFileSync(
+    config,
+    agentYaml({ endpoint: to.endpoint, checkpointFile: join(sub, 'cp'), flows, top: [`tls.caFile: ${JSON.stringify(TEST_CA_FILE)}`, ...timeouts] }),
+  );
+  return config;
+}
+
 function check(got: Buffer[], want: Buffer[]): { missing: string[]; unexpected: string[] } {
   const wanted = new Set(want.map((b) => b.toString('latin1')));
   const seen = new Set(got.map((b) => b.toString('latin1')));
@@ -86,16 +96,7 @@ describe.each([
       // Every line its own record (each starts with the tag), through the multi-line assembler.
       { filePattern: file, stream: names.multi, extra: ['multiLineStartPattern: "^a "', 'maxBufferSizeRecords: 100'] },
     ];
-    const config = join(sub, 'agent.yaml');
-    writeFileSync(
-      config,
-      agentYaml({
-        endpoint: server.endpoint,
-        checkpointFile: join(sub, 'cp'),
-        flows,
-        top: [`tls.caFile: ${JSON.stringify(TEST_CA_FILE)}`, 'socketTimeoutMillis: 700', 'connectionTimeoutMillis: 500', 'shutdownTimeoutMillis: 300'],
-      }),
-    );
+    const config = writeConfig(server, sub, flows, ['socketTimeoutMillis: 700', 'connectionTimeoutMillis: 500', 'shutdownTimeoutMillis: 300']);
     // A third of the records fail inside answers; some calls answer (and store) only after the agent gave up on them.
     server.setFaults({ kind: 'failRecords', fraction: 0.3, times: 60 }, { kind: 'delay', ms: 1500, times: 8 });
     let agent = AgentProcess.start(config);
@@ -154,18 +155,14 @@ describe('freed chunks through rotations in a burst, with faults, over the own H
       const kpl = `${plain}-kpl`;
       server.createStream(plain, 2);
       server.createStream(kpl, 2);
-      const config = join(sub, 'agent.yaml');
-      writeFileSync(
-        config,
-        agentYaml({
-          endpoint: server.endpoint,
-          checkpointFile: join(sub, 'cp'),
-          flows: [
-            { filePattern: join(sub, 'app.log*'), stream: plain, extra: ['maxBufferSizeRecords: 100'] },
-            { filePattern: join(sub, 'app.log*'), stream: kpl, extra: ['aggregation: true', 'maxBufferSizeRecords: 30'] },
-          ],
-          top: [`tls.caFile: ${JSON.stringify(TEST_CA_FILE)}`, 'socketTimeoutMillis: 700', 'connectionTimeoutMillis: 500'],
-        }),
+      const config = writeConfig(
+        server,
+        sub,
+        [
+          { filePattern: join(sub, 'app.log*'), stream: plain, extra: ['maxBufferSizeRecords: 100'] },
+          { filePattern: join(sub, 'app.log*'), stream: kpl, extra: ['aggregation: true', 'maxBufferSizeRecords: 30'] },
+        ],
+        ['socketTimeoutMillis: 700', 'connectionTimeoutMillis: 500'],
       );
       server.setFaults({ kind: 'failRecords', fraction: 0.3, times: 80 }, { kind: 'delay', ms: 1200, times: 6 });
       const agent = AgentProcess.start(config);
@@ -237,21 +234,19 @@ describe('freed chunks through reloads with calls in flight, over the own HTTP/2
     const kpl = 'freed-reload-kpl';
     server.createStream(stream, 2);
     server.createStream(kpl, 2);
-    const config = join(sub, 'agent.yaml');
-    const write = (processors: boolean) =>
-      writeFileSync(
-        config,
-        agentYaml({
-          endpoint: server.endpoint,
-          checkpointFile: join(sub, 'cp'),
-          flows: [
-            { filePattern: log, stream, extra: ['maxBufferSizeRecords: 100', ...(processors ? ['dataProcessingOptions: [{optionName: ADDBRACKETS}]'] : [])] },
-            { filePattern: log, stream: kpl, extra: ['aggregation: true', 'maxBufferSizeRecords: 30', ...(processors ? ['dataProcessingOptions: [{optionName: ADDBRACKETS}]'] : [])] },
-          ],
-          top: [`tls.caFile: ${JSON.stringify(TEST_CA_FILE)}`, 'socketTimeoutMillis: 900', 'connectionTimeoutMillis: 500', 'shutdownTimeoutMillis: 400'],
-        }),
+    const write = (processors: boolean) => {
+      const brackets = processors ? ['dataProcessingOptions: [{optionName: ADDBRACKETS}]'] : [];
+      return writeConfig(
+        server,
+        sub,
+        [
+          { filePattern: log, stream, extra: ['maxBufferSizeRecords: 100', ...brackets] },
+          { filePattern: log, stream: kpl, extra: ['aggregation: true', 'maxBufferSizeRecords: 30', ...brackets] },
+        ],
+        ['socketTimeoutMillis: 900', 'connectionTimeoutMillis: 500', 'shutdownTimeoutMillis: 400'],
       );
-    write(false);
+    };
+    const config = write(false);
     server.setFaults({ kind: 'failRecords', fraction: 0.3, times: 100 }, { kind: 'delay', ms: 600, times: 40 });
     const agent = AgentProcess.start(config);
     agents.push(agent);
