@@ -46,11 +46,11 @@ export interface PutExchange {
   /** A Buffer of `size` bytes to build the next request body in; send() takes it back once nothing reads it. */
   bodyBuffer(size: number): Buffer;
   /**
-   * Sends a serialized request body; resolves with the 2xx answer's bytes,
-   * rejects as the call failed. The bytes are a copy no one else holds: the
-   * caller frees them once read (readAnswer).
+   * Sends a serialized request body; resolves with what `read` makes of the
+   * 2xx answer's bytes, rejects as the call failed or `read` threw. The
+   * bytes are freed once `read` returns (readAnswer): it must not keep them.
    */
-  send(body: Buffer, signal: AbortSignal): Promise<Buffer>;
+  send<T>(body: Buffer, signal: AbortSignal, read: (answer: Buffer) => T): Promise<T>;
   close(): void;
 }
 
@@ -95,7 +95,7 @@ export function putExchange(client: SdkClientLike, transport: PutTransport, opts
     return {
       bodyBuffer: (size) => pool.take(size),
       // The session says when the stream has written the body and closed: only then may it be lent again.
-      send: (body, signal) => call.send(body, signal, () => pool.give(body)),
+      send: async (body, signal, read) => readAnswer(await call.send(body, signal, () => pool.give(body)), read),
       close: () => {
         pool.clear();
         call.close();
@@ -103,7 +103,7 @@ export function putExchange(client: SdkClientLike, transport: PutTransport, opts
     };
   }
   // The SDK's handler gives no word on when it stopped reading a body: a new one each call.
-  return { bodyBuffer: (size) => Buffer.allocUnsafe(size), send: opts.sdk, close() {} };
+  return { bodyBuffer: (size) => Buffer.allocUnsafe(size), send: async (body, signal, read) => readAnswer(await opts.sdk(body, signal), read), close() {} };
 }
 
 /**
@@ -118,7 +118,7 @@ export async function sdkPut<I extends object, O extends object>(command: SdkCom
   return exchange.answer ?? Buffer.alloc(0);
 }
 
-/** The answer's bytes, copied: the caller may free them once read (PutExchange.send), and the SDK's buffers are not ours to free. */
+/** The answer's bytes, copied: they are freed once read (PutExchange.send), and the SDK's buffers are not ours to free. */
 async function collect(body: unknown): Promise<Buffer> {
   if (body instanceof Uint8Array) return Buffer.concat([body]);
   if (body === undefined || body === null) return Buffer.alloc(0);
@@ -159,8 +159,9 @@ class RawExchange {
 }
 
 /**
- * `read` applied to a put call's answer (from PutExchange.send), whose bytes
- * are then freed at once, whether `read` returned or threw. An answer is
+ * `read` applied to a put call's answer, whose bytes (a copy no one else
+ * holds: aws/h2-session.ts, collect above) are then freed at once, whether
+ * `read` returned or threw. An answer is
  * read once; left to the collector, answers (about 51 KB per plain call,
  * 100 MB per million lines) stayed resident until V8's next full
  * collection (buffer-release.ts). `read` must not keep `answer` or a view

@@ -5,7 +5,7 @@ import type { Entry } from '../entry.js';
 import { allDelivered, entryFailure, entryResults } from '../answer.js';
 import type { DestinationContext } from '../errors.js';
 import { PUT_RECORD_BATCH } from './limits.js';
-import { answerObject, putExchange, readAnswer, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
+import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
 import { recordsBody } from '../request-body.js';
 
 export class FirehoseAdapter implements DestinationAdapter {
@@ -28,8 +28,8 @@ export class FirehoseAdapter implements DestinationAdapter {
   }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    const answer = await this.put.send(recordsBody('DeliveryStreamName', this.context.streamName, entries, false, (size) => this.put.bodyBuffer(size)), signal);
-    return readAnswer(answer, (bytes) => failuresIn(bytes, entries.length));
+    const body = recordsBody('DeliveryStreamName', this.context.streamName, entries, false, (size) => this.put.bodyBuffer(size));
+    return this.put.send(body, signal, (answer) => failuresIn(answer, entries.length));
   }
 
   close(): void {

@@ -11,7 +11,7 @@ import type { DestinationContext } from '../errors.js';
 import { PUT_RECORDS } from './limits.js';
 import type { ApiLimits } from '../limits.js';
 import { putRecordsLimits, readRecordLimit } from './record-size.js';
-import { answerObject, putExchange, readAnswer, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
+import { answerObject, putExchange, sdkPut, type PutExchange, type PutTransport } from '../raw-exchange.js';
 import type { KplGroup } from '../kpl-packer.js';
 import { recordsBody } from '../request-body.js';
 import { ShardMap, type ShardRange } from '../shard-map.js';
@@ -212,17 +212,17 @@ export class KinesisAdapter implements DestinationAdapter {
   }
 
   async send(entries: Entry[], signal: AbortSignal): Promise<EntryFailure[]> {
-    let answer: Buffer;
+    let answered: { failures: EntryFailure[]; stale: boolean };
     const alloc = (size: number): Buffer => this.put.bodyBuffer(size);
     const cbor = this.format === 'cbor';
     try {
       const body = cbor ? putRecordsCbor(this.head.field, this.head.value, entries, alloc) : recordsBody(this.head.field, this.head.value, entries, true, alloc);
-      answer = await this.put.send(body, signal);
+      answered = await this.put.send(body, signal, (answer) => this.failuresIn(answer, entries));
     } catch (err) {
       if ((err as Error).name === 'ValidationException') this.reread();
       throw err;
     }
-    const { failures, stale } = readAnswer(answer, (bytes) => this.failuresIn(bytes, entries));
+    const { failures, stale } = answered;
     // An aggregate landed on another shard than it was grouped for: the stream was resharded.
     if (stale) this.invalidate();
     return failures;
