@@ -4,6 +4,7 @@ import type { Acker } from '../../src/pipeline/types.ts';
 import { PlainPacker, type Entry, type Packer } from '../../src/sink/entry.ts';
 import { Batcher } from '../../src/sink/batcher.ts';
 import { KplPacker } from '../../src/sink/kpl-packer.ts';
+import { LinePacker } from '../../src/sink/firehose/packer.ts';
 import { deaggregate } from '../sink/deaggregate.ts';
 
 const acker: Acker = { ack: () => {} };
@@ -79,10 +80,16 @@ describe('batching Lines reads their bytes without a view of each (a heap object
   const linesOf = () => Array.from({ length: 50 }, (_, i) => new Line(chunk, i * 9, 9, acker, i * 9, i * 9 + 9, FILE));
   const caps = { entries: 500, bytes: 5 << 20, held: Infinity, heldPerRecord: 384 };
 
-  it.each<[string, () => Packer]>([
-    ['plain PutRecords (each Line its own entry)', () => new PlainPacker(true, 1 << 20, () => '')],
-    ['KPL aggregation (Lines copied into the aggregate when it is encoded)', () => new KplPacker(() => ({ kind: 'shard', shardId: 'shardId-0' }), 1 << 20)],
-  ])('%s', (_, packer) => {
+  const asIs = (body: Buffer) => body.toString();
+  it.each<[string, () => Packer, (body: Buffer) => string]>([
+    ['plain PutRecords (each Line its own entry)', () => new PlainPacker(true, 1 << 20, () => ''), asIs],
+    [
+      'KPL aggregation (Lines copied into the aggregate when it is encoded)',
+      () => new KplPacker(() => ({ kind: 'shard', shardId: 'shardId-0' }), 1 << 20),
+      (body) => deaggregate(body, 'key').map((r) => r.data.toString()).join(''),
+    ],
+    ['Firehose packing (Lines copied into records of up to 200 bytes)', () => new LinePacker(200, 1000), asIs],
+  ])('%s', (_, packer, shippedOf) => {
     const lines = linesOf();
     const batches: Entry[][] = [];
     const batcher = new Batcher(packer(), caps, (entries) => batches.push(entries));
@@ -94,7 +101,6 @@ describe('batching Lines reads their bytes without a view of each (a heap object
     const body = Buffer.alloc(entries.reduce((n, e) => n + dataLength(e), 0));
     let at = 0;
     for (const e of entries) at = copyData(e, body, at);
-    const shipped = entries.length === 1 ? deaggregate(body, 'key').map((r) => r.data.toString()).join('') : body.toString();
-    expect(shipped).toBe(chunk.toString());
+    expect(shippedOf(body)).toBe(chunk.toString());
   });
 });
