@@ -25,17 +25,16 @@ export class ReadChunks {
    * after it whose lines are all gone are still the collector's to free.
    */
   private chunks: { memory: WeakRef<ArrayBufferLike>; end: number }[] = [];
-  private first = 0;
 
   /** Chunks remembered now (for tests). */
   get held(): number {
-    return this.chunks.length - this.first;
+    return this.chunks.length;
   }
 
   /** `chunk` was read and ends at file offset `end` (bytes); its lines may be framed from it. Not remembered when it shares its memory. */
   add(chunk: Buffer, end: number): void {
     if (!ownsItsMemory(chunk)) return;
-    if (this.held >= MAX_CHUNKS_HELD) this.first++;
+    if (this.chunks.length >= MAX_CHUNKS_HELD) this.chunks.shift();
     this.chunks.push({ memory: new WeakRef(chunk.buffer), end });
   }
 
@@ -44,21 +43,18 @@ export class ReadChunks {
    * frees the chunks that end at or below it. Returns how many were freed.
    */
   freeBelow(committed: number): number {
+    let done = 0;
     let freed = 0;
-    while (this.first < this.chunks.length && this.chunks[this.first]!.end <= committed) {
-      const memory = this.chunks[this.first++]!.memory.deref();
+    while (done < this.chunks.length && this.chunks[done]!.end <= committed) {
+      const memory = this.chunks[done++]!.memory.deref();
       if (memory && freeArrayBuffer(memory)) freed++;
     }
-    if (this.first > 64 && this.first * 2 > this.chunks.length) {
-      this.chunks = this.chunks.slice(this.first);
-      this.first = 0;
-    }
+    if (done > 0) this.chunks.splice(0, done);
     return freed;
   }
 
   /** The file starts over (truncated): lines of the old content may still be in flight, so its chunks are left to the collector. */
   forget(): void {
     this.chunks = [];
-    this.first = 0;
   }
 }
