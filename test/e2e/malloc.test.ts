@@ -4,35 +4,25 @@
  * from /proc. CI installs Debian's libjemalloc2 (.ci/run); elsewhere
  * without it these skip, saying so.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findLibrary, jemallocMapped } from '../../src/allocator.ts';
 import { AgentProcess, runCli } from '../support/agent-process.ts';
-import { KinesisLocal } from '../support/kinesis-local.ts';
+import { useKinesisLocal } from '../support/kinesis-local.ts';
 
 const LIBRARY = findLibrary();
 const maybe = LIBRARY || process.env.CI ? describe : describe.skip;
 
-let local: KinesisLocal;
-let dir: string;
-beforeAll(async () => {
-  local = await KinesisLocal.start();
-  dir = mkdtempSync(join(tmpdir(), 'ka-malloc-'));
-});
-afterAll(async () => {
-  await local?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = useKinesisLocal('ka-malloc-');
 
 function flow(name: string): string {
-  const log = join(dir, `${name}.log`);
+  const log = join(env.dir, `${name}.log`);
   writeFileSync(log, Array.from({ length: 200 }, (_, i) => `${name} line ${i}\n`).join(''));
-  const config = join(dir, `${name}.yaml`);
+  const config = join(env.dir, `${name}.yaml`);
   writeFileSync(
     config,
-    `kinesis.endpoint: ${local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(dir, `${name}.cp`)}\n` +
+    `kinesis.endpoint: ${env.local.endpoint}\ncloudwatch.emitMetrics: false\ncheckpointFile: ${join(env.dir, `${name}.cp`)}\n` +
       `flows:\n  - filePattern: ${log}\n    kinesisStream: ${name}\n    initialPosition: START_OF_FILE\n    maxBufferAgeMillis: 1000\n`,
   );
   return config;
@@ -42,9 +32,9 @@ const mapped = (pid: number) => jemallocMapped(`/proc/${pid}/maps`);
 
 maybe(`malloc (jemalloc: ${LIBRARY ?? 'not installed'})`, () => {
   it('runs on jemalloc when installed: same PID, the library mapped, the first log line says so, every line shipped, a clean stop', async () => {
-    await local.createStream('je');
+    await env.local.createStream('je');
     const agent = AgentProcess.start(flow('je'));
-    await local.waitFor('je', (r) => r.length >= 200);
+    await env.local.waitFor('je', (r) => r.length >= 200);
     expect(mapped(agent.child.pid!)).toBe(true);
     expect(readFileSync(`/proc/${agent.child.pid}/cmdline`, 'utf8').split('\0')).toContain('-c');
     const line = agent.logLines().find((l) => l.msg === 'malloc');
@@ -54,9 +44,9 @@ maybe(`malloc (jemalloc: ${LIBRARY ?? 'not installed'})`, () => {
   });
 
   it('KINESIS_AGENT_MALLOC=glibc keeps glibc: no library mapped, no LD_PRELOAD, and says why', async () => {
-    await local.createStream('gl');
+    await env.local.createStream('gl');
     const agent = AgentProcess.start(flow('gl'), { KINESIS_AGENT_MALLOC: 'glibc' });
-    await local.waitFor('gl', (r) => r.length >= 200);
+    await env.local.waitFor('gl', (r) => r.length >= 200);
     expect(mapped(agent.child.pid!)).toBe(false);
     expect(readFileSync(`/proc/${agent.child.pid}/environ`, 'utf8')).not.toContain('LD_PRELOAD');
     expect(agent.logLines().find((l) => l.msg === 'malloc')).toMatchObject({ malloc: 'glibc', why: 'KINESIS_AGENT_MALLOC=glibc' });
@@ -64,7 +54,7 @@ maybe(`malloc (jemalloc: ${LIBRARY ?? 'not installed'})`, () => {
   });
 
   it('a stop signal once the second image has started drains and exits 0', async () => {
-    await local.createStream('early');
+    await env.local.createStream('early');
     const agent = AgentProcess.start(flow('early'));
     await agent.signalOnceNodeStarted('SIGTERM');
     expect(await agent.exited).toEqual({ code: 0, signal: null });
