@@ -24,7 +24,8 @@ import { markdown, summarizeFile, type ProfileSummary } from './cpuprofile.ts';
 import { H2_SETTINGS, type ControlMessage, type EndpointMessage, type EndpointStats, type Mode, type RunOptions } from './endpoint.ts';
 import { featureReport, featureScenarios, type FeatureResults } from './features.ts';
 import { ACCESS_LINE_BYTES, ensureData, type DataSet, type DataSizes } from './generate.ts';
-import { bundle, BUNDLE, MALLOC_ENV, NODE_FLAGS } from '../scripts/package-sea.ts';
+import { bundle, BUNDLE, buildBinary, MALLOC_ENV, NODE_FLAGS } from '../scripts/package-sea.ts';
+import { nativeArch } from '../scripts/package-lib.ts';
 import { findLibrary, JEMALLOC_CONF, MALLOC_SETTING } from '../src/allocator.ts';
 import { ensureTls, type BenchTls } from './tls.ts';
 
@@ -51,9 +52,9 @@ const { values: argv } = parseArgs({
   },
 });
 /**
- * The agent as the .deb, .rpm and container ship it: the esbuild bundle inside
- * the executable, run by Node with the executable's flags. `--cli` measures
- * another build instead (e.g. a before/after comparison), without those flags.
+ * The bundle the "node + bundle" runs load: `--cli` (another build, e.g. a
+ * before/after comparison, without the executable's flags), else the
+ * packaged executable's own bundle.
  */
 const CLI = argv.cli ? resolve(argv.cli) : BUNDLE;
 /** The agent as `npm install` runs it: tsc's output, Node's default flags. */
@@ -66,6 +67,15 @@ const RUNS = argv.runs ? new Set(argv.runs.split(',')) : undefined;
 /** Extra Node flags for the agent only (experiments, e.g. "--max-semi-space-size=8"). */
 const EXTRA_NODE_ARGS = argv['agent-node-args']?.split(' ').filter(Boolean) ?? [];
 const AGENT_NODE_ARGS = [...(argv.cli ? [] : NODE_FLAGS), ...EXTRA_NODE_ARGS];
+/**
+ * The agent as the .deb, .rpm and container ship it: the executable
+ * scripts/package-sea.ts builds (Node 24 with the bundle and V8's code cache
+ * for it injected, its Node flags built in), run as is. Without --cli and
+ * --agent-node-args; runs that need Node flags of their own (the CPU
+ * profiles) run Node with the same bundle and the executable's flags, which
+ * is the same code without the code cache (about 120 ms more to start).
+ */
+const PACKAGED = !argv.cli && EXTRA_NODE_ARGS.length === 0;
 /** Extra environment for the agent only (experiments with what the unit would set, e.g. "MALLOC_ARENA_MAX=1"), after the packaged one. */
 const EXTRA_ENV = Object.fromEntries(
   (argv['agent-env']?.split(' ').filter(Boolean) ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
@@ -432,13 +442,22 @@ function agentArgs(name: string, cli = CLI): string[] {
   return [cli, '-c', join(BENCH_DIR, 'runs', name, 'agent.json')];
 }
 
+/**
+ * How an agent run starts: the packaged executable with the run's
+ * agent.json, or Node with `nodeArgs` and the bundle (`cli`) when the run
+ * needs Node flags or measures another build.
+ */
+function agentProgram(name: string, nodeArgs: string[] = [], cli = CLI): Pick<RunSpec, 'command' | 'args' | 'nodeArgs'> {
+  if (PACKAGED && nodeArgs.length === 0 && cli === CLI) return { command: EXECUTABLE, args: agentArgs(name).slice(1), nodeArgs: [] };
+  return { command: undefined, args: agentArgs(name, cli), nodeArgs: [...AGENT_NODE_ARGS, ...nodeArgs] };
+}
+
 function agentRun(label: string, name: string, flow: Record<string, unknown>, expect: number, inputBytes: number, more: Partial<RunSpec> = {}): RunSpec {
   const dir = join(BENCH_DIR, 'runs', name);
   return {
     label,
     dir,
-    args: agentArgs(name),
-    nodeArgs: AGENT_NODE_ARGS,
+    ...agentProgram(name),
     env: PACKAGED_ENV,
     expect,
     inputBytes,
@@ -667,7 +686,7 @@ async function throughput(data: DataSet, r: Results): Promise<void> {
   if (RUNS && !RUNS.has('json')) return;
 
   // The same runs as `npm install` starts the agent: many ES modules, V8's default heap sizing.
-  const npm = (name: string) => ({ args: agentArgs(name, NPM_CLI), nodeArgs: EXTRA_NODE_ARGS, env: {} });
+  const npm = (name: string) => ({ command: undefined, args: agentArgs(name, NPM_CLI), nodeArgs: EXTRA_NODE_ARGS, env: {} });
   r.plainNpm = await runAgent(agentRun('agent from npm (dist/cli.js), plain', 'agent-plain-npm', {}, n, bytes, npm('agent-plain-npm')), plainFlow);
   r.kplNpm = await runAgent(agentRun('agent from npm (dist/cli.js), KPL', 'agent-kpl-npm', {}, n, bytes, npm('agent-kpl-npm')), {
     filePattern: data.access,
@@ -832,7 +851,7 @@ function idleRun(data: DataSet, label: string, name: string, nodeArgs: string[],
   };
   const pattern = join(data.smallDir, '*.log');
   if (who === 'fluentBit') return measure(fluentBitRun(label, name, [{ path: pattern }], n, data.bytes.small, more));
-  return runAgent(agentRun(label, name, {}, n, data.bytes.small, { ...more, nodeArgs: [...AGENT_NODE_ARGS, ...nodeArgs] }), { filePattern: pattern });
+  return runAgent(agentRun(label, name, {}, n, data.bytes.small, { ...more, ...agentProgram(name, nodeArgs) }), { filePattern: pattern });
 }
 
 async function outage(data: DataSet, r: Results): Promise<void> {
@@ -889,8 +908,7 @@ async function profiles(data: DataSet, r: Results): Promise<void> {
     rmSync(profDir, { recursive: true, force: true });
     // tsc's output rather than the bundle, so the profile names each module; same code, same flags.
     const spec = agentRun(`agent, ${label}, --cpu-prof`, name, {}, n, data.bytes.access, {
-      args: agentArgs(name, argv.cli ? CLI : NPM_CLI),
-      nodeArgs: [...AGENT_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${profDir}`],
+      ...agentProgram(name, ['--cpu-prof', `--cpu-prof-dir=${profDir}`], argv.cli ? CLI : NPM_CLI),
     });
     await runAgent(spec, flow);
     const file = agentProfile(profDir);
@@ -1044,9 +1062,9 @@ function report(r: Results, data: DataSet, startLoad: number[], startedAt: Date,
     '## Machine',
     '',
     ...machine(),
-    argv.cli
-      ? `- Agent: \`${relative(ROOT, CLI)}\` (given with --cli)${EXTRA_NODE_ARGS.length ? `, node ${EXTRA_NODE_ARGS.join(' ')}` : ''}`
-      : `- Agent: as the .deb, .rpm and container ship it, the bundle inside the executable (\`${relative(ROOT, CLI)}\`) run with the executable's Node flags (\`${AGENT_NODE_ARGS.join(' ')}\`) and the environment its systemd unit and container set (\`${Object.entries(PACKAGED_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}\`); the "installed from npm" rows run \`dist/cli.js\` with Node's defaults`,
+    !EXECUTABLE
+      ? `- Agent: Node ${process.versions.node} with \`${relative(ROOT, CLI)}\`${argv.cli ? ' (given with --cli)' : ''}, node ${AGENT_NODE_ARGS.join(' ')}`
+      : `- Agent: as the .deb, .rpm and container ship it, the executable itself (\`${relative(ROOT, EXECUTABLE)}\`: Node ${process.versions.node} with the bundle and its code cache, Node flags \`${NODE_FLAGS.join(' ')}\`), in the environment its systemd unit and container set (\`${Object.entries(PACKAGED_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}\`); the "installed from npm" rows run \`dist/cli.js\` with Node's defaults`,
     JEMALLOC
       ? `- Malloc: jemalloc, which the agent re-executes itself on when installed (\`${JEMALLOC}\`, \`MALLOC_CONF=${JEMALLOC_CONF}\`; src/allocator.ts); the "on glibc malloc" rows set \`${MALLOC_SETTING}=glibc\``
       : `- Malloc: glibc's, with the settings above: **libjemalloc.so.2 is not installed** (Debian: libjemalloc2), so these are the figures of an install without it`,
@@ -1171,6 +1189,8 @@ function runLine(m: Measured): string {
 const startedAt = new Date();
 const startLoad = loadavg();
 if (!argv.cli) await bundle();
+/** The packaged executable (PACKAGED), built from the bundle above. */
+const EXECUTABLE = PACKAGED ? await buildBinary(nativeArch() ?? 'x64') : undefined;
 for (const cli of [CLI, NPM_CLI]) if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does)`);
 const data = ensureData(join(BENCH_DIR, QUICK ? 'data-quick' : 'data-full'), SIZES, log);
 const tls = ensureTls(join(BENCH_DIR, 'tls'));
