@@ -12,6 +12,8 @@
  * garbage collector, and the pool lends a new one.
  */
 
+import { freeBuffer } from '../buffer-release.js';
+
 /** Bodies are lent in whole multiples of this, so that bodies of nearly the same size share buffers (bytes). */
 const GRAIN = 16 * 1024;
 
@@ -37,7 +39,12 @@ export class BodyPool {
 
   /** A Buffer of exactly `size` bytes, contents undefined. */
   take(size: number): Buffer {
-    if (size > this.opts.maxBodyBytes) return Buffer.allocUnsafeSlow(size);
+    if (size > this.opts.maxBodyBytes) {
+      // Not kept for lending, but freed when given back: a KPL body over 1 MiB each call.
+      const once = Buffer.allocUnsafeSlow(size);
+      this.lent.set(once.buffer, once);
+      return once;
+    }
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const cap = this.free[i]!.length;
@@ -56,12 +63,19 @@ export class BodyPool {
     return whole.subarray(0, size);
   }
 
-  /** `body` (from take) is no longer read by anyone: it may be lent again. Bodies not lent by this pool are ignored. */
+  /**
+   * `body` (from take) is no longer read by anyone: it may be lent again, or
+   * is freed at once when the pool keeps no more (buffer-release.ts), not
+   * left for the collector. Bodies not lent by this pool are ignored.
+   */
   give(body: Buffer): void {
     const whole = this.lent.get(body.buffer);
     if (!whole) return;
     this.lent.delete(body.buffer);
-    if (this.freeBytes + whole.length > this.opts.maxFreeBytes) return;
+    if (whole.length > this.opts.maxBodyBytes || this.freeBytes + whole.length > this.opts.maxFreeBytes) {
+      freeBuffer(whole);
+      return;
+    }
     this.free.push(whole);
     this.freeBytes += whole.length;
   }

@@ -12,6 +12,7 @@
 import * as zlib from 'node:zlib';
 import type { SourceRecord } from '../pipeline/types.js';
 import type { Cost, Entry, Packer } from './entry.js';
+import { freeBuffer } from '../buffer-release.js';
 
 import { compressionUnavailable, type CompressionKind } from '../config/flow-options.js';
 
@@ -141,7 +142,13 @@ export class CompressingPacker implements Packer {
         return { data: e.data, partitionKey: e.partitionKey, records, userBytes: records.reduce((n, r) => n + r.data.length, 0) };
       });
     }
-    for (const e of entries) e.data = this.codec.encode(e.data);
+    for (const e of entries) {
+      const plain = e.data;
+      e.data = this.codec.encode(plain);
+      // The uncompressed aggregate or packed record is read by nobody now.
+      if (e.packed) freeBuffer(plain);
+      e.packed = true;
+    }
     return entries;
   }
 

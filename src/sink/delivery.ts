@@ -19,7 +19,7 @@ import { Batcher } from './batcher.js';
 import { AdaptiveConcurrency } from './concurrency.js';
 import type { DestinationAdapter, EntryFailure } from './adapter.js';
 import { acknowledge } from './ack-ranges.js';
-import { recordCount, type Entry, type Packer } from './entry.js';
+import { recordCount, releasePacked, type Entry, type Packer } from './entry.js';
 import type { ApiLimits } from './limits.js';
 import { classifyCode, classifyError, type Failure } from './errors.js';
 
@@ -344,6 +344,7 @@ export class DeliveryCore implements Delivery {
   /** Acknowledges delivered entries (coalesced per file, ack-ranges.ts) and releases their room in the queue. */
   private deliver(entries: readonly Entry[]): void {
     const { records, bytes } = acknowledge(entries);
+    releasePacked(entries);
     this.metrics.recordsSent += records;
     this.metrics.bytesSent += bytes;
     this.queueBytes -= bytes;

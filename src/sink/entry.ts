@@ -3,6 +3,7 @@ import { dataLength, Line } from '../pipeline/line.js';
 import type { SourceRecord } from '../pipeline/types.js';
 import { RANDOM_KEY_CHARS } from './partition-key.js';
 import { utf8Length } from './body-bytes.js';
+import { freeBuffer } from '../buffer-release.js';
 
 export interface Entry {
   /** The bytes of one API record (a line, a KPL aggregate, or packed lines). */
@@ -15,6 +16,12 @@ export interface Entry {
   readonly userBytes: number;
   /** The shard this entry was grouped for (KPL); an answer naming another means the shard map is stale. */
   shardId?: string;
+  /**
+   * Its data is bytes the packer made for it alone (a KPL aggregate, packed
+   * or compressed lines), which nothing reads once it is delivered:
+   * releasePacked() frees them then.
+   */
+  packed?: boolean;
 }
 
 /** What adding one record would add to a batch, as the API limits count it. */
@@ -56,6 +63,23 @@ class RecordEntry implements Entry {
   get userBytes(): number {
     return this.record.data.length;
   }
+}
+
+/**
+ * Frees the data of the `packed` entries among `entries`, which were just
+ * delivered (buffer-release.ts): a KPL aggregate is 0.5-1 MB made per call,
+ * and left to the collector it outlived the scavenges of a flow whose
+ * processing makes garbage per line, so that dead aggregates piled up until
+ * the next full collection (docs/performance.md, "Tenth round"). Delivered
+ * entries are never sent again (delivery.ts retries only failed ones), and
+ * a request body holds a copy of the data. Entries whose data is a user
+ * record's own (a Line, a lone record) are never touched. Returns how many
+ * were freed.
+ */
+export function releasePacked(entries: readonly Entry[]): number {
+  let freed = 0;
+  for (const entry of entries) if (entry.packed === true && freeBuffer(entry.data)) freed++;
+  return freed;
 }
 
 /**

@@ -118,6 +118,7 @@ export class KplPacker implements Packer {
     // A lone record gains nothing from the envelope; send it plain.
     const data = only ? only.data : agg.builder.encode();
     const entry: Entry = { data, partitionKey: agg.key, records: agg.records, userBytes: agg.userBytes };
+    if (!only) entry.packed = true;
     if (agg.group.kind === 'shard') entry.shardId = agg.group.shardId;
     this.closed.push(entry);
   }

@@ -35,4 +35,16 @@ describe('the request body pool', () => {
     use(pool);
     expect(pool.freeCount).toBe(free);
   });
+
+  it.each<[string, (pool: BodyPool) => Buffer, boolean]>([
+    ['a body over maxBodyBytes is freed when given back', (pool) => { const b = pool.take(300_000); pool.give(b); return b; }, true],
+    ['a body past maxFreeBytes is freed when given back', (pool) => { const bs = [pool.take(100_000), pool.take(100_000)]; bs.forEach((b) => pool.give(b)); return bs[1]!; }, true],
+    ['a body kept for lending again is not freed', (pool) => { const b = pool.take(100_000); pool.give(b); return b; }, false],
+    ['a body still lent is not freed', (pool) => pool.take(300_000), false],
+    ['a Buffer it did not lend is not freed', (pool) => { const b = Buffer.allocUnsafeSlow(300_000); pool.give(b); return b; }, false],
+  ])('memory it lets go of is freed at once, not left for the collector: %s', (_, use, freed) => {
+    const pool = new BodyPool({ maxBodyBytes: 256 * 1024, maxFreeBytes: 150_000 });
+    const body = use(pool);
+    expect(body.buffer.byteLength === 0).toBe(freed);
+  });
 });

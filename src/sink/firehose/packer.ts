@@ -56,8 +56,9 @@ export class LinePacker implements Packer {
     const open = this.open;
     if (!open) return;
     this.open = undefined;
-    const data = open.records.length === 1 ? open.records[0]!.data : packed(open.records, open.bytes);
-    this.closed.push({ data, partitionKey: '', records: open.records, userBytes: open.bytes });
+    const lone = open.records.length === 1;
+    const data = lone ? open.records[0]!.data : packed(open.records, open.bytes);
+    this.closed.push({ data, partitionKey: '', records: open.records, userBytes: open.bytes, ...(lone ? {} : { packed: true }) });
   }
 
   take(): Entry[] {
