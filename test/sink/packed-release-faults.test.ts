@@ -147,3 +147,35 @@ for (const tls of [false, 'trusted'] as const) {
     });
   });
 }
+
+describe('request bodies over the pool\'s 1 MiB, freed when the HTTP/2 stream has written them (own HTTP/2)', () => {
+  const aws = useProtocolServer({ kinesis: { test: 2 }, tls: 'trusted' });
+  const connection: AgentConfig['connection'] = { connectionTimeoutMillis: 1_000, socketTimeoutMillis: 2_000, maxConnections: 10, caCertificates: CA };
+
+  it('KPL calls of several MiB through GOAWAYs, resets and records failing inside answers: every user record arrives with its own bytes', async () => {
+    aws.server.setFaults(
+      { kind: 'goaway', times: 2, operations: ['PutRecords'] },
+      { kind: 'reset', times: 2, operations: ['PutRecords'] },
+      { kind: 'failRecords', fraction: 0.4 },
+    );
+    const count = 24_000;
+    const ack = new RecordingAcker();
+    const records = makeRecords(count, ack);
+    const { delivery, metrics } = aws.start(
+      { aggregation: true, partitionKey: { kind: 'DETERMINISTIC' }, maxQueueBytes: 16 << 20, maxBufferSizeBytes: 5 << 20, maxBufferAgeMillis: 200 },
+      { agent: { connection } },
+    );
+    await (delivery as DeliveryCore).ready();
+    await pushAll(delivery, records);
+    const all = await until(() => ack.acked.length === count, 60_000);
+    await delivery.close(2_000);
+    expect(all, `acknowledged ${ack.acked.length} of ${count}`).toBe(true);
+    // Bodies over 1 MiB went (base64 makes 4 bytes of 3): the pool freed them once written.
+    expect(aws.server.calls('PutRecords').some((r) => r.entries.reduce((n, e) => n + e.data.length, 0) > 900_000)).toBe(true);
+    const lines = storedLines(aws.server, false, undefined);
+    const expected = new Set(records.map((r) => r.data.toString()));
+    expect(lines.filter((l) => !expected.has(l)).slice(0, 3)).toEqual([]);
+    expect(new Set(lines).size).toBe(count);
+    expect(metrics.recordsSent).toBe(count);
+  }, 90_000);
+});
