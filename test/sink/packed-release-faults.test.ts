@@ -179,3 +179,47 @@ describe('request bodies over the pool\'s 1 MiB, freed when the HTTP/2 stream ha
     expect(metrics.recordsSent).toBe(count);
   }, 90_000);
 });
+
+for (const tls of [false, 'trusted'] as const) {
+  describe(`shutdown with packed calls in flight, ${tls ? 'own HTTP/2' : 'the SDK'}`, () => {
+    const aws = useProtocolServer({ kinesis: { test: 2 }, ...(tls ? { tls } : {}) });
+    const connection: AgentConfig['connection'] = { connectionTimeoutMillis: 2_000, socketTimeoutMillis: 5_000, maxConnections: 10, ...(tls ? { caCertificates: CA } : {}) };
+
+    it('answers that come after the shutdown deadline acknowledge nothing; a restart sends every unacknowledged record again, intact', async () => {
+      const count = 4000;
+      const ack = new RecordingAcker();
+      const records = makeRecords(count, ack);
+      const flow = { aggregation: true, partitionKey: { kind: 'DETERMINISTIC' as const }, compression: 'gzip' as const, maxQueueBytes: 1 << 20 };
+      aws.server.setFaults({ kind: 'delay', ms: 800, operations: ['PutRecords'] });
+      const first = aws.start(flow, { agent: { connection } });
+      await (first.delivery as DeliveryCore).ready();
+      for (const r of records) if (!first.delivery.push(r)) break;
+      await new Promise((r) => setTimeout(r, 100));
+      await first.delivery.close(100);
+      const ackedAtStop = new Set(ack.acked.map(([s]) => s));
+      // Calls were in flight, their answers not yet come.
+      expect(first.metrics.requests).toBeGreaterThan(0);
+      expect(ackedAtStop.size).toBeLessThan(count);
+      // The late answers arrive; nothing more is acknowledged.
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(ack.acked.length).toBe(ackedAtStop.size);
+
+      // "Restart": what was not acknowledged is read again and sent.
+      aws.server.clearFaults();
+      const again = records.filter((r) => !ackedAtStop.has(r.start));
+      const ack2 = new RecordingAcker();
+      const reread = again.map((r) => ({ ...r, acker: ack2 }));
+      ack2.track(reread);
+      const second = aws.start(flow, { agent: { connection } });
+      await (second.delivery as DeliveryCore).ready();
+      await pushAll(second.delivery, reread);
+      expect(await until(() => ack2.acked.length === reread.length, 30_000)).toBe(true);
+      await second.delivery.close(1_000);
+
+      const lines = storedLines(aws.server, false, 'gzip');
+      const expected = new Set(records.map((r) => r.data.toString()));
+      expect(lines.filter((l) => !expected.has(l)).slice(0, 3)).toEqual([]);
+      expect(new Set(lines).size).toBe(count);
+    }, 60_000);
+  });
+}
