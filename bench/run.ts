@@ -448,7 +448,7 @@ function agentArgs(name: string, cli = CLI): string[] {
  * needs Node flags or measures another build.
  */
 function agentProgram(name: string, nodeArgs: string[] = [], cli = CLI): Pick<RunSpec, 'command' | 'args' | 'nodeArgs'> {
-  if (PACKAGED && nodeArgs.length === 0 && cli === CLI) return { command: EXECUTABLE, args: agentArgs(name).slice(1), nodeArgs: [] };
+  if (EXECUTABLE && nodeArgs.length === 0 && cli === CLI) return { command: EXECUTABLE, args: agentArgs(name).slice(1), nodeArgs: [] };
   return { command: undefined, args: agentArgs(name, cli), nodeArgs: [...AGENT_NODE_ARGS, ...nodeArgs] };
 }
 

@@ -57,8 +57,9 @@ export class LinePacker implements Packer {
     if (!open) return;
     this.open = undefined;
     const lone = open.records.length === 1;
-    const data = lone ? open.records[0]!.data : packed(open.records, open.bytes);
-    this.closed.push({ data, partitionKey: '', records: open.records, userBytes: open.bytes, ...(lone ? {} : { packed: true }) });
+    const entry: Entry = { data: lone ? open.records[0]!.data : packed(open.records, open.bytes), partitionKey: '', records: open.records, userBytes: open.bytes };
+    if (!lone) entry.packed = true;
+    this.closed.push(entry);
   }
 
   take(): Entry[] {
