@@ -39,14 +39,14 @@ const MIB = 1024 * KIB;
 export const QUEUE_BYTES_DEFAULT = 2 * MIB;
 /**
  * `maxQueueBytes` of a flow with `aggregation` that does not give it. A KPL
- * call takes half of what the queue holds (sink/delivery.ts: one fills while
- * the one before it is in flight), so a larger queue packs more per call:
- * 266 calls per million lines of 170 bytes at 4 MiB. When a call took the
- * whole queue, 4 MiB cost the CPU of 2 MiB, 15 % less than 16 MiB, and peak
- * RSS 109 MB instead of 176 (docs/performance.md, "Sixth round" and
- * "Seventh round").
+ * call takes a third of what the queue holds (sink/delivery.ts: two travel
+ * while the next fills), so a larger queue packs more per call: 266 calls
+ * per million lines of 170 bytes at 6 MiB, as at 4 MiB when a call took
+ * half. When a call took the whole queue, 4 MiB cost the CPU of 2 MiB, 15 %
+ * less than 16 MiB, and peak RSS 109 MB instead of 176 (docs/performance.md,
+ * "Sixth round", "Seventh round" and "Eleventh round").
  */
-export const QUEUE_BYTES_AGGREGATED = 4 * MIB;
+export const QUEUE_BYTES_AGGREGATED = 6 * MIB;
 
 /** The default and maximum of a batch key: the destination's API limit, per destination in words. */
 function perDestination(limit: 'recordsPerCall' | 'bytesPerCall'): string {
@@ -113,7 +113,7 @@ export const FLOW = keyTable({
   maxQueueBytes: {
     type: 'int',
     default: QUEUE_BYTES_DEFAULT,
-    defaultText: `${QUEUE_BYTES_DEFAULT} (2 MiB); ${QUEUE_BYTES_AGGREGATED} (4 MiB) with \`aggregation\``,
+    defaultText: `${QUEUE_BYTES_DEFAULT} (2 MiB); ${QUEUE_BYTES_AGGREGATED} (6 MiB) with \`aggregation\``,
     min: 1 * MIB,
     max: 1024 * MIB,
     unit: 'bytes',

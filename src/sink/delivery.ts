@@ -64,16 +64,20 @@ export const RECORD_OVERHEAD_BYTES = 384;
 
 /**
  * A batch is sent once its records hold this fraction of `maxQueueBytes`
- * (1/2): one batch fills while the one before it is in flight. A batch
- * that could hold the whole queue (KPL aggregates, packed Firehose records:
- * thousands of lines a call) was sent only when the queue was full, and
- * reading then waited for its answer: one call at a time, the reader idle
- * while it travelled, the sender idle while the reader refilled the queue.
- * Plain PutRecords batches of short lines (500 records) hold far less than
- * half the queue and are cut by the API's limits, as before
- * (docs/performance.md, seventh round).
+ * (1/3): two calls travel while the next batch fills. A batch that could
+ * hold the whole queue (KPL aggregates, packed Firehose records: thousands
+ * of lines a call) was sent only when the queue was full, and reading then
+ * waited for its answer: one call at a time, the reader idle while it
+ * travelled, the sender idle while the reader refilled the queue. At half
+ * the queue, one call travelled while the next filled, and with the second
+ * sent the queue was full again: at full speed over TLS the reader still
+ * waited for an answer (6-7 ms each) before every batch, 0.4 s of a KPL
+ * run's 1.8. At a third it waits about 30 ms in all (docs/performance.md,
+ * "Eleventh round"). Plain PutRecords batches of short lines (500 records)
+ * hold far less than a third of the queue and are cut by the API's limits,
+ * as before.
  */
-const BATCHES_IN_QUEUE = 2;
+export const BATCHES_IN_QUEUE = 3;
 
 interface Batch {
   entries: Entry[];

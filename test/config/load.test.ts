@@ -331,7 +331,7 @@ describe('per-destination keys', () => {
     expect(c.flows[1]!.aggregatedRecordSizeBytes).toBe(5120);
   });
 
-  it("bounds a flow's queue at 2 MiB by default and an aggregating flow's at 4 MiB (a KPL call takes what the queue holds); a given maxQueueBytes wins either way", () => {
+  it("bounds a flow's queue at 2 MiB by default and an aggregating flow's at 6 MiB (a KPL call takes a third of what the queue holds); a given maxQueueBytes wins either way", () => {
     const c = parseConfigText(
       `flows:
   - {filePattern: /a/*.log, kinesisStream: s}
@@ -344,7 +344,7 @@ describe('per-destination keys', () => {
     );
     expect(c.flows.map((f) => [f.aggregation, f.maxQueueBytes])).toEqual([
       [false, 2 * 1024 * 1024],
-      [true, 4 * 1024 * 1024],
+      [true, 6 * 1024 * 1024],
       [true, 8 * 1024 * 1024],
       [false, 32 * 1024 * 1024],
     ]);
