@@ -42,10 +42,34 @@ interface OpenAggregate {
   userBytes: number;
 }
 
+/** The one group of RANDOM keys: no object per record. */
+const RANDOM: KplGroup = { kind: 'random' };
+
+/** What cost() found for a record, kept for the add() that follows it. */
+interface Placement {
+  record: SourceRecord | undefined;
+  key: string;
+  len: number;
+  group: KplGroup;
+  name: string;
+  /** The group's open aggregate, if any. */
+  agg: OpenAggregate | undefined;
+  /** Whether the record fits in `agg`, and the aggregate's encoded size with it (bytes). */
+  fits: boolean;
+  sizeWith: number;
+}
+
 export class KplPacker implements Packer {
   private readonly open = new Map<string, OpenAggregate>();
   private closed: Entry[] = [];
   private bytes = 0;
+  /**
+   * The batcher asks cost() and then add() of each record: the group (for
+   * DETERMINISTIC keys a shard, an MD5 of the key), the lookup of its open
+   * aggregate and the size with the record are found once. Forgotten
+   * whenever the open aggregates change.
+   */
+  private readonly found: Placement = { record: undefined, key: '', len: 0, group: RANDOM, name: '', agg: undefined, fits: false, sizeWith: 0 };
 
   /**
    * @param route groups keys by shard
@@ -64,9 +88,23 @@ export class KplPacker implements Packer {
     return this.bytes;
   }
 
-  /** '' is a RANDOM key (see KplGroup). */
-  private group(key: string): KplGroup {
-    return key === '' ? { kind: 'random' } : this.route(key);
+  /** Where `record` goes under `key` ('' is a RANDOM key, see KplGroup). */
+  private place(record: SourceRecord, key: string): Placement {
+    const f = this.found;
+    if (f.record === record && f.key === key) return f;
+    const len = dataLength(record);
+    const group = key === '' ? RANDOM : this.route(key);
+    const name = groupKey(group);
+    const agg = this.open.get(name);
+    f.record = record;
+    f.key = key;
+    f.len = len;
+    f.group = group;
+    f.name = name;
+    f.agg = agg;
+    f.sizeWith = agg ? agg.builder.sizeWith(key || agg.key, len) : 0;
+    f.fits = agg !== undefined && f.sizeWith + agg.keyBytes <= this.maxEntryBytes;
+    return f;
   }
 
   private fitsIn(agg: OpenAggregate, key: string, dataBytes: number): boolean {
@@ -74,22 +112,18 @@ export class KplPacker implements Packer {
   }
 
   cost(record: SourceRecord, key: string): Cost {
-    const len = dataLength(record);
-    const agg = this.open.get(groupKey(this.group(key)));
-    if (agg && this.fitsIn(agg, key, len)) {
-      return { entries: 0, bytes: agg.builder.sizeWith(key || agg.key, len) - agg.builder.size };
-    }
+    const f = this.place(record, key);
+    if (f.fits) return { entries: 0, bytes: f.sizeWith - f.agg!.builder.size };
     const aggKey = key || randomPartitionKey();
     const keyBytes = Buffer.byteLength(aggKey);
-    return { entries: 1, bytes: new AggregateBuilder().sizeWith(aggKey, len) + keyBytes };
+    return { entries: 1, bytes: new AggregateBuilder().sizeWith(aggKey, f.len) + keyBytes };
   }
 
   add(record: SourceRecord, key: string): void {
-    const len = dataLength(record);
-    const group = this.group(key);
-    const name = groupKey(group);
-    let agg = this.open.get(name);
-    if (agg && !this.fitsIn(agg, key, len)) {
+    const { len, group, name, fits } = this.place(record, key);
+    let agg = this.found.agg;
+    this.found.record = undefined;
+    if (agg && !fits) {
       this.close(name, agg);
       agg = undefined;
     }
@@ -124,6 +158,7 @@ export class KplPacker implements Packer {
   }
 
   take(): Entry[] {
+    this.found.record = undefined;
     for (const [name, agg] of this.open) this.close(name, agg);
     const out = this.closed;
     this.closed = [];

@@ -4,6 +4,7 @@ import { KplPacker } from '../../src/sink/kpl-packer.ts';
 import { ShardMap, hashKeyOf } from '../../src/sink/shard-map.ts';
 import { deaggregate } from './deaggregate.ts';
 import { makeRecords, RecordingAcker } from './helpers.ts';
+import type { Entry } from '../../src/sink/entry.ts';
 
 describe('KPL aggregated records', () => {
   it('encode to the exact size announced, and deaggregate to every user record with its key', () => {
@@ -103,6 +104,66 @@ describe('KPL encoding, property', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('KPL packer, property', () => {
+  it('with cost() before each add() and batches taken between them: every record once, in order per group, entries within the limit, byteCount what take() hands over (a lone record less its envelope), and each record routed once', async () => {
+    const fc = await import('fast-check');
+    const acker = new RecordingAcker();
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            key: fc.constantFrom('', 'a', 'b', 'c', 'ключ'),
+            len: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 2000, max: 5000 })),
+            takeBetween: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 120 },
+        ),
+        fc.integer({ min: 1500, max: 8000 }),
+        (ops, limit) => {
+          let routed = 0;
+          // Two shards: 'a' and 'ключ' on one, 'b' and 'c' on the other.
+          const packer = new KplPacker((key) => {
+            routed++;
+            return { kind: 'shard', shardId: key === 'a' || key === 'ключ' ? 's0' : 's1' };
+          }, limit);
+          const out: Entry[] = [];
+          const takeAll = (): boolean => {
+            const expected = packer.byteCount;
+            const taken = packer.take();
+            out.push(...taken);
+            const handed = taken.reduce((n, e) => n + e.data.length + Buffer.byteLength(e.partitionKey), 0);
+            // A lone record leaves without the envelope it was counted with: fewer bytes, never more.
+            return taken.some((e) => !e.packed) ? handed <= expected : handed === expected;
+          };
+          const records = ops.map((op, i) => ({ data: Buffer.from(`${i}:`.padEnd(Math.max(op.len, String(i).length + 1), 'x')), acker, start: i, end: i + 1, file: { path: 't.log' } }));
+          let routesExpected = 0;
+          for (let i = 0; i < ops.length; i++) {
+            const { key, takeBetween } = ops[i]!;
+            packer.cost(records[i]!, key);
+            if (takeBetween && !takeAll()) return false;
+            packer.add(records[i]!, key);
+            if (key !== '') routesExpected += takeBetween ? 2 : 1;
+          }
+          if (!takeAll()) return false;
+          if (routed !== routesExpected) return false;
+          const seen: string[] = [];
+          for (const e of out) {
+            if (e.data.length + Buffer.byteLength(e.partitionKey) > limit && e.records.length > 1) return false;
+            const users = e.records.length === 1 && !e.packed ? [{ data: e.data }] : deaggregate(e.data, e.partitionKey);
+            if (users.length !== e.records.length) return false;
+            users.forEach((u, j) => {
+              if (!u.data.equals(e.records[j]!.data)) seen.push('mismatch');
+              seen.push(u.data.toString().split(':')[0]!);
+            });
+          }
+          return seen.length === records.length && [...seen].sort((x, y) => Number(x) - Number(y)).every((s, i) => s === String(i));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
