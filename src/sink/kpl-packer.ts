@@ -123,6 +123,7 @@ export class KplPacker implements Packer {
     const { len, group, name, fits } = this.place(record, key);
     let agg = this.found.agg;
     this.found.record = undefined;
+    this.found.agg = undefined;
     if (agg && !fits) {
       this.close(name, agg);
       agg = undefined;
@@ -158,7 +159,9 @@ export class KplPacker implements Packer {
   }
 
   take(): Entry[] {
+    // Forgotten whole: the aggregate it names is handed over now, and must not be kept alive by it.
     this.found.record = undefined;
+    this.found.agg = undefined;
     for (const [name, agg] of this.open) this.close(name, agg);
     const out = this.closed;
     this.closed = [];
