@@ -8,27 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_OVERHEAD_BYTES, type DeliveryCore } from '../../src/sink/delivery.ts';
 import { QUEUE_BYTES_AGGREGATED } from '../../src/config/flow-keys.ts';
-import type { SourceRecord } from '../../src/pipeline/types.ts';
 import { deaggregate } from './deaggregate.ts';
-import { pushAll, RecordingAcker, until, useProtocolServer } from './helpers.ts';
+import { pushAll, RecordingAcker, sizedRecords, until, useProtocolServer } from './helpers.ts';
 
 const MIB = 1024 * 1024;
-
-/** Lines `i-<n> xxx\n` of the given lengths, end to end like a file. */
-function linesOf(lengths: number[], acker: RecordingAcker): SourceRecord[] {
-  let offset = 0;
-  const out = lengths.map((len, i) => {
-    const head = `i-${i} `;
-    const data = Buffer.alloc(Math.max(len, head.length + 1), 0x78);
-    data.write(head);
-    data[data.length - 1] = 0x0a;
-    const r: SourceRecord = { data, acker, start: offset, end: offset + data.length, file: { path: 'test.log' } };
-    offset += data.length;
-    return r;
-  });
-  acker.track(out);
-  return out;
-}
 
 describe('a batch cut at a third of the queue, KPL and packed Firehose flows', () => {
   const aws = useProtocolServer({ kinesis: { test: 4 }, firehose: ['fh'] });
@@ -52,7 +35,7 @@ describe('a batch cut at a third of the queue, KPL and packed Firehose flows', (
       aws.server.setFaults({ kind: 'failRecords', fraction: 0.3 });
       const acker = new RecordingAcker();
       const lengths = Array.from({ length: 1200 }, (_, i) => (i % 97 === 5 ? MIB - 200 : i % 41 === 3 ? 400_000 : i % 13 === 0 ? 30_000 : 10 + (i % 300)));
-      const records = linesOf(lengths, acker);
+      const records = sizedRecords(lengths, acker, 'i-');
       const { delivery, metrics } = aws.start({ aggregation: true, partitionKey, maxQueueBytes: MIB, maxInFlightRequests: 4, maxBufferAgeMillis: 30 });
       await (delivery as DeliveryCore).ready();
       await pushAll(delivery, records);
@@ -75,7 +58,7 @@ describe('a batch cut at a third of the queue, KPL and packed Firehose flows', (
   it('KPL flow, the default aggregated queue (6 MiB), destination down: reading pauses once the queue holds maxQueueBytes, memory does not grow over many failed calls, then everything arrives', async () => {
     aws.server.setFaults({ kind: 'status', status: 500 });
     const acker = new RecordingAcker();
-    const records = linesOf(Array.from({ length: 40_000 }, () => 170), acker);
+    const records = sizedRecords(Array.from({ length: 40_000 }, () => 170), acker, 'i-');
     const { delivery, metrics } = aws.start({ aggregation: true, partitionKey: { kind: 'DETERMINISTIC' }, maxQueueBytes: QUEUE_BYTES_AGGREGATED, maxBufferAgeMillis: 30 });
     let accepted = 0;
     while (accepted < records.length && delivery.push(records[accepted]!)) accepted++;
@@ -106,7 +89,7 @@ describe('a batch cut at a third of the queue, KPL and packed Firehose flows', (
       aws.server.setFaults({ kind: 'throttle', times: 3 }, { kind: 'failRecords', fraction: 0.3 });
       const acker = new RecordingAcker();
       const lengths = Array.from({ length: 6000 }, (_, i) => (i % 499 === 7 ? 900_000 : i % 53 === 1 ? 150_000 : 20 + (i % 400)));
-      const records = linesOf(lengths, acker);
+      const records = sizedRecords(lengths, acker, 'i-');
       const { delivery, metrics } = aws.start({ destination: { kind: 'firehose', streamName: 'fh' }, aggregatedRecordSizeBytes: 128 * 1024, maxQueueBytes, maxInFlightRequests: 4, maxBufferAgeMillis: 30 });
       await pushAll(delivery, records);
       const all = await until(() => acker.acked.length === records.length, 60_000);

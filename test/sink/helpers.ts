@@ -93,6 +93,25 @@ export function makeRecords(count: number, acker: Acker, pad = 0, prefix = 'line
   return out;
 }
 
+/**
+ * Lines `<prefix><i> xxx\n` of the given lengths in bytes (at least the
+ * prefix, the index, a space and the newline), laid end to end like a file.
+ */
+export function sizedRecords(lengths: readonly number[], acker: Acker, prefix = 'r'): SourceRecord[] {
+  const out: SourceRecord[] = [];
+  let offset = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const head = `${prefix}${i} `;
+    const data = Buffer.alloc(Math.max(lengths[i]!, head.length + 1), 0x78);
+    data.write(head);
+    data[data.length - 1] = 0x0a;
+    out.push({ data, acker, start: offset, end: offset + data.length, file: { path: 'test.log' } });
+    offset += data.length;
+  }
+  if (acker instanceof RecordingAcker) acker.track(out);
+  return out;
+}
+
 export interface Harness {
   delivery: Delivery;
   metrics: FlowEvents;

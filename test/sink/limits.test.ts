@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { maxRecordBytes } from '../../src/sink/index.ts';
-import { makeFlow, pushAll, RecordingAcker, until, useProtocolServer } from './helpers.ts';
-import type { SourceRecord } from '../../src/pipeline/types.ts';
+import { makeFlow, pushAll, RecordingAcker, sizedRecords, until, useProtocolServer } from './helpers.ts';
 
 const MIB = 1024 * 1024;
-
-function sized(sizes: number[], acker: RecordingAcker): SourceRecord[] {
-  let offset = 0;
-  const records = sizes.map((size, i) => {
-    const head = `r${i} `;
-    const data = Buffer.from(head + 'y'.repeat(Math.max(0, size - head.length - 1)) + '\n');
-    const r = { data, acker, start: offset, end: offset + data.length, file: { path: 'test.log' } };
-    offset += data.length;
-    return r;
-  });
-  acker.track(records);
-  return records;
-}
 
 describe('API limits', () => {
   const aws = useProtocolServer({ kinesis: { test: 2 }, firehose: ['fh'] });
@@ -37,7 +23,7 @@ describe('API limits', () => {
     ];
     const flow = makeFlow({ maxBufferSizeRecords: 10_000, maxBufferSizeBytes: 64 * MIB, maxBufferAgeMillis: 1000, maxQueueBytes: 64 * MIB });
     const { delivery } = aws.start(flow);
-    await pushAll(delivery, sized(sizes, acker));
+    await pushAll(delivery, sizedRecords(sizes, acker));
     expect(await until(() => acker.acked.length === sizes.length)).toBe(true);
     await delivery.close(1000);
     const calls = aws.server.calls('PutRecords');
@@ -64,7 +50,7 @@ describe('API limits', () => {
       maxQueueBytes: 64 * MIB,
     });
     const { delivery } = aws.start(flow);
-    await pushAll(delivery, sized(sizes, acker));
+    await pushAll(delivery, sizedRecords(sizes, acker));
     expect(await until(() => acker.acked.length === sizes.length)).toBe(true);
     await delivery.close(1000);
     for (const c of aws.server.calls('PutRecordBatch')) {
@@ -80,8 +66,8 @@ describe('API limits', () => {
     const { delivery } = aws.start(flow);
     // Two files: offsets of each start at 0.
     const other = new RecordingAcker();
-    await pushAll(delivery, sized(Array.from({ length: 70 }, () => 50), acker));
-    await pushAll(delivery, sized(Array.from({ length: 20 }, () => 300), other));
+    await pushAll(delivery, sizedRecords(Array.from({ length: 70 }, () => 50), acker));
+    await pushAll(delivery, sizedRecords(Array.from({ length: 20 }, () => 300), other));
     expect(await until(() => acker.acked.length + other.acked.length === 90)).toBe(true);
     await delivery.close(1000);
     for (const c of aws.server.calls('PutRecords')) {
