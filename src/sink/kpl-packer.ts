@@ -103,12 +103,19 @@ export class KplPacker implements Packer {
     f.name = name;
     f.agg = agg;
     f.sizeWith = agg ? agg.builder.sizeWith(key || agg.key, len) : 0;
-    f.fits = agg !== undefined && f.sizeWith + agg.keyBytes <= this.maxEntryBytes;
+    f.fits = agg !== undefined && this.fits(agg, f.sizeWith);
     return f;
   }
 
-  private fitsIn(agg: OpenAggregate, key: string, dataBytes: number): boolean {
-    return agg.builder.sizeWith(key || agg.key, dataBytes) + agg.keyBytes <= this.maxEntryBytes;
+  /** Whether `agg` at `sizeWith` bytes (a record added) stays within the API's per-record limit, its key included. */
+  private fits(agg: OpenAggregate, sizeWith: number): boolean {
+    return sizeWith + agg.keyBytes <= this.maxEntryBytes;
+  }
+
+  /** The open aggregates change: what place() found no longer holds, and must not keep an aggregate alive. */
+  private forget(): void {
+    this.found.record = undefined;
+    this.found.agg = undefined;
   }
 
   cost(record: SourceRecord, key: string): Cost {
@@ -120,10 +127,9 @@ export class KplPacker implements Packer {
   }
 
   add(record: SourceRecord, key: string): void {
-    const { len, group, name, fits } = this.place(record, key);
-    let agg = this.found.agg;
-    this.found.record = undefined;
-    this.found.agg = undefined;
+    const { len, group, name, fits, agg: placed } = this.place(record, key);
+    this.forget();
+    let agg = placed;
     if (agg && !fits) {
       this.close(name, agg);
       agg = undefined;
@@ -131,7 +137,7 @@ export class KplPacker implements Packer {
     if (!agg) {
       const aggKey = key || randomPartitionKey();
       agg = { group, key: aggKey, keyBytes: Buffer.byteLength(aggKey), builder: new AggregateBuilder(), records: [], userBytes: 0 };
-      if (!this.fitsIn(agg, key, len)) {
+      if (!this.fits(agg, agg.builder.sizeWith(key || agg.key, len))) {
         // Too big for any aggregate: it travels as a plain record, which consumers read as is.
         this.closed.push({ data: record.data, partitionKey: aggKey, records: [record], userBytes: len });
         this.bytes += len + agg.keyBytes;
@@ -159,9 +165,7 @@ export class KplPacker implements Packer {
   }
 
   take(): Entry[] {
-    // Forgotten whole: the aggregate it names is handed over now, and must not be kept alive by it.
-    this.found.record = undefined;
-    this.found.agg = undefined;
+    this.forget();
     for (const [name, agg] of this.open) this.close(name, agg);
     const out = this.closed;
     this.closed = [];
